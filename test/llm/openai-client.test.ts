@@ -156,7 +156,7 @@ describe('retries', () => {
       assert.ok(err.message.includes('qwen-7b'));
       assert.match(err.message, /after 3 attempt/);
       assert.match(err.message, /ECONNREFUSED|connection/i);
-      assert.ok(!JSON.stringify({ message: err.message, stack: err.stack, ...err }).includes(secret));
+      assert.ok(!JSON.stringify({ ...err, message: err.message, stack: err.stack }).includes(secret));
       return true;
     });
     const snap = JSON.stringify(meter.snapshot());

@@ -1,0 +1,37 @@
+// Tokens per second of the embedded model with threads = cores (our default) against threads = 4
+// (node-llama-cpp's default cap on a small machine), to show why the client pins threads to the core count.
+// Run: npm run bench:llm-local -- [tokens=16] [repeats=2]. Oversubscribed threads are slow enough
+// (about 10x here on 2 cores) that the defaults stay small; each result prints as soon as it is measured.
+import os from 'node:os';
+import { createChatClient } from '../src/llm/client.js';
+import { disposeLocalModels } from '../src/llm/local-client.js';
+import { ensureLocalModel } from '../src/llm/local-model.js';
+import type { ChatRequest } from '../src/llm/types.js';
+
+const tokens = Number(process.argv[2] ?? 16);
+const repeats = Number(process.argv[3] ?? 2);
+const cores = os.availableParallelism();
+const modelPath = await ensureLocalModel();
+const request: ChatRequest = { messages: [{ role: 'user', content: 'Write a long story about a lighthouse keeper.' }], maxTokens: tokens, temperature: 0 };
+
+async function tokensPerSecond(threads: number): Promise<{ threads: number; tokPerS: number; runs: number[] }> {
+  const client = createChatClient({ kind: 'local', modelPath, maxTokens: tokens }, { role: 'bench', threads } as never);
+  await client.chat({ ...request, maxTokens: 4 }); // load model + context outside the timed runs
+  const runs: number[] = [];
+  for (let i = 0; i < repeats; i++) {
+    const res = await client.chat(request);
+    runs.push(res.usage.completionTokens / (res.latencyMs / 1000));
+  }
+  runs.sort((a, b) => a - b);
+  return { threads, tokPerS: runs[Math.floor(runs.length / 2)], runs };
+}
+
+console.log(`cores=${cores} tokens/run=${tokens} repeats=${repeats} loadavg=${os.loadavg().map((l) => l.toFixed(2)).join(',')}`);
+const show = (r: Awaited<ReturnType<typeof tokensPerSecond>>) =>
+  console.log(`threads=${r.threads}: median ${r.tokPerS.toFixed(1)} tok/s (runs ${r.runs.map((x) => x.toFixed(1)).join(', ')})`);
+const baseline = await tokensPerSecond(cores);
+show(baseline);
+const four = await tokensPerSecond(4);
+show(four);
+console.log(`ratio threads=${cores} / threads=4: ${(baseline.tokPerS / four.tokPerS).toFixed(2)}x`);
+await disposeLocalModels();

@@ -1,0 +1,80 @@
+// The embedded model for real: SmolLM2-135M from the set-up cache, forced by grammar into schema-valid
+// tool calls and structured replies. maxTokens stays tiny so this runs in seconds on 2 CPU cores.
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { createChatClient } from '../../src/llm/client.js';
+import { disposeLocalModels } from '../../src/llm/local-client.js';
+import { ensureLocalModel } from '../../src/llm/local-model.js';
+import { parseToolArguments } from '../../src/llm/parse-output.js';
+import { checkStructuredContent } from '../../src/llm/structured-output.js';
+import type { ChatClient, OpenAITool } from '../../src/llm/types.js';
+import { UsageMeter } from '../../src/llm/usage-meter.js';
+
+const tools: OpenAITool[] = [
+  {
+    type: 'function',
+    function: {
+      name: 'get_weather',
+      description: 'Current weather for a city',
+      parameters: { type: 'object', properties: { city: { type: 'string', maxLength: 24 }, unit: { type: 'string', enum: ['celsius', 'fahrenheit'] } }, required: ['city'] },
+    },
+  },
+  {
+    type: 'function',
+    function: { name: 'add', description: 'Add two integers', parameters: { type: 'object', properties: { a: { type: 'integer' }, b: { type: 'integer' } }, required: ['a', 'b'] } },
+  },
+];
+
+describe('LocalChatClient with the bundled SmolLM2 GGUF', () => {
+  let client: ChatClient;
+  const meter = new UsageMeter({ cycle: 0, stage: 'synthesize' });
+  before(async () => {
+    const modelPath = await ensureLocalModel(); // set-up step: a no-op when the cache already holds the file
+    client = createChatClient({ kind: 'local', modelPath, temperature: 0, maxTokens: 48 }, { role: 'assistant', meter });
+  });
+  after(() => disposeLocalModels());
+
+  it('produces a schema-valid forced tool call from a 2-tool set', async () => {
+    const res = await client.chat({ messages: [{ role: 'user', content: 'What is the weather in Paris?' }], tools, toolChoice: 'required' });
+    assert.equal(res.formatErrors, undefined, JSON.stringify(res));
+    const calls = res.message.tool_calls ?? [];
+    assert.ok(calls.length >= 1, JSON.stringify(res.message));
+    for (const call of calls) {
+      const tool = tools.find((t) => t.function.name === call.function.name);
+      assert.ok(tool, `unknown tool ${call.function.name}`);
+      const args = parseToolArguments(call);
+      assert.ok(args.ok, JSON.stringify(args));
+      assert.deepEqual(checkStructuredContent(call.function.arguments, tool.function.parameters).ok, true, call.function.arguments);
+      assert.match(call.id, /^call_[0-9a-f]{12}_\d$/);
+    }
+    assert.equal(res.finishReason, 'tool_calls');
+    assert.ok(res.usage.promptTokens > 50 && res.usage.completionTokens > 0, JSON.stringify(res.usage));
+  });
+
+  it('honours a named toolChoice', async () => {
+    const res = await client.chat({ messages: [{ role: 'user', content: 'What is 2 plus 3?' }], tools, toolChoice: { name: 'add' } });
+    assert.ok(res.message.tool_calls?.length, JSON.stringify(res.message));
+    assert.ok(res.message.tool_calls.every((c) => c.function.name === 'add'), JSON.stringify(res.message.tool_calls));
+    const args = parseToolArguments(res.message.tool_calls![0]);
+    assert.ok(args.ok && Number.isInteger(args.value.a) && Number.isInteger(args.value.b), JSON.stringify(args));
+  });
+
+  it('returns a structured JSON reply matching the requested schema', async () => {
+    const schema = {
+      type: 'object',
+      properties: { city: { type: 'string', maxLength: 16 }, days: { type: 'integer' }, note: { type: 'string', maxLength: 8 } },
+      required: ['city', 'days'],
+    };
+    const res = await client.chat({ messages: [{ role: 'user', content: 'Plan a short trip: pick a city and a number of days.' }], jsonSchema: { name: 'trip', schema } });
+    assert.equal(res.formatErrors, undefined, JSON.stringify(res));
+    const checked = checkStructuredContent(res.message.content, schema);
+    assert.ok(checked.ok, JSON.stringify(checked));
+  });
+
+  it('counts its usage in the meter', () => {
+    const snap = meter.snapshot();
+    assert.equal(snap.roles.assistant.requests, 3);
+    assert.ok(snap.roles.assistant.completionTokens > 0);
+    assert.ok(snap.roles.assistant.latencyMsTotal > 0);
+  });
+});
