@@ -139,6 +139,33 @@ export function dropOptionalNulls(value: unknown, schema: unknown, root: Json = 
   return out;
 }
 
+/**
+ * The inverse of `dropOptionalNulls`: `value` as the grammar makes the model write it, every declared
+ * property in declared order and the optional ones it lacks as null. Training targets are rendered so,
+ * so the policy learns the exact token sequence it is later forced into (src/llm/local-chat-format.ts).
+ */
+export function fillOptionalNulls(value: unknown, schema: unknown, root: Json = isObj(schema) ? schema : {}, depth = 0): unknown {
+  if (!isObj(schema) || depth > 32) return value;
+  if (typeof schema.$ref === 'string') {
+    const target = resolvePointer(root, schema.$ref);
+    return target ? fillOptionalNulls(value, target, root, depth + 1) : value;
+  }
+  if (Array.isArray(schema.allOf)) return fillOptionalNulls(value, mergeAllOf([schema, ...schema.allOf.filter(isObj)]), root, depth + 1);
+  if (Array.isArray(value)) {
+    return isObj(schema.items) ? value.map((v) => fillOptionalNulls(v, schema.items, root, depth + 1)) : value;
+  }
+  if (!isObj(value) || !isObj(schema.properties) || Object.keys(schema.properties).length === 0) return value;
+  const required = new Set(Array.isArray(schema.required) ? schema.required.map(String) : []);
+  const out: Json = {};
+  for (const [key, sub] of Object.entries(schema.properties)) {
+    if (key in value) out[key] = fillOptionalNulls(value[key], sub, root, depth + 1);
+    else if (!required.has(key)) out[key] = null;
+  }
+  // Keys the schema does not declare cannot come out of the grammar; kept (last) so nothing is lost.
+  for (const [key, v] of Object.entries(value)) if (!(key in out)) out[key] = v;
+  return out;
+}
+
 export type ToolMode = 'required' | 'auto' | { name: string };
 
 /** How the local model must answer, given the request: free text, a forced tool call, or call-or-answer. */

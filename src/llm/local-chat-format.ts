@@ -2,7 +2,7 @@
 // tools described in the system prompt, and turns the model's forced JSON back into OpenAI tool calls.
 import { createHash } from 'node:crypto';
 import type { ChatHistoryItem } from 'node-llama-cpp';
-import { dropOptionalNulls, type ToolMode } from './grammar-schema.js';
+import { dropOptionalNulls, fillOptionalNulls, type ToolMode } from './grammar-schema.js';
 import type { AssistantMessage, ChatMessage, OpenAITool, ReplyFormatError } from './types.js';
 
 function toolInstructions(tools: OpenAITool[], mode: ToolMode): string {
@@ -21,18 +21,29 @@ function toolInstructions(tools: OpenAITool[], mode: ToolMode): string {
   ].join('\n');
 }
 
-/** The JSON text the model is trained (and forced) to emit for an assistant turn that called tools. */
-function renderToolCalls(message: AssistantMessage): string {
-  const calls = (message.tool_calls ?? []).map((c) => {
-    let args: unknown = c.function.arguments;
-    try {
-      args = JSON.parse(c.function.arguments || '{}');
-    } catch {
-      // Keep the raw text: history is shown to the model as it was, malformed or not.
-    }
-    return { name: c.function.name, arguments: args };
-  });
-  return JSON.stringify({ tool_calls: calls });
+/**
+ * An assistant turn exactly as the grammar makes the model write it: `{"tool_calls":[...]}` with every
+ * declared argument (optional ones it skipped as null), `{"answer":"..."}` when tools were offered, plain
+ * text otherwise. Earlier turns are shown to the model in this form, and the trainer renders its targets in
+ * it (trainer/inftool_trainer/chat_format.py, runtime-json; test/vectors/chat-format-vectors.jsonl keeps
+ * the two identical), so what the policy learns to write is what it is later forced to write.
+ */
+export function renderAssistantTurn(message: AssistantMessage, tools: OpenAITool[] | undefined, mode: ToolMode | 'none'): string {
+  if (message.tool_calls?.length) {
+    const byName = new Map((tools ?? []).map((t) => [t.function.name, t.function.parameters]));
+    const calls = message.tool_calls.map((c) => {
+      let args: unknown = c.function.arguments;
+      try {
+        args = fillOptionalNulls(JSON.parse(c.function.arguments || '{}'), byName.get(c.function.name));
+      } catch {
+        // Keep the raw text: history is shown to the model as it was, malformed or not.
+      }
+      return { name: c.function.name, arguments: args };
+    });
+    return JSON.stringify({ tool_calls: calls });
+  }
+  const text = message.content ?? '';
+  return tools?.length && mode !== 'none' ? JSON.stringify({ answer: text }) : text;
 }
 
 /** OpenAI messages (+ tools) to node-llama-cpp history ending in an open model turn. */
@@ -52,7 +63,7 @@ export function toLlamaHistory(messages: ChatMessage[], tools: OpenAITool[] | un
     if (m.role === 'user') pushUser(m.content);
     else if (m.role === 'assistant') {
       for (const c of m.tool_calls ?? []) toolNames.set(c.id, c.function.name);
-      history.push({ type: 'model', response: [m.tool_calls?.length ? renderToolCalls(m) : (m.content ?? '')] });
+      history.push({ type: 'model', response: [renderAssistantTurn(m, tools, mode)] });
     } else if (m.role === 'tool') {
       pushUser(`Tool result from ${toolNames.get(m.tool_call_id) ?? 'a tool'} (call ${m.tool_call_id}):\n${m.content}`);
     }
@@ -77,15 +88,18 @@ export function fromToolEnvelope(text: string, tools: OpenAITool[]): { message: 
       errors: [{ kind: 'tool_arguments', message: `local model reply is not complete JSON (raise maxTokens?): ${(err as Error).message}` }],
     };
   }
-  const obj = parsed as { tool_calls?: Array<{ name: string; arguments: unknown }>; answer?: string };
+  const obj = (typeof parsed === 'object' && parsed !== null ? parsed : {}) as { tool_calls?: Array<{ name: string; arguments: unknown }>; answer?: unknown };
   if (Array.isArray(obj.tool_calls)) {
     const byName = new Map(tools.map((t) => [t.function.name, t.function.parameters]));
-    const toolCalls = obj.tool_calls.map((c, i) => ({
-      id: callId(text, i),
-      type: 'function' as const,
-      function: { name: c.name, arguments: JSON.stringify(dropOptionalNulls(c.arguments, byName.get(c.name))) },
-    }));
+    const toolCalls = obj.tool_calls.map((c: unknown, i) => {
+      const call = (typeof c === 'object' && c !== null && !Array.isArray(c) ? c : {}) as { name?: unknown; arguments?: unknown };
+      const name = typeof call.name === 'string' ? call.name : '';
+      const args = 'arguments' in call ? dropOptionalNulls(call.arguments, byName.get(name)) : {};
+      return { id: callId(text, i), type: 'function' as const, function: { name, arguments: JSON.stringify(args) } };
+    });
     return { message: { role: 'assistant', content: null, tool_calls: toolCalls }, errors: [] };
   }
-  return { message: { role: 'assistant', content: typeof obj.answer === 'string' ? obj.answer : text }, errors: [] };
+  if (typeof obj.answer === 'string') return { message: { role: 'assistant', content: obj.answer }, errors: [] };
+  // Only reachable without the grammar (a policy sampled freely while training): JSON, but neither form.
+  return { message: { role: 'assistant', content: text }, errors: [{ kind: 'tool_arguments', message: 'local model reply is JSON but neither {"tool_calls":[...]} nor {"answer":"..."}' }] };
 }

@@ -99,7 +99,11 @@ async function compactGbnf(schema: Record<string, unknown>): Promise<string | un
     const mod = (await import(pathToFileURL(file).href)) as {
       getGbnfGrammarForGbnfJsonSchema?: (s: unknown, o: { allowNewLines: boolean; scopePadSpaces: number }) => string;
     };
-    return mod.getGbnfGrammarForGbnfJsonSchema?.(schema, { allowNewLines: false, scopePadSpaces: 0 });
+    const gbnf = mod.getGbnfGrammarForGbnfJsonSchema?.(schema, { allowNewLines: false, scopePadSpaces: 0 });
+    // Even "compact" leaves an optional space after {, [, : and , — so one call has many spellings, and
+    // the trainer could only teach one. Without them the grammar admits exactly JSON.stringify's layout,
+    // the layout renderAssistantTurn writes training targets in.
+    return gbnf?.replace(/\[ \]\?/g, '""');
   } catch {
     return undefined;
   }
@@ -201,6 +205,6 @@ export class LocalChatClient implements ChatClient {
     for (const e of errors) this.opts.meter?.recordFormatError(this.role, e.kind);
     const stop = result.reply.metadata.stopReason;
     const finishReason = stop === 'maxTokens' ? 'length' : message.tool_calls?.length ? 'tool_calls' : 'stop';
-    return { message, usage, latencyMs, finishReason, ...(errors.length ? { formatErrors: errors } : {}) };
+    return { message, usage, latencyMs, finishReason, ...(errors.length ? { formatErrors: errors } : {}), rawText: text };
   }
 }

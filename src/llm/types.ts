@@ -57,6 +57,9 @@ export type ChatResponse = {
   finishReason: string | null;
   /** Present and non-empty only when the reply broke the requested format (added by the LLM layer; optional). */
   formatErrors?: ReplyFormatError[];
+  /** The text exactly as generated, where the runtime constrains it (local models); lets tests hold the
+   * trainer's rendering of a turn to what the model really wrote. */
+  rawText?: string;
 };
 
 export interface ChatClient {

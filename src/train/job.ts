@@ -62,6 +62,12 @@ export const TrainConfigSchema = z.object({
   device: z.enum(['auto', 'cpu', 'cuda']).default('auto'),
   /** CPU threads for torch; default: all cores. */
   threads: z.number().int().positive().optional(),
+  /**
+   * The text the policy reads and writes, which must be the one it is served with: `runtime-json` is the
+   * embedded runtime's (src/llm/local-chat-format.ts), `hermes` what vLLM/SGLang's hermes tool parser
+   * reads. `auto`: runtime-json for a GGUF base (served by the embedded runtime), hermes for a HF model.
+   */
+  chatFormat: z.enum(['auto', 'hermes', 'runtime-json']).default('auto'),
 });
 export type TrainConfig = z.infer<typeof TrainConfigSchema>;
 

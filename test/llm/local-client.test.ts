@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { createChatClient } from '../../src/llm/client.js';
+import { renderAssistantTurn } from '../../src/llm/local-chat-format.js';
 import { disposeLocalModels } from '../../src/llm/local-client.js';
 import { ensureLocalModel } from '../../src/llm/local-model.js';
 import { parseToolArguments } from '../../src/llm/parse-output.js';
@@ -35,7 +36,7 @@ describe('LocalChatClient with the bundled SmolLM2 GGUF', () => {
   after(() => disposeLocalModels());
 
   it('produces a schema-valid forced tool call from a 2-tool set', async () => {
-    const res = await client.chat({ messages: [{ role: 'user', content: 'What is the weather in Paris?' }], tools, toolChoice: 'required' });
+    const res = await client.chat({ messages: [{ role: 'user', content: 'What is the weather in Paris?' }], tools, toolChoice: 'required', maxTokens: 128 });
     assert.equal(res.formatErrors, undefined, JSON.stringify(res));
     const calls = res.message.tool_calls ?? [];
     assert.ok(calls.length >= 1, JSON.stringify(res.message));
@@ -48,6 +49,8 @@ describe('LocalChatClient with the bundled SmolLM2 GGUF', () => {
       assert.match(call.id, /^call_[0-9a-f]{12}_\d$/);
     }
     assert.equal(res.finishReason, 'tool_calls');
+    // The trainer renders targets with renderAssistantTurn: it must be byte for byte what the grammar made the model write.
+    assert.equal(renderAssistantTurn(res.message, tools, 'required'), res.rawText);
     assert.ok(res.usage.promptTokens > 50 && res.usage.completionTokens > 0, JSON.stringify(res.usage));
   });
 
@@ -71,9 +74,15 @@ describe('LocalChatClient with the bundled SmolLM2 GGUF', () => {
     assert.ok(checked.ok, JSON.stringify(checked));
   });
 
+  it('in auto mode, calls or answers in a layout the trainer renders byte for byte', async () => {
+    const res = await client.chat({ messages: [{ role: 'user', content: 'Say hello.' }], tools, toolChoice: 'auto', maxTokens: 128 });
+    assert.equal(res.formatErrors, undefined, JSON.stringify(res));
+    assert.equal(renderAssistantTurn(res.message, tools, 'auto'), res.rawText);
+  });
+
   it('counts its usage in the meter', () => {
     const snap = meter.snapshot();
-    assert.equal(snap.roles.assistant.requests, 3);
+    assert.equal(snap.roles.assistant.requests, 4);
     assert.ok(snap.roles.assistant.completionTokens > 0);
     assert.ok(snap.roles.assistant.latencyMsTotal > 0);
   });

@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 from typing import Any, Iterator
 
-from .chat_format import render_prompt, render_segments
+from .chat_format import HERMES, ChatFormat
 
 
 def read_jsonl(path: str | Path, what: str) -> Iterator[tuple[int, dict[str, Any]]]:
@@ -29,7 +29,7 @@ def _require(obj: dict, fields: tuple[str, ...], where: str) -> None:
         raise ValueError(f"{where}: missing field(s) {', '.join(missing)}")
 
 
-def load_rl_prompts(path: str | Path) -> list[dict[str, Any]]:
+def load_rl_prompts(path: str | Path, fmt: ChatFormat = HERMES) -> list[dict[str, Any]]:
     """Train-split RL prompts as GRPO rows: prompt text plus the columns the reward reads."""
     rows = []
     for lineno, obj in read_jsonl(path, "RL prompts"):
@@ -37,7 +37,7 @@ def load_rl_prompts(path: str | Path) -> list[dict[str, Any]]:
         if obj.get("split", "train") != "train":
             continue
         rows.append({
-            "prompt": render_prompt(obj["messages"], obj["tools"]),
+            "prompt": fmt.render_prompt(obj["messages"], obj["tools"]),
             "prompt_id": obj["id"],
             "category": obj["category"],
             # JSON text: datasets (arrow) cannot hold the ragged, mixed-type schemas and reference values.
@@ -49,25 +49,25 @@ def load_rl_prompts(path: str | Path) -> list[dict[str, Any]]:
     return rows
 
 
-def tokenize_conversation(tokenizer, messages: list[dict], tools: list[dict], max_length: int) -> dict[str, list[int]]:
+def tokenize_conversation(tokenizer, messages: list[dict], tools: list[dict], max_length: int, fmt: ChatFormat = HERMES) -> dict[str, list[int]]:
     """input_ids and assistant_masks (1 = the policy wrote this token). Segments are tokenized one by one
     so a mask boundary never falls inside a token; user turns and tool results are always 0."""
     ids: list[int] = []
     mask: list[int] = []
-    for text, is_policy in render_segments(messages, tools):
+    for text, is_policy in fmt.render_segments(messages, tools):
         seg = tokenizer(text, add_special_tokens=False)["input_ids"]
         ids.extend(seg)
         mask.extend([1 if is_policy else 0] * len(seg))
     return {"input_ids": ids[:max_length], "assistant_masks": mask[:max_length]}
 
 
-def load_sft_examples(path: str | Path, tokenizer, max_length: int) -> list[dict[str, list[int]]]:
+def load_sft_examples(path: str | Path, tokenizer, max_length: int, fmt: ChatFormat = HERMES) -> list[dict[str, list[int]]]:
     examples = []
     for lineno, obj in read_jsonl(path, "trajectories"):
         _require(obj, ("messages", "tools"), f"trajectories file {path}, line {lineno}")
         if obj.get("accepted") is False or obj.get("failure"):
             continue  # only verified trajectories teach the cold start
-        ex = tokenize_conversation(tokenizer, obj["messages"], obj["tools"], max_length)
+        ex = tokenize_conversation(tokenizer, obj["messages"], obj["tools"], max_length, fmt)
         if 1 in ex["assistant_masks"]:
             examples.append(ex)
     if not examples:

@@ -92,6 +92,7 @@ class TrainConfig(_Model):
     export_gguf: bool = True
     device: Literal["auto", "cpu", "cuda"] = "auto"
     threads: int | None = Field(None, gt=0)
+    chat_format: Literal["auto", "hermes", "runtime-json"] = "auto"
 
 
 class TrainJob(_Model):

@@ -50,7 +50,7 @@ def _final_dir(job) -> Path:
     return Path(job.output_dir) / "final"
 
 
-def run_sft(job, tokenizer, resume: Path | None) -> tuple[str, ProgressCallback]:
+def run_sft(job, tokenizer, fmt, resume: Path | None) -> tuple[str, ProgressCallback]:
     """Returns the folder the GRPO phase starts from (an adapter folder for LoRA, a model folder for full)."""
     from datasets import Dataset
     from trl import SFTConfig, SFTTrainer
@@ -60,7 +60,7 @@ def run_sft(job, tokenizer, resume: Path | None) -> tuple[str, ProgressCallback]
 
     cfg = job.config
     phase_dir = Path(job.output_dir) / "sft"
-    examples = load_sft_examples(job.trajectories_path, tokenizer, cfg.sft.max_length)
+    examples = load_sft_examples(job.trajectories_path, tokenizer, cfg.sft.max_length, fmt)
     emit({"event": "info", "message": f"sft: {len(examples)} verified trajectories from {job.trajectories_path}"})
     model = wrap_for_training(load_base_model(job), job, job.base_model.adapter_path)
     args = SFTConfig(
@@ -85,11 +85,13 @@ class GatedRewardFunc:
 
     __name__ = "gated_reward"
 
-    def __init__(self, reward_config):
+    def __init__(self, reward_config, fmt=None):
+        from .chat_format import HERMES
+
         self.reward_config = reward_config
+        self.fmt = fmt or HERMES
 
     def __call__(self, prompts, completions, tools_json, reference_json, category, log_metric=None, **_):
-        from .chat_format import parse_completion
         from .reward import gated_reward
 
         rewards: list[float] = []
@@ -97,7 +99,8 @@ class GatedRewardFunc:
         gate_pass: dict[str, float] = {}
         for text, tj, rj, cat in zip(completions, tools_json, reference_json, category):
             text = text if isinstance(text, str) else text[-1]["content"]
-            result = gated_reward(json.loads(tj), json.loads(rj), cat, parse_completion(text), self.reward_config)
+            tools = json.loads(tj)
+            result = gated_reward(tools, json.loads(rj), cat, self.fmt.parse_completion(text, tools), self.reward_config)
             rewards.append(result.reward)
             for k, v in result.components.items():
                 sums[k] = sums.get(k, 0.0) + v
@@ -114,7 +117,7 @@ class GatedRewardFunc:
         return rewards
 
 
-def run_grpo(job, tokenizer, start_from: str | None, resume: Path | None) -> ProgressCallback:
+def run_grpo(job, tokenizer, fmt, start_from: str | None, resume: Path | None) -> ProgressCallback:
     from datasets import Dataset
     from trl import GRPOConfig, GRPOTrainer
 
@@ -125,7 +128,7 @@ def run_grpo(job, tokenizer, start_from: str | None, resume: Path | None) -> Pro
     cfg = job.config
     g = cfg.grpo
     phase_dir = Path(job.output_dir) / "grpo"
-    rows = load_rl_prompts(job.rl_prompts_path)
+    rows = load_rl_prompts(job.rl_prompts_path, fmt)
     kept = [r for r in rows if len(tokenizer(r["prompt"], add_special_tokens=False)["input_ids"]) <= g.max_prompt_length]
     emit({"event": "info", "message": f"grpo: {len(kept)} train prompts ({len(rows) - len(kept)} longer than maxPromptLength={g.max_prompt_length} skipped)"})
     if not kept:
@@ -148,7 +151,7 @@ def run_grpo(job, tokenizer, start_from: str | None, resume: Path | None) -> Pro
     )
     progress = ProgressCallback("grpo")
     trainer = GRPOTrainer(
-        model=model, reward_funcs=[GatedRewardFunc(cfg.reward)], args=args,
+        model=model, reward_funcs=[GatedRewardFunc(cfg.reward, fmt)], args=args,
         train_dataset=Dataset.from_list(kept), processing_class=tokenizer, callbacks=[progress],
     )
     trainer.train(resume_from_checkpoint=str(resume) if resume else None)
@@ -172,6 +175,7 @@ def train(job, resume_from: str | None = None) -> dict[str, Any]:
             raise ValueError(f"{field} {value} does not exist: check the job file")
     import torch
 
+    from .chat_format import chat_format_for
     from .export import export_policy
     from .model_io import load_tokenizer
 
@@ -181,6 +185,8 @@ def train(job, resume_from: str | None = None) -> dict[str, Any]:
     out.mkdir(parents=True, exist_ok=True)
     (out / "job.json").write_text(job.model_dump_json(by_alias=True, indent=2))
     tokenizer = load_tokenizer(job)
+    fmt = chat_format_for(cfg.chat_format, job.base_model.kind, tokenizer.bos_token)
+    emit({"event": "info", "message": f"chat format: {fmt.name} (config.chatFormat={cfg.chat_format}, base model kind {job.base_model.kind})"})
 
     # Resume point: the checkpoint the caller names (from a heartbeat), else the newest on disk.
     explicit = Path(resume_from) if resume_from else None
@@ -197,12 +203,12 @@ def train(job, resume_from: str | None = None) -> dict[str, Any]:
             resume = explicit if explicit is not None and _phase_of(explicit) == "sft" else newest_checkpoint(sft_dir)
             if resume:
                 emit({"event": "info", "message": f"sft: resuming from {resume}"})
-            start_from, _ = run_sft(job, tokenizer, resume)
+            start_from, _ = run_sft(job, tokenizer, fmt, resume)
     if cfg.grpo.enabled and not (grpo_dir / "final" / "DONE").exists():
         resume = explicit if explicit is not None and _phase_of(explicit) == "grpo" else newest_checkpoint(grpo_dir)
         if resume:
             emit({"event": "info", "message": f"grpo: resuming from {resume}"})
-        run_grpo(job, tokenizer, start_from, resume)
+        run_grpo(job, tokenizer, fmt, start_from, resume)
 
     final_phase = grpo_dir if cfg.grpo.enabled else sft_dir
     policy_dir = final_phase / "final"
