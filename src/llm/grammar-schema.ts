@@ -116,27 +116,36 @@ export function toGrammarSchema(schema: unknown, root: Json = isObj(schema) ? sc
   }
 }
 
-/** Removes `key: null` where the original schema made the key optional and did not itself allow null. */
-export function dropOptionalNulls(value: unknown, schema: unknown, root: Json = isObj(schema) ? schema : {}, depth = 0): unknown {
+type ObjectVisitor = (value: Json, properties: Json, required: Set<string>, recurse: (v: unknown, sub: unknown) => unknown) => unknown;
+
+/** Follows `schema` down `value` ($ref, allOf, array items) and hands each object with declared properties to `onObject`. */
+function walkObjects(value: unknown, schema: unknown, onObject: ObjectVisitor, root: Json = isObj(schema) ? schema : {}, depth = 0): unknown {
   if (!isObj(schema) || depth > 32) return value;
   if (typeof schema.$ref === 'string') {
     const target = resolvePointer(root, schema.$ref);
-    return target ? dropOptionalNulls(value, target, root, depth + 1) : value;
+    return target ? walkObjects(value, target, onObject, root, depth + 1) : value;
   }
-  if (Array.isArray(schema.allOf)) return dropOptionalNulls(value, mergeAllOf([schema, ...schema.allOf.filter(isObj)]), root, depth + 1);
+  if (Array.isArray(schema.allOf)) return walkObjects(value, mergeAllOf([schema, ...schema.allOf.filter(isObj)]), onObject, root, depth + 1);
   if (Array.isArray(value)) {
-    return isObj(schema.items) ? value.map((v) => dropOptionalNulls(v, schema.items, root, depth + 1)) : value;
+    return isObj(schema.items) ? value.map((v) => walkObjects(v, schema.items, onObject, root, depth + 1)) : value;
   }
   if (!isObj(value) || !isObj(schema.properties)) return value;
   const required = new Set(Array.isArray(schema.required) ? schema.required.map(String) : []);
-  const out: Json = {};
-  for (const [key, v] of Object.entries(value)) {
-    const sub = schema.properties[key];
-    const allowsNull = isObj(sub) && (sub.type === 'null' || (Array.isArray(sub.type) && sub.type.includes('null')) || sub.nullable === true);
-    if (v === null && !required.has(key) && !allowsNull) continue;
-    out[key] = dropOptionalNulls(v, sub, root, depth + 1);
-  }
-  return out;
+  return onObject(value, schema.properties, required, (v, sub) => walkObjects(v, sub, onObject, root, depth + 1));
+}
+
+/** Removes `key: null` where the original schema made the key optional and did not itself allow null. */
+export function dropOptionalNulls(value: unknown, schema: unknown): unknown {
+  return walkObjects(value, schema, (obj, properties, required, recurse) => {
+    const out: Json = {};
+    for (const [key, v] of Object.entries(obj)) {
+      const sub = properties[key];
+      const allowsNull = isObj(sub) && (sub.type === 'null' || (Array.isArray(sub.type) && sub.type.includes('null')) || sub.nullable === true);
+      if (v === null && !required.has(key) && !allowsNull) continue;
+      out[key] = recurse(v, sub);
+    }
+    return out;
+  });
 }
 
 /**
@@ -144,26 +153,18 @@ export function dropOptionalNulls(value: unknown, schema: unknown, root: Json = 
  * property in declared order and the optional ones it lacks as null. Training targets are rendered so,
  * so the policy learns the exact token sequence it is later forced into (src/llm/local-chat-format.ts).
  */
-export function fillOptionalNulls(value: unknown, schema: unknown, root: Json = isObj(schema) ? schema : {}, depth = 0): unknown {
-  if (!isObj(schema) || depth > 32) return value;
-  if (typeof schema.$ref === 'string') {
-    const target = resolvePointer(root, schema.$ref);
-    return target ? fillOptionalNulls(value, target, root, depth + 1) : value;
-  }
-  if (Array.isArray(schema.allOf)) return fillOptionalNulls(value, mergeAllOf([schema, ...schema.allOf.filter(isObj)]), root, depth + 1);
-  if (Array.isArray(value)) {
-    return isObj(schema.items) ? value.map((v) => fillOptionalNulls(v, schema.items, root, depth + 1)) : value;
-  }
-  if (!isObj(value) || !isObj(schema.properties) || Object.keys(schema.properties).length === 0) return value;
-  const required = new Set(Array.isArray(schema.required) ? schema.required.map(String) : []);
-  const out: Json = {};
-  for (const [key, sub] of Object.entries(schema.properties)) {
-    if (key in value) out[key] = fillOptionalNulls(value[key], sub, root, depth + 1);
-    else if (!required.has(key)) out[key] = null;
-  }
-  // Keys the schema does not declare cannot come out of the grammar; kept (last) so nothing is lost.
-  for (const [key, v] of Object.entries(value)) if (!(key in out)) out[key] = v;
-  return out;
+export function fillOptionalNulls(value: unknown, schema: unknown): unknown {
+  return walkObjects(value, schema, (obj, properties, required, recurse) => {
+    if (Object.keys(properties).length === 0) return obj; // a free-form map: the grammar does not lay it out
+    const out: Json = {};
+    for (const [key, sub] of Object.entries(properties)) {
+      if (key in obj) out[key] = recurse(obj[key], sub);
+      else if (!required.has(key)) out[key] = null;
+    }
+    // Keys the schema does not declare cannot come out of the grammar; kept (last) so nothing is lost.
+    for (const [key, v] of Object.entries(obj)) if (!(key in out)) out[key] = v;
+    return out;
+  });
 }
 
 export type ToolMode = 'required' | 'auto' | { name: string };

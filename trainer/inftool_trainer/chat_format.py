@@ -174,26 +174,33 @@ def _schema_step(schema: Any, root: Mapping[str, Any], depth: int):
     return schema, depth, False
 
 
-def fill_optional_nulls(value: Any, schema: Any, root: Mapping[str, Any] | None = None, depth: int = 0) -> Any:
-    """src/llm/grammar-schema.ts fillOptionalNulls: every declared property in declared order, absent
-    optional ones as null: the layout the runtime's grammar forces the model to write."""
+def _walk_objects(value: Any, schema: Any, on_object, root: Mapping[str, Any] | None = None, depth: int = 0) -> Any:
+    """Follows `schema` down `value` ($ref, allOf, array items) as src/llm/grammar-schema.ts does, and hands
+    each object with declared properties to on_object(value, properties, required, recurse)."""
     if not isinstance(schema, Mapping) or depth > 32:
         return value
     root = schema if root is None else root
-    resolved, depth2, stepped = _schema_step(schema, root, depth)
+    resolved, deeper, stepped = _schema_step(schema, root, depth)
     if stepped:
-        return value if resolved is None else fill_optional_nulls(value, resolved, root, depth2)
+        return value if resolved is None else _walk_objects(value, resolved, on_object, root, deeper)
     if isinstance(value, list):
         items = schema.get("items")
-        return [fill_optional_nulls(v, items, root, depth + 1) for v in value] if isinstance(items, Mapping) else value
+        return [_walk_objects(v, items, on_object, root, depth + 1) for v in value] if isinstance(items, Mapping) else value
     props = schema.get("properties")
-    if not isinstance(value, dict) or not isinstance(props, Mapping) or not props:
+    if not isinstance(value, dict) or not isinstance(props, Mapping):
         return value
-    required = {str(r) for r in schema.get("required") or []} if isinstance(schema.get("required"), list) else set()
+    reqs = schema.get("required")
+    required = {str(r) for r in reqs} if isinstance(reqs, list) else set()
+    return on_object(value, props, required, lambda v, sub: _walk_objects(v, sub, on_object, root, depth + 1))
+
+
+def _fill_object(value: dict, props: Mapping[str, Any], required: set[str], recurse) -> dict:
+    if not props:
+        return value  # a free-form map: the grammar does not lay it out
     out: dict[str, Any] = {}
     for key, sub in props.items():
         if key in value:
-            out[key] = fill_optional_nulls(value[key], sub, root, depth + 1)
+            out[key] = recurse(value[key], sub)
         elif key not in required:
             out[key] = None
     for key, v in value.items():
@@ -202,22 +209,7 @@ def fill_optional_nulls(value: Any, schema: Any, root: Mapping[str, Any] | None 
     return out
 
 
-def drop_optional_nulls(value: Any, schema: Any, root: Mapping[str, Any] | None = None, depth: int = 0) -> Any:
-    """src/llm/grammar-schema.ts dropOptionalNulls: removes `key: null` where the key is optional and its
-    schema does not itself allow null (the grammar's stand-in for "not given")."""
-    if not isinstance(schema, Mapping) or depth > 32:
-        return value
-    root = schema if root is None else root
-    resolved, depth2, stepped = _schema_step(schema, root, depth)
-    if stepped:
-        return value if resolved is None else drop_optional_nulls(value, resolved, root, depth2)
-    if isinstance(value, list):
-        items = schema.get("items")
-        return [drop_optional_nulls(v, items, root, depth + 1) for v in value] if isinstance(items, Mapping) else value
-    props = schema.get("properties")
-    if not isinstance(value, dict) or not isinstance(props, Mapping):
-        return value
-    required = {str(r) for r in schema.get("required") or []} if isinstance(schema.get("required"), list) else set()
+def _drop_object(value: dict, props: Mapping[str, Any], required: set[str], recurse) -> dict:
     out: dict[str, Any] = {}
     for key, v in value.items():
         sub = props.get(key)
@@ -225,8 +217,20 @@ def drop_optional_nulls(value: Any, schema: Any, root: Mapping[str, Any] | None 
         allows_null = isinstance(sub, Mapping) and (t == "null" or (isinstance(t, list) and "null" in t) or sub.get("nullable") is True)
         if v is None and key not in required and not allows_null:
             continue
-        out[key] = drop_optional_nulls(v, sub, root, depth + 1)
+        out[key] = recurse(v, sub)
     return out
+
+
+def fill_optional_nulls(value: Any, schema: Any) -> Any:
+    """src/llm/grammar-schema.ts fillOptionalNulls: every declared property in declared order, absent
+    optional ones as null: the layout the runtime's grammar forces the model to write."""
+    return _walk_objects(value, schema, _fill_object)
+
+
+def drop_optional_nulls(value: Any, schema: Any) -> Any:
+    """src/llm/grammar-schema.ts dropOptionalNulls: removes `key: null` where the key is optional and its
+    schema does not itself allow null (the grammar's stand-in for "not given")."""
+    return _walk_objects(value, schema, _drop_object)
 
 
 def runtime_tool_instructions(tools: Sequence[Mapping[str, Any]]) -> str:
