@@ -3,6 +3,7 @@
 import type { Category, Difficulty } from './types.js';
 import type { Tool } from '../specs/catalog.js';
 import type { Rng } from './rng.js';
+import { findChain } from './result-refs.js';
 
 export type GoalSkeleton = {
   category: Category;
@@ -68,6 +69,9 @@ export function planGoalSkeleton(category: Category, difficulty: Difficulty, too
     case 'multi_turn_long_context': {
       const n = category === 'multi_turn_base' ? 2 + d : 1 + Math.min(d, 1);
       const turns = Array.from({ length: n }, () => [rng.pick(shuffled)]);
+      // A real multi-step task where the tool set has one: the second step needs what the first returns.
+      const chain = category === 'multi_turn_base' ? findChain(shuffled) : undefined;
+      if (chain) turns.splice(0, 2, [chain.producer], [chain.consumer]);
       return { ...base, offered: shuffled.slice(0, 6), turns, contextExchanges: category === 'multi_turn_long_context' ? [3, 6, 10][d] : 0 };
     }
     case 'multi_turn_miss_param': {

@@ -3,6 +3,7 @@
 import type { ChatClient, ChatMessage, OpenAITool } from '../llm/types.js';
 import type { Tool, ToolSet } from '../specs/catalog.js';
 import type { Goal, TaskSpec, Trajectory } from './types.js';
+import { resolveTurn } from './result-refs.js';
 import { UserSimulator, priorConversation } from './user-simulator.js';
 import { ASSISTANT_SYSTEM_PROMPT, ToolCallingAssistant, type McpConnection } from './assistant.js';
 import { parseToolArguments } from '../llm/parse-output.js';
@@ -64,7 +65,10 @@ export async function synthesizeTrajectory(input: SynthesizeInput): Promise<Traj
       turnStarts.push(messages.length);
       messages.push({ role: 'user', content: request });
       const offered = goal.lateTool && turn < goal.lateTool.turn ? trajectory.tools.filter((t) => t.function.name !== goal.lateTool!.name) : trajectory.tools;
-      const expected = goal.turns[turn].map((c) => goalCallToGroundTruth(c, tools.find((t) => t.name === c.name)));
+      // Values an earlier step's result decides are read from this conversation's own results.
+      const resolved = resolveTurn(goal, turn, messages, turnStarts);
+      if (resolved.unresolved.length) break; // the step this one builds on did not produce what it needs
+      const expected = resolved.calls.map((c) => goalCallToGroundTruth(c, tools.find((t) => t.name === c.name)));
       let withheldGiven = !(turn === 0 && goal.withheld);
       let nudged = false;
       for (let round = 0; round < 3; round++) {

@@ -13,7 +13,8 @@ export type Category = z.infer<typeof CategorySchema>;
 export const DifficultySchema = z.enum(['easy', 'medium', 'hard']);
 export type Difficulty = z.infer<typeof DifficultySchema>;
 
-/** One exact call: tool name and concrete arguments. */
+/** One exact call: tool name and concrete arguments. In a later turn an argument may instead be a
+ * reference to an earlier call's result, `{"$result": {turn, call, path}}` (src/agents/result-refs.ts). */
 export const GoalCallSchema = z.object({ name: z.string(), arguments: z.record(z.unknown()) });
 export type GoalCall = z.infer<typeof GoalCallSchema>;
 

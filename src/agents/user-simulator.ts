@@ -9,6 +9,7 @@ import { seededRng, type Rng } from './rng.js';
 import { planGoalSkeleton, type GoalSkeleton } from './goal-skeleton.js';
 import { repairArguments } from './schema-values.js';
 import { leaves, mentions } from '../verify/mentions.js';
+import { describeRefs, isResultRef, linkResults } from './result-refs.js';
 
 export type RoleUsage = { promptTokens: number; completionTokens: number; calls: number };
 export function emptyUsage(): RoleUsage {
@@ -55,8 +56,8 @@ export function valuesToState(calls: GoalCall[], skip?: { tool: string; paramete
   );
 }
 
-function callsForPrompt(calls: GoalCall[]): string {
-  return calls.map((c) => `- ${c.name}(${JSON.stringify(c.arguments)})`).join('\n');
+function callsForPrompt(calls: GoalCall[], goal: Pick<Goal, 'turns'>): string {
+  return calls.map((c) => `- ${c.name}(${JSON.stringify(describeRefs(c.arguments, goal))})`).join('\n');
 }
 
 export class UserSimulator {
@@ -119,6 +120,8 @@ export class UserSimulator {
       }),
     );
     this.distinguishRepeats(turns, tools, repairs, skeleton.includeOptional);
+    // Ids the server will decide (create_note's id, then get_note(note_id)) are references, not invented values.
+    if (turns.length > 1) linkResults(turns, tools);
     // miss_func: turn 0 asks for the job of the late tool's call, which the assistant cannot yet do.
     const goal: Goal = { request: '', persona: proposal?.persona?.trim() || persona, turns, repairs };
     if (skeleton.lateTool) goal.lateTool = skeleton.lateTool;
@@ -157,8 +160,11 @@ export class UserSimulator {
     const need = valuesToState(calls, skip);
     const base = [
       `You are ${goal.persona}. Write the message you send to an assistant to get this done (do not name functions or mention JSON):`,
-      callsForPrompt(calls),
+      callsForPrompt(calls, goal),
       `State every one of these values exactly as written: ${need.map((n) => JSON.stringify(n.value)).join(', ')}.`,
+      calls.some((c) => Object.values(c.arguments).some(isResultRef))
+        ? 'Values in <angle brackets> come from what an earlier step returned: refer to them in words (e.g. "the note you just created"); never invent them.'
+        : '',
       skip ? `Do NOT mention the ${skip.parameter} (${JSON.stringify(goal.withheld!.value)}); you will give it only when asked.` : '',
       turn > 0 ? 'This is a follow-up in an ongoing conversation.' : '',
       'Answer with JSON: {"request": "..."}',

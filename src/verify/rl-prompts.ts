@@ -6,9 +6,13 @@ import type { Tool } from '../specs/catalog.js';
 import { goalCallToGroundTruth } from './bfcl-match.js';
 import { ASSISTANT_SYSTEM_PROMPT } from '../agents/assistant.js';
 import { firstTurnStart } from './gates/context.js';
+import { resolveTurn } from '../agents/result-refs.js';
 
-function referenceFor(t: Trajectory, turn: number, tools: ReadonlyMap<string, Tool>): RlPrompt['reference'] {
-  return t.goal.turns[turn].map((c) => goalCallToGroundTruth(c, tools.get(c.name)));
+/** The turn's goal calls in BFCL form; a value an earlier result decided is the one this conversation got
+ * (the prompt's history carries that result). Undefined when one cannot be resolved. */
+function referenceFor(t: Trajectory, turn: number, tools: ReadonlyMap<string, Tool>, starts: number[]): RlPrompt['reference'] | undefined {
+  const { calls, unresolved } = resolveTurn(t.goal, turn, t.messages, starts);
+  return unresolved.length ? undefined : calls.map((c) => goalCallToGroundTruth(c, tools.get(c.name)));
 }
 
 function toolsAt(t: Trajectory, turn: number): RlPrompt['tools'] {
@@ -33,10 +37,12 @@ export function rlPromptsFor(t: Trajectory, split: RlPrompt['split'], tools: Rea
     first.push(asked ?? { role: 'assistant', content: `Could you tell me the ${w.parameter.replace(/_/g, ' ')}?` });
     first.push(answer ?? { role: 'user', content: `The ${w.parameter.replace(/_/g, ' ')} is ${w.value}.` });
   }
-  const out: RlPrompt[] = [{ id: `${t.id}/t0`, ...base, messages: first, tools: toolsAt(t, 0), reference: referenceFor(t, 0, tools) }];
+  // Turn 0 never refers to a result (there is no earlier turn), so its reference always resolves.
+  const out: RlPrompt[] = [{ id: `${t.id}/t0`, ...base, messages: first, tools: toolsAt(t, 0), reference: referenceFor(t, 0, tools, starts)! }];
   if (t.accepted) {
     for (let turn = 1; turn < t.goal.turns.length && starts[turn] !== undefined; turn++) {
-      out.push({ id: `${t.id}/t${turn}`, ...base, messages: t.messages.slice(0, starts[turn] + 1), tools: toolsAt(t, turn), reference: referenceFor(t, turn, tools) });
+      const reference = referenceFor(t, turn, tools, starts);
+      if (reference) out.push({ id: `${t.id}/t${turn}`, ...base, messages: t.messages.slice(0, starts[turn] + 1), tools: toolsAt(t, turn), reference });
     }
   }
   return out;

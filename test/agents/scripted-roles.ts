@@ -63,6 +63,7 @@ function oracle(body: ChatCompletionBody): ScriptedReply {
   if (text(last).includes('go ahead with my earlier request')) calls = userMsgs.flatMap((m) => listedCalls(text(m)));
   calls = calls.filter((c) => !done.has(`${c.name}${JSON.stringify(c.arguments)}`));
   if (!calls.length) return { content: 'I cannot help with that using the tools I have.' };
+  for (const c of calls) fillFromResults(c.arguments, msgs);
   if (calls.some((c) => !tools.has(c.name))) return { content: `I do not have a tool for ${calls.find((c) => !tools.has(c.name))!.name}.` };
   for (const c of calls) {
     const missing = (tools.get(c.name)?.required ?? []).filter((p) => !(p in c.arguments));
@@ -73,6 +74,20 @@ function oracle(body: ChatCompletionBody): ScriptedReply {
     c.arguments[missing[0]] = type === 'integer' || type === 'number' ? Number(answer[2]) : answer[2];
   }
   return { toolCalls: calls.map((c, i) => ({ id: `call_${msgs.length}_${i}`, name: c.name, arguments: c.arguments })), usage: { promptTokens: 120, completionTokens: 25 } };
+}
+
+/** A request may point at an earlier result (`<the id from create_note's result>`): read it from that tool's latest result. */
+function fillFromResults(args: Record<string, unknown>, msgs: Msg[]): void {
+  for (const [k, v] of Object.entries(args)) {
+    const ref = typeof v === 'string' ? /^<the ([\w.]+) from (\w+)'s result>$/.exec(v) : null;
+    if (!ref) continue;
+    const ids = new Set(msgs.flatMap((m) => ((m.tool_calls ?? []) as Array<{ id: string; function: { name: string } }>).filter((c) => c.function.name === ref[2]).map((c) => c.id)));
+    const result = [...msgs].reverse().find((m) => m.role === 'tool' && ids.has((m as { tool_call_id?: string }).tool_call_id ?? ''));
+    if (!result) continue;
+    let value: unknown = JSON.parse(text(result));
+    for (const key of ref[1].split('.')) value = (value as Record<string, unknown> | undefined)?.[key];
+    args[k] = value;
+  }
 }
 
 export function scriptedRoles(opts: ScriptOptions = {}): ReplyFn {

@@ -129,3 +129,43 @@ test('a category the tool set cannot express fails with a reason', async () => {
   const t = await synthesizeTrajectory({ task: task('multiple', 'weather', 1), tools: toolsOf(catalog, 'weather').slice(0, 1), roles: roles(), mcp: mcpSessionFactory(catalog, 'weather', { kind: 'simulated', seed: 1 }) });
   assert.match(t.failure ?? '', /at least 2 tools/);
 });
+
+test('multi-step: a later call takes an id the simulated server returned, and the gates hold it to that value', async () => {
+  const t = await synth(task('multi_turn_base', 'notes', 5));
+  assert.equal(t.failure, undefined, `synthesis failed: ${t.failure}`);
+  // The goal does not invent the id: it names where it comes from.
+  const [producer] = t.goal.turns[0];
+  const consumer = t.goal.turns[1][0];
+  assert.equal(producer.name, 'create_note');
+  assert.deepEqual(consumer.arguments.note_id, { $result: { turn: 0, call: 0, path: '/id' } });
+  const created = t.trace.find((r) => r.tool === 'create_note')!.result as { id: string };
+  assert.ok(typeof created.id === 'string' && created.id.length > 0);
+  assert.ok(!t.goal.request.includes(created.id), 'the first request cannot know the id the server will make');
+  const used = t.trace.find((r) => r.tool === consumer.name)!;
+  assert.equal(used.arguments.note_id, created.id);
+
+  const { verified, rlPrompts } = await verifyBatch({ trajectories: [t], tools: catalog.tools, seen: new NoveltyIndex() });
+  assert.deepEqual(verified[0].verdicts!.filter((x) => !x.pass), []);
+  // The second turn's RL prompt carries the conversation's result, and its reference the concrete id.
+  const second = rlPrompts.find((p) => p.id.endsWith('/t1'))!;
+  assert.deepEqual(second.reference[0][consumer.name].note_id, [created.id]);
+  assert.ok(second.messages.some((m) => m.role === 'tool' && m.content.includes(created.id)));
+
+  // The same conversation with the assistant copying some other id fails goal_match, naming the turn.
+  const forged = structuredClone(t);
+  for (const m of forged.messages) {
+    if (m.role !== 'assistant') continue;
+    for (const c of m.tool_calls ?? []) if (c.function.name === consumer.name) c.function.arguments = JSON.stringify({ ...JSON.parse(c.function.arguments), note_id: 'note-made-up' });
+  }
+  const bad = (await verifyBatch({ trajectories: [forged], tools: catalog.tools, seen: new NoveltyIndex() })).verified[0];
+  const verdict = bad.verdicts!.find((v) => v.gate === 'goal_match')!;
+  assert.equal(verdict.pass, false);
+  assert.match(verdict.reason!, /^turn 1: /);
+
+  // A reference to a field create_note does not return is the goal's fault: goal_sanity says so.
+  const wrongField = structuredClone(t);
+  wrongField.goal.turns[1][0].arguments.note_id = { $result: { turn: 0, call: 0, path: '/owner' } };
+  const sanity = (await verifyBatch({ trajectories: [wrongField], tools: catalog.tools, seen: new NoveltyIndex() })).verified[0].verdicts!.find((v) => v.gate === 'goal_sanity')!;
+  assert.equal(sanity.pass, false);
+  assert.match(sanity.reason!, /create_note does not return 'owner'/);
+});

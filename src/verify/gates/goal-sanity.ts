@@ -2,8 +2,9 @@
 // category, every value stated in the request (or following from it or from earlier results).
 import type { GoalCall } from '../../agents/types.js';
 import { schemaErrors } from '../schema-validator.js';
+import { describeRef, isResultRef, outputProperties, resolveTurn, type ResultRef } from '../../agents/result-refs.js';
 import { leaves, mentions } from '../mentions.js';
-import { fail, pass, userText, type GateContext, type RuleVerdict } from './context.js';
+import { fail, firstTurnStart, pass, userText, type GateContext, type RuleVerdict } from './context.js';
 
 function categoryShapeError(category: string, turns: GoalCall[][]): string | undefined {
   const calls = turns.flat();
@@ -23,6 +24,19 @@ function categoryShapeError(category: string, turns: GoalCall[][]): string | und
   }
 }
 
+/** A reference must point at an earlier turn's goal call whose tool can return that field. */
+function refShapeError(turns: GoalCall[][], turn: number, ref: ResultRef, tools: GateContext['tools']): string | undefined {
+  const { turn: from, call, path } = ref.$result;
+  if (from >= turn) return `refers to turn ${from}, which is not earlier`;
+  const producer = turns[from]?.[call];
+  if (!producer) return `turn ${from} has no goal call ${call}`;
+  const tool = tools.get(producer.name);
+  const fields = tool && outputProperties(tool);
+  const top = path.split('/')[1];
+  if (fields && !(top in fields)) return `${producer.name} does not return '${top}' (its output schema has ${Object.keys(fields).join(', ')})`;
+  return undefined;
+}
+
 export function goalSanityGate({ trajectory: t, tools }: GateContext): RuleVerdict {
   const goal = t.goal;
   if (!goal.turns.length) return fail('goal_sanity', `no goal was fixed${t.failure ? `: ${t.failure}` : ''}`);
@@ -33,17 +47,28 @@ export function goalSanityGate({ trajectory: t, tools }: GateContext): RuleVerdi
   // Values the simulated server produced may be referred to by later calls ("book the first flight found").
   const resultText = t.trace.map((r) => JSON.stringify(r.result ?? '')).join('\n');
   const missing: string[] = [];
+  const starts = t.turnStarts ?? [firstTurnStart(t)];
   for (const [turnIdx, turn] of goal.turns.entries()) {
-    for (const call of turn) {
+    // References to earlier results are checked for shape here; their values where the conversation has them.
+    const resolved = resolveTurn(goal, turnIdx, t.messages, starts).calls;
+    for (const [callIdx, call] of turn.entries()) {
       const tool = tools.get(call.name);
       if (!tool) return fail('goal_sanity', `turn ${turnIdx}: goal calls '${call.name}', which is not in the catalog`);
-      const errors = schemaErrors(tool.inputSchema, call.arguments);
+      const refs = Object.entries(call.arguments).filter((e): e is [string, ResultRef] => isResultRef(e[1]));
+      for (const [param, ref] of refs) {
+        const bad = refShapeError(goal.turns, turnIdx, ref, tools);
+        if (bad) return fail('goal_sanity', `turn ${turnIdx}: ${call.name}.${param} = ${describeRef(ref, goal)}: ${bad}`);
+      }
+      // A reference the conversation never resolved is not the goal's fault: its schema check waits for a value.
+      const pending = refs.map(([p]) => p).filter((p) => !(p in resolved[callIdx].arguments));
+      const schema = pending.length ? { ...tool.inputSchema, required: ((tool.inputSchema.required ?? []) as string[]).filter((r) => !pending.includes(r)) } : tool.inputSchema;
+      const errors = schemaErrors(schema, resolved[callIdx].arguments);
       if (errors.length) return fail('goal_sanity', `turn ${turnIdx}: goal call ${call.name} is not schema-valid: ${errors.join('; ')}`);
       const props = (tool.inputSchema.properties ?? {}) as Record<string, { enum?: unknown[]; default?: unknown }>;
       for (const leaf of leaves(call.arguments)) {
         const top = props[leaf.path.split('/')[0]];
         // Booleans, enum members and defaults may follow from wording ("in Celsius", "only open ones").
-        if (typeof leaf.value === 'boolean' || leaf.value === null) continue;
+        if (typeof leaf.value === 'boolean' || leaf.value === null || isResultRef(leaf.value)) continue;
         if (top?.enum?.includes(leaf.value) || (top?.default !== undefined && JSON.stringify(top.default) === JSON.stringify(leaf.value))) continue;
         const v = leaf.value as string | number;
         if (!mentions(text, v) && !mentions(resultText, v)) missing.push(`${call.name}.${leaf.path} = ${JSON.stringify(v)}`);
