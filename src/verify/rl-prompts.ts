@@ -5,7 +5,7 @@ import type { RlPrompt, Trajectory } from '../agents/types.js';
 import type { Tool } from '../specs/catalog.js';
 import { goalCallToGroundTruth } from './bfcl-match.js';
 import { ASSISTANT_SYSTEM_PROMPT } from '../agents/assistant.js';
-import { firstTurnStart } from './gates/context.js';
+import { turnStartsOf } from './gates/context.js';
 import { resolveTurn } from '../agents/result-refs.js';
 
 /** The turn's goal calls in BFCL form; a value an earlier result decided is the one this conversation got
@@ -27,7 +27,7 @@ function toolsAt(t: Trajectory, turn: number): RlPrompt['tools'] {
  */
 export function rlPromptsFor(t: Trajectory, split: RlPrompt['split'], tools: ReadonlyMap<string, Tool>): RlPrompt[] {
   const base = { category: t.task.category, toolSetId: t.task.toolSetId, split };
-  const starts = t.turnStarts ?? [firstTurnStart(t)];
+  const starts = turnStartsOf(t);
   const context: ChatMessage[] = [{ role: 'system', content: ASSISTANT_SYSTEM_PROMPT }, ...t.messages.slice(1, Math.max(1, starts[0]))];
   const first: ChatMessage[] = [...context, { role: 'user', content: t.goal.request }];
   if (t.goal.withheld) {

@@ -25,6 +25,11 @@ export function firstTurnStart(t: Trajectory): number {
   return t.turnStarts?.[0] ?? t.messages.findIndex((m) => m.role === 'user');
 }
 
+/** Index in `messages` of each goal turn's opening user message (single-turn trajectories: just the first). */
+export function turnStartsOf(t: Trajectory): number[] {
+  return t.turnStarts ?? [firstTurnStart(t)];
+}
+
 /** User text of the task proper: every user message from the first turn on. */
 export function userText(t: Trajectory): string {
   return t.messages.slice(Math.max(0, firstTurnStart(t))).filter((m): m is Extract<ChatMessage, { role: 'user' }> => m.role === 'user').map((m) => m.content).join('\n');

@@ -3,10 +3,10 @@
 import { decodedCalls } from '../../agents/synthesize.js';
 import { goalCallToGroundTruth, matchCalls } from '../bfcl-match.js';
 import { resolveTurn } from '../../agents/result-refs.js';
-import { fail, firstTurnStart, pass, type GateContext, type RuleVerdict } from './context.js';
+import { fail, pass, turnStartsOf, type GateContext, type RuleVerdict } from './context.js';
 
 export function goalMatchGate({ trajectory: t, tools }: GateContext): RuleVerdict {
-  const starts = t.turnStarts ?? [firstTurnStart(t)];
+  const starts = turnStartsOf(t);
   const toolList = [...tools.values()];
   for (const turn of t.goal.turns.keys()) {
     if (starts[turn] === undefined) return fail('goal_match', `turn ${turn} was never reached (the conversation stopped after turn ${starts.length - 1})`);

@@ -4,7 +4,7 @@ import type { GoalCall } from '../../agents/types.js';
 import { schemaErrors } from '../schema-validator.js';
 import { describeRef, isResultRef, outputProperties, resolveTurn, type ResultRef } from '../../agents/result-refs.js';
 import { leaves, mentions } from '../mentions.js';
-import { fail, firstTurnStart, pass, userText, type GateContext, type RuleVerdict } from './context.js';
+import { fail, pass, turnStartsOf, userText, type GateContext, type RuleVerdict } from './context.js';
 
 function categoryShapeError(category: string, turns: GoalCall[][]): string | undefined {
   const calls = turns.flat();
@@ -47,7 +47,7 @@ export function goalSanityGate({ trajectory: t, tools }: GateContext): RuleVerdi
   // Values the simulated server produced may be referred to by later calls ("book the first flight found").
   const resultText = t.trace.map((r) => JSON.stringify(r.result ?? '')).join('\n');
   const missing: string[] = [];
-  const starts = t.turnStarts ?? [firstTurnStart(t)];
+  const starts = turnStartsOf(t);
   for (const [turnIdx, turn] of goal.turns.entries()) {
     // References to earlier results are checked for shape here; their values where the conversation has them.
     const resolved = resolveTurn(goal, turnIdx, t.messages, starts).calls;
