@@ -6,6 +6,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { ensureTemporalCli, REPO_ROOT } from '../temporal/cli-binary.js';
 import { ensureLocalModel } from '../src/llm/local-model.js';
+import { ensureFullBfclData } from '../src/eval/bfcl-full-data.js';
 
 const forTests = process.argv.includes('--tests');
 const log = (line: string) => console.log(`[setup] ${line}`);
@@ -33,5 +34,10 @@ const model = await ensureLocalModel().catch((err) => {
   process.exit(1);
 });
 log(`embedded model: ${model}`);
+const bfcl = await ensureFullBfclData().catch((err) => {
+  console.error(`[setup] BFCL data failed: ${(err as Error).message}`);
+  process.exit(1);
+});
+log(`BFCL v4 data (for evaluate.bfclData: bfcl-eval): ${bfcl}`);
 step('trainer Python environment', () => run('bash', [join(REPO_ROOT, 'trainer', 'setup.sh')]));
 if (forTests && !existsSync('/usr/bin/chromium')) step('Chromium (report tests)', () => run('bash', [join(REPO_ROOT, 'scripts', 'ensure-chromium.sh')]));

@@ -71,10 +71,23 @@ export const RunConfigSchema = z
       .default({}),
     evaluate: z
       .object({
-        /** A BFCL data directory; default: the sample the product ships. */
+        /**
+         * A BFCL data directory, or `bfcl-eval`: the full BFCL v4 data set-up unpacks from the official harness's
+         * PyPI wheel. Default: the 10-per-category sample the product ships.
+         */
         bfclData: z.string().optional(),
         categories: z.array(z.string()).default(['simple_python', 'multiple', 'parallel', 'irrelevance']),
+        /** At most this many BFCL entries per category: a fixed, seeded selection, the same items every cycle. */
         limit: z.number().int().positive().optional(),
+        /** Seed of that selection; default: the run's seed. */
+        selectionSeed: z.number().int().optional(),
+        /** Evaluate the starting policy before cycle 0 trains (the baseline every gain is measured against). */
+        baseline: z.boolean().default(true),
+        /**
+         * The fixed validation pool: up to this many held-out prompts, drawn once (cycle 0's held-out split) and
+         * scored every cycle, so cycles are compared on the same items. Each cycle's own split is scored too (steering).
+         */
+        poolSize: z.number().int().positive().default(64),
         concurrency: z.number().int().positive().default(1),
         /**
          * Hard samples: this many train-split RL prompts get `rolloutGroup` sampled answers from the new policy,

@@ -16,13 +16,27 @@ import { heartbeating, type ActivityDeps } from './context.js';
 import { policyClient } from './roles.js';
 import { bfclDataDir } from './verify.js';
 
-export type EvaluateInput = { runId: string; cycle: number; config: RunConfig; policy: ModelRef; rlPromptsRef: ArtifactRef; catalogRef: ArtifactRef };
+export type EvaluateInput = {
+  runId: string;
+  cycle: number;
+  config: RunConfig;
+  policy: ModelRef;
+  rlPromptsRef: ArtifactRef;
+  catalogRef: ArtifactRef;
+  /** RL prompts whose held-out split is the run's fixed validation pool (cycle 0's); scored every cycle. */
+  poolRef?: ArtifactRef;
+  /** The baseline: the starting policy before any training, on the fixed items only (no own split, no rollouts). */
+  baseline?: boolean;
+};
 export type EvaluationResult = {
   /** BFCL accuracy per category (0..1) and summary groups (`overall` = BFCL's single-turn overall). */
   bfcl: Record<string, number>;
   bfclSummary: Record<string, number>;
-  /** Validation accuracy per synthetic category, and `n/<category>` item counts. */
+  /** Validation accuracy per synthetic category, and `n/<category>` item counts: the fixed pool plus this cycle's own split. */
   validation: Record<string, number>;
+  /** The same on the fixed pool alone: what cycles and the baseline are compared on. */
+  pool?: Record<string, number>;
+  poolOverall?: number | null;
   /** Macro mean over categories; null when the cycle held out no prompt (too few to split). */
   validationOverall: number | null;
   /** `category/error_type` -> count. */
@@ -42,10 +56,15 @@ export function evaluateActivities(deps: ActivityDeps) {
       const { config, policy } = input;
       const client = policyClient(policy, config);
       const catalog = await getJson<Catalog>(deps.store, input.catalogRef);
-      const prompts = (await getJsonl<RlPrompt>(deps.store, input.rlPromptsRef)).filter((p) => p.split === 'validation');
-      const valKey = contentKey('validation', input.rlPromptsRef, policy);
+      const heldOut = async (ref: ArtifactRef) => (await getJsonl<RlPrompt>(deps.store, ref)).filter((p) => p.split === 'validation');
+      const pool = (await heldOut(input.poolRef ?? input.rlPromptsRef)).slice(0, config.evaluate.poolSize);
+      const poolIds = new Set(pool.map((p) => p.id));
+      const own = input.baseline ? [] : (await heldOut(input.rlPromptsRef)).filter((p) => !poolIds.has(p.id));
+      const prompts = [...pool, ...own];
+      const valKey = contentKey('validation', input.rlPromptsRef, input.poolRef ?? null, policy);
       const rollKey = contentKey('rollouts', input.rlPromptsRef, policy, config.evaluate.rolloutPrompts, config.evaluate.rolloutGroup, config.evaluate.rolloutTemperature);
-      const bfclKey = contentKey('bfcl', policy, bfclDataDir(config), config.evaluate.categories, config.evaluate.limit ?? null);
+      const selectionSeed = config.evaluate.limit ? (config.evaluate.selectionSeed ?? config.seed) : undefined;
+      const bfclKey = contentKey('bfcl', policy, bfclDataDir(config), config.evaluate.categories, config.evaluate.limit ?? null, selectionSeed ?? null);
 
       return heartbeating<EvaluationResult, Progress>(async ({ beat }) => {
         // Validation: one verdict per held-out prompt, each stored as it is made, so a retry skips the done ones.
@@ -60,7 +79,7 @@ export function evaluateActivities(deps: ActivityDeps) {
 
         // Rollout consistency: how many of a group of sampled answers pass, per train-split prompt.
         const e = config.evaluate;
-        const rolloutPrompts = e.rolloutPrompts ? (await getJsonl<RlPrompt>(deps.store, input.rlPromptsRef)).filter((p) => p.split === 'train').slice(0, e.rolloutPrompts) : [];
+        const rolloutPrompts = e.rolloutPrompts && !input.baseline ? (await getJsonl<RlPrompt>(deps.store, input.rlPromptsRef)).filter((p) => p.split === 'train').slice(0, e.rolloutPrompts) : [];
         const groups: RolloutConsistency[] = [];
         for (const [i, prompt] of rolloutPrompts.entries()) {
           const ref: ArtifactRef = { key: rollKey, name: `rollouts/${prompt.id}.json` };
@@ -77,6 +96,7 @@ export function evaluateActivities(deps: ActivityDeps) {
           outDir: deps.store.locate(bfclRef),
           categories: config.evaluate.categories as BfclCategory[],
           limit: config.evaluate.limit,
+          seed: selectionSeed,
           concurrency: config.evaluate.concurrency,
           client,
           onProgress: (p) => beat({ phase: 'bfcl', done: p.done, total: p.total }),
@@ -87,11 +107,29 @@ export function evaluateActivities(deps: ActivityDeps) {
         const bfclSummary = {
           overall: g.overall_single_turn.accuracy, overall_bfcl: g.overall_bfcl.accuracy, non_live_ast: g.non_live_ast.accuracy,
           live_ast: g.live_ast.accuracy, irrelevance: g.irrelevance.accuracy, relevance: g.relevance.accuracy,
+          ...optional('non_live_ast_mean', evaluatedMean(bfcl, NON_LIVE_AST)),
         };
-        return { ...summarize(verdicts), validationVerdictsRef, rolloutsRef, bfcl, bfclSummary, bfclRef, tokens: 0 };
+        const onPool = summarize(verdicts.filter((v) => poolIds.has(v.id)));
+        return {
+          ...summarize(verdicts), pool: onPool.validation, poolOverall: onPool.validationOverall,
+          validationVerdictsRef, rolloutsRef, bfcl, bfclSummary, bfclRef, tokens: 0,
+        };
       });
     },
   };
+}
+
+/** BFCL's non-live AST categories; their mean over those evaluated is the loop's headline number. */
+const NON_LIVE_AST = ['simple_python', 'simple_java', 'simple_javascript', 'multiple', 'parallel', 'parallel_multiple'];
+
+/** Unweighted mean of the categories evaluated (BFCL's own group counts a missing category as 0). */
+export function evaluatedMean(scores: Record<string, number>, categories: readonly string[]): number | null {
+  const xs = categories.filter((c) => typeof scores[c] === 'number').map((c) => scores[c]);
+  return xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : null;
+}
+
+function optional(key: string, value: number | null): Record<string, number> {
+  return value === null ? {} : { [key]: value };
 }
 
 /** The policy's answer to one held-out prompt, judged by the BFCL checker's rules (one implementation). */

@@ -5,7 +5,7 @@ import { planNextCycle, shouldStop, summarizeValidation, type RolloutConsistency
 import type { Plan } from '../plan/types.js';
 import type { Catalog } from '../specs/catalog.js';
 import type { Verdict } from '../eval/types.js';
-import { CycleRecordSchema, type CycleRecord } from '../store/cycle-record.js';
+import { CycleRecordSchema, type CycleRecord, type Scores } from '../store/cycle-record.js';
 import { contentKey, getJson, getJsonl, putJson, type ArtifactRef } from '../store/artifact-store.js';
 import type { ActivityDeps } from './context.js';
 import type { ModelRef } from '../llm/types.js';
@@ -32,6 +32,8 @@ export type TargetGapsInput = {
   stageTimes: StageTimes;
   previousRecords: ArtifactRef[];
   workflowId: string;
+  /** Cycle 0: the starting policy's scores on the fixed items. */
+  baseline?: Scores;
 };
 export type TargetGapsResult = { recordRef: ArtifactRef; nextPlanRef: ArtifactRef; stop: { stop: boolean; reason: string } };
 
@@ -63,7 +65,9 @@ export function gapActivities(deps: ActivityDeps) {
           bfclSummary: input.evaluation.bfclSummary,
           validation: input.evaluation.validation,
           validationErrors: input.evaluation.validationErrors,
+          ...(input.evaluation.pool ? { pool: input.evaluation.pool, poolOverall: input.evaluation.poolOverall ?? null } : {}),
         },
+        ...(input.baseline ? { baseline: input.baseline } : {}),
         stages: Object.fromEntries(Object.entries(input.stageTimes).filter(([, v]) => v)),
         // The workflow's clock, not the wall clock, would be nicer; this is only shown in the report.
         finishedAt: new Date().toISOString(),

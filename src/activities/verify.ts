@@ -11,7 +11,8 @@ import { datasetCard, rlPromptsJsonl, trajectoriesJsonl } from '../verify/datase
 import type { CycleRecord } from '../store/cycle-record.js';
 import { contentKey, getJson, getJsonl, putJson, type ArtifactRef } from '../store/artifact-store.js';
 import { REPO_ROOT } from '../../temporal/cli-binary.js';
-import { heartbeating, type ActivityDeps } from './context.js';
+import { BadInput, heartbeating, type ActivityDeps } from './context.js';
+import { FULL_BFCL_DATA, fullBfclDataDir, hasFullBfclData } from '../eval/bfcl-full-data.js';
 import { roleClient } from './roles.js';
 
 export type VerifyStats = { synthesis: CycleRecord['synthesis']; judgeCalls: number; judgeTokens: number };
@@ -37,7 +38,12 @@ export type VerifyCycleResult = {
 
 /** The BFCL data a run is decontaminated against and evaluated on: the user's, else the shipped sample. */
 export function bfclDataDir(config: RunConfig): string {
-  return config.evaluate.bfclData ?? join(REPO_ROOT, 'data', 'bfcl-sample');
+  const dir = config.evaluate.bfclData;
+  if (dir === FULL_BFCL_DATA) {
+    if (!hasFullBfclData()) throw new BadInput(`evaluate.bfclData is '${FULL_BFCL_DATA}' but ${fullBfclDataDir()} is missing: run \`npm run setup\``);
+    return fullBfclDataDir();
+  }
+  return dir ?? join(REPO_ROOT, 'data', 'bfcl-sample');
 }
 
 export function verifyActivities(deps: ActivityDeps) {

@@ -1,7 +1,7 @@
 // How run status looks in a terminal: one line with a progress bar on a TTY, plain lines elsewhere.
-import type { RunStatus } from '../workflows/definitions.js';
+import type { CycleSummary, RunStatus, Scores } from '../workflows/definitions.js';
 
-const STAGE_ORDER = ['prepare', 'synthesize', 'verify', 'train', 'evaluate', 'target_gaps'];
+const STAGE_ORDER = ['prepare', 'synthesize', 'verify', 'baseline', 'train', 'evaluate', 'target_gaps'];
 
 export function progressBar(fraction: number, width = 20): string {
   const filled = Math.round(Math.max(0, Math.min(1, fraction)) * width);
@@ -27,4 +27,54 @@ function counts(c: Record<string, number>): string {
 
 export function pct(x: number | null | undefined): string {
   return x === undefined || x === null || Number.isNaN(x) ? '-' : `${(x * 100).toFixed(1)}%`;
+}
+
+/** Gain in points between two fractions: `+4.2`, `-1.0`, or '' when either is missing. */
+export function gain(x: number | null | undefined, base: number | null | undefined): string {
+  if (typeof x !== 'number' || typeof base !== 'number') return '';
+  const d = (x - base) * 100;
+  return `${d >= 0 ? '+' : ''}${d.toFixed(1)}`;
+}
+
+type Row = { label: string; pick: (s: Scores) => number | null | undefined };
+
+/** The rows of a score table: BFCL per category, the non-live AST mean, the fixed pool per category and overall. */
+export function scoreRows(all: Scores[]): Row[] {
+  const keys = (f: (s: Scores) => Record<string, number>, keep: (k: string) => boolean) =>
+    [...new Set(all.flatMap((s) => Object.keys(f(s)).filter(keep)))].sort();
+  return [
+    ...keys((s) => s.bfcl, (k) => !k.startsWith('group/')).map((k) => ({ label: `BFCL ${k}`, pick: (s: Scores) => s.bfcl[k] })),
+    ...(all.some((s) => typeof s.bfcl['group/non_live_ast_mean'] === 'number')
+      ? [{ label: 'BFCL non-live AST mean', pick: (s: Scores) => s.bfcl['group/non_live_ast_mean'] }]
+      : []),
+    ...keys((s) => s.pool, (k) => !k.startsWith('n/')).map((k) => ({ label: `pool ${k}`, pick: (s: Scores) => s.pool[k] })),
+    { label: 'pool overall', pick: (s: Scores) => s.poolOverall },
+  ];
+}
+
+/**
+ * Baseline, then each cycle on the same fixed items, with the gain in points over the baseline: the table
+ * `status`, the demo and the loop-gain benchmark print.
+ */
+export function scoreTable(baseline: Scores | null | undefined, cycles: Pick<CycleSummary, 'cycle' | 'scores'>[]): string[] {
+  const scored = cycles.filter((c): c is typeof c & { scores: Scores } => Boolean(c.scores));
+  if (!baseline && !scored.length) return [];
+  const rows = scoreRows([...(baseline ? [baseline] : []), ...scored.map((c) => c.scores)]);
+  const width = Math.max(...rows.map((r) => r.label.length), 6) + 2;
+  const col = 16;
+  const head = ['', ...(baseline ? ['baseline'] : []), ...scored.map((c) => `cycle ${c.cycle}`)];
+  const lines = [head.map((h, i) => (i === 0 ? h.padEnd(width) : h.padStart(col))).join('')];
+  for (const r of rows) {
+    const base = baseline ? r.pick(baseline) : undefined;
+    const cells = [
+      ...(baseline ? [pct(base)] : []),
+      ...scored.map((c) => {
+        const v = r.pick(c.scores);
+        const g = gain(v, base);
+        return `${pct(v)}${g ? ` (${g})` : ''}`;
+      }),
+    ];
+    lines.push(r.label.padEnd(width) + cells.map((c) => c.padStart(col)).join(''));
+  }
+  return lines;
 }

@@ -4,7 +4,7 @@ import { WorkflowIdReusePolicy } from '@temporalio/client';
 import { ConfigError, loadRunConfig, parseRunConfig, type RunConfig } from '../config.js';
 import { pauseSignal, resumeSignal, stopSignal, RunKey, CycleKey, StageKey, type RunStatus } from '../workflows/definitions.js';
 import { connectClient, runStatus, uiLink, type Connected } from './temporal-client.js';
-import { pct, statusLine } from './format.js';
+import { gain, pct, scoreTable, statusLine } from './format.js';
 import { defaultHome, startDemo } from './demo.js';
 import { exportRun } from './export-run.js';
 import { registerBfclCommands as registerBfcl } from './bfcl.js';
@@ -185,7 +185,17 @@ export async function watch(c: Connected, runId: string, o: { json?: boolean } =
 export function printStatus(s: RunStatus, closed: string | null): void {
   console.log(`${s.runId}: cycle ${s.cycle}, stage ${s.stage}${s.paused ? ' (paused)' : ''}${s.stopRequested ? ' (stopping)' : ''}${closed ? `, ${closed}` : ''}`);
   if (Object.keys(s.counts).length) console.log(`  counts: ${JSON.stringify(s.counts)}`);
-  for (const cy of s.cycles) console.log(`  cycle ${cy.cycle}: accepted ${cy.accepted}/${cy.trajectories}, validation ${pct(cy.validationOverall)}, BFCL ${pct(cy.bfclOverall)}`);
+  const base = s.baseline;
+  for (const cy of s.cycles) {
+    const g = (x: number | null | undefined, b: number | null | undefined) => (gain(x, b) ? ` (${gain(x, b)} pts vs baseline)` : '');
+    console.log(
+      `  cycle ${cy.cycle}: accepted ${cy.accepted}/${cy.trajectories}, validation ${pct(cy.validationOverall)}, ` +
+        `pool ${pct(cy.scores?.poolOverall)}${g(cy.scores?.poolOverall, base?.poolOverall)}, ` +
+        `BFCL ${pct(cy.bfclOverall)}${g(cy.bfclOverall, base?.bfcl['group/overall'])}`,
+    );
+  }
+  const table = scoreTable(base, s.cycles);
+  if (table.length) console.log(['  scores on the fixed items (gain in points over the baseline):', ...table.map((l) => `    ${l}`)].join('\n'));
   if (s.stopReason) console.log(`  ended: ${s.stopReason}`);
 }
 

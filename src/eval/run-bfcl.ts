@@ -4,6 +4,7 @@
 // outDir layout: raw.jsonl (every reply or failure, append-only), results.jsonl (`{"id","result"}`, append-only;
 // the resume key), verdicts.jsonl and summary.json (rewritten from results.jsonl at the end of every run).
 import { appendFileSync, existsSync, mkdirSync, openSync, closeSync, readFileSync, truncateSync, writeFileSync, statSync, readSync } from 'node:fs';
+import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { z } from 'zod';
 import type { ChatClient, ChatMessage, ChatResponse } from '../llm/types.js';
@@ -17,8 +18,10 @@ export const RunBfclOptionsSchema = z.object({
   dataDir: z.string().min(1),
   outDir: z.string().min(1),
   categories: z.array(z.enum(BFCL_AST_CATEGORIES)).optional(),
-  /** At most this many entries per category (the first ones, in file order). */
+  /** At most this many entries per category: the first ones in file order, or a seeded sample when `seed` is set. */
   limit: z.number().int().positive().optional(),
+  /** With `limit`: a fixed seeded selection (the same entries every time for the same seed and data). */
+  seed: z.number().int().optional(),
   concurrency: z.number().int().positive().default(4),
   /** Retries of one request on HTTP 429/5xx or a connection failure, with exponential backoff. */
   maxRetries: z.number().int().min(0).default(4),
@@ -82,13 +85,18 @@ function readDoneIds(resultsPath: string): Set<string> {
   return new Set(parseResultsJsonl(readFileSync(resultsPath, 'utf8')).results.map((r) => r.id));
 }
 
-/** The dataset restricted to the first `limit` entries of each category. */
-export function limitDataset(dataset: BfclDataset, limit?: number): BfclDataset {
+/**
+ * The dataset restricted to `limit` entries per category: the first ones, or with a `seed` the ones whose
+ * sha256(seed:id) is smallest (a fixed sample that does not move when other entries are added), in file order.
+ */
+export function limitDataset(dataset: BfclDataset, limit?: number, seed?: number): BfclDataset {
   if (!limit) return dataset;
   const byCategory = new Map<BfclCategory, BfclEntry[]>();
   const byId = new Map<string, BfclEntry>();
+  const rank = (id: string) => createHash('sha256').update(`${seed}:${id}`).digest('hex');
   for (const [c, es] of dataset.byCategory) {
-    const kept = es.slice(0, limit);
+    const chosen = seed === undefined ? null : new Set(es.map((e) => [rank(e.id), e.id] as const).sort(([a], [b]) => (a < b ? -1 : 1)).slice(0, limit).map(([, id]) => id));
+    const kept = chosen ? es.filter((e) => chosen.has(e.id)) : es.slice(0, limit);
     byCategory.set(c, kept);
     for (const e of kept) byId.set(e.id, e);
   }
@@ -98,7 +106,7 @@ export function limitDataset(dataset: BfclDataset, limit?: number): BfclDataset 
 export async function runBfcl(options: RunBfclOptions): Promise<RunBfclResult> {
   const opts = RunBfclOptionsSchema.parse(options);
   const { client, onProgress } = options;
-  const dataset = limitDataset(loadBfclDataset(opts.dataDir, opts.categories), opts.limit);
+  const dataset = limitDataset(loadBfclDataset(opts.dataDir, opts.categories), opts.limit, opts.seed);
   mkdirSync(opts.outDir, { recursive: true });
   const resultsPath = join(opts.outDir, 'results.jsonl');
   const rawPath = join(opts.outDir, 'raw.jsonl');
@@ -148,7 +156,7 @@ export async function runBfcl(options: RunBfclOptions): Promise<RunBfclResult> {
   writeFileSync(join(opts.outDir, 'verdicts.jsonl'), report.verdicts.map((v) => JSON.stringify(v)).join('\n') + (report.verdicts.length ? '\n' : ''));
   writeFileSync(
     join(opts.outDir, 'summary.json'),
-    JSON.stringify({ model: client.label, dataDir: opts.dataDir, limit: opts.limit ?? null, asked: todo.length, resumed, failed, ...report.summary, problems: report.problems }, null, 2) + '\n',
+    JSON.stringify({ model: client.label, dataDir: opts.dataDir, limit: opts.limit ?? null, seed: opts.seed ?? null, ids: [...dataset.byId.keys()], asked: todo.length, resumed, failed, ...report.summary, problems: report.problems }, null, 2) + '\n',
   );
   return { ...report, outDir: opts.outDir, asked: todo.length, resumed, failed };
 }

@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { CATEGORIES, type Category } from '../agents/types.js';
 import { errorClassTotals, splitCategoryKey } from '../plan/error-classes.js';
 import { validationScore } from '../plan/stopping.js';
-import { CycleRecordSchema, type CycleRecord } from '../store/cycle-record.js';
+import { CycleRecordSchema, type CycleRecord, type Scores } from '../store/cycle-record.js';
 
 export const RunInfoSchema = z.object({
   runId: z.string(),
@@ -31,6 +31,8 @@ export type CycleReport = {
     rejectedByGate: Record<string, number>;
     acceptanceByCategory: Partial<Record<Category, CategoryAcceptance>>;
   };
+  /** This cycle's policy on the run's fixed items (BFCL selection, validation pool); null for older records. */
+  scores: Scores | null;
   training: { backend: string; steps: number; firstReward: number | null; lastReward: number | null; curve: Array<{ step: number; reward: number; loss?: number }> };
   stages: Record<string, { ms: number; tokens: number }>;
   plan: {
@@ -53,6 +55,10 @@ export type ReportData = {
   stageNames: string[];
   errorClasses: string[];
   cycles: CycleReport[];
+  /** The starting policy on the same fixed items, before cycle 0 trained; null when the run took none. */
+  baseline: Scores | null;
+  /** Gain in points (fraction x 100) of the last cycle over the baseline, per row of the scores table. */
+  gains: Record<string, number>;
   summary: {
     cycles: number;
     bfclFirst: number | null; bfclLast: number | null; bfclDelta: number | null;
@@ -101,6 +107,12 @@ function cycleReport(r: CycleRecord): CycleReport {
     validation,
     validationScore: vs === undefined ? null : round(vs),
     errorClasses: Object.fromEntries(Object.entries(errs).sort()) as Record<string, number>,
+    scores: r.evaluation.pool
+      ? {
+        bfcl: { ...r.evaluation.bfcl, ...Object.fromEntries(Object.entries(r.evaluation.bfclSummary).map(([k, v]) => [`group/${k}`, v])) },
+        pool: r.evaluation.pool, poolOverall: r.evaluation.poolOverall ?? null,
+      }
+      : null,
     synthesis: {
       trajectories: r.synthesis.trajectories, accepted: r.synthesis.accepted,
       acceptanceRate: r.synthesis.trajectories ? round(r.synthesis.accepted / r.synthesis.trajectories) : null,
@@ -145,6 +157,7 @@ export function buildReportData(records: unknown[], runInfo: RunInfo): ReportDat
   const diff = (a: number | null | undefined, b: number | null | undefined) => (a == null || b == null ? null : round(b - a));
   const trajectories = cycles.reduce((a, c) => a + c.synthesis.trajectories, 0);
   const accepted = cycles.reduce((a, c) => a + c.synthesis.accepted, 0);
+  const baseline = [...byCycle.values()].find((r) => r.cycle === 0)?.baseline ?? null;
   const weakestEntry = last ? (Object.entries(last.validation) as [Category, number][]).sort((a, b) => a[1] - b[1])[0] : undefined;
   return {
     schema: 'inftool.report/v1',
@@ -155,6 +168,8 @@ export function buildReportData(records: unknown[], runInfo: RunInfo): ReportDat
     stageNames: sortedStages(sortedKeys(cycles.map((c) => c.stages))),
     errorClasses: sortedKeys(cycles.map((c) => c.errorClasses)),
     cycles,
+    baseline,
+    gains: baseline && last?.scores ? gainsOver(baseline, last.scores) : {},
     summary: {
       cycles: cycles.length,
       bfclFirst: first?.bfclOverall ?? null, bfclLast: last?.bfclOverall ?? null, bfclDelta: diff(first?.bfclOverall, last?.bfclOverall),
@@ -168,7 +183,17 @@ export function buildReportData(records: unknown[], runInfo: RunInfo): ReportDat
   };
 }
 
-const STAGE_ORDER = ['prepare', 'synthesize', 'verify', 'train', 'evaluate', 'target_gaps', 'plan'];
+/** `bfcl/<category>`, `pool/<category>`, `pool/overall` -> gain in points of `now` over `base`. */
+export function gainsOver(base: Scores, now: Scores): Record<string, number> {
+  const out: Record<string, number> = {};
+  const pts = (a: number, b: number) => round((a - b) * 100, 2);
+  for (const [k, v] of Object.entries(now.bfcl)) if (typeof base.bfcl[k] === 'number') out[`bfcl/${k}`] = pts(v, base.bfcl[k]);
+  for (const [k, v] of Object.entries(now.pool)) if (!k.startsWith('n/') && typeof base.pool[k] === 'number') out[`pool/${k}`] = pts(v, base.pool[k]);
+  if (now.poolOverall != null && base.poolOverall != null) out['pool/overall'] = pts(now.poolOverall, base.poolOverall);
+  return out;
+}
+
+const STAGE_ORDER = ['prepare', 'synthesize', 'verify', 'baseline', 'train', 'evaluate', 'target_gaps', 'plan'];
 function sortedStages(names: string[]): string[] {
   const rank = (n: string) => (STAGE_ORDER.includes(n) ? STAGE_ORDER.indexOf(n) : STAGE_ORDER.length);
   return [...names].sort((a, b) => rank(a) - rank(b) || (a < b ? -1 : 1));

@@ -68,6 +68,31 @@ function accuracyByCycle(d: ReportData, which: 'bfcl' | 'validation'): string {
   return `<div class="two"><div class="chart-box">${chart}${legend(series)}</div><table class="grid-table" data-table="${which}">${head}${rows}${foot}</table></div>`;
 }
 
+/** Baseline, then each cycle, on the run's fixed items, with the gain in points over the baseline. */
+function gainsSection(d: ReportData): string {
+  const scored = d.cycles.map((c, ci) => ({ c, ci })).filter(({ c }) => c.scores);
+  const all = [...(d.baseline ? [d.baseline] : []), ...scored.map(({ c }) => c.scores!)];
+  const keys = (f: (s: NonNullable<ReportData['baseline']>) => Record<string, number>, keep: (k: string) => boolean) => [...new Set(all.flatMap((s) => Object.keys(f(s)).filter(keep)))].sort();
+  const rows: Array<{ label: string; path: string[]; pick: (s: NonNullable<ReportData['baseline']>) => number | null | undefined }> = [
+    ...keys((s) => s.bfcl, (k) => !k.startsWith('group/') || k === 'group/non_live_ast_mean' || k === 'group/overall').map((k) => ({
+      label: `BFCL ${k.replace('group/', '')}`, path: ['bfcl', k], pick: (s: NonNullable<ReportData['baseline']>) => s.bfcl[k],
+    })),
+    ...keys((s) => s.pool, (k) => !k.startsWith('n/')).map((k) => ({ label: `pool ${k}`, path: ['pool', k], pick: (s: NonNullable<ReportData['baseline']>) => s.pool[k] })),
+    { label: 'pool overall', path: ['poolOverall'], pick: (s) => s.poolOverall },
+  ];
+  const head = `<tr><th></th>${d.baseline ? '<th>baseline</th>' : ''}${scored.map(({ c }) => `<th>cycle ${c.cycle}</th>`).join('')}</tr>`;
+  const body = rows.map((r) => {
+    const base = d.baseline ? r.pick(d.baseline) : null;
+    const cells = scored.map(({ c, ci }) => {
+      const v = r.pick(c.scores!);
+      const delta = v != null && base != null ? v - base : null;
+      return `<td${v == null ? ' class="na"' : ` style="background:${heat(v)}"`}>${num(v, ptr('cycles', ci, 'scores', ...r.path), pct)}${delta == null ? '' : ` <small class="${delta >= 0 ? 'up' : 'down'}">${signedPts(delta)}</small>`}</td>`;
+    }).join('');
+    return `<tr><th>${esc(r.label)}</th>${d.baseline ? `<td>${num(base, ptr('baseline', ...r.path), pct)}</td>` : ''}${cells}</tr>`;
+  }).join('');
+  return `<table class="grid-table" data-table="gains">${head}${body}</table>`;
+}
+
 function planSection(d: ReportData): string {
   const cats = d.categories;
   const bars = stackedBars({
@@ -159,6 +184,7 @@ function page(d: ReportData): string {
   const body = d.cycles.length === 0
     ? '<section><p class="muted">No cycle of this run has finished yet: nothing to show.</p></section>'
     : `${kpis(d)}
+  ${d.baseline || d.cycles.some((c) => c.scores) ? `<section id="gains"><h2>Scores on the fixed items against the baseline <span class="tag">same BFCL selection and validation pool every cycle</span></h2>${gainsSection(d)}</section>` : ''}
   <section id="bfcl"><h2>BFCL accuracy <span class="tag">reported only — never steers the run</span></h2>${accuracyByCycle(d, 'bfcl')}</section>
   <section id="validation"><h2>Validation accuracy <span class="tag steer">held-out synthetic split — steers the plan</span></h2>${accuracyByCycle(d, 'validation')}</section>
   <section id="plan"><h2>Plans and why</h2>${planSection(d)}</section>

@@ -5,6 +5,16 @@ import { PlanSchema } from '../plan/types.js';
 
 const Counts = z.record(z.number());
 
+/** One policy's scores on the run's fixed items (the BFCL selection and the validation pool). */
+export const ScoresSchema = z.object({
+  /** BFCL accuracy per category, and summary groups as `group/<name>` (0..1). */
+  bfcl: Counts,
+  /** Fixed validation pool accuracy per synthetic category, and `n/<category>` counts. */
+  pool: Counts,
+  poolOverall: z.number().nullable(),
+});
+export type Scores = z.infer<typeof ScoresSchema>;
+
 export const CycleRecordSchema = z.object({
   runId: z.string(),
   cycle: z.number().int().nonnegative(),
@@ -35,7 +45,12 @@ export const CycleRecordSchema = z.object({
     /** Validation-split accuracy per synthetic category and counts per error type. */
     validation: Counts,
     validationErrors: Counts,
+    /** The fixed validation pool alone (what cycles and the baseline are compared on). */
+    pool: Counts.optional(),
+    poolOverall: z.number().nullable().optional(),
   }),
+  /** Cycle 0: the starting policy on the same fixed items, before any training. */
+  baseline: ScoresSchema.optional(),
   /** Wall time (ms) and tokens per stage. */
   stages: z.record(z.object({ ms: z.number(), tokens: z.number().default(0) })),
   finishedAt: z.string(),

@@ -64,6 +64,8 @@ export class ContaminationIndex {
     const index = new ContaminationIndex(config);
     const files = (await readdir(dir).catch((err) => { throw new Error(`BFCL data dir '${dir}' cannot be read: ${(err as Error).message}; pass the folder holding BFCL_v4_*.json`); }))
       .filter((f) => /^BFCL_v\d+_.*\.json$/.test(f))
+      // format_sensitivity is an index of other categories' ids (one JSON object), not questions.
+      .filter((f) => !/_format_sensitivity\.json$/.test(f))
       .sort();
     if (!files.length) throw new Error(`BFCL data dir '${dir}' holds no BFCL_v*_*.json files; pass the folder with the question files (not possible_answer/)`);
     for (const file of files) {

@@ -1,14 +1,14 @@
 // One self-evolution cycle, as the paper runs it: synthesize -> verify -> train -> evaluate -> target
 // gaps. Each arrow is an activity; only references and counts pass through this history.
 import {
-  ApplicationFailure, condition, getExternalWorkflowHandle, proxyActivities, setHandler, workflowInfo,
+  ApplicationFailure, condition, getExternalWorkflowHandle, patched, proxyActivities, setHandler, workflowInfo,
 } from '@temporalio/workflow';
-import type { Activities, StageTimes, TrainResult } from '../activities/index.js';
+import type { Activities, EvaluationResult, StageTimes, TrainResult } from '../activities/index.js';
 import type { TrainJob, TrainResult as RemoteTrainResult } from '../train/job.js';
 import { curveForHistory, lastCallRate } from '../train/curve.js';
 import {
   pauseSignal, resumeSignal, stageSignal, stopSignal,
-  type CycleInput, type CycleResult, type Stage, type StageUpdate,
+  type CycleInput, type CycleResult, type Scores, type Stage, type StageUpdate,
 } from './definitions.js';
 import { stageActivities } from './options.js';
 
@@ -82,6 +82,19 @@ export async function cycleWorkflow(input: CycleInput): Promise<CycleResult> {
     );
   }
 
+  // The fixed validation pool is cycle 0's held-out split, scored again every cycle (the trend line's items).
+  const poolRef = input.poolRef ?? verified.rlPromptsRef;
+
+  // Baseline: the starting policy on the fixed items, before cycle 0 trains; every gain is measured against it.
+  let baseline: Scores | undefined;
+  if (cycle === 0 && config.evaluate.baseline && patched('inftool-baseline-evaluation')) {
+    if (!(await enter('baseline'))) return { kind: 'stopped', stage: 'baseline' };
+    const before = await timed('baseline', () =>
+      evaluatePolicy({ runId, cycle, config, policy: input.policy, rlPromptsRef: verified.rlPromptsRef, catalogRef: input.catalogRef, poolRef, baseline: true }),
+    );
+    baseline = scoresOf(before);
+  }
+
   // 3. Train: on this worker fleet (local) or on the GPU workers' queue (temporal), resuming from checkpoints.
   if (!(await enter('train', { accepted: verified.accepted, rlPrompts: verified.rlPrompts }))) return { kind: 'stopped', stage: 'train' };
   const training: TrainResult = await timed('train', async (): Promise<TrainResult> => {
@@ -107,25 +120,34 @@ export async function cycleWorkflow(input: CycleInput): Promise<CycleResult> {
   // 4. Evaluate the new policy: BFCL (reported) and the held-out validation split (steered by).
   if (!(await enter('evaluate', { steps: training.steps }))) return { kind: 'stopped', stage: 'evaluate' };
   const evaluation = await timed('evaluate', () =>
-    evaluatePolicy({ runId, cycle, config, policy, rlPromptsRef: verified.rlPromptsRef, catalogRef: input.catalogRef }),
+    evaluatePolicy({ runId, cycle, config, policy, rlPromptsRef: verified.rlPromptsRef, catalogRef: input.catalogRef, poolRef }),
   );
 
   // 5. Target gaps: the failures decide the next cycle's plan.
   if (!(await enter('target_gaps'))) return { kind: 'stopped', stage: 'target_gaps' };
   const gaps = await targetGaps({
     runId, cycle, config, planRef: input.planRef, catalogRef: input.catalogRef, statsRef: verified.statsRef,
-    rlPromptsRef: verified.rlPromptsRef, trajectoriesRef: verified.trajectoriesRef, evaluation, training, policy, stageTimes: times,
+    rlPromptsRef: verified.rlPromptsRef, trajectoriesRef: verified.trajectoriesRef, evaluation, training, policy, stageTimes: times, baseline,
     previousRecords: input.previousRecords, workflowId: workflowInfo().workflowId,
   });
   return {
     kind: 'completed',
     nextPlanRef: gaps.nextPlanRef,
     noveltyRef: verified.noveltyRef,
+    poolRef,
     trainBase: training.trainBase,
     stop: gaps.stop,
     summary: {
       cycle, recordRef: gaps.recordRef, accepted: verified.accepted, trajectories: verified.trajectories,
-      bfclOverall: evaluation.bfclSummary.overall ?? 0, validationOverall: evaluation.validationOverall, policy,
+      bfclOverall: evaluation.bfclSummary.overall ?? null, validationOverall: evaluation.validationOverall, policy,
+      scores: scoresOf(evaluation), ...(baseline ? { baseline } : {}),
     },
   };
+}
+
+/** The few numbers of an evaluation that travel in history: BFCL per category and group, the fixed pool. */
+function scoresOf(e: EvaluationResult): Scores {
+  const bfcl: Record<string, number> = { ...e.bfcl };
+  for (const [k, v] of Object.entries(e.bfclSummary)) if (typeof v === 'number') bfcl[`group/${k}`] = v;
+  return { bfcl, pool: e.pool ?? e.validation, poolOverall: e.poolOverall ?? e.validationOverall };
 }

@@ -6,8 +6,11 @@ import type { RunConfig } from '../config.js';
 import type { ModelRef } from '../llm/types.js';
 import type { ArtifactRef } from '../store/artifact-store.js';
 import type { BaseModel } from '../train/job.js';
+import type { Scores } from '../store/cycle-record.js';
 
-export const STAGES = ['prepare', 'synthesize', 'verify', 'train', 'evaluate', 'target_gaps', 'done', 'stopped'] as const;
+export type { Scores };
+
+export const STAGES = ['prepare', 'synthesize', 'verify', 'baseline', 'train', 'evaluate', 'target_gaps', 'done', 'stopped'] as const;
 export type Stage = (typeof STAGES)[number];
 
 export const pauseSignal = defineSignal('pause');
@@ -25,15 +28,21 @@ export const RunKey = defineSearchAttributeKey('InfToolRun', SearchAttributeType
 
 export type StageUpdate = { cycle: number; stage: Stage; counts?: Record<string, number> };
 
+
 /** What a finished cycle leaves in history: scores and references, never data. */
 export type CycleSummary = {
   cycle: number;
   recordRef: ArtifactRef;
   accepted: number;
   trajectories: number;
-  bfclOverall: number;
+  /** BFCL overall; null when BFCL was not evaluated (older runs wrote 0). */
+  bfclOverall: number | null;
   validationOverall: number | null;
   policy: ModelRef;
+  /** The trained policy on the fixed items (absent in runs recorded before fixed items existed). */
+  scores?: Scores;
+  /** Cycle 0 only: the starting policy on the same items, before any training. */
+  baseline?: Scores;
 };
 
 export type RunStatus = {
@@ -44,9 +53,11 @@ export type RunStatus = {
   paused: boolean;
   stopRequested: boolean;
   counts: Record<string, number>;
-  lastScores: { bfcl: Record<string, number>; validationOverall?: number | null; bfclOverall?: number } | null;
+  lastScores: { bfcl: Record<string, number>; validationOverall?: number | null; bfclOverall?: number | null } | null;
   cycles: CycleSummary[];
   policy: ModelRef | null;
+  /** The starting policy's scores on the fixed items: every gain is measured against it. */
+  baseline?: Scores | null;
   stopReason?: string;
 };
 
@@ -61,6 +72,9 @@ export type EvolutionInput = {
     policy: ModelRef;
     trainBase?: BaseModel;
     noveltyRef?: ArtifactRef;
+    /** The fixed validation pool (cycle 0's held-out prompts). */
+    poolRef?: ArtifactRef;
+    baseline?: Scores | null;
     cycles: CycleSummary[];
     paused: boolean;
   };
@@ -76,6 +90,7 @@ export type CycleInput = {
   policy: ModelRef;
   trainBase?: BaseModel;
   noveltyRef?: ArtifactRef;
+  poolRef?: ArtifactRef;
   previousRecords: ArtifactRef[];
   paused: boolean;
 };
@@ -86,6 +101,7 @@ export type CycleResult =
       summary: CycleSummary;
       nextPlanRef: ArtifactRef;
       noveltyRef: ArtifactRef;
+      poolRef?: ArtifactRef;
       trainBase?: BaseModel;
       stop: { stop: boolean; reason: string };
     }

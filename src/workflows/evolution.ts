@@ -25,6 +25,7 @@ export async function evolutionWorkflow(input: EvolutionInput): Promise<RunStatu
     lastScores: null,
     cycles: input.carry?.cycles ?? [],
     policy: input.carry?.policy ?? null,
+    baseline: input.carry?.baseline ?? null,
   };
   const last = status.cycles.at(-1);
   if (last) status.lastScores = { bfcl: {}, bfclOverall: last.bfclOverall, validationOverall: last.validationOverall };
@@ -82,7 +83,7 @@ export async function evolutionWorkflow(input: EvolutionInput): Promise<RunStatu
     workflowId: childId,
     args: [{
       runId, parentId: workflowInfo().workflowId, cycle: carry.cycle, config, planRef: carry.planRef, catalogRef: carry.catalogRef,
-      policy: carry.policy, trainBase: carry.trainBase, noveltyRef: carry.noveltyRef,
+      policy: carry.policy, trainBase: carry.trainBase, noveltyRef: carry.noveltyRef, poolRef: carry.poolRef,
       previousRecords: carry.cycles.map((c) => c.recordRef), paused: status.paused,
     }],
     parentClosePolicy: ParentClosePolicy.TERMINATE,
@@ -92,6 +93,7 @@ export async function evolutionWorkflow(input: EvolutionInput): Promise<RunStatu
 
   status.cycles = [...carry.cycles, result.summary];
   status.policy = result.summary.policy;
+  status.baseline = status.baseline ?? result.summary.baseline ?? null;
   status.lastScores = { bfcl: {}, bfclOverall: result.summary.bfclOverall, validationOverall: result.summary.validationOverall };
   const nextCycle = carry.cycle + 1;
   if (nextCycle >= config.cycles.max) return finish('done', `reached cycles.max = ${config.cycles.max}`);
@@ -105,7 +107,7 @@ export async function evolutionWorkflow(input: EvolutionInput): Promise<RunStatu
     config,
     carry: {
       cycle: nextCycle, planRef: result.nextPlanRef, catalogRef: carry.catalogRef, policy: result.summary.policy,
-      trainBase: result.trainBase, noveltyRef: result.noveltyRef,
+      trainBase: result.trainBase, noveltyRef: result.noveltyRef, poolRef: result.poolRef, baseline: status.baseline,
       // Summaries are ~300 bytes; keep the newest 200 so the input stays far below payload limits on very long runs.
       cycles: status.cycles.slice(-200), paused: status.paused,
     },

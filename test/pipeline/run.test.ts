@@ -76,6 +76,33 @@ test('each cycle leaves a valid record, dataset, RL prompts and card in the arti
   }
 });
 
+test('the starting policy is scored before cycle 0 trains, and every cycle on the same fixed items', async () => {
+  assert.ok(result.baseline, 'the run carries a baseline');
+  assert.deepEqual(result.cycles[0].baseline, result.baseline);
+  const records = result.cycles.map((c) => CycleRecordSchema.parse(JSON.parse(readFileSync(join(home, 'artifacts', c.recordRef.key, c.recordRef.name), 'utf8'))));
+  assert.deepEqual(records[0].baseline, result.baseline, 'cycle 0 record keeps the baseline');
+  assert.equal(records[1].baseline, undefined);
+  // Order in cycle 0's history: verification, then the baseline evaluation, then training, then the trained policy's evaluation.
+  const history = await temporal.client.workflow.getHandle('run-e2e/cycle-0').fetchHistory();
+  const scheduled = (history.events ?? []).flatMap((e) => (e.activityTaskScheduledEventAttributes?.activityType?.name ? [e.activityTaskScheduledEventAttributes.activityType.name] : []));
+  const at = (name: string, from = 0) => scheduled.indexOf(name, from);
+  assert.ok(at('verifyCycle') < at('evaluatePolicy') && at('evaluatePolicy') < at('prepareTrainJob'), scheduled.join(' '));
+  assert.ok(at('evaluatePolicy', at('prepareTrainJob')) > at('prepareTrainJob'), 'the trained policy is evaluated after training');
+  // The same BFCL entries (a seeded selection) every cycle, and the same validation pool.
+  const bfclIds = records.map((r) => JSON.parse(readFileSync(join(home, 'artifacts', r.artifacts.bfcl.key, r.artifacts.bfcl.name, 'summary.json'), 'utf8')).ids);
+  assert.equal(bfclIds[0].length, 4, '2 per category x 2 categories');
+  assert.deepEqual(bfclIds[1], bfclIds[0]);
+  assert.deepEqual(Object.keys(result.baseline!.bfcl).sort(), Object.keys(result.cycles[1].scores!.bfcl).sort());
+  const verdictIds = (r: (typeof records)[number]) =>
+    readFileSync(join(home, 'artifacts', r.artifacts.validationVerdicts.key, r.artifacts.validationVerdicts.name), 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l).id as string);
+  const pool = verdictIds(records[0]);
+  assert.ok(pool.length > 0, 'cycle 0 held out prompts for the pool');
+  for (const id of pool) assert.ok(verdictIds(records[1]).includes(id), `cycle 1 scores pool item ${id}`);
+  const poolN = (sc: { pool: Record<string, number> }) => Object.entries(sc.pool).filter(([k]) => k.startsWith('n/')).reduce((a, [, v]) => a + v, 0);
+  assert.equal(poolN(result.baseline!), pool.length);
+  assert.equal(poolN(result.cycles[1].scores!), pool.length, 'the trend line uses the pool alone');
+});
+
 test('the API key was used but appears in no artifact and no workflow history', async () => {
   assert.ok(llm.requests.length > 0);
   const files = (dir: string): string[] =>
@@ -109,6 +136,10 @@ test('the CLI shows, lists and exports the run', async () => {
   const cli = (...args: string[]) => run(process.execPath, [join(REPO_ROOT, 'bin/inftool.js'), ...args], { env, cwd: REPO_ROOT });
   const status = JSON.parse((await cli('status', 'run-e2e', '--json')).stdout);
   assert.equal(status.stage, 'done');
+  assert.ok(status.baseline && status.cycles[1].scores, 'status --json carries the baseline and each cycle on the fixed items');
+  const shown = (await cli('status', 'run-e2e')).stdout;
+  assert.match(shown, /scores on the fixed items \(gain in points over the baseline\)/);
+  assert.match(shown, /pool overall\s+\d+\.\d%\s+\d+\.\d% \([+-]\d+\.\d\)/, shown);
   assert.equal(status.closed, 'COMPLETED');
   const list = JSON.parse((await cli('list', '--json')).stdout);
   assert.ok(list.some((r: { id: string; stage: string }) => r.id === 'run-e2e' && r.stage === 'done'));
