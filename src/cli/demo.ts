@@ -7,12 +7,15 @@ import { resolveTemporalTarget } from '../../temporal/connection.js';
 import { portOpen, startDevServer, type DevServer } from '../../temporal/dev-server.js';
 import { connectClient, uiLink } from './temporal-client.js';
 import { printStatus, startRun, watch } from './main.js';
+import type { RunStatus } from '../workflows/definitions.js';
 
 export function defaultHome(): string {
   return resolve(process.env.INFTOOL_HOME ?? '.inftool');
 }
 
-export async function startDemo(o: { configFile?: string; home: string; exitWhenDone: boolean }): Promise<void> {
+export type DemoResult = { runId: string; status: RunStatus; report: string | null };
+
+export async function startDemo(o: { configFile?: string; home: string; exitWhenDone: boolean; runId?: string }): Promise<DemoResult> {
   const config = await loadRunConfig(o.configFile ?? join(REPO_ROOT, 'configs', 'demo.yaml'));
   const target = resolveTemporalTarget();
   let server: DevServer | null = null;
@@ -29,7 +32,7 @@ export async function startDemo(o: { configFile?: string; home: string; exitWhen
   const c = await connectClient(target);
   try {
     const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\..*/, '').replace('T', '-');
-    const runId = await startRun(c, config, `run-${config.name}-${stamp}`);
+    const runId = await startRun(c, config, o.runId ?? `run-${config.name}-${stamp}`);
     console.log(`  pause/resume: npx inftool pause ${runId} | npx inftool resume ${runId}`);
     const status = await watch(c, runId);
     console.log('');
@@ -43,6 +46,7 @@ export async function startDemo(o: { configFile?: string; home: string; exitWhen
       console.log(`\nThe Temporal UI stays up: ${link}\nCtrl-C to quit.`);
       await new Promise<void>((done) => process.once('SIGINT', () => done()));
     }
+    return { runId, status, report };
   } finally {
     worker.shutdown();
     await running;

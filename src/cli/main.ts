@@ -137,7 +137,7 @@ export function buildProgram(): Command {
     .option('--config <file>', 'run config (default: configs/demo.yaml)')
     .option('--home <dir>', 'data directory', defaultHome())
     .option('--exit', 'exit when the run ends instead of keeping the UI up (default when not on a TTY)')
-    .action(async (o) => startDemo({ configFile: o.config, home: o.home, exitWhenDone: o.exit || !process.stdout.isTTY }));
+    .action(async (o) => void (await startDemo({ configFile: o.config, home: o.home, exitWhenDone: o.exit || !process.stdout.isTTY })));
 
   registerSpecs(program);
   registerMcp(program);

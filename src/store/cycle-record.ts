@@ -12,6 +12,8 @@ export const ScoresSchema = z.object({
   /** Fixed validation pool accuracy per synthetic category, and `n/<category>` counts. */
   pool: Counts,
   poolOverall: z.number().nullable(),
+  /** Where the BFCL replies and verdicts behind these scores are (error analysis). */
+  bfclRef: z.object({ key: z.string(), name: z.string() }).optional(),
 });
 export type Scores = z.infer<typeof ScoresSchema>;
 
