@@ -5,6 +5,7 @@ import { ConfigError, loadRunConfig, parseRunConfig, type RunConfig } from '../c
 import { pauseSignal, resumeSignal, stopSignal, RunKey, CycleKey, StageKey, type RunStatus } from '../workflows/definitions.js';
 import { connectClient, runStatus, uiLink, type Connected } from './temporal-client.js';
 import { gain, pct, scoreTable, statusLine } from './format.js';
+import { runDetails, runSummary } from '../workflows/ui-text.js';
 import { defaultHome, startDemo } from './demo.js';
 import { exportRun } from './export-run.js';
 import { registerBfclCommands as registerBfcl } from './bfcl.js';
@@ -154,6 +155,8 @@ export async function startRun(c: Connected, config: RunConfig, id?: string): Pr
     taskQueue: config.temporal.taskQueue,
     args: [{ runId, config }],
     workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY,
+    staticSummary: runSummary(config),
+    staticDetails: runDetails(config),
     typedSearchAttributes: [{ key: RunKey, value: runId }, { key: CycleKey, value: 0 }, { key: StageKey, value: 'prepare' }],
   });
   const link = uiLink(c, runId);

@@ -1,8 +1,9 @@
 // One self-evolution cycle, as the paper runs it: synthesize -> verify -> train -> evaluate -> target
 // gaps. Each arrow is an activity; only references and counts pass through this history.
 import {
-  ApplicationFailure, condition, getExternalWorkflowHandle, patched, proxyActivities, setHandler, workflowInfo,
+  ApplicationFailure, condition, getExternalWorkflowHandle, patched, proxyActivities, setCurrentDetails, setHandler, workflowInfo,
 } from '@temporalio/workflow';
+import { cycleDetails, type CycleProgress } from './ui-text.js';
 import type { Activities, EvaluationResult, StageTimes, TrainResult } from '../activities/index.js';
 import type { TrainJob, TrainResult as RemoteTrainResult } from '../train/job.js';
 import { curveForHistory, lastCallRate } from '../train/curve.js';
@@ -15,9 +16,15 @@ import { stageActivities } from './options.js';
 export async function cycleWorkflow(input: CycleInput): Promise<CycleResult> {
   let paused = input.paused;
   let stopRequested = false;
-  setHandler(pauseSignal, () => void (paused = true));
-  setHandler(resumeSignal, () => void (paused = false));
-  setHandler(stopSignal, () => void (stopRequested = true));
+  // What the Temporal UI shows as this cycle's current details, refreshed at every stage and batch.
+  const progress: CycleProgress = { cycle: input.cycle, stage: 'synthesize', paused };
+  const show = (change: Partial<CycleProgress> = {}) => {
+    Object.assign(progress, change, { paused });
+    setCurrentDetails(cycleDetails(progress));
+  };
+  setHandler(pauseSignal, () => void ((paused = true), show()));
+  setHandler(resumeSignal, () => void ((paused = false), show()));
+  setHandler(stopSignal, () => void ((stopRequested = true), show({ waitingFor: 'the stage in progress to end (stop requested)' })));
 
   const { config, cycle, runId } = input;
   const acts = stageActivities(config.temporal.heartbeatSeconds);
@@ -31,7 +38,9 @@ export async function cycleWorkflow(input: CycleInput): Promise<CycleResult> {
 
   /** Waits while paused; returns false when a stop was asked for (the run ends before the next stage). */
   async function enter(stage: Stage, counts?: Record<string, number>): Promise<boolean> {
+    show({ stage, ...(paused ? { waitingFor: 'a `resume` signal' } : {}) });
     await condition(() => !paused || stopRequested);
+    show({ waitingFor: undefined });
     if (stopRequested) return false;
     await report({ cycle, stage, counts });
     return true;
@@ -58,10 +67,12 @@ export async function cycleWorkflow(input: CycleInput): Promise<CycleResult> {
     const lane = async () => {
       while (next < batches) {
         const batchIndex = next++;
-        batchRefs[batchIndex] = await synthesizeBatch({
-          runId, cycle, config, planRef: input.planRef, catalogRef: input.catalogRef, policy: input.policy, batchIndex, batchSize,
-        });
+        batchRefs[batchIndex] = await synthesizeBatch.executeWithOptions(
+          { summary: `synthesize batch ${batchIndex + 1}/${batches}: tasks ${batchIndex * batchSize + 1}-${Math.min(tasks, (batchIndex + 1) * batchSize)} of ${tasks}` },
+          [{ runId, cycle, config, planRef: input.planRef, catalogRef: input.catalogRef, policy: input.policy, batchIndex, batchSize }],
+        );
         done++;
+        show({ batchesDone: done, batches });
         await report({ cycle, stage: 'synthesize', counts: { batchesDone: done, batches } });
       }
     };
@@ -74,6 +85,7 @@ export async function cycleWorkflow(input: CycleInput): Promise<CycleResult> {
   const verified = await timed('verify', () =>
     verifyCycle({ runId, cycle, config, catalogRef: input.catalogRef, batchRefs: batchRefs.map((b) => b.ref), noveltyRef: input.noveltyRef }),
   );
+  show({ trajectories: verified.trajectories, accepted: verified.accepted, rlPrompts: verified.rlPrompts });
   if (verified.rlPrompts === 0) {
     throw ApplicationFailure.nonRetryable(
       `cycle ${cycle}: verification kept no RL prompt out of ${verified.trajectories} trajectories (see ${verified.statsRef.key}/${verified.statsRef.name}); ` +
@@ -90,9 +102,12 @@ export async function cycleWorkflow(input: CycleInput): Promise<CycleResult> {
   if (cycle === 0 && config.evaluate.baseline && patched('inftool-baseline-evaluation')) {
     if (!(await enter('baseline'))) return { kind: 'stopped', stage: 'baseline' };
     const before = await timed('baseline', () =>
-      evaluatePolicy({ runId, cycle, config, policy: input.policy, rlPromptsRef: verified.rlPromptsRef, catalogRef: input.catalogRef, poolRef, baseline: true }),
+      evaluatePolicy.executeWithOptions({ summary: 'baseline: the starting policy on the fixed BFCL selection and validation pool' }, [
+        { runId, cycle, config, policy: input.policy, rlPromptsRef: verified.rlPromptsRef, catalogRef: input.catalogRef, poolRef, baseline: true },
+      ]),
     );
     baseline = scoresOf(before);
+    show({ baseline });
   }
 
   // 3. Train: on this worker fleet (local) or on the GPU workers' queue (temporal), resuming from checkpoints.
@@ -112,7 +127,9 @@ export async function cycleWorkflow(input: CycleInput): Promise<CycleResult> {
       const out = await remote.trainPolicy(job);
       return { model: out.model, steps: out.steps, curve: curveForHistory(out.curve), callRate: lastCallRate(out.curve), trainBase: out.policy, backend: 'temporal' };
     }
-    return runTrainJob({ job });
+    const t = config.train.trainer as { sft?: { maxSteps?: number }; grpo?: { maxSteps?: number } };
+    const plan = [config.train.sft ? `SFT ${t.sft?.maxSteps ?? 'default'} steps` : '', config.train.grpo ? `GRPO ${t.grpo?.maxSteps ?? 'default'} steps` : ''].filter(Boolean);
+    return runTrainJob.executeWithOptions({ summary: `train (${config.train.backend}): ${plan.join(' + ') || 'nothing'}` }, [{ job }]);
   });
   // Deploy: the next cycle's assistant and this cycle's evaluation use the new policy.
   const policy = await deployPolicy({ runId, cycle, previous: input.policy, training });
@@ -120,8 +137,11 @@ export async function cycleWorkflow(input: CycleInput): Promise<CycleResult> {
   // 4. Evaluate the new policy: BFCL (reported) and the held-out validation split (steered by).
   if (!(await enter('evaluate', { steps: training.steps }))) return { kind: 'stopped', stage: 'evaluate' };
   const evaluation = await timed('evaluate', () =>
-    evaluatePolicy({ runId, cycle, config, policy, rlPromptsRef: verified.rlPromptsRef, catalogRef: input.catalogRef, poolRef }),
+    evaluatePolicy.executeWithOptions({ summary: `evaluate cycle ${cycle}'s policy: BFCL ${config.evaluate.categories.length} categories + validation` }, [
+      { runId, cycle, config, policy, rlPromptsRef: verified.rlPromptsRef, catalogRef: input.catalogRef, poolRef },
+    ]),
   );
+  show({ scores: scoresOf(evaluation) });
 
   // 5. Target gaps: the failures decide the next cycle's plan.
   if (!(await enter('target_gaps'))) return { kind: 'stopped', stage: 'target_gaps' };

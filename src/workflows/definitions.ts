@@ -1,6 +1,6 @@
 // Signals, queries, search-attribute keys and the small state that workflows carry between cycles.
 // Shared by workflow code and clients; deterministic-safe (no Node built-ins, no I/O).
-import { defineQuery, defineSignal } from '@temporalio/workflow';
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 import type { RunConfig } from '../config.js';
 import type { ModelRef } from '../llm/types.js';
@@ -20,6 +20,8 @@ export const stopSignal = defineSignal('stop');
 /** Sent by a cycle workflow to its run as it moves through stages. */
 export const stageSignal = defineSignal<[StageUpdate]>('stage');
 export const statusQuery = defineQuery<RunStatus>('status');
+/** Stop as an Update: answers once the stop took effect (the run ended after the stage in progress). */
+export const requestStopUpdate = defineUpdate<{ stage: Stage; cycle: number; reason: string }>('requestStop');
 
 export const CycleKey = defineSearchAttributeKey('InfToolCycle', SearchAttributeType.INT);
 export const StageKey = defineSearchAttributeKey('InfToolStage', SearchAttributeType.KEYWORD);

@@ -1,11 +1,12 @@
 // One InfTool run: prepare once, then one child workflow per cycle (`<run>/cycle-N`), continue-as-new
 // after each cycle carrying only references and small summaries. Pause, resume and stop steer it.
 import {
-  ParentClosePolicy, allHandlersFinished, condition, continueAsNew, executeChild, getExternalWorkflowHandle, setHandler,
+  ParentClosePolicy, allHandlersFinished, condition, continueAsNew, executeChild, getExternalWorkflowHandle, setCurrentDetails, setHandler,
   upsertSearchAttributes, workflowInfo, type SignalDefinition,
 } from '@temporalio/workflow';
+import { cycleSummary, runDetails, runCurrentDetails } from './ui-text.js';
 import {
-  CycleKey, RunKey, ScoreKey, StageKey, pauseSignal, resumeSignal, stageSignal, statusQuery, stopSignal,
+  CycleKey, RunKey, ScoreKey, StageKey, pauseSignal, requestStopUpdate, resumeSignal, stageSignal, statusQuery, stopSignal,
   type CycleResult, type CycleSummary, type EvolutionInput, type RunStatus,
 } from './definitions.js';
 import { cycleWorkflow } from './cycle.js';
@@ -47,6 +48,14 @@ export async function evolutionWorkflow(input: EvolutionInput): Promise<RunStatu
     status.stopRequested = true;
     await forward(stopSignal);
   });
+  // The same stop as an Update: it answers once the stop has taken effect (the run ended), with why.
+  setHandler(requestStopUpdate, async () => {
+    status.stopRequested = true;
+    showInUi();
+    await forward(stopSignal);
+    await condition(() => status.stage === 'done' || status.stage === 'stopped');
+    return { stage: status.stage, cycle: status.cycle, reason: status.stopReason ?? '' };
+  });
   setHandler(stageSignal, (update) => {
     if (update.cycle !== status.cycle) return;
     status.stage = update.stage;
@@ -60,6 +69,7 @@ export async function evolutionWorkflow(input: EvolutionInput): Promise<RunStatu
       { key: StageKey, value: status.stage },
       ...(typeof status.lastScores?.validationOverall === 'number' ? [{ key: ScoreKey, value: status.lastScores.validationOverall }] : []),
     ]);
+    setCurrentDetails(runCurrentDetails(status));
   }
   showInUi();
 
@@ -81,6 +91,8 @@ export async function evolutionWorkflow(input: EvolutionInput): Promise<RunStatu
   showInUi();
   const result: CycleResult = await executeChild(cycleWorkflow, {
     workflowId: childId,
+    staticSummary: cycleSummary(config, carry.cycle, carry.policy),
+    staticDetails: runDetails(config),
     args: [{
       runId, parentId: workflowInfo().workflowId, cycle: carry.cycle, config, planRef: carry.planRef, catalogRef: carry.catalogRef,
       policy: carry.policy, trainBase: carry.trainBase, noveltyRef: carry.noveltyRef, poolRef: carry.poolRef,
@@ -113,10 +125,11 @@ export async function evolutionWorkflow(input: EvolutionInput): Promise<RunStatu
     },
   });
 
-  function finish(stage: 'done' | 'stopped', reason: string): RunStatus {
+  async function finish(stage: 'done' | 'stopped', reason: string): Promise<RunStatus> {
     status.stage = stage;
     status.stopReason = reason;
     showInUi();
+    await condition(allHandlersFinished); // a requestStop update answers before the run closes
     return status;
   }
 }

@@ -8,6 +8,7 @@ import { promisify } from 'node:util';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { Worker } from '@temporalio/worker';
+import { workflowMetadataQuery } from '@temporalio/workflow';
 import { quietRuntime } from '../../src/workers/worker.js';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
 import { startTestTemporal, spawnWorker, REPO_ROOT, type TestTemporal, type WorkerProcess } from '../support/temporal.js';
@@ -101,6 +102,31 @@ test('the starting policy is scored before cycle 0 trains, and every cycle on th
   const poolN = (sc: { pool: Record<string, number> }) => Object.entries(sc.pool).filter(([k]) => k.startsWith('n/')).reduce((a, [, v]) => a + v, 0);
   assert.equal(poolN(result.baseline!), pool.length);
   assert.equal(poolN(result.cycles[1].scores!), pool.length, 'the trend line uses the pool alone');
+});
+
+test('the Temporal UI tells the story: summaries, details, activity summaries', async () => {
+  const decode = (p: { data?: Uint8Array | null } | null | undefined) => (p?.data ? JSON.parse(Buffer.from(p.data).toString('utf8')) : undefined);
+  const run = temporal.client.workflow.getHandle('run-e2e');
+  // Continue-as-new carries no user metadata: the run's static summary is on its first execution.
+  const executions = [];
+  for await (const wf of temporal.client.workflow.list({ query: `WorkflowId = 'run-e2e'` })) executions.push(wf);
+  const first = executions.sort((a, b) => a.startTime.getTime() - b.startTime.getTime())[0];
+  const desc = await temporal.client.workflow.getHandle('run-e2e', first.runId).describe();
+  assert.match((await desc.staticSummary()) ?? '', /^InfTool run test: 2 cycle\(s\) of 8 trajectories, policy scripted-model @ 127\.0\.0\.1:\d+$/);
+  assert.match((await desc.staticDetails()) ?? '', /\*\*roles\*\*: user scripted-model @ 127\.0\.0\.1:\d+/);
+  const cycle = await temporal.client.workflow.getHandle('run-e2e/cycle-0').describe();
+  assert.match((await cycle.staticSummary()) ?? '', /cycle 1\/2: synthesize → verify → baseline → train/);
+  const meta = await run.query(workflowMetadataQuery);
+  assert.match(meta.currentDetails ?? '', /### cycle 2\/2: done/);
+  assert.match(meta.currentDetails ?? '', /\*\*baseline\*\*: BFCL/);
+  const cycleMeta = await temporal.client.workflow.getHandle('run-e2e/cycle-1').query(workflowMetadataQuery);
+  assert.match(cycleMeta.currentDetails ?? '', /\*\*synthesis\*\*: \d+\/\d+ batches/);
+  const history = await temporal.client.workflow.getHandle('run-e2e/cycle-0').fetchHistory();
+  const summaries = (history.events ?? []).filter((e) => e.activityTaskScheduledEventAttributes).map((e) => decode(e.userMetadata?.summary));
+  assert.ok(summaries.some((x) => /^synthesize batch 1\/\d+: tasks 1-/.test(x ?? '')), JSON.stringify(summaries));
+  assert.ok(summaries.some((x) => /^baseline: the starting policy/.test(x ?? '')), JSON.stringify(summaries));
+  assert.ok(summaries.some((x) => /^evaluate cycle 0's policy: BFCL 2 categories/.test(x ?? '')), JSON.stringify(summaries));
+  assert.ok(!JSON.stringify(summaries).includes(SECRET));
 });
 
 test('the API key was used but appears in no artifact and no workflow history', async () => {

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { startTestTemporal, spawnWorker, waitFor, REPO_ROOT, type TestTemporal, type WorkerProcess } from '../support/temporal.js';
 import { startScriptedRoles, startRun, status, tempHome, testConfig, workerEnv } from '../support/pipeline.js';
 import type { ScriptedServer } from '../../src/llm/scripted-server.js';
-import { stopSignal, type RunStatus } from '../../src/workflows/definitions.js';
+import { requestStopUpdate, stopSignal, type RunStatus } from '../../src/workflows/definitions.js';
 
 const exec = promisify(execFile);
 let temporal: TestTemporal;
@@ -68,6 +68,20 @@ test('stop ends the run after the stage in progress, with the reason', async () 
   assert.equal(result.cycles.length, 0);
   const child = await temporal.client.workflow.getHandle('run-stop/cycle-0').describe();
   assert.equal(child.status.name, 'COMPLETED', 'the cycle workflow ended cleanly, not terminated');
+});
+
+test('the requestStop update answers once the stop took effect, with the reason', async () => {
+  const handle = await startRun(temporal.client, config, 'run-stop-update');
+  await waitFor('synthesis under way', async () => {
+    const s = await status(temporal.client, 'run-stop-update');
+    return s.stage === 'synthesize' && (s.counts.batchesDone ?? 0) >= 1 && (s.counts.batchesDone ?? 0) < (s.counts.batches ?? 0);
+  }, 60_000, 20);
+  const answer = await handle.executeUpdate(requestStopUpdate);
+  assert.equal(answer.stage, 'stopped');
+  assert.match(answer.reason, /stopped by request before stage verify of cycle 0/);
+  const result = (await handle.result()) as RunStatus;
+  assert.equal(result.stage, 'stopped');
+  assert.equal(result.stopReason, answer.reason);
 });
 
 test('signals to a run that does not exist fail with exit code 1 and say so', async () => {

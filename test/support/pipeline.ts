@@ -1,6 +1,7 @@
 // Test support for whole runs: a scripted OpenAI-compatible endpoint playing every role (the edge of
 // the world), run configs pointing at it, and helpers to start runs and wait on them.
 import { mkdtempSync } from 'node:fs';
+import { runDetails, runSummary } from '../../src/workflows/ui-text.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Client } from '@temporalio/client';
@@ -62,7 +63,9 @@ export function workerEnv(env: Record<string, string>, config: RunConfig, home: 
 
 export async function startRun(client: Client, config: RunConfig, runId: string) {
   const input: EvolutionInput = { runId, config };
-  return client.workflow.start('evolutionWorkflow', { workflowId: runId, taskQueue: config.temporal.taskQueue, args: [input] });
+  return client.workflow.start('evolutionWorkflow', {
+    workflowId: runId, taskQueue: config.temporal.taskQueue, args: [input], staticSummary: runSummary(config), staticDetails: runDetails(config),
+  });
 }
 
 export async function status(client: Client, runId: string): Promise<RunStatus> {

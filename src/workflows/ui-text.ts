@@ -1,0 +1,104 @@
+// What the Temporal UI shows of a run: the one-line static summary and Markdown static details a run
+// and each cycle start with, and the live "current details" the workflows update at every stage.
+// Pure string building over small inputs (deterministic-safe; no Node built-ins). Never a key: endpoints
+// are named by model and host only.
+import type { RunConfig } from '../config.js';
+import type { ModelRef } from '../llm/types.js';
+import type { RunStatus, Scores, StageUpdate } from './definitions.js';
+
+const pct = (x: number | null | undefined) => (typeof x === 'number' ? `${(x * 100).toFixed(1)}%` : '–');
+const pts = (x: number | null | undefined, base: number | null | undefined) =>
+  typeof x === 'number' && typeof base === 'number' ? ` (${x >= base ? '+' : ''}${((x - base) * 100).toFixed(1)} pts)` : '';
+
+/** The host of a URL without credentials, path or query (the UI is no place for them). */
+function host(url: string): string {
+  const m = /^[a-z]+:\/\/(?:[^@/]*@)?([^/?#]+)/i.exec(url);
+  return m ? m[1] : url;
+}
+
+function endpoint(e: RunConfig['roles']['user'] | undefined): string {
+  if (!e) return 'none';
+  return e.kind === 'openai' ? `${e.model} @ ${host(e.baseURL)}` : `embedded ${e.modelPath ? e.modelPath.split('/').pop() : 'SmolLM2-135M-Instruct'}`;
+}
+
+export function policyName(p: ModelRef | null | undefined): string {
+  if (!p) return 'the configured assistant';
+  if (p.kind === 'endpoint') return `${p.adapter ?? p.model} @ ${host(p.baseURL)}`;
+  const file = (f: string) => f.split('/').pop() ?? f;
+  return p.loraPath ? `${file(p.path)} + ${file(p.loraPath)}` : file(p.path);
+}
+
+export function runSummary(config: RunConfig): string {
+  return `InfTool run ${config.name}: ${config.cycles.max} cycle(s) of ${config.synthesis.perCycle} trajectories, policy ${endpoint(config.roles.assistant)}`;
+}
+
+export function runDetails(config: RunConfig): string {
+  const t = config.train.trainer as { sft?: { maxSteps?: number }; grpo?: { maxSteps?: number } };
+  return [
+    `### InfTool run \`${config.name}\``,
+    `- **cycles**: ${config.cycles.max}${config.cycles.targetScore ? `, stop at validation ${pct(config.cycles.targetScore)}` : ''}${config.cycles.patience ? `, patience ${config.cycles.patience}` : ''}`,
+    `- **synthesis**: ${config.synthesis.perCycle} trajectories per cycle in batches of ${config.synthesis.batchSize}; ${config.synthesis.categories.join(', ')}`,
+    `- **roles**: user ${endpoint(config.roles.user)}; assistant (policy) ${endpoint(config.roles.assistant)}; simulator ${endpoint(config.roles.simulator)}` +
+      (config.roles.judge ? `; judge ${endpoint(config.roles.judge)}` : ''),
+    `- **train**: ${config.train.backend}${config.train.sft ? `, SFT ${t.sft?.maxSteps ?? 'default'} steps` : ''}${config.train.grpo ? `, GRPO ${t.grpo?.maxSteps ?? 'default'} steps` : ''}`,
+    `- **evaluate**: BFCL ${config.evaluate.categories.join(', ')}${config.evaluate.limit ? ` (${config.evaluate.limit} per category, fixed seeded selection)` : ''}; ` +
+      `validation pool of up to ${config.evaluate.poolSize}; baseline ${config.evaluate.baseline ? 'before cycle 0 trains' : 'off'}`,
+    `- **steer**: signals \`pause\`, \`resume\`, \`stop\` (or the \`requestStop\` update); query \`status\``,
+  ].join('\n');
+}
+
+export function cycleSummary(config: RunConfig, cycle: number, policy: ModelRef): string {
+  return `${config.name} cycle ${cycle + 1}/${config.cycles.max}: synthesize → verify → ${cycle === 0 && config.evaluate.baseline ? 'baseline → ' : ''}train → evaluate → target gaps; policy ${policyName(policy)}`;
+}
+
+export type CycleProgress = {
+  cycle: number;
+  stage: StageUpdate['stage'];
+  paused: boolean;
+  batchesDone?: number;
+  batches?: number;
+  trajectories?: number;
+  accepted?: number;
+  rlPrompts?: number;
+  rejectedByGate?: Record<string, number>;
+  baseline?: Scores;
+  scores?: Scores;
+  waitingFor?: string;
+};
+
+function scoreLines(scores: Scores | undefined, baseline: Scores | undefined | null): string[] {
+  if (!scores) return [];
+  const bfcl = scores.bfcl['group/non_live_ast_mean'] ?? scores.bfcl['group/overall'];
+  const bb = baseline?.bfcl['group/non_live_ast_mean'] ?? baseline?.bfcl['group/overall'];
+  return [`- **scores**: BFCL ${pct(bfcl)}${pts(bfcl, bb)}, validation pool ${pct(scores.poolOverall)}${pts(scores.poolOverall, baseline?.poolOverall)}`];
+}
+
+/** The cycle workflow's live details: stage, progress, acceptance by gate, scores beside the baseline. */
+export function cycleDetails(p: CycleProgress): string {
+  const lines = [`### cycle ${p.cycle}: ${p.stage}${p.paused ? ' (paused)' : ''}`];
+  if (p.batches) lines.push(`- **synthesis**: ${p.batchesDone ?? 0}/${p.batches} batches`);
+  if (p.trajectories !== undefined) {
+    const gates = Object.entries(p.rejectedByGate ?? {}).filter(([k]) => !k.includes('/')).map(([k, v]) => `${k} ${v}`).join(', ');
+    lines.push(`- **verified**: ${p.accepted ?? 0}/${p.trajectories} accepted, ${p.rlPrompts ?? 0} RL prompts${gates ? `; rejected by ${gates}` : ''}`);
+  }
+  if (p.baseline) lines.push(...scoreLines(p.baseline, null).map((l) => l.replace('**scores**', '**baseline**')));
+  lines.push(...scoreLines(p.scores, p.baseline));
+  if (p.waitingFor) lines.push(`- **waiting for**: ${p.waitingFor}`);
+  return lines.join('\n');
+}
+
+/** The run's live details: where it is, each finished cycle against the baseline, what it waits for. */
+export function runCurrentDetails(s: RunStatus): string {
+  const lines = [`### cycle ${s.cycle + 1}/${s.maxCycles}: ${s.stage}${s.paused ? ' (paused)' : ''}${s.stopRequested ? ' (stopping)' : ''}`];
+  const c = s.counts;
+  if (c.batches) lines.push(`- **synthesis**: ${c.batchesDone ?? 0}/${c.batches} batches`);
+  if (c.accepted !== undefined) lines.push(`- **accepted**: ${c.accepted} trajectories, ${c.rlPrompts ?? 0} RL prompts`);
+  lines.push(`- **policy**: ${policyName(s.policy)}`);
+  if (s.baseline) lines.push(...scoreLines(s.baseline, null).map((l) => l.replace('**scores**', '**baseline**')));
+  for (const cy of s.cycles.slice(-5)) {
+    lines.push(`- cycle ${cy.cycle}: accepted ${cy.accepted}/${cy.trajectories}` + (cy.scores ? `; ${scoreLines(cy.scores, s.baseline)[0].replace('- **scores**: ', '')}` : ''));
+  }
+  if (s.paused) lines.push('- **waiting for**: a `resume` signal');
+  if (s.stopReason) lines.push(`- **ended**: ${s.stopReason}`);
+  return lines.join('\n');
+}
