@@ -1,5 +1,5 @@
-// One limiter per remote endpoint (baseURL + model) per worker process, shared by every role and activity
-// that reaches it: a concurrency cap, an optional requests-per-minute pace, and additive-increase /
+// One limiter per remote endpoint (baseURL) per worker process, shared by every role, model and adapter
+// (a vLLM server serves the base model and its LoRA adapters from one queue) and every activity reaching it: a concurrency cap, an optional requests-per-minute pace, and additive-increase /
 // multiplicative-decrease on throttling, so a 429 halves what is in flight and a Retry-After pauses everyone.
 //
 // Client-side on purpose: Temporal's task-queue rate limit (maxTaskQueueActivitiesPerSecond) paces
@@ -68,8 +68,8 @@ export class EndpointLimiter {
 const limiters = new Map<string, EndpointLimiter>();
 
 /** The process-wide limiter for this endpoint, created on first use. */
-export function limiterFor(baseURL: string, model: string, s: LimiterSettings): EndpointLimiter {
-  const key = `${model}@${baseURL}`;
+export function limiterFor(baseURL: string, s: LimiterSettings): EndpointLimiter {
+  const key = baseURL.replace(/\/+$/, '');
   let l = limiters.get(key);
   if (!l) limiters.set(key, (l = new EndpointLimiter(key, s.concurrency, s.requestsPerMinute)));
   else l.tighten(s);

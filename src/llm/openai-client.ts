@@ -59,7 +59,7 @@ export class OpenAIChatClient implements ChatClient {
       maxRetries: 0, // our own loop retries, so it can meter retries and name the endpoint when it gives up
       timeout: cfg.timeoutMs,
     });
-    this.limiter = limiterFor(cfg.baseURL, cfg.model, { concurrency: cfg.concurrency, requestsPerMinute: cfg.requestsPerMinute });
+    this.limiter = limiterFor(cfg.baseURL, { concurrency: cfg.concurrency, requestsPerMinute: cfg.requestsPerMinute });
     this.backoff = BackoffSchema.parse({ ...cfg.backoff, ...opts.backoff });
   }
 

@@ -104,15 +104,15 @@ describe('a dead or failing endpoint ends in EndpointUnavailable', () => {
 });
 
 describe('endpoints are not overrun', () => {
-  it('two roles on one endpoint share its concurrency cap', async () => {
+  it('two roles (and models) on one endpoint share its concurrency cap', async () => {
     const server = await startScriptedServer({ delayMs: 30, reply: () => ({ content: 'x' }) });
     try {
       const cfg = { kind: 'openai' as const, baseURL: server.baseURL, model: 'shared', concurrency: 3 };
       const a = createChatClient(cfg, { role: 'user' });
-      const b = createChatClient(cfg, { role: 'simulator' });
+      const b = createChatClient({ ...cfg, model: 'an-adapter' }, { role: 'assistant' });
       await Promise.all(Array.from({ length: 12 }, (_, i) => (i % 2 ? a : b).chat(hi)));
       assert.equal(server.stats.maxInFlight, 3);
-      assert.ok(limiterStates().some((s) => s.name === `shared@${server.baseURL}` && s.cap === 3));
+      assert.ok(limiterStates().some((s) => s.name === server.baseURL && s.cap === 3));
     } finally {
       await server.close();
     }
@@ -125,7 +125,7 @@ describe('endpoints are not overrun', () => {
       const cfg = { kind: 'openai' as const, baseURL: server.baseURL, model: 'throttling', concurrency: 8 };
       const client = createChatClient(cfg, { role: 'assistant', meter, backoff: fastBackoff });
       await client.chat(hi);
-      const state = () => limiterStates().find((s) => s.name === `throttling@${server.baseURL}`)!;
+      const state = () => limiterStates().find((s) => s.name === server.baseURL)!;
       assert.equal(meter.snapshot().roles.assistant.throttles, 1);
       assert.equal(state().window, 4, 'halved by the 429, then +0 after one success of a window of 4');
       for (let i = 0; i < 4 + 5 + 6 + 7; i++) await client.chat(hi);
