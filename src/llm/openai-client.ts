@@ -5,7 +5,7 @@ import OpenAI from 'openai';
 import type { ChatCompletionCreateParamsNonStreaming } from 'openai/resources/chat/completions';
 import { BackoffSchema, backoffDelayMs, retryAfterMs, type Backoff } from './retry-policy.js';
 import { limiterFor, type EndpointLimiter } from './endpoint-limiter.js';
-import { EndpointUnavailable, GarbageReply, LlmEndpointError, chatCompletionProblem, classifyAttempt } from './outage.js';
+import { EndpointUnavailable, GarbageReply, LlmEndpointError, chatCompletionProblem, classifyAttempt, type AttemptFailure } from './outage.js';
 import { findFormatErrors } from './structured-output.js';
 import type { AssistantMessage, ChatClient, ChatRequest, ChatResponse, EndpointConfig, ToolCall } from './types.js';
 import { activeMeter, type UsageMeter } from './usage-meter.js';
@@ -92,17 +92,13 @@ export class OpenAIChatClient implements ChatClient {
     for (let attempt = 0; ; attempt++) {
       // The slot is held for one attempt only: a request backing off does not keep others from the endpoint.
       await this.limiter.acquire();
-      let failure: ReturnType<typeof classifyAttempt>;
-      try {
-        const completion: unknown = await this.sdk.chat.completions.create(body);
-        const problem = chatCompletionProblem(completion);
-        if (problem) throw new GarbageReply(problem);
+      const outcome = await this.attempt(body);
+      if (!('failure' in outcome)) {
         this.limiter.release();
-        return this.toResponse(completion as OpenAI.Chat.Completions.ChatCompletion, request, performance.now() - started);
-      } catch (err) {
-        failure = classifyAttempt(err, this.cfg.timeoutMs);
-        this.limiter.release({ throttled: failure.throttled, pauseMs: failure.throttled ? retryAfterMs(failure.headers) : undefined });
+        return this.toResponse(outcome.completion, request, performance.now() - started);
       }
+      const { failure } = outcome;
+      this.limiter.release({ throttled: failure.throttled, pauseMs: failure.throttled ? retryAfterMs(failure.headers) : undefined });
       const { kind, status, reason, headers } = failure;
       if (failure.throttled) this.meter?.recordThrottle(this.role);
       if (failure.garbage) this.meter?.recordGarbage(this.role);
@@ -112,6 +108,18 @@ export class OpenAIChatClient implements ChatClient {
       }
       this.meter?.recordRetry(this.role);
       await sleep(backoffDelayMs(attempt, this.backoff, retryAfterMs(headers)));
+    }
+  }
+
+  /** One request; a body that is not a chat completion counts as a failed attempt, like a 5xx. */
+  private async attempt(body: ChatCompletionCreateParamsNonStreaming): Promise<{ completion: OpenAI.Chat.Completions.ChatCompletion } | { failure: AttemptFailure }> {
+    try {
+      const completion: unknown = await this.sdk.chat.completions.create(body);
+      const problem = chatCompletionProblem(completion);
+      if (problem) throw new GarbageReply(problem);
+      return { completion: completion as OpenAI.Chat.Completions.ChatCompletion };
+    } catch (err) {
+      return { failure: classifyAttempt(err, this.cfg.timeoutMs) };
     }
   }
 
@@ -130,9 +138,8 @@ export class OpenAIChatClient implements ChatClient {
               ? `is the server up at ${this.cfg.baseURL}? raise maxRetries/timeoutMs if it is just slow`
               : '';
     const what = retryable ? `still failing after ${attempts} attempt(s)` : `failed (not retryable)`;
-    let message = `LLM endpoint ${this.cfg.baseURL} (model ${this.cfg.model}, role ${this.role}) ${what}: ${reason}${hint ? `; ${hint}` : ''}`;
     // A server may echo request headers in an error body; the key must never reach logs or workflow history.
-    message = this.scrub(message);
+    const message = this.scrub(`LLM endpoint ${this.cfg.baseURL} (model ${this.cfg.model}, role ${this.role}) ${what}: ${reason}${hint ? `; ${hint}` : ''}`);
     const endpoint = { baseURL: this.cfg.baseURL, model: this.cfg.model, role: this.role };
     if (outage) return new EndpointUnavailable(message, endpoint, attempts, status, this.scrub(reason));
     return new LlmEndpointError(message, endpoint, attempts, status, false);
