@@ -131,7 +131,8 @@ test('the same run through faulty endpoints ends as the undisturbed run does', a
 });
 
 test('every injected fault is counted, per role, in the cycle records', (t) => {
-  const sum = (role: string, field: keyof FaultCounts) => faulted.records.reduce((s, r) => s + (r.faults?.byRole[role]?.[field] ?? 0), 0);
+  const total = (o: Outcome, role: string, field: keyof FaultCounts) => o.records.reduce((s, r) => s + (r.faults?.byRole[role]?.[field] ?? 0), 0);
+  const sum = (role: string, field: keyof FaultCounts) => total(faulted, role, field);
   for (const [role, proxy] of Object.entries(proxies)) {
     const c = proxy.counts;
     t.diagnostic(`${role}: injected ${JSON.stringify(c)}; counted ${JSON.stringify(faulted.records.map((r) => r.faults?.byRole[role]))}`);
@@ -142,6 +143,9 @@ test('every injected fault is counted, per role, in the cycle records', (t) => {
     assert.equal(sum(role, 'garbage'), c.garbage, `${role}: garbage bodies`);
     assert.ok(sum(role, 'outages') >= 1, `${role}: the outage was waited out at least once`);
     assert.equal(sum(role, 'failures'), sum(role, 'outages'), `${role}: nothing gave up for any other reason`);
+    // Malformed replies are the model's own: every one the undisturbed run got, plus those of requests asked
+    // again after an outage interrupted their trajectory (the meter counts every request made).
+    assert.ok(sum(role, 'malformed') >= total(reference, role, 'malformed'), `${role}: malformed replies`);
   }
   const all = Object.values(proxies).map((p) => p.counts);
   assert.ok(all.some((c) => c.throttled > 0) && all.some((c) => c.errors > 0), 'the random faults included 429s and 500s');
