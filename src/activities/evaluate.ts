@@ -9,10 +9,12 @@ import { gatedReward } from '../eval/reward.js';
 import type { RolloutConsistency } from '../plan/index.js';
 import { matchCalls } from '../verify/bfcl-match.js';
 import { parseToolArguments } from '../llm/parse-output.js';
+import { isOutage } from '../llm/outage.js';
 import type { ChatClient, ModelRef } from '../llm/types.js';
 import type { Catalog, Tool } from '../specs/catalog.js';
 import { contentKey, getJson, getJsonl, putJson, putJsonl, type ArtifactRef } from '../store/artifact-store.js';
 import { heartbeating, type ActivityDeps } from './context.js';
+import { attemptsSoFar, meteredAttempt } from './faults.js';
 import { policyClient } from './roles.js';
 import { bfclDataDir } from './verify.js';
 
@@ -45,6 +47,8 @@ export type EvaluationResult = {
   /** Rollout consistency of train-split prompts (RolloutConsistency lines), for hard-sample targeting. */
   rolloutsRef?: ArtifactRef;
   bfclRef?: ArtifactRef;
+  /** The stage's fault counts (a UsageSnapshot over every attempt: retries, throttles, outages waited out). */
+  faultsRef?: ArtifactRef;
   tokens: number;
 };
 
@@ -66,7 +70,8 @@ export function evaluateActivities(deps: ActivityDeps) {
       const selectionSeed = config.evaluate.limit ? (config.evaluate.selectionSeed ?? config.seed) : undefined;
       const bfclKey = contentKey('bfcl', policy, bfclDataDir(config), config.evaluate.categories, config.evaluate.limit ?? null, selectionSeed ?? null);
 
-      return heartbeating<EvaluationResult, Progress>(async ({ beat }) => {
+      // An outage anywhere below fails the attempt (nothing is scored); each attempt's fault counts are kept.
+      return meteredAttempt(deps, valKey, { cycle: input.cycle, stage: 'evaluate' }, (metered) => heartbeating<EvaluationResult, Progress>(async ({ beat }) => {
         // Validation: one verdict per held-out prompt, each stored as it is made, so a retry skips the done ones.
         const verdicts: Verdict[] = [];
         for (const [i, prompt] of prompts.entries()) {
@@ -110,11 +115,12 @@ export function evaluateActivities(deps: ActivityDeps) {
           ...optional('non_live_ast_mean', evaluatedMean(bfcl, NON_LIVE_AST)),
         };
         const onPool = summarize(verdicts.filter((v) => poolIds.has(v.id)));
+        const faultsRef = await putJson(deps.store, { key: valKey, name: `faults-${metered.tag}.json` }, await attemptsSoFar(deps, valKey, metered));
         return {
           ...summarize(verdicts), pool: onPool.validation, poolOverall: onPool.validationOverall,
-          validationVerdictsRef, rolloutsRef, bfcl, bfclSummary, bfclRef, tokens: 0,
+          validationVerdictsRef, rolloutsRef, bfcl, bfclSummary, bfclRef, faultsRef, tokens: 0,
         };
-      });
+      }));
     },
   };
 }
@@ -139,8 +145,8 @@ export async function validationVerdict(client: ChatClient, prompt: RlPrompt, ca
   try {
     reply = await client.chat({ messages: prompt.messages, tools: prompt.tools, temperature: 0 });
   } catch (err) {
-    // A dead endpoint is retried by the activity; a reply the client cannot get is a failure of the item.
-    if ((err as { retryable?: boolean }).retryable !== false) throw err;
+    // An outage is retried by the activity; a request the endpoint refused (4xx) is a failure of the item.
+    if (isOutage(err) || (err as { retryable?: boolean }).retryable !== false) throw err;
     return { ...base, valid: false, error_type: 'model_error', error: [(err as Error).message] };
   }
   const calls = reply.message.tool_calls ?? [];

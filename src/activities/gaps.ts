@@ -5,7 +5,8 @@ import { planNextCycle, shouldStop, summarizeValidation, type RolloutConsistency
 import type { Plan } from '../plan/types.js';
 import type { Catalog } from '../specs/catalog.js';
 import type { Verdict } from '../eval/types.js';
-import { CycleRecordSchema, type CycleRecord, type Scores } from '../store/cycle-record.js';
+import { CycleRecordSchema, cycleFaults, type CycleRecord, type Scores } from '../store/cycle-record.js';
+import type { UsageSnapshot } from '../llm/usage-meter.js';
 import { contentKey, getJson, getJsonl, putJson, type ArtifactRef } from '../store/artifact-store.js';
 import type { ActivityDeps } from './context.js';
 import type { ModelRef } from '../llm/types.js';
@@ -47,6 +48,7 @@ export function gapActivities(deps: ActivityDeps) {
       const verdicts = await getJsonl<Verdict>(deps.store, input.evaluation.validationVerdictsRef);
       const rollouts = input.evaluation.rolloutsRef ? await getJsonl<RolloutConsistency>(deps.store, input.evaluation.rolloutsRef) : [];
       const previous = await Promise.all(input.previousRecords.map((r) => getJson<CycleRecord>(deps.store, r)));
+      const evaluateFaults = input.evaluation.faultsRef ? await getJson<UsageSnapshot>(deps.store, input.evaluation.faultsRef) : undefined;
 
       const record: CycleRecord = CycleRecordSchema.parse({
         runId: input.runId,
@@ -68,6 +70,7 @@ export function gapActivities(deps: ActivityDeps) {
           ...(input.evaluation.pool ? { pool: input.evaluation.pool, poolOverall: input.evaluation.poolOverall ?? null } : {}),
         },
         ...(input.baseline ? { baseline: input.baseline } : {}),
+        faults: cycleFaults({ ...stats.faults, evaluate: evaluateFaults }),
         stages: Object.fromEntries(Object.entries(input.stageTimes).filter(([, v]) => v)),
         // The workflow's clock, not the wall clock, would be nicer; this is only shown in the report.
         finishedAt: new Date().toISOString(),

@@ -1,5 +1,7 @@
 // Turns the config's role endpoints and the cycle's policy into ChatClients. Clients are cached per
-// worker process: the embedded model loads once, and per-endpoint concurrency limits are shared.
+// worker process: the embedded model loads once, and each endpoint's limiter (concurrency, pace, backoff
+// on 429) is shared by every activity. Clients record usage and faults into the UsageMeter of the activity
+// attempt the request runs in (activities/faults.ts: meteredAttempt), keyed by these role names.
 import type { RunConfig } from '../config.js';
 import { ensureLocalModel } from '../llm/local-model.js';
 import { createChatClient, createClientForModelRef } from '../llm/client.js';

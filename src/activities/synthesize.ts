@@ -1,5 +1,7 @@
 // The synthesize stage, one batch of tasks per activity: each finished trajectory is stored under the
-// batch's content key at once, so a retry after a crash redoes only the unfinished ones.
+// batch's content key at once, so a retry after a crash redoes only the unfinished ones. A trajectory
+// interrupted by an endpoint outage is not stored: the outage fails the attempt and the retry asks again.
+// The batch's fault counts (every attempt's) are kept in batch.meta.json, where verification reads them.
 import type { RunConfig } from '../config.js';
 import type { Trajectory } from '../agents/types.js';
 import { synthesizeTrajectory } from '../agents/synthesize.js';
@@ -10,6 +12,8 @@ import { toolsOf, type Catalog } from '../specs/catalog.js';
 import { mcpSessionFactory } from '../agents/mcp-session.js';
 import { contentKey, getJson, putJson, putJsonl, type ArtifactRef } from '../store/artifact-store.js';
 import { heartbeating, type ActivityDeps } from './context.js';
+import { attemptsSoFar, meteredAttempt } from './faults.js';
+import type { UsageSnapshot } from '../llm/usage-meter.js';
 import { policyClient, roleClient } from './roles.js';
 
 export type SynthesizeBatchInput = {
@@ -23,6 +27,8 @@ export type SynthesizeBatchInput = {
   batchSize: number;
 };
 export type SynthesizeBatchResult = { ref: ArtifactRef; count: number; failed: number; tokens: number };
+/** batch.meta.json: the result's counts plus the batch's fault counts (not carried through history). */
+export type SynthesizeBatchMeta = Omit<SynthesizeBatchResult, 'ref'> & { faults?: UsageSnapshot };
 
 export function synthesizeActivities(deps: ActivityDeps) {
   return {
@@ -33,46 +39,51 @@ export function synthesizeActivities(deps: ActivityDeps) {
         config.roles.simulator, config.seed, config.synthesis.maxAssistantSteps, input.batchIndex, input.batchSize);
       const ref: ArtifactRef = { key, name: 'batch.jsonl' };
       const metaRef: ArtifactRef = { key, name: 'batch.meta.json' };
-      if (await deps.store.exists(metaRef)) return { ref, ...(await getJson<Omit<SynthesizeBatchResult, 'ref'>>(deps.store, metaRef)) };
-
-      const plan = await getJson<Plan>(deps.store, input.planRef);
-      const catalog = await getJson<Catalog>(deps.store, input.catalogRef);
-      const tasks = expandPlan(plan).slice(input.batchIndex * input.batchSize, (input.batchIndex + 1) * input.batchSize);
-      const roles = { user: roleClient('user', config.roles.user), assistant: policyClient(input.policy, config) };
-      const simulator = roleClient('simulator', config.roles.simulator);
-
-      const out: Trajectory[] = [];
-      await heartbeating<void, { done: number; of: number }>(async ({ beat, signal }) => {
-        for (const task of tasks) {
-          signal.throwIfAborted();
-          const taskRef: ArtifactRef = { key, name: `tasks/${task.id}.json` };
-          if (await deps.store.exists(taskRef)) {
-            out.push(await getJson<Trajectory>(deps.store, taskRef));
-          } else {
-            const toolSet = catalog.toolSets.find((s) => s.id === task.toolSetId);
-            const trajectory = await synthesizeTrajectory({
-              task,
-              tools: toolsOf(catalog, task.toolSetId),
-              toolSet,
-              roles,
-              maxSteps: config.synthesis.maxAssistantSteps,
-              // A fresh simulated server per trajectory: world state and traces never leak across tasks.
-              mcp: mcpSessionFactory(catalog, task.toolSetId, { kind: 'simulated', llm: simulator, seed: task.seed }),
-            });
-            await putJson(deps.store, taskRef, trajectory);
-            out.push(trajectory);
-          }
-          beat({ done: out.length, of: tasks.length });
-        }
-      });
-      await putJsonl(deps.store, ref, out);
-      const meta = {
-        count: out.length,
-        failed: out.filter((t) => t.failure).length,
-        tokens: out.reduce((s, t) => s + Object.values(t.usage ?? {}).reduce((a, u) => a + u.promptTokens + u.completionTokens, 0), 0),
+      const done = async (): Promise<SynthesizeBatchResult> => {
+        const { count, failed, tokens } = await getJson<SynthesizeBatchMeta>(deps.store, metaRef);
+        return { ref, count, failed, tokens };
       };
-      await putJson(deps.store, metaRef, meta);
-      return { ref, ...meta };
+      if (await deps.store.exists(metaRef)) return done();
+      return meteredAttempt(deps, key, { cycle: input.cycle, stage: 'synthesize' }, async (metered) => {
+        const plan = await getJson<Plan>(deps.store, input.planRef);
+        const catalog = await getJson<Catalog>(deps.store, input.catalogRef);
+        const tasks = expandPlan(plan).slice(input.batchIndex * input.batchSize, (input.batchIndex + 1) * input.batchSize);
+        const roles = { user: roleClient('user', config.roles.user), assistant: policyClient(input.policy, config) };
+        const simulator = roleClient('simulator', config.roles.simulator);
+
+        const out: Trajectory[] = [];
+        await heartbeating<void, { done: number; of: number }>(async ({ beat, signal }) => {
+          for (const task of tasks) {
+            signal.throwIfAborted();
+            const taskRef: ArtifactRef = { key, name: `tasks/${task.id}.json` };
+            if (await deps.store.exists(taskRef)) {
+              out.push(await getJson<Trajectory>(deps.store, taskRef));
+            } else {
+              const toolSet = catalog.toolSets.find((s) => s.id === task.toolSetId);
+              const trajectory = await synthesizeTrajectory({
+                task,
+                tools: toolsOf(catalog, task.toolSetId),
+                toolSet,
+                roles,
+                maxSteps: config.synthesis.maxAssistantSteps,
+                // A fresh simulated server per trajectory: world state and traces never leak across tasks.
+                mcp: mcpSessionFactory(catalog, task.toolSetId, { kind: 'simulated', llm: simulator, seed: task.seed }),
+              });
+              await putJson(deps.store, taskRef, trajectory);
+              out.push(trajectory);
+            }
+            beat({ done: out.length, of: tasks.length });
+          }
+        });
+        await putJsonl(deps.store, ref, out);
+        const meta = {
+          count: out.length,
+          failed: out.filter((t) => t.failure).length,
+          tokens: out.reduce((s, t) => s + Object.values(t.usage ?? {}).reduce((a, u) => a + u.promptTokens + u.completionTokens, 0), 0),
+        };
+        await putJson(deps.store, metaRef, { ...meta, faults: await attemptsSoFar(deps, key, metered) });
+        return done();
+      });
     },
   };
 }

@@ -1,5 +1,6 @@
 // The verify stage: every batch's raw trajectories through the gates in task order (novelty depends on
-// order), writing the cycle's dataset, RL prompts, statistics and card once under a content key.
+// order), writing the cycle's dataset, RL prompts, statistics and card once under a content key. The
+// statistics carry the cycle's fault counts so far: synthesis (from every batch's meta) and the judge.
 import { join } from 'node:path';
 import type { RunConfig } from '../config.js';
 import type { Trajectory } from '../agents/types.js';
@@ -13,9 +14,18 @@ import { contentKey, getJson, getJsonl, putJson, type ArtifactRef } from '../sto
 import { REPO_ROOT } from '../../temporal/cli-binary.js';
 import { BadInput, heartbeating, type ActivityDeps } from './context.js';
 import { FULL_BFCL_DATA, fullBfclDataDir, hasFullBfclData } from '../eval/bfcl-full-data.js';
+import { attemptsSoFar, meteredAttempt } from './faults.js';
+import { mergeUsageSnapshots, type UsageSnapshot } from '../llm/usage-meter.js';
+import type { SynthesizeBatchMeta } from './synthesize.js';
 import { roleClient } from './roles.js';
 
-export type VerifyStats = { synthesis: CycleRecord['synthesis']; judgeCalls: number; judgeTokens: number };
+export type VerifyStats = {
+  synthesis: CycleRecord['synthesis'];
+  judgeCalls: number;
+  judgeTokens: number;
+  /** Fault counts per stage (synthesize, verify), every attempt's; absent in stats written before they were counted. */
+  faults?: Record<string, UsageSnapshot>;
+};
 export type VerifyCycleInput = {
   runId: string;
   cycle: number;
@@ -60,7 +70,7 @@ export function verifyActivities(deps: ActivityDeps) {
       const summaryRef: ArtifactRef = { key, name: 'summary.json' };
       if (await deps.store.exists(summaryRef)) return { ...refs, ...(await getJson<Omit<VerifyCycleResult, keyof typeof refs>>(deps.store, summaryRef)) };
 
-      return heartbeating<VerifyCycleResult, { phase: string }>(async ({ beat }) => {
+      return meteredAttempt(deps, key, { cycle: input.cycle, stage: 'verify' }, (metered) => heartbeating<VerifyCycleResult, { phase: string }>(async ({ beat }) => {
         const catalog = await getJson<Catalog>(deps.store, input.catalogRef);
         const raw: Trajectory[] = [];
         for (const ref of input.batchRefs) raw.push(...(await getJsonl<Trajectory>(deps.store, ref)));
@@ -89,6 +99,7 @@ export function verifyActivities(deps: ActivityDeps) {
           },
           judgeCalls: stats.judgeCalls,
           judgeTokens: stats.judgeTokens,
+          faults: { synthesize: await batchFaults(deps, input.batchRefs), verify: await attemptsSoFar(deps, key, metered) },
         };
         const card = datasetCard({ verified, rlPrompts, stats });
         await deps.store.put(refs.trajectoriesRef, trajectoriesJsonl(verified));
@@ -100,7 +111,17 @@ export function verifyActivities(deps: ActivityDeps) {
         const summary = { trajectories: stats.trajectories, accepted: stats.accepted, rlPrompts: stats.rlPrompts, tokens: stats.judgeTokens };
         await putJson(deps.store, summaryRef, summary); // last: its presence means every output above exists
         return { ...refs, ...summary };
-      });
+      }));
     },
   };
+}
+
+/** The synthesis fault counts of the cycle: the sum over its batches' metas. */
+async function batchFaults(deps: ActivityDeps, batchRefs: ArtifactRef[]): Promise<UsageSnapshot> {
+  const snaps: UsageSnapshot[] = [];
+  for (const ref of batchRefs) {
+    const meta = await getJson<SynthesizeBatchMeta>(deps.store, { key: ref.key, name: 'batch.meta.json' }).catch(() => undefined);
+    if (meta?.faults) snaps.push(meta.faults);
+  }
+  return mergeUsageSnapshots(snaps);
 }

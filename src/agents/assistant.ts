@@ -15,6 +15,8 @@ export type McpConnection = {
   client: Pick<Client, 'callTool'>;
   /** Filled by the MCP server as it answers; when absent, the loop records each call itself. */
   trace?: McpCallRecord[];
+  /** The endpoint outage that made the server fail a call, if any: it ends the trajectory instead of becoming a tool error. */
+  outage?: () => Error | undefined;
 };
 
 export type AssistantTurn = {
@@ -81,6 +83,8 @@ export class ToolCallingAssistant {
       }
       return reply(text);
     } catch (err) {
+      const outage = this.mcp.outage?.();
+      if (outage) throw outage;
       const error = (err as Error).message;
       if (!this.mcp.trace) this.localTrace.push({ tool: call.function.name, arguments: args.value, isError: true, error, latencyMs: Date.now() - started, tokens: 0 });
       return reply(`Error: ${error}`);

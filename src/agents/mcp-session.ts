@@ -11,6 +11,6 @@ export function mcpSessionFactory(catalog: Catalog, toolSetId: string, handler: 
     const log = new CallLog();
     const server = createToolSetServer({ catalog, toolSetId, handler, recorder: log });
     const conn = await connectInMemory(server);
-    return { client: conn.client, trace: log.records, close: () => conn.close() };
+    return { client: conn.client, trace: log.records, outage: () => server.outage(), close: () => conn.close() };
   };
 }

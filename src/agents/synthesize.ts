@@ -1,5 +1,6 @@
 // One task in, one trajectory out: the user simulator fixes and voices the goal, the assistant works
-// through MCP, turn by turn. Deterministic given deterministic models; a model's bad output never throws.
+// through MCP, turn by turn. Deterministic given deterministic models; a model's bad output never throws,
+// and an endpoint outage always does (it is no part of the trajectory: the activity is retried).
 import type { ChatClient, ChatMessage, OpenAITool } from '../llm/types.js';
 import type { Tool, ToolSet } from '../specs/catalog.js';
 import type { Goal, TaskSpec, Trajectory } from './types.js';
@@ -9,6 +10,7 @@ import { ASSISTANT_SYSTEM_PROMPT, ToolCallingAssistant, type McpConnection } fro
 import { parseToolArguments } from '../llm/parse-output.js';
 import { goalCallToGroundTruth, matchCalls } from '../verify/bfcl-match.js';
 import type { DecodedCall } from '../eval/types.js';
+import { isOutage } from '../llm/outage.js';
 
 export type McpFactory = (tools: Tool[]) => Promise<McpConnection & { close?: () => Promise<void> }>;
 
@@ -94,6 +96,7 @@ export async function synthesizeTrajectory(input: SynthesizeInput): Promise<Traj
     goal.request = turnRequests[0] ?? '';
     if (goal.turns.length > 1) goal.turnRequests = turnRequests;
   } catch (err) {
+    if (isOutage(err)) throw err;
     trajectory.failure = `${phase}: ${(err as Error).message}`;
   } finally {
     trajectory.trace = assistant ? [...assistant.trace] : [];

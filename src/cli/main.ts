@@ -8,6 +8,7 @@ import { gain, pct, scoreTable, statusLine } from './format.js';
 import { runDetails, runSummary } from '../workflows/ui-text.js';
 import { defaultHome, startDemo } from './demo.js';
 import { exportRun } from './export-run.js';
+import { cycleFaultCounts, endpointWaits } from './endpoint-status.js';
 import { registerBfclCommands as registerBfcl } from './bfcl.js';
 import { register as registerMcp } from './mcp.js';
 import { register as registerReport } from './report.js';
@@ -71,12 +72,20 @@ export function buildProgram(): Command {
     .description("show a run's cycle, stage, counts and scores")
     .option('--json', 'print JSON')
     .option('--watch', 'keep showing it live until the run ends')
+    .option('--home <dir>', 'data directory (artifacts), for the cycles\' fault counts', defaultHome())
     .action(async (id, o) =>
       withClient(async (c) => {
         if (o.watch) return void (await watch(c, id, { json: o.json }));
         const { status, closed } = await runStatus(c.client, id);
-        if (o.json) console.log(JSON.stringify({ ...status, closed }, null, 2));
-        else printStatus(status, closed);
+        // Which endpoint a stage waits for (Temporal's pending activities) and each cycle's endpoint faults.
+        const waitingFor = closed ? [] : await endpointWaits(c.client, status);
+        const faults = cycleFaultCounts(o.home, status);
+        if (o.json) console.log(JSON.stringify({ ...status, closed, waitingFor, faults }, null, 2));
+        else {
+          printStatus(status, closed);
+          for (const w of waitingFor) console.log(`  waiting (${w.activity}, attempt ${w.attempt}): ${w.error}`);
+          for (const f of faults) if (f.faults) console.log(`  cycle ${f.cycle} endpoint faults: ${JSON.stringify(f.faults.total)}`);
+        }
       }),
     );
 

@@ -1,5 +1,7 @@
 // Runs BFCL's single-turn AST categories against any ChatClient in native tool-calling ("FC") mode: asks,
-// decodes, appends results (resumable), then scores and writes verdicts and a summary.
+// decodes, appends results (resumable), then scores and writes verdicts and a summary. An endpoint outage
+// is never scored: the run stops asking, lets the requests in flight finish, and throws it (the next run
+// resumes from results.jsonl). Retries: see src/llm/outage.ts; this loop retries only a client that does not.
 //
 // outDir layout: raw.jsonl (every reply or failure, append-only), results.jsonl (`{"id","result"}`, append-only;
 // the resume key), verdicts.jsonl and summary.json (rewritten from results.jsonl at the end of every run).
@@ -13,6 +15,7 @@ import { bfclToolsFor } from './bfcl-tools.js';
 import { parsePyJson, toPyJson, type PyDict, type PyValue } from './py-value.js';
 import { parseResultsJsonl, scoreResults, type ScoreReport } from './score-results.js';
 import { BFCL_AST_CATEGORIES, type BfclCategory } from './types.js';
+import { isOutage } from '../llm/outage.js';
 
 export const RunBfclOptionsSchema = z.object({
   dataDir: z.string().min(1),
@@ -23,7 +26,8 @@ export const RunBfclOptionsSchema = z.object({
   /** With `limit`: a fixed seeded selection (the same entries every time for the same seed and data). */
   seed: z.number().int().optional(),
   concurrency: z.number().int().positive().default(4),
-  /** Retries of one request on HTTP 429/5xx or a connection failure, with exponential backoff. */
+  /** Retries of one request on HTTP 429/5xx or a connection failure, with exponential backoff; none for an
+   * outage the client already retried (its EndpointUnavailable says attempts > 1). */
   maxRetries: z.number().int().min(0).default(4),
   backoffMs: z.number().int().min(0).default(500),
   temperature: z.number().min(0).max(2).default(0),
@@ -39,14 +43,15 @@ export type RunBfclResult = ScoreReport & {
   asked: number;
   /** Entries already in results.jsonl from an earlier, interrupted run. */
   resumed: number;
-  /** Entries whose request failed after all retries (no result written; the next run asks again). */
+  /** Entries whose request the endpoint refused (no result written; the next run asks again). An outage throws instead. */
   failed: { id: string; error: string }[];
 };
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 function isRetryable(err: unknown): boolean {
-  const e = err as { status?: unknown; retryable?: unknown; code?: unknown };
+  const e = err as { status?: unknown; retryable?: unknown; code?: unknown; attempts?: unknown };
+  if (isOutage(err) && typeof e.attempts === 'number' && e.attempts > 1) return false; // the client spent its budget already
   if (typeof e?.retryable === 'boolean') return e.retryable;
   if (typeof e?.status === 'number') return e.status === 429 || e.status >= 500;
   return typeof e?.code === 'string' && /^(ECONNRESET|ECONNREFUSED|ETIMEDOUT|EPIPE|UND_ERR)/.test(e.code);
@@ -114,6 +119,7 @@ export async function runBfcl(options: RunBfclOptions): Promise<RunBfclResult> {
   const todo = [...dataset.byId.values()].filter((e) => !done.has(e.id));
   const resumed = dataset.byId.size - todo.length;
   const failed: RunBfclResult['failed'] = [];
+  let outage: unknown;
   let finished = 0;
 
   const askOne = async (entry: BfclEntry) => {
@@ -133,7 +139,8 @@ export async function runBfcl(options: RunBfclOptions): Promise<RunBfclResult> {
         const message = (err as Error)?.message ?? String(err);
         appendFileSync(rawPath, JSON.stringify({ id: entry.id, attempt, error: message }) + '\n');
         if (!isRetryable(err) || attempt >= opts.maxRetries) {
-          failed.push({ id: entry.id, error: message });
+          if (isOutage(err)) outage ??= err; // not an answer: nothing is written, the run stops and says why
+          else failed.push({ id: entry.id, error: message });
           return;
         }
         await sleep(opts.backoffMs * 2 ** attempt * (0.5 + Math.random() / 2));
@@ -143,14 +150,16 @@ export async function runBfcl(options: RunBfclOptions): Promise<RunBfclResult> {
 
   let next = 0;
   const worker = async () => {
-    while (next < todo.length) {
+    while (next < todo.length && outage === undefined) {
       const entry = todo[next++];
       await askOne(entry);
+      if (outage !== undefined) return;
       finished++;
       onProgress?.({ done: finished + resumed, total: dataset.byId.size, id: entry.id, skipped: resumed, failed: failed.length });
     }
   };
   await Promise.all(Array.from({ length: Math.min(opts.concurrency, Math.max(todo.length, 1)) }, worker));
+  if (outage !== undefined) throw outage;
 
   const report = scoreResults(dataset, parseResultsJsonl(existsSync(resultsPath) ? readFileSync(resultsPath, 'utf8') : ''), [...dataset.byCategory.keys()]);
   writeFileSync(join(opts.outDir, 'verdicts.jsonl'), report.verdicts.map((v) => JSON.stringify(v)).join('\n') + (report.verdicts.length ? '\n' : ''));

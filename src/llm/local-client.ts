@@ -9,6 +9,7 @@ import type { ClientOptions } from './openai-client.js';
 import { Semaphore } from './semaphore.js';
 import { findFormatErrors } from './structured-output.js';
 import type { AssistantMessage, ChatClient, ChatRequest, ChatResponse, EndpointConfig, ReplyFormatError } from './types.js';
+import { activeMeter } from './usage-meter.js';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 
@@ -201,8 +202,9 @@ export class LocalChatClient implements ChatClient {
     if (errors.length === 0) errors = findFormatErrors(message, mode === 'none' ? request.jsonSchema : undefined);
     const usage = { promptTokens: result.promptTokens, completionTokens: result.completionTokens };
     const latencyMs = performance.now() - started;
-    this.opts.meter?.record(this.role, usage, latencyMs);
-    for (const e of errors) this.opts.meter?.recordFormatError(this.role, e.kind);
+    const usageMeter = activeMeter() ?? this.opts.meter;
+    usageMeter?.record(this.role, usage, latencyMs);
+    for (const e of errors) usageMeter?.recordFormatError(this.role, e.kind);
     const stop = result.reply.metadata.stopReason;
     const finishReason = stop === 'maxTokens' ? 'length' : message.tool_calls?.length ? 'tool_calls' : 'stop';
     return { message, usage, latencyMs, finishReason, ...(errors.length ? { formatErrors: errors } : {}), rawText: text };

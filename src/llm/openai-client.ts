@@ -1,12 +1,16 @@
 // ChatClient for any OpenAI-compatible endpoint (vLLM, SGLang, Ollama, OpenAI) over the `openai` SDK:
-// per-client concurrency cap, retries with jittered backoff honouring Retry-After, usage metering, key hygiene.
+// the endpoint's shared limiter, retries with jittered backoff honouring Retry-After, outages raised as
+// EndpointUnavailable (outage.ts decides what is one), usage and fault metering, key hygiene.
 import OpenAI from 'openai';
 import type { ChatCompletionCreateParamsNonStreaming } from 'openai/resources/chat/completions';
-import { BackoffSchema, backoffDelayMs, isRetryableStatus, retryAfterMs, type Backoff } from './retry-policy.js';
-import { Semaphore } from './semaphore.js';
+import { BackoffSchema, backoffDelayMs, retryAfterMs, type Backoff } from './retry-policy.js';
+import { limiterFor, type EndpointLimiter } from './endpoint-limiter.js';
+import { EndpointUnavailable, GarbageReply, LlmEndpointError, chatCompletionProblem, classifyAttempt, type AttemptFailure } from './outage.js';
 import { findFormatErrors } from './structured-output.js';
 import type { AssistantMessage, ChatClient, ChatRequest, ChatResponse, EndpointConfig, ToolCall } from './types.js';
-import type { UsageMeter } from './usage-meter.js';
+import { activeMeter, type UsageMeter } from './usage-meter.js';
+
+export { EndpointUnavailable, LlmEndpointError } from './outage.js';
 
 export type OpenAIEndpointConfig = Extract<EndpointConfig, { kind: 'openai' }>;
 
@@ -20,20 +24,6 @@ export type ClientOptions = {
   env?: Record<string, string | undefined>;
 };
 
-/** The endpoint stayed unreachable or kept failing; names baseURL, model and role, never the key. */
-export class LlmEndpointError extends Error {
-  constructor(
-    message: string,
-    readonly endpoint: { baseURL: string; model: string; role: string },
-    readonly attempts: number,
-    readonly status: number | undefined,
-    readonly retryable: boolean,
-  ) {
-    super(message);
-    this.name = 'LlmEndpointError';
-  }
-}
-
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 function toolChoiceParam(choice: ChatRequest['toolChoice']): ChatCompletionCreateParamsNonStreaming['tool_choice'] {
@@ -45,7 +35,7 @@ export class OpenAIChatClient implements ChatClient {
   readonly label: string;
   readonly role: string;
   private readonly sdk: OpenAI;
-  private readonly semaphore: Semaphore;
+  private readonly limiter: EndpointLimiter;
   private readonly backoff: Backoff;
   private readonly secret: string | undefined;
 
@@ -69,12 +59,17 @@ export class OpenAIChatClient implements ChatClient {
       maxRetries: 0, // our own loop retries, so it can meter retries and name the endpoint when it gives up
       timeout: cfg.timeoutMs,
     });
-    this.semaphore = new Semaphore(cfg.concurrency);
-    this.backoff = BackoffSchema.parse(opts.backoff ?? {});
+    this.limiter = limiterFor(cfg.baseURL, { concurrency: cfg.concurrency, requestsPerMinute: cfg.requestsPerMinute });
+    this.backoff = BackoffSchema.parse({ ...cfg.backoff, ...opts.backoff });
   }
 
   chat(request: ChatRequest): Promise<ChatResponse> {
-    return this.semaphore.run(() => this.chatWithRetries(request));
+    return this.chatWithRetries(request);
+  }
+
+  /** The activity's meter when the request runs inside one (withMeter), else the one given at construction. */
+  private get meter(): UsageMeter | undefined {
+    return activeMeter() ?? this.opts.meter;
   }
 
   private body(request: ChatRequest): ChatCompletionCreateParamsNonStreaming {
@@ -95,35 +90,41 @@ export class OpenAIChatClient implements ChatClient {
     const started = performance.now();
     const body = this.body(request);
     for (let attempt = 0; ; attempt++) {
-      try {
-        const completion = await this.sdk.chat.completions.create(body);
-        return this.toResponse(completion, request, performance.now() - started);
-      } catch (err) {
-        const { retryable, status, reason, headers } = this.classify(err);
-        if (!retryable || attempt >= this.cfg.maxRetries) {
-          this.opts.meter?.recordFailure(this.role);
-          throw this.endpointError(reason, attempt + 1, status, retryable);
-        }
-        this.opts.meter?.recordRetry(this.role);
-        await sleep(backoffDelayMs(attempt, this.backoff, retryAfterMs(headers)));
+      // The slot is held for one attempt only: a request backing off does not keep others from the endpoint.
+      await this.limiter.acquire();
+      const outcome = await this.attempt(body);
+      if (!('failure' in outcome)) {
+        this.limiter.release();
+        return this.toResponse(outcome.completion, request, performance.now() - started);
       }
+      const { failure } = outcome;
+      this.limiter.release({ throttled: failure.throttled, pauseMs: failure.throttled ? retryAfterMs(failure.headers) : undefined });
+      const { kind, status, reason, headers } = failure;
+      if (failure.throttled) this.meter?.recordThrottle(this.role);
+      if (failure.garbage) this.meter?.recordGarbage(this.role);
+      if (kind !== 'outage' || attempt >= this.cfg.maxRetries) {
+        this.meter?.recordFailure(this.role, kind === 'outage');
+        throw this.endpointError(reason, attempt + 1, status, kind === 'outage');
+      }
+      this.meter?.recordRetry(this.role);
+      await sleep(backoffDelayMs(attempt, this.backoff, retryAfterMs(headers)));
     }
   }
 
-  private classify(err: unknown): { retryable: boolean; status?: number; reason: string; headers?: Headers } {
-    if (err instanceof OpenAI.APIConnectionTimeoutError) return { retryable: true, reason: `timed out after ${this.cfg.timeoutMs} ms` };
-    if (err instanceof OpenAI.APIConnectionError) {
-      const cause = (err.cause as { cause?: { code?: string }; code?: string } | undefined) ?? {};
-      const code = cause.code ?? cause.cause?.code;
-      return { retryable: true, reason: `connection failed${code ? ` (${code})` : ''}: ${err.message}` };
+  /** One request; a body that is not a chat completion counts as a failed attempt, like a 5xx. */
+  private async attempt(body: ChatCompletionCreateParamsNonStreaming): Promise<{ completion: OpenAI.Chat.Completions.ChatCompletion } | { failure: AttemptFailure }> {
+    try {
+      const completion: unknown = await this.sdk.chat.completions.create(body);
+      const problem = chatCompletionProblem(completion);
+      if (problem) throw new GarbageReply(problem);
+      return { completion: completion as OpenAI.Chat.Completions.ChatCompletion };
+    } catch (err) {
+      return { failure: classifyAttempt(err, this.cfg.timeoutMs) };
     }
-    if (err instanceof OpenAI.APIError && typeof err.status === 'number') {
-      return { retryable: isRetryableStatus(err.status), status: err.status, reason: `HTTP ${err.status}: ${err.message}`, headers: err.headers };
-    }
-    return { retryable: false, reason: `unexpected error: ${(err as Error)?.message ?? String(err)}` };
   }
 
-  private endpointError(reason: string, attempts: number, status: number | undefined, retryable: boolean): LlmEndpointError {
+  private endpointError(reason: string, attempts: number, status: number | undefined, outage: boolean): LlmEndpointError {
+    const retryable = outage;
     const hint =
       status === 401 || status === 403
         ? this.cfg.apiKeyEnv
@@ -137,18 +138,23 @@ export class OpenAIChatClient implements ChatClient {
               ? `is the server up at ${this.cfg.baseURL}? raise maxRetries/timeoutMs if it is just slow`
               : '';
     const what = retryable ? `still failing after ${attempts} attempt(s)` : `failed (not retryable)`;
-    let message = `LLM endpoint ${this.cfg.baseURL} (model ${this.cfg.model}, role ${this.role}) ${what}: ${reason}${hint ? `; ${hint}` : ''}`;
     // A server may echo request headers in an error body; the key must never reach logs or workflow history.
-    if (this.secret) message = message.split(this.secret).join('***');
-    return new LlmEndpointError(message, { baseURL: this.cfg.baseURL, model: this.cfg.model, role: this.role }, attempts, status, retryable);
+    const message = this.scrub(`LLM endpoint ${this.cfg.baseURL} (model ${this.cfg.model}, role ${this.role}) ${what}: ${reason}${hint ? `; ${hint}` : ''}`);
+    const endpoint = { baseURL: this.cfg.baseURL, model: this.cfg.model, role: this.role };
+    if (outage) return new EndpointUnavailable(message, endpoint, attempts, status, this.scrub(reason));
+    return new LlmEndpointError(message, endpoint, attempts, status, false);
+  }
+
+  private scrub(text: string): string {
+    return this.secret ? text.split(this.secret).join('***') : text;
   }
 
   private toResponse(completion: OpenAI.Chat.Completions.ChatCompletion, request: ChatRequest, latencyMs: number): ChatResponse {
     const choice = completion.choices?.[0];
     const usage = { promptTokens: completion.usage?.prompt_tokens ?? 0, completionTokens: completion.usage?.completion_tokens ?? 0 };
-    this.opts.meter?.record(this.role, usage, latencyMs);
+    this.meter?.record(this.role, usage, latencyMs);
     if (!choice) {
-      this.opts.meter?.recordFormatError(this.role, 'empty_choice');
+      this.meter?.recordFormatError(this.role, 'empty_choice');
       return {
         message: { role: 'assistant', content: null },
         usage,
@@ -164,7 +170,7 @@ export class OpenAIChatClient implements ChatClient {
     );
     const message: AssistantMessage = { role: 'assistant', content: choice.message.content ?? null, ...(toolCalls.length ? { tool_calls: toolCalls } : {}) };
     const formatErrors = findFormatErrors(message, request.jsonSchema);
-    for (const e of formatErrors) this.opts.meter?.recordFormatError(this.role, e.kind);
+    for (const e of formatErrors) this.meter?.recordFormatError(this.role, e.kind);
     return { message, usage, latencyMs, finishReason: choice.finish_reason ?? null, ...(formatErrors.length ? { formatErrors } : {}) };
   }
 }

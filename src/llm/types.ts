@@ -80,6 +80,10 @@ export const EndpointConfigSchema = z.discriminatedUnion('kind', [
     concurrency: z.number().int().positive().default(4),
     timeoutMs: z.number().int().positive().default(120_000),
     maxRetries: z.number().int().min(0).default(4),
+    /** Optional pace for this endpoint, shared by every role and activity of a worker process (see endpoint-limiter.ts). */
+    requestsPerMinute: z.number().positive().optional(),
+    /** Optional backoff between the client's retries (default 500 ms doubling to 20 s, full jitter). */
+    backoff: z.object({ baseMs: z.number().nonnegative().optional(), maxMs: z.number().nonnegative().optional() }).optional(),
   }),
   z.object({
     kind: z.literal('local'),

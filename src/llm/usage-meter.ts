@@ -1,5 +1,8 @@
-// Counts tokens, latency, retries, failures and malformed replies per LLM role, scoped to one stage of
-// one cycle, and snapshots them as plain JSON that activities can persist next to their artifacts.
+// Counts tokens, latency, retries, throttles, outages, garbage bodies and malformed replies per LLM role,
+// scoped to one stage of one cycle, and snapshots them as plain JSON that activities persist next to their
+// artifacts. Clients are shared by a worker's activities, so each activity attempt runs under its own meter
+// (`withMeter`) and the clients record into the meter of the activity that made the request.
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { z } from 'zod';
 import type { Usage } from './types.js';
 
@@ -14,7 +17,15 @@ export const RoleUsageSchema = z.object({
   latencyMsTotal: z.number(),
   latencyMsMax: z.number(),
   retries: z.number().int(),
+  /** Requests that gave up (after the retry budget, or refused outright). */
   failures: z.number().int(),
+  /** HTTP 429 answers (each one also a retry or a failure). */
+  throttles: z.number().int().default(0),
+  /** Requests that gave up because the endpoint stayed away: each one failed an activity attempt that Temporal retried. */
+  outages: z.number().int().default(0),
+  /** HTTP 200 bodies that were not a chat completion (HTML, cut-off JSON), retried like an outage. */
+  garbage: z.number().int().default(0),
+  /** Replies the model gave that broke the requested format (data, kept). */
   formatErrors: z.number().int(),
   formatErrorsByKind: z.record(FormatErrorKindSchema, z.number().int()),
 });
@@ -39,6 +50,9 @@ function emptyRoleUsage(): RoleUsage {
     latencyMsMax: 0,
     retries: 0,
     failures: 0,
+    throttles: 0,
+    outages: 0,
+    garbage: 0,
     formatErrors: 0,
     formatErrorsByKind: {},
   };
@@ -52,6 +66,9 @@ function addInto(into: RoleUsage, from: RoleUsage): void {
   into.latencyMsMax = Math.max(into.latencyMsMax, from.latencyMsMax);
   into.retries += from.retries;
   into.failures += from.failures;
+  into.throttles += from.throttles ?? 0;
+  into.outages += from.outages ?? 0;
+  into.garbage += from.garbage ?? 0;
   into.formatErrors += from.formatErrors;
   for (const [kind, n] of Object.entries(from.formatErrorsByKind) as Array<[FormatErrorKind, number]>) {
     into.formatErrorsByKind[kind] = (into.formatErrorsByKind[kind] ?? 0) + n;
@@ -83,9 +100,19 @@ export class UsageMeter {
     this.role(role).retries++;
   }
 
-  /** A request that gave up (dead endpoint, non-retryable status). */
-  recordFailure(role: string): void {
-    this.role(role).failures++;
+  /** A request that gave up (dead endpoint, non-retryable status); `outage` when the endpoint stayed away. */
+  recordFailure(role: string, outage = false): void {
+    const r = this.role(role);
+    r.failures++;
+    if (outage) r.outages++;
+  }
+
+  recordThrottle(role: string): void {
+    this.role(role).throttles++;
+  }
+
+  recordGarbage(role: string): void {
+    this.role(role).garbage++;
   }
 
   recordFormatError(role: string, kind: FormatErrorKind): void {
@@ -124,4 +151,21 @@ export function mergeUsageSnapshots(snapshots: UsageSnapshot[]): UsageSnapshot {
     roles,
     total,
   };
+}
+
+const active = new AsyncLocalStorage<UsageMeter>();
+
+/** Runs `work` with `meter` as the meter every client records into for requests made inside it. */
+export function withMeter<T>(meter: UsageMeter, work: () => Promise<T>): Promise<T> {
+  return active.run(meter, work);
+}
+
+/** The meter of the activity attempt this code runs in, if any. */
+export function activeMeter(): UsageMeter | undefined {
+  return active.getStore();
+}
+
+/** A snapshot that tells nothing (no requests, no faults): not worth persisting. */
+export function isEmptySnapshot(s: UsageSnapshot): boolean {
+  return Object.keys(s.roles).length === 0;
 }

@@ -10,6 +10,7 @@ import type { ToolBackend, ToolOutcome } from './backend.js';
 import { PassthroughBackend } from './passthrough-backend.js';
 import { SimulatedBackend } from './simulated-backend.js';
 import { emptyWorld, WorldStateSchema, type WorldState } from './world-state.js';
+import { isOutage } from '../llm/outage.js';
 
 export type ToolHandlerConfig =
   | {
@@ -45,6 +46,8 @@ export type ToolSetServer = {
   state(): WorldState;
   /** Calls the handler directly, without MCP framing; what the MCP handler does after parsing. */
   callTool(name: string, args: unknown): Promise<CallToolResult>;
+  /** The endpoint outage that failed a call (the simulator's model stayed away), if one did. */
+  outage(): Error | undefined;
   close(): Promise<void>;
 };
 
@@ -85,6 +88,7 @@ export function createToolSetServer(opts: CreateToolSetServerOptions): ToolSetSe
   }));
   server.setRequestHandler(ListToolsRequestSchema, async () => ({ tools: listed }));
 
+  let outage: Error | undefined;
   // Calls run one at a time per session so the world evolves in arrival order: replays see the same order.
   let queue: Promise<unknown> = Promise.resolve();
   const callTool = (name: string, rawArgs: unknown): Promise<CallToolResult> => {
@@ -134,7 +138,10 @@ export function createToolSetServer(opts: CreateToolSetServerOptions): ToolSetSe
     try {
       return finish(await backend.call(tool, args));
     } catch (e) {
-      // A backend bug or an unreachable LLM must not take the session down: it becomes this call's error.
+      // The simulator's model stayed away: no answer exists, so the call fails (an MCP error, not a tool
+      // result) and the session remembers why; the caller ends the trajectory and the activity is retried.
+      if (isOutage(e)) throw (outage = e as Error);
+      // A backend bug must not take the session down: it becomes this call's error.
       return finish({ ok: false, error: `tool '${name}' failed in the ${opts.handler.kind} backend: ${(e as Error).message}`, tokens: 0 });
     }
   };
@@ -146,6 +153,7 @@ export function createToolSetServer(opts: CreateToolSetServerOptions): ToolSetSe
     tools,
     state: () => world,
     callTool,
+    outage: () => outage,
     async close() {
       await backend.close();
       await server.close();

@@ -2,6 +2,7 @@
 // next cycle and the run report read. Small on purpose; details live in the artifacts it references.
 import { z } from 'zod';
 import { PlanSchema } from '../plan/types.js';
+import type { RoleUsage, UsageSnapshot } from '../llm/usage-meter.js';
 
 const Counts = z.record(z.number());
 
@@ -16,6 +17,58 @@ export const ScoresSchema = z.object({
   bfclRef: z.object({ key: z.string(), name: z.string() }).optional(),
 });
 export type Scores = z.infer<typeof ScoresSchema>;
+/** What went wrong between the run and its model endpoints, for one role (or a sum). */
+export const FaultCountsSchema = z.object({
+  requests: z.number().int(),
+  /** Requests asked again after a transport error, timeout, 408/409/429/5xx or garbage body. */
+  retries: z.number().int(),
+  /** HTTP 429 answers. */
+  throttles: z.number().int(),
+  /** Times the client's retry budget ran out and the activity waited the outage out (Temporal retried it). */
+  outages: z.number().int(),
+  /** HTTP 200 bodies that were not a chat completion (HTML, cut-off JSON). */
+  garbage: z.number().int(),
+  /** Replies the model gave that broke the requested format (kept as data). */
+  malformed: z.number().int(),
+  /** Requests that gave up for good or were refused (4xx), outages included. */
+  failures: z.number().int(),
+});
+export type FaultCounts = z.infer<typeof FaultCountsSchema>;
+
+export const CycleFaultsSchema = z.object({
+  /** stage -> role -> counts. */
+  byStage: z.record(z.record(FaultCountsSchema)),
+  byRole: z.record(FaultCountsSchema),
+  total: FaultCountsSchema,
+});
+export type CycleFaults = z.infer<typeof CycleFaultsSchema>;
+
+function countsOf(u: RoleUsage): FaultCounts {
+  return { requests: u.requests, retries: u.retries, throttles: u.throttles, outages: u.outages, garbage: u.garbage, malformed: u.formatErrors, failures: u.failures };
+}
+
+function sum(a: FaultCounts, b: FaultCounts): FaultCounts {
+  return Object.fromEntries(Object.keys(a).map((k) => [k, a[k as keyof FaultCounts] + b[k as keyof FaultCounts]])) as FaultCounts;
+}
+
+/** A cycle's fault counts from its stages' usage snapshots (missing stages contribute nothing). */
+export function cycleFaults(stages: Record<string, UsageSnapshot | undefined>): CycleFaults {
+  const zero = countsOf({ requests: 0, retries: 0, throttles: 0, outages: 0, garbage: 0, formatErrors: 0, failures: 0 } as RoleUsage);
+  const byStage: CycleFaults['byStage'] = {};
+  const byRole: CycleFaults['byRole'] = {};
+  let total = zero;
+  for (const [stage, snap] of Object.entries(stages)) {
+    if (!snap) continue;
+    byStage[stage] = {};
+    for (const [role, usage] of Object.entries(snap.roles)) {
+      const c = countsOf(usage);
+      byStage[stage][role] = c;
+      byRole[role] = sum(byRole[role] ?? zero, c);
+      total = sum(total, c);
+    }
+  }
+  return { byStage, byRole, total };
+}
 
 export const CycleRecordSchema = z.object({
   runId: z.string(),
@@ -53,6 +106,8 @@ export const CycleRecordSchema = z.object({
   }),
   /** Cycle 0: the starting policy on the same fixed items, before any training. */
   baseline: ScoresSchema.optional(),
+  /** Endpoint faults per stage and role: retries, throttles, outages waited out, garbage and malformed replies. */
+  faults: CycleFaultsSchema.optional(),
   /** Wall time (ms) and tokens per stage. */
   stages: z.record(z.object({ ms: z.number(), tokens: z.number().default(0) })),
   finishedAt: z.string(),

@@ -1,8 +1,10 @@
-// The optional LLM judge: answers the yes/no questions rule gates could not decide. A judge that fails or
-// answers off-format counts as "no", so an unreachable judge can only make verification stricter.
+// The optional LLM judge: answers the yes/no questions rule gates could not decide. A judge that answers
+// off-format (or whose endpoint refuses the request) counts as "no"; an unreachable judge is no answer at
+// all: the outage propagates and verification is retried, so an outage never rejects a trajectory.
 import { z } from 'zod';
 import type { ChatClient } from '../llm/types.js';
 import { parseJsonContent } from '../llm/parse-output.js';
+import { isOutage } from '../llm/outage.js';
 
 const AnswerSchema = z.object({ answer: z.enum(['yes', 'no']), reason: z.string().optional() });
 
@@ -21,6 +23,7 @@ export async function askJudge(judge: ChatClient, question: string): Promise<{ y
     if (!parsed.ok) return { yes: false, reason: `judge reply did not parse (${parsed.error})`, tokens };
     return { yes: parsed.value.answer === 'yes', reason: parsed.value.reason ?? '', tokens };
   } catch (err) {
+    if (isOutage(err)) throw err;
     return { yes: false, reason: `judge failed: ${(err as Error).message}`, tokens: 0 };
   }
 }
