@@ -33,8 +33,9 @@ export type TargetGapsInput = {
   stageTimes: StageTimes;
   previousRecords: ArtifactRef[];
   workflowId: string;
-  /** Cycle 0: the starting policy's scores on the fixed items. */
+  /** Cycle 0: the starting policy's scores on the fixed items, and the endpoint faults met measuring them. */
   baseline?: Scores;
+  baselineFaultsRef?: ArtifactRef;
 };
 export type TargetGapsResult = { recordRef: ArtifactRef; nextPlanRef: ArtifactRef; stop: { stop: boolean; reason: string } };
 
@@ -48,6 +49,7 @@ export function gapActivities(deps: ActivityDeps) {
       const verdicts = await getJsonl<Verdict>(deps.store, input.evaluation.validationVerdictsRef);
       const rollouts = input.evaluation.rolloutsRef ? await getJsonl<RolloutConsistency>(deps.store, input.evaluation.rolloutsRef) : [];
       const previous = await Promise.all(input.previousRecords.map((r) => getJson<CycleRecord>(deps.store, r)));
+      const baselineFaults = input.baselineFaultsRef ? await getJson<UsageSnapshot>(deps.store, input.baselineFaultsRef) : undefined;
       const evaluateFaults = input.evaluation.faultsRef ? await getJson<UsageSnapshot>(deps.store, input.evaluation.faultsRef) : undefined;
 
       const record: CycleRecord = CycleRecordSchema.parse({
@@ -70,7 +72,7 @@ export function gapActivities(deps: ActivityDeps) {
           ...(input.evaluation.pool ? { pool: input.evaluation.pool, poolOverall: input.evaluation.poolOverall ?? null } : {}),
         },
         ...(input.baseline ? { baseline: input.baseline } : {}),
-        faults: cycleFaults({ ...stats.faults, evaluate: evaluateFaults }),
+        faults: cycleFaults({ ...stats.faults, baseline: baselineFaults, evaluate: evaluateFaults }),
         stages: Object.fromEntries(Object.entries(input.stageTimes).filter(([, v]) => v)),
         // The workflow's clock, not the wall clock, would be nicer; this is only shown in the report.
         finishedAt: new Date().toISOString(),

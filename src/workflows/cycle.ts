@@ -99,6 +99,7 @@ export async function cycleWorkflow(input: CycleInput): Promise<CycleResult> {
 
   // Baseline: the starting policy on the fixed items, before cycle 0 trains; every gain is measured against it.
   let baseline: Scores | undefined;
+  let baselineFaultsRef: EvaluationResult['faultsRef'];
   if (cycle === 0 && config.evaluate.baseline && patched('inftool-baseline-evaluation')) {
     if (!(await enter('baseline'))) return { kind: 'stopped', stage: 'baseline' };
     const before = await timed('baseline', () =>
@@ -107,6 +108,7 @@ export async function cycleWorkflow(input: CycleInput): Promise<CycleResult> {
       ]),
     );
     baseline = scoresOf(before);
+    baselineFaultsRef = before.faultsRef;
     show({ baseline });
   }
 
@@ -147,7 +149,7 @@ export async function cycleWorkflow(input: CycleInput): Promise<CycleResult> {
   if (!(await enter('target_gaps'))) return { kind: 'stopped', stage: 'target_gaps' };
   const gaps = await targetGaps({
     runId, cycle, config, planRef: input.planRef, catalogRef: input.catalogRef, statsRef: verified.statsRef,
-    rlPromptsRef: verified.rlPromptsRef, trajectoriesRef: verified.trajectoriesRef, evaluation, training, policy, stageTimes: times, baseline,
+    rlPromptsRef: verified.rlPromptsRef, trajectoriesRef: verified.trajectoriesRef, evaluation, training, policy, stageTimes: times, baseline, baselineFaultsRef,
     previousRecords: input.previousRecords, workflowId: workflowInfo().workflowId,
   });
   return {
