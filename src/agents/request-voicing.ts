@@ -86,7 +86,9 @@ function descriptionAction(tool: Tool): string | undefined {
   let first = tool.description.split(/(?<=[.!?])\s|\n|:|;|,/)[0].trim().replace(/[.!?]$/, '');
   if (!first || /^[A-Z]+\s+\//.test(first) || /[{}/<>]/.test(first)) return undefined; // "GET /2.0/users/{username}"
   // Digits and counts in a description ("for the next 1 to 10 days") would read as values: cut them.
-  first = first.replace(/\s+(for|from|in|of|with|between|up to|by)\s+(the\s+next\s+)?\d.*$/i, '').replace(/\s+(in|for|of|by|to|with|on)\s+(a|an|its|one)\s+[\w\s]+$/i, '');
+  first = first
+    .replace(/\s+(for|from|in|of|with|between|up to|by)\s+(the\s+next\s+)?\d.*$/i, '')
+    .replace(/\s+(in|for|to|of)\s+(a|an)\s+\w+(\s+for\s+a\s+number\s+of\s+\w+)?$/i, ''); // "in a city": the value says which
   if (/\d|\b(one|two|three|four|five|ten)\b/i.test(first)) return undefined;
   const [verb, ...rest] = first.split(/\s+/);
   const v = verb.toLowerCase();
@@ -99,8 +101,8 @@ function descriptionAction(tool: Tool): string | undefined {
 /** "getPullRequestsByRepository" -> "look up the pull requests by repository". */
 function nameAction(tool: Tool): string {
   const words = nameWords(tool.name);
-  const [verb, ...rest] = words;
-  if (NAME_VERBS[verb]) return `${NAME_VERBS[verb]} the ${rest.join(' ') || 'item'}`;
+  const at = words.findIndex((w) => NAME_VERBS[w]); // library_borrow_book: the verb is the second word
+  if (at >= 0) return `${NAME_VERBS[words[at]]} the ${words.slice(at + 1).join(' ') || words.slice(0, at).join(' ') || 'item'}`;
   return `help with the ${words.join(' ')}`;
 }
 
@@ -122,35 +124,39 @@ function refPhrase(ref: ResultRef, goal: Pick<Goal, 'turns'>, rng: Rng): string 
 
 const listOf = (items: string[]) => (items.length <= 1 ? items.join('') : `${items.slice(0, -1).join(', ')} and ${items[items.length - 1]}`);
 
-/** One value as words: "in Lisbon", "for 5 days", `called "Trip to Oslo"`, "with the tag travel". */
-function valuePhrase(path: string, value: unknown, schema: Record<string, unknown> | undefined, goal: Pick<Goal, 'turns'>, rng: Rng): string | undefined {
+type Phrase = { natural: string } | { label: string; value: string };
+
+/** One value as words: "in Lisbon", "for 5 days", `named "Biscuit"`, or a label and value to list ("slug elastic-newsletter"). */
+function valuePhrase(path: string, value: unknown, schema: Record<string, unknown> | undefined, goal: Pick<Goal, 'turns'>, rng: Rng): Phrase | undefined {
   const words = path.split('/').filter((p) => !/^\d+$/.test(p)).flatMap(nameWords);
   const label = words.join(' ') || 'value';
   const has = (...w: string[]) => words.some((x) => w.includes(x));
-  if (isResultRef(value)) return `for ${refPhrase(value, goal, rng)}`;
+  if (isResultRef(value)) return { natural: `for ${refPhrase(value, goal, rng)}` };
   if (typeof value === 'boolean') {
     const def = schema?.default;
     if (def === value || (def === undefined && value === false)) return undefined;
-    return value ? rng.pick([`with ${label} turned on`, `and make it ${label}`, `with ${label} set to yes`]) : rng.pick([`with ${label} turned off`, `without ${label}`]);
+    return { natural: value ? rng.pick([`with ${label} turned on`, `and make it ${label}`, `with ${label} set to yes`]) : rng.pick([`with ${label} turned off`, `without ${label}`]) };
   }
   if (Array.isArray(value)) {
     const items = value.filter((v) => typeof v === 'string' || typeof v === 'number').map(String);
     if (!items.length) return undefined;
-    return rng.pick([`with the ${label} ${listOf(items)}`, `${label}: ${listOf(items)}`, `using ${listOf(items)} as ${label}`]);
+    return rng.next() < 0.5 ? { label: `the ${label}`, value: listOf(items) } : { natural: `using ${listOf(items)} as ${label}` };
   }
   if (value === null || typeof value === 'object') return undefined;
   const v = String(value);
   const fmt = schema?.format;
-  if (has('city', 'location', 'place', 'town')) return rng.pick([`in ${v}`, `for ${v}`]);
-  if (fmt === 'date' || has('date')) return rng.pick([`on ${v}`, `for ${v}`, `with the ${label} ${v}`]);
-  if (has('time') && !has('zone')) return `at ${v}`;
+  const last = words[words.length - 1] ?? '';
+  if (has('city', 'location', 'place', 'town')) return { natural: rng.pick([`in ${v}`, `for ${v}`]) };
+  if (fmt === 'date' || has('date')) return rng.next() < 0.6 ? { natural: rng.pick([`on ${v}`, `for ${v}`]) } : { label: `the ${label}`, value: v };
+  if (has('time') && !has('zone')) return { natural: `at ${v}` };
   if (typeof value === 'number' && has('days', 'nights', 'weeks', 'hours', 'minutes', 'people', 'guests', 'tickets', 'seats', 'rooms', 'copies'))
-    return `for ${v} ${words[words.length - 1]}`;
-  if (has('query', 'keyword', 'keywords', 'search', 'term', 'topic')) return rng.pick([`about "${v}"`, `matching "${v}"`, `for "${v}"`]);
-  if (has('title') || (label === 'name' && typeof value === 'string')) return rng.pick([`called "${v}"`, `named "${v}"`, `titled "${v}"`]);
-  if (has('body', 'content', 'text', 'message', 'notes', 'comment', 'description')) return rng.pick([`saying "${v}"`, `with the ${label} "${v}"`]);
-  if (has('email')) return rng.pick([`at ${v}`, `for ${v}`, `with the email ${v}`]);
-  return rng.pick([`with ${label} ${v}`, `with the ${label} ${v}`, `for ${label} ${v}`, `(${label}: ${v})`, `using ${label} ${v}`]);
+    return { natural: `for ${v} ${value === 1 ? last.replace(/s$/, '') : last}` };
+  if (has('query', 'keyword', 'keywords', 'search', 'term', 'topic')) return { natural: rng.pick([`about "${v}"`, `matching "${v}"`, `for "${v}"`]) };
+  if (has('title')) return { natural: rng.pick([`called "${v}"`, `titled "${v}"`, `with the title "${v}"`]) };
+  if (label === 'name' && typeof value === 'string') return { natural: rng.pick([`called "${v}"`, `named "${v}"`, `named ${v}`]) };
+  if (has('body', 'content', 'text', 'message', 'notes', 'comment', 'description')) return { natural: rng.pick([`saying "${v}"`, `with the ${label} "${v}"`]) };
+  if (has('email')) return { natural: rng.pick([`at ${v}`, `with the email ${v}`]) };
+  return { label: rng.next() < 0.3 ? `the ${label}` : label, value: v };
 }
 
 function schemaAt(tool: Tool | undefined, path: string): Record<string, unknown> | undefined {
@@ -163,18 +169,22 @@ function schemaAt(tool: Tool | undefined, path: string): Record<string, unknown>
   return node;
 }
 
-/** A call's values as phrases; top-level arrays as one phrase, nested objects leaf by leaf. */
-function callPhrases(call: GoalCall, tool: Tool | undefined, goal: Pick<Goal, 'turns'>, skip: string | undefined, rng: Rng): string[] {
-  const out: string[] = [];
+/** A call's values in words: natural phrases first, the rest listed ("with username x, slug y and pid 5"). */
+function callPhrase(call: GoalCall, tool: Tool | undefined, goal: Pick<Goal, 'turns'>, skip: string | undefined, rng: Rng): string {
+  const natural: string[] = [];
+  const listed: string[] = [];
   for (const [key, value] of Object.entries(call.arguments)) {
     if (key === skip) continue;
+    // Top-level arrays are one phrase; nested objects are stated leaf by leaf ("payment method card").
     const entries = value && typeof value === 'object' && !Array.isArray(value) && !isResultRef(value) ? leaves(value, key) : [{ path: key, value }];
     for (const e of entries) {
       const p = valuePhrase(e.path, e.value, schemaAt(tool, e.path), goal, rng);
-      if (p) out.push(p);
+      if (p && 'natural' in p) natural.push(p.natural);
+      else if (p) listed.push(`${p.label} ${p.value}`);
     }
   }
-  return out;
+  const list = listed.length ? `${rng.pick(['with', 'using', 'for'])} ${listOf(listed)}` : '';
+  return [...natural, list].filter(Boolean).join(' ');
 }
 
 const FRAMES: Record<Tone, Array<(a: string) => string>> = {
@@ -185,7 +195,10 @@ const FRAMES: Record<Tone, Array<(a: string) => string>> = {
   ],
   neutral: [(a) => `Can you ${a}?`, (a) => `I'd like to ${a}.`, (a) => `Could you ${a} for me?`, (a) => `I need to ${a}.`, (a) => `Please ${a}.`, (a) => `Hey, can you ${a}?`],
 };
-const FOLLOW_UPS = ['Thanks! Next, ', 'Great. Now ', 'One more thing: ', 'Perfect. Then ', 'Okay, and now '];
+const FOLLOW_UPS: Array<(a: string) => string> = [
+  (a) => `Thanks! Next, please ${a}.`, (a) => `Great. Now ${a}, please.`, (a) => `One more thing: could you ${a}?`,
+  (a) => `Perfect. Can you also ${a}?`, (a) => `Okay, and now I need to ${a}.`, (a) => `Thank you. Next I'd like to ${a}.`,
+];
 const ALSO = [' Also, ', ' And then ', ' After that, ', ' Besides that, '];
 
 const cap = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
@@ -222,15 +235,14 @@ export function templateRequest(input: VoiceInput): string {
     const action = actionOf(tool, group[0].name, rng);
     const parts = group.map((call, i) => {
       const skip = input.skip && i === 0 && gi === 0 && call.name === input.skip.tool ? input.skip.parameter : undefined;
-      return callPhrases(call, tool, goal, skip, rng).join(' ');
+      return callPhrase(call, tool, goal, skip, rng);
     });
     const body = parts.length === 1 ? `${action} ${parts[0]}` : `${action} ${parts[0]}, ${parts.slice(1).map((p, i) => `${i === parts.length - 2 ? 'and also' : 'then'} ${p}`).join(', ')}`;
     return body.trim().replace(/\s+/g, ' ');
   });
   const [first, ...rest] = sentences;
-  let text = rng.pick(FRAMES[tone])(first);
+  let text = rng.pick(input.followUp ? FOLLOW_UPS : FRAMES[tone])(first);
   for (const s of rest) text += `${rng.pick(ALSO)}${s}.`;
-  if (input.followUp) text = rng.pick(FOLLOW_UPS) + text.charAt(0).toLowerCase() + text.slice(1);
   return text;
 }
 
