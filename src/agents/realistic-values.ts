@@ -1,7 +1,7 @@
 // Realistic argument values for a parameter, from its name, description, format and bounds: person
 // names, real cities, dates, amounts of a sensible size, emails, ids shaped like the description's example.
 // Every value comes from @faker-js/faker seeded from the task's rng, so the same task gives the same value.
-import { Faker, en } from '@faker-js/faker';
+import { Faker, base, en } from '@faker-js/faker';
 import type { Rng } from './rng.js';
 
 type Schema = Record<string, unknown>;
@@ -9,7 +9,7 @@ type Schema = Record<string, unknown>;
 /** What is known about the parameter a value is for. `tool` is the tool's name and description. */
 export type ValueContext = { name: string; description?: string; tool?: string };
 
-const faker = new Faker({ locale: [en] });
+const faker = new Faker({ locale: [en, base] });
 
 /** The shared Faker, reseeded from `rng` before each value: deterministic per task, independent of call order elsewhere. */
 function seeded(rng: Rng): Faker {
@@ -125,7 +125,7 @@ const STRING_RULES: StringRule[] = [
   { when: (k) => k.has('breed', 'species', 'animal') || (k.has('tag', 'type', 'kind') && /\bpet/.test(k.tool)), make: (f) => f.animal.type() },
   { when: (k) => k.name === 'name' && /\bpet/.test(k.tool), make: (f) => f.animal.petName() },
   { when: (k) => k.has('author', 'writer') && /book|librar|catalog/.test(`${k.desc} ${k.tool}`), make: (f) => f.book.author() },
-  { when: (k) => k.has(...personish) || k.name === 'name' || k.name === 'full_name' || (k.last === 'name' && /person|user|who/.test(k.desc)), make: (f) => f.person.fullName() },
+  { when: (k) => k.has(...personish) || k.name === 'name' || k.name === 'full_name' || (k.last === 'name' && /person|user|who/.test(k.desc)), make: (f) => `${f.person.firstName()} ${f.person.lastName()}` },
   { when: (k) => k.has('product', 'item'), make: (f) => f.commerce.productName() },
   { when: (k) => k.has('book') && k.has('title', 'name'), make: (f) => f.book.title() },
   { when: (k) => k.has('title', 'subject', 'headline', 'summary'), make: (f, k) => (/book|librar/.test(k.tool) ? f.book.title() : f.helpers.arrayElement(NOTE_TITLES)(f)) },
@@ -195,6 +195,7 @@ function magnitude(k: Keys, integer: boolean): Magnitude {
   if (k.has('minute', 'minutes')) return { lo: 5, hi: 90, step: 5 };
   if (k.has('days', 'nights')) return { lo: 1, hi: 14 };
   if (k.has('weeks')) return { lo: 1, hi: 8 };
+  if (k.has('quantity', 'qty', 'people', 'guests', 'adults', 'party', 'tickets', 'seats', 'rooms', 'copies', 'items')) return { lo: 1, hi: 8 };
   if (k.has('limit', 'max', 'top', 'size', 'per', 'count', 'results')) return { lo: 5, hi: 50, step: 5 };
   if (k.has('page')) return { lo: 1, hi: 5 };
   if (k.has('offset', 'skip')) return { lo: 0, hi: 100, step: 10 };
@@ -207,7 +208,6 @@ function magnitude(k: Keys, integer: boolean): Magnitude {
   if (k.has('probability', 'ratio', 'fraction', 'threshold', 'confidence')) return integer ? { lo: 0, hi: 1 } : { lo: 0.05, hi: 0.95, decimals: 2 };
   if (k.has('temperature', 'temp')) return { lo: -5, hi: 35 };
   if (k.has('rating', 'stars', 'score', 'priority', 'level')) return { lo: 1, hi: 5 };
-  if (k.has('quantity', 'qty', 'people', 'guests', 'adults', 'party', 'tickets', 'seats', 'rooms', 'copies', 'items', 'number', 'num')) return { lo: 1, hi: 8 };
   if (k.has('children', 'kids', 'pets')) return { lo: 0, hi: 4 };
   if (k.has('weight', 'kg')) return { lo: 1, hi: 90, decimals: integer ? 0 : 1 };
   if (k.has('height', 'cm')) return { lo: 150, hi: 200 };
