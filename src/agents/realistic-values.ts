@@ -26,8 +26,13 @@ const WORLD_CITIES = [
   'Reykjavik, Iceland', 'Helsinki, Finland', 'Prague, Czech Republic', 'Vienna, Austria', 'Zurich, Switzerland', 'Rotterdam, Netherlands',
   'Ghent, Belgium', 'Chicago, United States', 'Austin, United States', 'Denver, United States', 'Seattle, United States',
 ];
-const TAGS = ['work', 'ideas', 'travel', 'family', 'finance', 'health', 'urgent', 'reading', 'groceries', 'garden', 'school', 'meetings', 'recipes', 'fitness'];
-const LANGUAGES = [['en', 'English'], ['fr', 'French'], ['de', 'German'], ['es', 'Spanish'], ['pt', 'Portuguese'], ['ja', 'Japanese'], ['it', 'Italian'], ['nl', 'Dutch'], ['ko', 'Korean'], ['pl', 'Polish']];
+const TAGS = [
+  'work', 'ideas', 'travel', 'family', 'finance', 'health', 'urgent', 'reading', 'groceries', 'garden', 'school', 'meetings', 'recipes', 'fitness',
+];
+const LANGUAGES = [
+  ['en', 'English'], ['fr', 'French'], ['de', 'German'], ['es', 'Spanish'], ['pt', 'Portuguese'],
+  ['ja', 'Japanese'], ['it', 'Italian'], ['nl', 'Dutch'], ['ko', 'Korean'], ['pl', 'Polish'],
+];
 const TICKERS = ['AAPL', 'MSFT', 'GOOGL', 'AMZN', 'NVDA', 'TSLA', 'META', 'NFLX', 'IBM', 'ORCL', 'SAP', 'ASML'];
 const NOTE_TITLES = [
   (f: Faker) => `Call ${f.person.firstName()} about the ${f.commerce.product().toLowerCase()} order`,
@@ -86,29 +91,53 @@ function idValue(f: Faker, k: Keys): string {
   return style === 1 ? `${prefix}-${f.number.int({ min: 1000, max: 99999 })}` : `${noun}_${f.string.alphanumeric({ length: 6, casing: 'lower' })}`;
 }
 
-const personish = ['author', 'owner', 'customer', 'contact', 'recipient', 'assignee', 'passenger', 'guest', 'employee', 'patient', 'driver', 'attendee', 'sender', 'manager', 'member', 'person', 'student', 'teacher', 'doctor', 'host'];
+const personish = [
+  'author', 'owner', 'customer', 'contact', 'recipient', 'assignee', 'passenger', 'guest', 'employee', 'patient',
+  'driver', 'attendee', 'sender', 'manager', 'member', 'person', 'student', 'teacher', 'doctor', 'host',
+];
 
 const STRING_RULES: StringRule[] = [
   { when: (k) => k.has('email', 'mail'), make: (f) => f.internet.email().toLowerCase() },
   { when: (k) => k.has('phone', 'mobile', 'tel', 'telephone'), make: (f) => f.phone.number({ style: 'international' }) },
   { when: (k) => k.has('url', 'website', 'link', 'homepage', 'uri'), make: (f) => f.internet.url({ appendSlash: false }) },
-  { when: (k) => k.has('username', 'login', 'handle') || k.name === 'user' || k.name === 'user_name', make: (f) => f.internet.username().toLowerCase() },
+  {
+    when: (k) => k.has('username', 'login', 'handle') || k.name === 'user' || k.name === 'user_name',
+    make: (f) => f.internet.username().toLowerCase(),
+  },
   { when: (k) => k.has('first', 'given') && k.has('name'), make: (f) => f.person.firstName() },
   { when: (k) => (k.has('last', 'family') && k.has('name')) || k.has('surname'), make: (f) => f.person.lastName() },
-  { when: (k) => k.has('company', 'organization', 'organisation', 'employer', 'vendor', 'merchant', 'supplier', 'brand', 'business'), make: (f) => f.company.name() },
-  { when: (k) => k.has('restaurant'), make: (f) => `${f.person.lastName()}'s ${f.helpers.arrayElement(['Bistro', 'Kitchen', 'Trattoria', 'Diner', 'Grill'])}` },
+  {
+    when: (k) => k.has('company', 'organization', 'organisation', 'employer', 'vendor', 'merchant', 'supplier', 'brand', 'business'),
+    make: (f) => f.company.name(),
+  },
+  {
+    when: (k) => k.has('restaurant'),
+    make: (f) => `${f.person.lastName()}'s ${f.helpers.arrayElement(['Bistro', 'Kitchen', 'Trattoria', 'Diner', 'Grill'])}`,
+  },
   { when: (k) => k.has('hotel'), make: (f) => `Hotel ${f.person.lastName()}` },
-  { when: (k) => k.has('airport') || (k.has('origin', 'destination') && /airport|iata/.test(k.desc)), make: (f) => f.airline.airport().iataCode },
+  {
+    when: (k) => k.has('airport') || (k.has('origin', 'destination') && /airport|iata/.test(k.desc)),
+    make: (f) => f.airline.airport().iataCode,
+  },
   { when: (k) => k.has('airline', 'carrier'), make: (f) => f.airline.airline().name },
   { when: (k) => k.has('flight'), make: (f) => `${f.airline.airline().iataCode}${f.number.int({ min: 100, max: 9999 })}` },
-  { when: (k) => k.has('street', 'address'), make: (f) => `${f.location.streetAddress()}, ${f.helpers.arrayElement(WORLD_CITIES).split(',')[0]}` },
+  {
+    when: (k) => k.has('street', 'address'),
+    make: (f) => `${f.location.streetAddress()}, ${f.helpers.arrayElement(WORLD_CITIES).split(',')[0]}`,
+  },
   { when: (k) => k.has('zip', 'postal', 'postcode'), make: (f) => f.location.zipCode('#####') },
   { when: (k) => k.has('country') && k.has('code'), make: (f) => f.location.countryCode('alpha-2') },
   { when: (k) => k.has('country', 'nation'), make: (f) => f.location.country() },
   { when: (k) => k.has('state', 'province', 'region') && !k.has('status'), make: (f) => f.location.state() },
   { when: (k) => k.has('city', 'location', 'place', 'town', 'origin', 'destination', 'from', 'to'), make: (f, k) => city(f, k) },
   { when: (k) => k.has('currency'), make: (f) => f.finance.currencyCode() },
-  { when: (k) => k.has('language', 'lang', 'locale'), make: (f, k) => { const [code, label] = f.helpers.arrayElement(LANGUAGES); return /code|iso|639/.test(k.desc) || k.has('code', 'locale') ? code : label; } },
+  {
+    when: (k) => k.has('language', 'lang', 'locale'),
+    make: (f, k) => {
+      const [code, label] = f.helpers.arrayElement(LANGUAGES);
+      return /code|iso|639/.test(k.desc) || k.has('code', 'locale') ? code : label;
+    },
+  },
   { when: (k) => k.has('timezone', 'tz') || (k.has('time') && k.has('zone')), make: (f) => f.location.timeZone() },
   { when: (k) => k.has('symbol', 'ticker', 'stock'), make: (f) => f.helpers.arrayElement(TICKERS) },
   { when: (k) => k.has('color', 'colour'), make: (f) => f.color.human() },
@@ -120,18 +149,39 @@ const STRING_RULES: StringRule[] = [
   { when: (k) => k.has('version'), make: (f) => f.system.semver() },
   { when: (k) => k.has('job', 'occupation', 'position') || k.name === 'role', make: (f) => f.person.jobTitle() },
   { when: (k) => k.has('department'), make: (f) => f.commerce.department() },
-  { when: (k) => k.has('slug', 'repo', 'repository', 'project'), make: (f) => `${f.word.adjective()}-${f.word.noun()}`.toLowerCase().replace(/[^a-z0-9-]/g, '') },
-  { when: (k) => k.has('id', 'uuid', 'pid', 'key', 'code', 'number', 'reference', 'ref', 'sku'), make: (f, k) => likeExample(k.rawDesc, f) ?? idValue(f, k) },
-  { when: (k) => k.has('breed', 'species', 'animal') || (k.has('tag', 'type', 'kind') && /\bpet/.test(k.tool)), make: (f) => f.animal.type() },
+  {
+    when: (k) => k.has('slug', 'repo', 'repository', 'project'),
+    make: (f) => `${f.word.adjective()}-${f.word.noun()}`.toLowerCase().replace(/[^a-z0-9-]/g, ''),
+  },
+  {
+    when: (k) => k.has('id', 'uuid', 'pid', 'key', 'code', 'number', 'reference', 'ref', 'sku'),
+    make: (f, k) => likeExample(k.rawDesc, f) ?? idValue(f, k),
+  },
+  {
+    when: (k) => k.has('breed', 'species', 'animal') || (k.has('tag', 'type', 'kind') && /\bpet/.test(k.tool)),
+    make: (f) => f.animal.type(),
+  },
   { when: (k) => k.name === 'name' && /\bpet/.test(k.tool), make: (f) => f.animal.petName() },
   { when: (k) => k.has('author', 'writer') && /book|librar|catalog/.test(`${k.desc} ${k.tool}`), make: (f) => f.book.author() },
-  { when: (k) => k.has(...personish) || k.name === 'name' || k.name === 'full_name' || (k.last === 'name' && /person|user|who/.test(k.desc)), make: (f) => `${f.person.firstName()} ${f.person.lastName()}` },
+  {
+    when: (k) => k.has(...personish) || k.name === 'name' || k.name === 'full_name' || (k.last === 'name' && /person|user|who/.test(k.desc)),
+    make: (f) => `${f.person.firstName()} ${f.person.lastName()}`,
+  },
   { when: (k) => k.has('product', 'item'), make: (f) => f.commerce.productName() },
   { when: (k) => k.has('book') && k.has('title', 'name'), make: (f) => f.book.title() },
-  { when: (k) => k.has('title', 'subject', 'headline', 'summary'), make: (f, k) => (/book|librar/.test(k.tool) ? f.book.title() : f.helpers.arrayElement(NOTE_TITLES)(f)) },
+  {
+    when: (k) => k.has('title', 'subject', 'headline', 'summary'),
+    make: (f, k) => (/book|librar/.test(k.tool) ? f.book.title() : f.helpers.arrayElement(NOTE_TITLES)(f)),
+  },
   { when: (k) => k.has('tag', 'label', 'category', 'folder', 'group'), make: (f) => f.helpers.arrayElement(TAGS) },
-  { when: (k) => k.has('query', 'q', 'search', 'keyword', 'keywords', 'term', 'terms', 'topic'), make: (f) => f.helpers.arrayElement(QUERIES)(f) },
-  { when: (k) => k.has('body', 'content', 'text', 'message', 'note', 'notes', 'comment', 'description', 'details', 'reason', 'instructions'), make: (f) => f.helpers.arrayElement(NOTE_BODIES)(f) },
+  {
+    when: (k) => k.has('query', 'q', 'search', 'keyword', 'keywords', 'term', 'terms', 'topic'),
+    make: (f) => f.helpers.arrayElement(QUERIES)(f),
+  },
+  {
+    when: (k) => k.has('body', 'content', 'text', 'message', 'note', 'notes', 'comment', 'description', 'details', 'reason', 'instructions'),
+    make: (f) => f.helpers.arrayElement(NOTE_BODIES)(f),
+  },
   { when: (k) => k.has('genre'), make: (f) => f.book.genre() },
   { when: (k) => k.has('food', 'dish', 'recipe', 'meal'), make: (f) => f.food.dish() },
   { when: (k) => k.has('name'), make: (f) => f.company.name() },

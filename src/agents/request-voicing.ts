@@ -42,11 +42,15 @@ export function requestProblems(request: string, expect: RequestExpectation): Re
   if (/<[^<>]{1,80}>/.test(text)) out.push({ kind: 'placeholder', detail: 'contains an <angle-bracket> placeholder' });
   for (const name of new Set(expect.functionNames)) {
     const escaped = name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-    if (isIdentifier(name) && new RegExp(`(^|[^\\w])${escaped}([^\\w]|$)`, 'i').test(text)) out.push({ kind: 'names_function', detail: `names the function ${name}` });
+    const named = isIdentifier(name) && new RegExp(`(^|[^\\w])${escaped}([^\\w]|$)`, 'i').test(text);
+    if (named) out.push({ kind: 'names_function', detail: `names the function ${name}` });
   }
-  if (expect.withheld !== undefined && (typeof expect.withheld === 'string' || typeof expect.withheld === 'number') && mentions(text, expect.withheld))
+  const w = expect.withheld;
+  if ((typeof w === 'string' || typeof w === 'number') && mentions(text, w))
     out.push({ kind: 'withheld', detail: `states the withheld value ${JSON.stringify(expect.withheld)}` });
-  for (const v of expect.values) if (!mentions(text, v.value)) out.push({ kind: 'missing_value', detail: `leaves out ${v.where} = ${JSON.stringify(v.value)}` });
+  for (const v of expect.values) {
+    if (!mentions(text, v.value)) out.push({ kind: 'missing_value', detail: `leaves out ${v.where} = ${JSON.stringify(v.value)}` });
+  }
   return out;
 }
 
@@ -73,13 +77,17 @@ const THIRD_PERSON: Record<string, string> = {
   sends: 'send', computes: 'compute', calculates: 'calculate', records: 'record', pays: 'pay', lends: 'lend', converts: 'convert',
   checks: 'check', cancels: 'cancel', sets: 'set', merges: 'merge', looks: 'look', translates: 'translate', schedules: 'schedule',
 };
-const BASE_VERBS = new Set([...Object.values(THIRD_PERSON), 'record', 'lend', 'pay', 'reserve', 'register', 'upload', 'download', 'post', 'submit', 'start', 'stop']);
+const BASE_VERBS = new Set([
+  ...Object.values(THIRD_PERSON), 'record', 'lend', 'pay', 'reserve', 'register', 'upload', 'download', 'post', 'submit', 'start', 'stop',
+]);
 const NAME_VERBS: Record<string, string> = {
   get: 'look up', fetch: 'fetch', find: 'find', list: 'list', search: 'search for', create: 'create', add: 'add', delete: 'delete',
   remove: 'remove', update: 'update', merge: 'merge', set: 'set', book: 'book', send: 'send', pay: 'pay', borrow: 'borrow', return: 'return',
   cancel: 'cancel', check: 'check', calculate: 'calculate', compute: 'compute', convert: 'convert', translate: 'translate',
 };
-const PAST: Record<string, string> = { create: 'created', add: 'added', book: 'booked', borrow: 'borrowed', send: 'sent', post: 'posted', register: 'registered' };
+const PAST: Record<string, string> = {
+  create: 'created', add: 'added', book: 'booked', borrow: 'borrowed', send: 'sent', post: 'posted', register: 'registered',
+};
 
 /** "Creates a new pet in the store." -> "create a new pet in the store"; undefined when the description is no verb phrase. */
 function descriptionAction(tool: Tool): string | undefined {
@@ -127,7 +135,9 @@ const listOf = (items: string[]) => (items.length <= 1 ? items.join('') : `${ite
 type Phrase = { natural: string } | { label: string; value: string };
 
 /** One value as words: "in Lisbon", "for 5 days", `named "Biscuit"`, or a label and value to list ("slug elastic-newsletter"). */
-function valuePhrase(path: string, value: unknown, schema: Record<string, unknown> | undefined, goal: Pick<Goal, 'turns'>, rng: Rng): Phrase | undefined {
+function valuePhrase(
+  path: string, value: unknown, schema: Record<string, unknown> | undefined, goal: Pick<Goal, 'turns'>, rng: Rng,
+): Phrase | undefined {
   const words = path.split('/').filter((p) => !/^\d+$/.test(p)).flatMap(nameWords);
   const label = words.join(' ') || 'value';
   const has = (...w: string[]) => words.some((x) => w.includes(x));
@@ -135,7 +145,8 @@ function valuePhrase(path: string, value: unknown, schema: Record<string, unknow
   if (typeof value === 'boolean') {
     const def = schema?.default;
     if (def === value || (def === undefined && value === false)) return undefined;
-    return { natural: value ? rng.pick([`with ${label} turned on`, `and make it ${label}`, `with ${label} set to yes`]) : rng.pick([`with ${label} turned off`, `without ${label}`]) };
+    const on = [`with ${label} turned on`, `and make it ${label}`, `with ${label} set to yes`];
+    return { natural: rng.pick(value ? on : [`with ${label} turned off`, `without ${label}`]) };
   }
   if (Array.isArray(value)) {
     const items = value.filter((v) => typeof v === 'string' || typeof v === 'number').map(String);
@@ -154,7 +165,8 @@ function valuePhrase(path: string, value: unknown, schema: Record<string, unknow
   if (has('query', 'keyword', 'keywords', 'search', 'term', 'topic')) return { natural: rng.pick([`about "${v}"`, `matching "${v}"`, `for "${v}"`]) };
   if (has('title')) return { natural: rng.pick([`called "${v}"`, `titled "${v}"`, `with the title "${v}"`]) };
   if (label === 'name' && typeof value === 'string') return { natural: rng.pick([`called "${v}"`, `named "${v}"`, `named ${v}`]) };
-  if (has('body', 'content', 'text', 'message', 'notes', 'comment', 'description')) return { natural: rng.pick([`saying "${v}"`, `with the ${label} "${v}"`]) };
+  if (has('body', 'content', 'text', 'message', 'notes', 'comment', 'description'))
+    return { natural: rng.pick([`saying "${v}"`, `with the ${label} "${v}"`]) };
   if (has('email')) return { natural: rng.pick([`at ${v}`, `with the email ${v}`]) };
   return { label: rng.next() < 0.3 ? `the ${label}` : label, value: v };
 }
@@ -193,7 +205,10 @@ const FRAMES: Record<Tone, Array<(a: string) => string>> = {
     (a) => `Hello! Could you please ${a}? Thank you so much.`, (a) => `Good morning. I would be grateful if you could ${a}.`,
     (a) => `Hi there, would you mind helping me ${a}? Many thanks.`, (a) => `Could you kindly ${a}? I appreciate it.`,
   ],
-  neutral: [(a) => `Can you ${a}?`, (a) => `I'd like to ${a}.`, (a) => `Could you ${a} for me?`, (a) => `I need to ${a}.`, (a) => `Please ${a}.`, (a) => `Hey, can you ${a}?`],
+  neutral: [
+    (a) => `Can you ${a}?`, (a) => `I'd like to ${a}.`, (a) => `Could you ${a} for me?`, (a) => `I need to ${a}.`, (a) => `Please ${a}.`,
+    (a) => `Hey, can you ${a}?`,
+  ],
 };
 const FOLLOW_UPS: Array<(a: string) => string> = [
   (a) => `Thanks! Next, please ${a}.`, (a) => `Great. Now ${a}, please.`, (a) => `One more thing: could you ${a}?`,
@@ -237,7 +252,8 @@ export function templateRequest(input: VoiceInput): string {
       const skip = input.skip && i === 0 && gi === 0 && call.name === input.skip.tool ? input.skip.parameter : undefined;
       return callPhrase(call, tool, goal, skip, rng);
     });
-    const body = parts.length === 1 ? `${action} ${parts[0]}` : `${action} ${parts[0]}, ${parts.slice(1).map((p, i) => `${i === parts.length - 2 ? 'and also' : 'then'} ${p}`).join(', ')}`;
+    const more = parts.slice(1).map((p, i) => `${i === parts.length - 2 ? 'and also' : 'then'} ${p}`);
+    const body = [`${action} ${parts[0]}`, ...more].join(', ');
     return body.trim().replace(/\s+/g, ' ');
   });
   const [first, ...rest] = sentences;
@@ -248,7 +264,8 @@ export function templateRequest(input: VoiceInput): string {
 
 /** Sentences stating values a model's request left out: "Also, the tag is travel." */
 export function statedValues(missing: RequestExpectation['values'], rng: Rng): string {
-  const parts = missing.map((m) => `the ${m.where.split('.').slice(1).join(' ').split('/').filter((p) => !/^\d+$/.test(p)).flatMap(nameWords).join(' ')} is ${m.value}`);
+  const label = (where: string) => where.split('.').slice(1).join(' ').split('/').filter((p) => !/^\d+$/.test(p)).flatMap(nameWords).join(' ');
+  const parts = missing.map((m) => `the ${label(m.where)} is ${m.value}`);
   return `${rng.pick(['Also, ', 'To be precise, ', 'Note that ', 'Just so you know, '])}${listOf(parts)}.`;
 }
 
@@ -256,17 +273,44 @@ export function statedValues(missing: RequestExpectation['values'], rng: Rng): s
 // Off-topic requests (irrelevance): varied, and never about what the offered tools do.
 
 const OFF_TOPIC: Array<{ topic: RegExp; make: (rng: Rng) => string }> = [
-  { topic: /poem|write/, make: (r) => `Can you write a short poem about ${r.pick(['the first snow of winter', 'a lighthouse keeper', 'autumn leaves', 'a sleepy cat', 'the sea at night'])}?` },
-  { topic: /boil|water|physics/, make: (r) => `What is the boiling point of water at ${r.pick(['the top of Mount Everest', 'sea level', '3000 metres'])}?` },
-  { topic: /translat|language/, make: (r) => `How do I say "${r.pick(['good morning, neighbour', 'where is the train station', 'thank you for dinner'])}" in ${r.pick(['Portuguese', 'Japanese', 'Italian', 'Polish'])}?` },
-  { topic: /paint|art|history/, make: (r) => `Who painted ${r.pick(['the ceiling of the Sistine Chapel', 'The Starry Night', 'Girl with a Pearl Earring'])}?` },
-  { topic: /plant|garden/, make: (r) => `Give me ${r.pick(['three', 'a few'])} tips for keeping ${r.pick(['basil', 'orchids', 'a fern', 'tomatoes'])} alive indoors.` },
-  { topic: /rainbow|science|explain/, make: (r) => `Explain in one paragraph how ${r.pick(['a rainbow forms', 'tides work', 'vaccines train the immune system', 'bread rises'])}.` },
-  { topic: /recipe|cook|food/, make: (r) => `What's a simple recipe for ${r.pick(['lentil soup', 'banana bread', 'a vegetable curry', 'pancakes'])}?` },
+  {
+    topic: /poem|write/,
+    make: (r) => `Can you write a short poem about ${r.pick(['the first snow of winter', 'a lighthouse keeper', 'autumn leaves', 'a sleepy cat', 'the sea at night'])}?`,
+  },
+  {
+    topic: /boil|water|physics/,
+    make: (r) => `What is the boiling point of water at ${r.pick(['the top of Mount Everest', 'sea level', '3000 metres'])}?`,
+  },
+  {
+    topic: /translat|language/,
+    make: (r) => `How do I say "${r.pick(['good morning, neighbour', 'where is the train station', 'thank you for dinner'])}" in ${r.pick(['Portuguese', 'Japanese', 'Italian', 'Polish'])}?`,
+  },
+  {
+    topic: /paint|art|history/,
+    make: (r) => `Who painted ${r.pick(['the ceiling of the Sistine Chapel', 'The Starry Night', 'Girl with a Pearl Earring'])}?`,
+  },
+  {
+    topic: /plant|garden/,
+    make: (r) => `Give me ${r.pick(['three', 'a few'])} tips for keeping ${r.pick(['basil', 'orchids', 'a fern', 'tomatoes'])} alive indoors.`,
+  },
+  {
+    topic: /rainbow|science|explain/,
+    make: (r) => `Explain in one paragraph how ${r.pick(['a rainbow forms', 'tides work', 'vaccines train the immune system', 'bread rises'])}.`,
+  },
+  {
+    topic: /recipe|cook|food/,
+    make: (r) => `What's a simple recipe for ${r.pick(['lentil soup', 'banana bread', 'a vegetable curry', 'pancakes'])}?`,
+  },
   { topic: /math|number|calculat/, make: (r) => `Is ${r.pick([91, 97, 221, 561])} a prime number? Please explain briefly.` },
   { topic: /joke|fun/, make: (r) => `Tell me a clean joke about ${r.pick(['penguins', 'accountants', 'coffee', 'the moon'])}.` },
-  { topic: /exercise|fitness|health/, make: (r) => `Suggest a ${r.pick(['ten-minute', 'quick', 'gentle'])} stretching routine for ${r.pick(['my back', 'after running', 'the morning'])}.` },
-  { topic: /movie|film|book|read/, make: (r) => `Recommend a ${r.pick(['classic', 'funny', 'thoughtful'])} film to watch with ${r.pick(['my parents', 'friends', 'kids'])} this weekend.` },
+  {
+    topic: /exercise|fitness|health/,
+    make: (r) => `Suggest a ${r.pick(['ten-minute', 'quick', 'gentle'])} stretching routine for ${r.pick(['my back', 'after running', 'the morning'])}.`,
+  },
+  {
+    topic: /movie|film|book|read/,
+    make: (r) => `Recommend a ${r.pick(['classic', 'funny', 'thoughtful'])} film to watch with ${r.pick(['my parents', 'friends', 'kids'])} this weekend.`,
+  },
   { topic: /chess|game/, make: (r) => `What is a good opening for a beginner in ${r.pick(['chess', 'go', 'checkers'])}?` },
 ];
 

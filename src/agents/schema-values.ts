@@ -108,7 +108,10 @@ function sampleObject(schema: Schema, rng: Rng, optional: boolean, depth: number
 
 export type Repair = { arguments: Record<string, unknown>; repairs: string[] };
 
-const PLACEHOLDERS = new Set(['string', 'object', 'integer', 'number', 'array', 'boolean', 'null', 'value', 'example', 'test', 'foo', 'bar', 'baz', 'xxx', 'n/a', 'none', 'todo', 'placeholder', '...']);
+const PLACEHOLDERS = new Set([
+  'string', 'object', 'integer', 'number', 'array', 'boolean', 'null', 'value', 'example', 'test', 'foo', 'bar', 'baz', 'xxx',
+  'n/a', 'none', 'todo', 'placeholder', '...',
+]);
 
 /** A schema-valid value a person would never say: `"a"`, `"object"`, the parameter's own name, `<...>`. */
 export function isPlaceholder(key: string, value: unknown): boolean {
@@ -129,7 +132,8 @@ export function repairArguments(toolName: string, inputSchema: Schema, proposed:
   const tool = `${nameWords(toolName).join(' ')} ${toolDescription}`;
   const clean = (args: unknown) => !!args && typeof args === 'object' && !Object.entries(args).some(([k, v]) => isPlaceholder(k, v));
   const empty = !!proposed && typeof proposed === 'object' && Object.keys(proposed).length === 0;
-  if (isSchemaValid(inputSchema, proposed) && clean(proposed) && !(optional && empty)) return { arguments: proposed as Record<string, unknown>, repairs };
+  const usable = isSchemaValid(inputSchema, proposed) && clean(proposed) && !(optional && empty);
+  if (usable) return { arguments: proposed as Record<string, unknown>, repairs };
   const props = (inputSchema.properties ?? {}) as Record<string, Schema>;
   const required = (inputSchema.required ?? []) as string[];
   const given = proposed && typeof proposed === 'object' && !Array.isArray(proposed) ? (proposed as Record<string, unknown>) : {};

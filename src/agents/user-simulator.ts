@@ -10,7 +10,9 @@ import { planGoalSkeleton, type GoalSkeleton } from './goal-skeleton.js';
 import { repairArguments } from './schema-values.js';
 import { leaves, mentions } from '../verify/mentions.js';
 import { describeRefs, isResultRef, linkResults } from './result-refs.js';
-import { offTopicRequest, onlyValuesMissing, requestProblems, statedValues, templateRequest, type RequestExpectation, type RequestProblem } from './request-voicing.js';
+import {
+  offTopicRequest, onlyValuesMissing, requestProblems, statedValues, templateRequest, type RequestExpectation, type RequestProblem,
+} from './request-voicing.js';
 
 export type RoleUsage = { promptTokens: number; completionTokens: number; calls: number };
 export function emptyUsage(): RoleUsage {
@@ -122,7 +124,8 @@ export class UserSimulator {
       }),
     );
     this.distinguishRepeats(turns, tools, repairs, skeleton.includeOptional);
-    const valueSource: ValueSource | undefined = !slots.length ? undefined : proposedCalls === 0 ? 'schema' : repairs.length ? 'model-repaired' : 'model';
+    const valueSource: ValueSource | undefined =
+      !slots.length ? undefined : proposedCalls === 0 ? 'schema' : repairs.length ? 'model-repaired' : 'model';
     // Ids the server will decide (create_note's id, then get_note(note_id)) are references, not invented values.
     if (turns.length > 1) linkResults(turns, tools);
     // miss_func: turn 0 asks for the job of the late tool's call, which the assistant cannot yet do.
@@ -203,7 +206,9 @@ export class UserSimulator {
   }
 
   /** The seeded voicing; a few variants until one has no problem (the last one otherwise, with values appended). */
-  private voiceFromTemplate(goal: Goal, turn: number, calls: GoalCall[], tools: Tool[], expect: RequestExpectation, skip?: { tool: string; parameter: string }): string {
+  private voiceFromTemplate(
+    goal: Goal, turn: number, calls: GoalCall[], tools: Tool[], expect: RequestExpectation, skip?: { tool: string; parameter: string },
+  ): string {
     let request = '';
     for (let i = 0; i < 5; i++) {
       request = templateRequest({ calls, tools, goal, persona: goal.persona, rng: this.rng, skip, followUp: turn > 0 });

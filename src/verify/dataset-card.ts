@@ -44,8 +44,10 @@ export function sourcesLine(requestSources: Record<string, number>, valueSources
   const values = Object.fromEntries(Object.entries(valueSources).filter(([k]) => k !== 'none'));
   const unrecorded = requestSources.unrecorded ? `, ${share(requestSources, 'unrecorded')} unrecorded` : '';
   return [
-    `Requests (${requests}): the user-simulator model wrote ${share(requestSources, 'model')} as is and ${share(requestSources, 'model-repaired')} with left-out values appended; ${share(requestSources, 'template')} were templated${unrecorded}.`,
-    `Goal values (${goals} goals with calls): ${share(values, 'model')} as the model proposed, ${share(values, 'model-repaired')} partly repaired, ${share(values, 'schema')} filled from the schema.`,
+    `Requests (${requests}): the user-simulator model wrote ${share(requestSources, 'model')} as is and`,
+    `${share(requestSources, 'model-repaired')} with left-out values appended; ${share(requestSources, 'template')} were templated${unrecorded}.`,
+    `Goal values (${goals} goals with calls): ${share(values, 'model')} as the model proposed,`,
+    `${share(values, 'model-repaired')} partly repaired, ${share(values, 'schema')} filled from the schema.`,
   ].join(' ');
 }
 

@@ -142,8 +142,11 @@ test('irrelevance: the off-topic voicing varies and avoids what the tools do', (
 test('stats and the dataset card count who wrote the requests; old artifacts without sources still parse', async () => {
   const scripted = await startScriptedServer({ reply: scriptedRoles() });
   try {
-    const roles = () => ({ user: createChatClient({ kind: 'openai', baseURL: scripted.baseURL, model: 'scripted-model', maxRetries: 0 }), assistant: createChatClient({ kind: 'openai', baseURL: scripted.baseURL, model: 'scripted-model', maxRetries: 0 }) });
-    const synth = (t: TaskSpec, user = roles().user) => synthesizeTrajectory({ task: t, tools: toolsOf(catalog, t.toolSetId), roles: { ...roles(), user }, mcp: mcpSessionFactory(catalog, t.toolSetId, { kind: 'simulated', seed: t.seed }) });
+    const client = () => createChatClient({ kind: 'openai', baseURL: scripted.baseURL, model: 'scripted-model', maxRetries: 0 });
+    const synth = (t: TaskSpec, user = client()) => synthesizeTrajectory({
+      task: t, tools: toolsOf(catalog, t.toolSetId), roles: { user, assistant: client() },
+      mcp: mcpSessionFactory(catalog, t.toolSetId, { kind: 'simulated', seed: t.seed }),
+    });
     const modelWritten = await synth({ ...task('multi_turn_base', 'notes', 5), id: 't-multi_turn_base-notes-5' }); // the scripted user writes every turn
     const templated = await synth(task('simple', 'weather', 8), userClient()); // the weak model: templated
     assert.deepEqual(modelWritten.goal.requestSources, ['model', 'model', 'model'].slice(0, modelWritten.goal.turns.length));
