@@ -18,7 +18,7 @@ export type RequestExpectation = {
 };
 
 export type RequestProblem = {
-  kind: 'empty' | 'too_short' | 'too_long' | 'json' | 'placeholder' | 'names_function' | 'withheld' | 'missing_value';
+  kind: 'empty' | 'too_short' | 'too_long' | 'json' | 'placeholder' | 'echo' | 'names_function' | 'withheld' | 'missing_value';
   detail: string;
 };
 
@@ -40,6 +40,9 @@ export function requestProblems(request: string, expect: RequestExpectation): Re
   if (text.length > MAX_CHARS) out.push({ kind: 'too_long', detail: `${text.length} characters` });
   if (/[{}[\]]|"\w+"\s*:|\bjson\b/i.test(text)) out.push({ kind: 'json', detail: 'contains JSON, braces or brackets' });
   if (/<[^<>]{1,80}>/.test(text)) out.push({ kind: 'placeholder', detail: 'contains an <angle-bracket> placeholder' });
+  // A small model often hands its instructions back instead of a message.
+  if (/answer with|exactly as written|state every one of|do not name functions|you are an? [\w\s-]{3,60}\. write/i.test(text))
+    out.push({ kind: 'echo', detail: 'repeats the instructions it was given' });
   for (const name of new Set(expect.functionNames)) {
     const escaped = name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
     const named = isIdentifier(name) && new RegExp(`(^|[^\\w])${escaped}([^\\w]|$)`, 'i').test(text);

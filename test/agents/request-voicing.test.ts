@@ -28,6 +28,7 @@ test('requestProblems: what a weak model writes is named, a natural request has 
   assert.deepEqual(kinds('Please call get_forecast for Lisbon now', { functionNames: fn }), ['names_function']);
   assert.deepEqual(kinds('Give me {"city": "Lisbon"} please', { functionNames: fn }), ['json']);
   assert.deepEqual(kinds('Fetch the note <the id from create_note> please'), ['placeholder']);
+  assert.deepEqual(kinds('State every one of these values exactly as written: Lisbon, 5.'), ['echo']);
   // A tool called `search` is also a plain word: saying "search" is not naming the function.
   assert.deepEqual(kinds('Can you search for a forecast in Lisbon for 5 days?', { functionNames: fn, values: [{ where: 'get_forecast.city', value: 'Lisbon' }, { where: 'get_forecast.days', value: 5 }] }), []);
   assert.deepEqual(kinds('Forecast for Lisbon, please, for a few days.', { values: [{ where: 'get_forecast.days', value: 5 }] }), ['missing_value']);
