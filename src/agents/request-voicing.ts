@@ -265,11 +265,17 @@ export function templateRequest(input: VoiceInput): string {
   return text;
 }
 
-/** Sentences stating values a model's request left out: "Also, the tag is travel." */
+/** A sentence stating values a model's request left out: "Also, make it for 10 days with unit celsius." */
 export function statedValues(missing: RequestExpectation['values'], rng: Rng): string {
-  const label = (where: string) => where.split('.').slice(1).join(' ').split('/').filter((p) => !/^\d+$/.test(p)).flatMap(nameWords).join(' ');
-  const parts = missing.map((m) => `the ${label(m.where)} is ${m.value}`);
-  return `${rng.pick(['Also, ', 'To be precise, ', 'Note that ', 'Just so you know, '])}${listOf(parts)}.`;
+  const natural: string[] = [];
+  const listed: string[] = [];
+  for (const m of missing) {
+    const p = valuePhrase(m.where.split('.').slice(1).join('.'), m.value, undefined, { turns: [] }, rng);
+    if (p && 'natural' in p) natural.push(p.natural);
+    else if (p) listed.push(`${p.label} ${p.value}`);
+  }
+  const list = listed.length ? `with ${listOf(listed)}` : '';
+  return `${rng.pick(['Also, make it', 'Oh, and make it', 'To be precise: make it', 'Just so you know, I need it'])} ${[...natural, list].filter(Boolean).join(' ')}.`;
 }
 
 // ---------------------------------------------------------------------------------------------------
