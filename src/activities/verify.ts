@@ -95,7 +95,7 @@ export function verifyActivities(deps: ActivityDeps) {
           synthesis: {
             trajectories: stats.trajectories, accepted: stats.accepted, rejectedByGate: stats.rejectedByGate,
             rejectedByCategoryGate: stats.rejectedByCategoryGate, acceptedByCategory: stats.acceptedByCategory,
-            rlPrompts: stats.rlPrompts, byToolSet,
+            rlPrompts: stats.rlPrompts, byToolSet, requestSources: stats.requestSources, valueSources: stats.valueSources,
           },
           judgeCalls: stats.judgeCalls,
           judgeTokens: stats.judgeTokens,

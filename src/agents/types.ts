@@ -18,6 +18,12 @@ export type Difficulty = z.infer<typeof DifficultySchema>;
 export const GoalCallSchema = z.object({ name: z.string(), arguments: z.record(z.unknown()) });
 export type GoalCall = z.infer<typeof GoalCallSchema>;
 
+/** Who wrote a request: the user-simulator model as is, the model with left-out values appended, or the template. */
+export const RequestSourceSchema = z.enum(['model', 'model-repaired', 'template']);
+export type RequestSource = z.infer<typeof RequestSourceSchema>;
+export const ValueSourceSchema = z.enum(['model', 'model-repaired', 'schema']);
+export type ValueSource = z.infer<typeof ValueSourceSchema>;
+
 export const GoalSchema = z.object({
   request: z.string(),
   persona: z.string().default(''),
@@ -31,6 +37,13 @@ export const GoalSchema = z.object({
   lateTool: z.object({ name: z.string(), turn: z.number().int().positive() }).optional(),
   /** Deterministic fixes applied to a model's proposal (empty or absent: used as proposed). */
   repairs: z.array(z.string()).optional(),
+  /** Where the calls' values came from: the model's proposal as is, partly repaired, or all filled from the
+   * schema (absent: a goal without calls, or an artifact from before this was recorded). */
+  valueSource: ValueSourceSchema.optional(),
+  /** How the request that opens each turn was written (aligned with `turns`); absent on older artifacts. */
+  requestSources: z.array(RequestSourceSchema).optional(),
+  /** The least model-written of `requestSources`: 'model' only when the model wrote every request as is. */
+  requestSource: RequestSourceSchema.optional(),
 });
 export type Goal = z.infer<typeof GoalSchema>;
 

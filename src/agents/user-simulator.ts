@@ -3,13 +3,16 @@
 import { z } from 'zod';
 import type { ChatClient, ChatMessage, Usage } from '../llm/types.js';
 import { parseJsonContent } from '../llm/parse-output.js';
-import type { Goal, GoalCall, TaskSpec } from './types.js';
+import type { Goal, GoalCall, RequestSource, TaskSpec, ValueSource } from './types.js';
 import type { Tool } from '../specs/catalog.js';
 import { seededRng, type Rng } from './rng.js';
 import { planGoalSkeleton, type GoalSkeleton } from './goal-skeleton.js';
 import { repairArguments } from './schema-values.js';
 import { leaves, mentions } from '../verify/mentions.js';
 import { describeRefs, isResultRef, linkResults } from './result-refs.js';
+import {
+  offTopicRequest, onlyValuesMissing, requestProblems, statedValues, templateRequest, type RequestExpectation, type RequestProblem,
+} from './request-voicing.js';
 
 export type RoleUsage = { promptTokens: number; completionTokens: number; calls: number };
 export function emptyUsage(): RoleUsage {
@@ -30,13 +33,10 @@ const PERSONAS = [
   'a travel-loving nurse working night shifts',
 ];
 
-const OFF_TOPIC = [
-  'Can you write a short poem about the first snow of winter?',
-  'What is the boiling point of water at the top of Mount Everest?',
-  'Please translate "good morning, neighbour" into Portuguese.',
-  'Who painted the ceiling of the Sistine Chapel?',
-  'Give me three tips for keeping basil alive indoors.',
-  'Explain in one paragraph how a rainbow forms.',
+const LATE_TOOL_NUDGES = [
+  'You should have the tool for that now. Please go ahead with my earlier request.',
+  'It should work now that the tool is there. Please go ahead with my earlier request.',
+  'Okay, you have what you need now, so please go ahead with my earlier request.',
 ];
 
 const ProposalSchema = z.object({
@@ -109,21 +109,28 @@ export class UserSimulator {
       if (!proposal) repairs.push('goal proposal did not parse as JSON; every call filled from the schema');
     }
     const pool = [...(proposal?.calls ?? [])];
+    let proposedCalls = 0;
     const turns: GoalCall[][] = skeleton.turns.map((turn) =>
       turn.map((tool) => {
         const idx = pool.findIndex((c) => c.name === tool.name);
         const proposed = idx >= 0 ? pool.splice(idx, 1)[0].arguments : undefined;
         if (idx < 0 && proposal) repairs.push(`${tool.name}: no proposed call, filled from the schema`);
-        const fixed = repairArguments(tool.name, tool.inputSchema, proposed ?? {}, this.rng, skeleton.includeOptional);
-        if (proposed !== undefined) repairs.push(...fixed.repairs);
+        const fixed = repairArguments(tool.name, tool.inputSchema, proposed ?? {}, this.rng, skeleton.includeOptional, tool.description);
+        if (proposed !== undefined) {
+          proposedCalls++;
+          repairs.push(...fixed.repairs);
+        }
         return { name: tool.name, arguments: fixed.arguments };
       }),
     );
     this.distinguishRepeats(turns, tools, repairs, skeleton.includeOptional);
+    const valueSource: ValueSource | undefined =
+      !slots.length ? undefined : proposedCalls === 0 ? 'schema' : repairs.length ? 'model-repaired' : 'model';
     // Ids the server will decide (create_note's id, then get_note(note_id)) are references, not invented values.
     if (turns.length > 1) linkResults(turns, tools);
     // miss_func: turn 0 asks for the job of the late tool's call, which the assistant cannot yet do.
     const goal: Goal = { request: '', persona: proposal?.persona?.trim() || persona, turns, repairs };
+    if (valueSource) goal.valueSource = valueSource;
     if (skeleton.lateTool) goal.lateTool = skeleton.lateTool;
     if (skeleton.withholdParam) {
       const first = turns[0][0];
@@ -139,7 +146,7 @@ export class UserSimulator {
       for (const call of turn) {
         const tool = tools.find((t) => t.name === call.name)!;
         for (let i = 0; i < 8 && seen.has(JSON.stringify(call.arguments)); i++) {
-          call.arguments = repairArguments(tool.name, tool.inputSchema, {}, this.rng, optional).arguments;
+          call.arguments = repairArguments(tool.name, tool.inputSchema, {}, this.rng, optional, tool.description).arguments;
           if (i === 0) repairs.push(`${call.name}: duplicate call in one turn, re-filled`);
         }
         seen.add(JSON.stringify(call.arguments));
@@ -148,16 +155,22 @@ export class UserSimulator {
   }
 
   /**
-   * Step 2: what the user says to open `turn`. Every value of the turn's calls is stated (one retry with
-   * the missing values named, then they are appended and the repair recorded); a withheld value never is.
+   * Step 2: what the user says to open `turn`. The model writes it (one retry with its problems named); a
+   * request that names a function, shows JSON, is too short or states the withheld value is replaced by a
+   * seeded natural-language voicing, one that only left out values gets them appended. Either way every
+   * value is stated, a withheld one never, and `goal.requestSources[turn]` says who wrote it.
    */
   async voiceTurn(goal: Goal, turn: number, tools: Tool[]): Promise<string> {
     const skip = turn === 0 && goal.withheld ? { tool: goal.withheld.tool, parameter: goal.withheld.parameter } : undefined;
     if (this.task.category === 'irrelevance') return this.voiceIrrelevant(goal, tools);
     // miss_func: turn 0 voices the late call; the late turn just asks again once the tool is there.
     const calls = goal.lateTool && turn === 0 ? goal.turns[goal.lateTool.turn] : goal.lateTool && turn === goal.lateTool.turn ? [] : goal.turns[turn];
-    if (calls.length === 0) return turn === goal.lateTool?.turn ? 'You should have the tool for that now. Please go ahead with my earlier request.' : 'Thanks!';
+    if (calls.length === 0) {
+      this.recordSource(goal, turn, 'template');
+      return turn === goal.lateTool?.turn ? this.rng.pick(LATE_TOOL_NUDGES) : 'Thanks!';
+    }
     const need = valuesToState(calls, skip);
+    const expect: RequestExpectation = { values: need, functionNames: tools.map((t) => t.name), withheld: skip ? goal.withheld!.value : undefined };
     const base = [
       `You are ${goal.persona}. Write the message you send to an assistant to get this done (do not name functions or mention JSON):`,
       callsForPrompt(calls, goal),
@@ -169,21 +182,47 @@ export class UserSimulator {
       turn > 0 ? 'This is a follow-up in an ongoing conversation.' : '',
       'Answer with JSON: {"request": "..."}',
     ].filter(Boolean).join('\n');
-    let request = '';
-    let missing = need;
-    for (let attempt = 0; attempt < 2 && (attempt === 0 || missing.length || !request); attempt++) {
-      const feedback = attempt && request ? `\nYour previous message "${request}" left out: ${missing.map((m) => JSON.stringify(m.value)).join(', ')}.` : '';
+    let partial: { text: string; problems: RequestProblem[] } | undefined;
+    let last: RequestProblem[] = [];
+    let feedback = '';
+    for (let attempt = 0; attempt < 2; attempt++) {
       const out = await this.ask([{ role: 'user', content: base + feedback }], RequestSchema, { type: 'object', properties: { request: { type: 'string' } }, required: ['request'] }, 'request');
-      if (out) request = out.request.trim();
-      if (skip && request && mentions(request, goal.withheld!.value as string | number)) request = '';
-      missing = need.filter((n) => !mentions(request, n.value));
+      const text = out?.request.trim() ?? '';
+      last = requestProblems(text, expect);
+      if (!last.length) return this.recordSource(goal, turn, 'model', text);
+      if (onlyValuesMissing(last, expect) && (!partial || last.length < partial.problems.length)) partial = { text, problems: last };
+      feedback = text ? `\nYour previous message "${text}" cannot be sent: it ${last.map((p) => p.detail).join('; ')}.` : '';
     }
-    if (!request) request = `Please help me with ${calls.map((c) => tools.find((t) => t.name === c.name)?.description.toLowerCase().replace(/\.$/, '') ?? c.name).join(' and ')}.`;
-    missing = need.filter((n) => !mentions(request, n.value));
-    if (missing.length) {
-      request += ` Details: ${missing.map((m) => `${m.where.split('.').slice(1).join(' ').replace(/[/_]/g, ' ')} ${m.value}`).join(', ')}.`;
-      goal.repairs = [...(goal.repairs ?? []), `turn ${turn}: request left out ${missing.map((m) => m.where).join(', ')}; appended`];
+    if (partial) {
+      const missing = need.filter((n) => !mentions(partial!.text, n.value));
+      const request = `${partial.text.replace(/([^.!?])$/, '$1.')} ${statedValues(missing, this.rng)}`;
+      if (!requestProblems(request, expect).length) {
+        goal.repairs = [...(goal.repairs ?? []), `turn ${turn}: request left out ${missing.map((m) => m.where).join(', ')}; appended`];
+        return this.recordSource(goal, turn, 'model-repaired', request);
+      }
     }
+    goal.repairs = [...(goal.repairs ?? []), `turn ${turn}: model request unusable (${last.map((p) => p.kind).join(', ') || 'no reply'}); templated`];
+    return this.recordSource(goal, turn, 'template', this.voiceFromTemplate(goal, turn, calls, tools, expect, skip));
+  }
+
+  /** The seeded voicing; a few variants until one has no problem (the last one otherwise, with values appended). */
+  private voiceFromTemplate(
+    goal: Goal, turn: number, calls: GoalCall[], tools: Tool[], expect: RequestExpectation, skip?: { tool: string; parameter: string },
+  ): string {
+    let request = '';
+    for (let i = 0; i < 5; i++) {
+      request = templateRequest({ calls, tools, goal, persona: goal.persona, rng: this.rng, skip, followUp: turn > 0 });
+      if (!requestProblems(request, expect).length) return request;
+    }
+    const missing = expect.values.filter((n) => !mentions(request, n.value));
+    return missing.length ? `${request} ${statedValues(missing, this.rng)}` : request;
+  }
+
+  private recordSource(goal: Goal, turn: number, source: RequestSource, request = ''): string {
+    const sources = (goal.requestSources ??= []);
+    sources[turn] = source;
+    const order: RequestSource[] = ['model', 'model-repaired', 'template'];
+    goal.requestSource = order[Math.max(...sources.filter(Boolean).map((s) => order.indexOf(s)))];
     return request;
   }
 
@@ -195,9 +234,11 @@ export class UserSimulator {
       'Answer with JSON: {"request": "..."}',
     ].join('\n');
     const out = await this.ask([{ role: 'user', content: prompt }], RequestSchema, { type: 'object', properties: { request: { type: 'string' } }, required: ['request'] }, 'request');
-    if (out?.request.trim()) return out.request.trim();
-    goal.repairs = [...(goal.repairs ?? []), 'irrelevant request did not parse; used a stock off-topic request'];
-    return this.rng.pick(OFF_TOPIC);
+    const text = out?.request.trim() ?? '';
+    const problems = requestProblems(text, { values: [], functionNames: tools.map((t) => t.name) });
+    if (!problems.length) return this.recordSource(goal, 0, 'model', text);
+    goal.repairs = [...(goal.repairs ?? []), `irrelevant request unusable (${problems.map((p) => p.kind).join(', ')}); used an off-topic template`];
+    return this.recordSource(goal, 0, 'template', offTopicRequest(tools, this.rng));
   }
 
   /** In character: answer the assistant's question (giving the withheld value when it is asked for). */

@@ -84,6 +84,9 @@ export const CycleRecordSchema = z.object({
     rlPrompts: z.number().int(),
     /** Optional: trajectories synthesized and accepted per tool set (the planner cuts low-yield tool sets). */
     byToolSet: z.record(z.object({ trajectories: z.number().int(), accepted: z.number().int() })).optional(),
+    /** Optional: who wrote the requests (per turn: model, model-repaired, template) and where goal values came from. */
+    requestSources: Counts.optional(),
+    valueSources: Counts.optional(),
   }),
   training: z.object({
     backend: z.string(),

@@ -26,7 +26,30 @@ export type DatasetCard = {
   /** Rough size of an accepted trajectory as training text (characters / 4). */
   approxTrainingTokensPerAccepted: number;
   repairedGoals: number;
+  /** Who wrote the requests (per turn) and where goal values came from; see VerifyStats. */
+  requestSources: Record<string, number>;
+  acceptedByRequestSource: Record<string, number>;
+  valueSources: Record<string, number>;
 };
+
+/** "the user-simulator model wrote 3 of 40 requests (7.5%) as is, ..." — what a user reads first about the data's origin. */
+export function sourcesLine(requestSources: Record<string, number>, valueSources: Record<string, number>): string {
+  const share = (rec: Record<string, number>, key: string) => {
+    const total = Object.values(rec).reduce((a, b) => a + b, 0);
+    const n = rec[key] ?? 0;
+    return `${n} (${total ? ((100 * n) / total).toFixed(1) : '0.0'}%)`;
+  };
+  const requests = Object.values(requestSources).reduce((a, b) => a + b, 0);
+  const goals = Object.entries(valueSources).filter(([k]) => k !== 'none').reduce((a, [, b]) => a + b, 0);
+  const values = Object.fromEntries(Object.entries(valueSources).filter(([k]) => k !== 'none'));
+  const unrecorded = requestSources.unrecorded ? `, ${share(requestSources, 'unrecorded')} unrecorded` : '';
+  return [
+    `Requests (${requests}): the user-simulator model wrote ${share(requestSources, 'model')} as is and`,
+    `${share(requestSources, 'model-repaired')} with left-out values appended; ${share(requestSources, 'template')} were templated${unrecorded}.`,
+    `Goal values (${goals} goals with calls): ${share(values, 'model')} as the model proposed,`,
+    `${share(values, 'model-repaired')} partly repaired, ${share(values, 'schema')} filled from the schema.`,
+  ].join(' ');
+}
 
 export function datasetCard(input: { verified: Trajectory[]; rlPrompts: RlPrompt[]; stats: VerifyStats }): { json: DatasetCard; markdown: string } {
   const { verified, rlPrompts, stats } = input;
@@ -49,6 +72,9 @@ export function datasetCard(input: { verified: Trajectory[]; rlPrompts: RlPrompt
     synthesisTokensPerAccepted: accepted.length ? Math.round(tokens / accepted.length) : 0,
     approxTrainingTokensPerAccepted: accepted.length ? Math.round(chars / 4 / accepted.length) : 0,
     repairedGoals: verified.filter((t) => t.goal.repairs?.length).length,
+    requestSources: stats.requestSources ?? {},
+    acceptedByRequestSource: stats.acceptedByRequestSource ?? {},
+    valueSources: stats.valueSources ?? {},
   };
   const table = (rec: Record<string, number>, head: string) =>
     Object.keys(rec).length ? [`| ${head} | count |`, '|---|---|', ...Object.entries(rec).sort().map(([k, v]) => `| ${k} | ${v} |`)].join('\n') : '_none_';
@@ -58,6 +84,10 @@ export function datasetCard(input: { verified: Trajectory[]; rlPrompts: RlPrompt
     `${json.accepted} of ${json.trajectories} trajectories accepted (${(json.acceptanceRate * 100).toFixed(1)}%): ${json.splits.train} train, ${json.splits.validation} validation.`,
     `${rlPrompts.length} RL prompts (${json.rlPrompts.train} train, ${json.rlPrompts.validation} validation). ${json.repairedGoals} goals needed deterministic repair.`,
     `Tokens: ${json.synthesisTokensPerAccepted} synthesis tokens and ~${json.approxTrainingTokensPerAccepted} training tokens per accepted trajectory.`,
+    sourcesLine(json.requestSources, json.valueSources),
+    '',
+    '## Accepted by request source',
+    table(json.acceptedByRequestSource, 'request source'),
     '',
     '## Accepted by category',
     table(json.acceptedByCategory, 'category'),

@@ -12,7 +12,7 @@ export function normalizeText(text: string): string {
     .toLowerCase()
     .replace(/(\d),(\d{3})/g, '$1$2') // 1,000 -> 1000
     .replace(/[^a-z0-9.@%]+/g, ' ')
-    .replace(/\.(\s|$)/g, ' ') // a sentence's full stop is not part of the word before it
+    .replace(/\.+(\s|$)/g, ' ') // a sentence's full stop (or an ellipsis) is not part of the word before it
     .replace(/\s+/g, ' ')
     .trim();
 }

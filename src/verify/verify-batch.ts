@@ -27,7 +27,22 @@ export type VerifyStats = {
   rlPrompts: number;
   judgeCalls: number;
   judgeTokens: number;
+  /** Who wrote each turn's opening request (goal.requestSources): 'model', 'model-repaired', 'template'. */
+  requestSources: Record<string, number>;
+  /** Accepted trajectories by their goal's overall request source. */
+  acceptedByRequestSource: Record<string, number>;
+  /** Where each goal's values came from: 'model', 'model-repaired', 'schema' ('none': a goal without calls). */
+  valueSources: Record<string, number>;
 };
+
+/** Artifacts from before sources were recorded count as 'unrecorded', so totals still add up. */
+export function countSources(t: Trajectory, stats: VerifyStats): void {
+  const g = t.goal;
+  // Requests never voiced (synthesis failed before) are not counted; the gates count those trajectories.
+  if (g.requestSources?.length) for (const s of g.requestSources) bump(stats.requestSources, s ?? 'unrecorded');
+  else if (g.request) bump(stats.requestSources, 'unrecorded');
+  bump(stats.valueSources, g.valueSource ?? (g.turns.flat().length ? 'unrecorded' : 'none'));
+}
 
 export type VerifyBatchInput = {
   trajectories: Trajectory[];
@@ -62,7 +77,10 @@ function bump(rec: Record<string, number>, key: string): void {
 
 export async function verifyBatch(input: VerifyBatchInput): Promise<VerifyBatchResult> {
   const tools = new Map(input.tools.map((t) => [t.name, t]));
-  const stats: VerifyStats = { trajectories: input.trajectories.length, accepted: 0, rejectedByGate: {}, rejectedByCategoryGate: {}, acceptedByCategory: {}, rlPrompts: 0, judgeCalls: 0, judgeTokens: 0 };
+  const stats: VerifyStats = {
+    trajectories: input.trajectories.length, accepted: 0, rejectedByGate: {}, rejectedByCategoryGate: {}, acceptedByCategory: {},
+    rlPrompts: 0, judgeCalls: 0, judgeTokens: 0, requestSources: {}, acceptedByRequestSource: {}, valueSources: {},
+  };
   const verified: Trajectory[] = [];
   const rlPrompts: RlPrompt[] = [];
   // Sequential on purpose: whether an item is novel depends on what was accepted before it in this batch.
@@ -83,7 +101,9 @@ export async function verifyBatch(input: VerifyBatchInput): Promise<VerifyBatchR
     } else {
       stats.accepted++;
       bump(stats.acceptedByCategory, t.task.category);
+      bump(stats.acceptedByRequestSource, t.goal.requestSource ?? 'unrecorded');
     }
+    countSources(t, stats);
     const novel = goalSound && verdicts[verdicts.length - 1].pass;
     if (novel) {
       const key = noveltyKey(ctx);

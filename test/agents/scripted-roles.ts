@@ -1,13 +1,37 @@
 // Test double at the edge of the world: one scripted OpenAI-compatible server playing the user simulator
-// (copies the calls it is shown into its request) and an oracle assistant (calls what the user listed).
+// (states the values of the calls it is shown in plain words, and remembers what it meant) and an oracle
+// assistant (calls what the user meant).
 import type { ChatCompletionBody, ReplyFn, ScriptedReply } from '../../src/llm/scripted-server.js';
 
 type Msg = ChatCompletionBody['messages'][number];
 const text = (m?: Msg) => (typeof m?.content === 'string' ? m.content : '');
 
-/** The calls a scripted user request lists: lines `- name with {json}`. */
-export function listedCalls(content: string): Array<{ name: string; arguments: Record<string, unknown> }> {
+type Call = { name: string; arguments: Record<string, unknown> };
+
+/** What the scripted user meant by each request it wrote (the double remembers; the oracle reads it back). */
+const meant = new Map<string, Call[]>();
+
+/** The calls a scripted user request stands for: the ones it was written for, or lines `- name with {json}`. */
+export function listedCalls(content: string): Call[] {
+  const known = meant.get(content.trim());
+  if (known) return structuredClone(known);
   return [...content.matchAll(/^- (\w[\w-]*) with (\{.*\})$/gm)].map((m) => ({ name: m[1], arguments: JSON.parse(m[2]) }));
+}
+
+/** Every scalar of a call's arguments, as a person would list them; an earlier result is "the one from before". */
+function spoken(value: unknown): string[] {
+  if (typeof value === 'string' && /^<.*>$/.test(value)) return ['the one from before'];
+  if (Array.isArray(value)) return value.flatMap(spoken);
+  if (value && typeof value === 'object') return Object.values(value).flatMap(spoken);
+  return typeof value === 'boolean' ? [] : [String(value)];
+}
+
+/** A plain-language request for the listed calls (no function names, no JSON), remembered for the oracle. */
+function naturalRequest(calls: Call[]): string {
+  const parts = calls.map((c) => `${c.name.replace(/([a-z])([A-Z])/g, '$1 $2').replace(/_/g, ' ').toLowerCase()} for ${spoken(c.arguments).join(', ') || 'me'}`);
+  const request = `Hi! Please take care of this for me: ${parts.join('; then ')}.`;
+  meant.set(request, calls);
+  return request;
 }
 
 export type ScriptOptions = {
@@ -26,12 +50,12 @@ function userSide(body: ChatCompletionBody, opts: ScriptOptions): ScriptedReply 
     case 'request': {
       if (prompt.includes('NONE of these tools')) return { content: JSON.stringify({ request: 'Please write a limerick about a sleepy walrus.' }) };
       const withheld = /Do NOT mention the (\w+)/.exec(prompt)?.[1];
-      const lines = [...prompt.matchAll(/^- (\w[\w-]*)\((\{.*\})\)$/gm)].map((m) => {
+      const calls = [...prompt.matchAll(/^- (\w[\w-]*)\((\{.*\})\)$/gm)].map((m, i) => {
         const args = JSON.parse(m[2]) as Record<string, unknown>;
-        if (withheld) delete args[withheld];
-        return `- ${m[1]} with ${JSON.stringify(args)}`;
+        if (withheld && i === 0) delete args[withheld];
+        return { name: m[1], arguments: args };
       });
-      return { content: JSON.stringify({ request: `Hi! Please do this for me:\n${lines.join('\n')}` }), usage: { promptTokens: 40, completionTokens: 30 } };
+      return { content: JSON.stringify({ request: naturalRequest(calls) }), usage: { promptTokens: 40, completionTokens: 30 } };
     }
     case 'reply': {
       const m = /giving the (\w+): (.*) exactly/.exec(prompt);
