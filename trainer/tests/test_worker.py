@@ -118,10 +118,10 @@ class TrainOnce:
     """Schedules trainPolicy by name on the trainer's queue, as src/workflows/cycle.ts does."""
 
     @workflow.run
-    async def run(self, queue: str, job: dict) -> dict:
+    async def run(self, queue: str, job: dict, heartbeat_s: int = 30) -> dict:
         return await workflow.execute_activity(
             "trainPolicy", job, task_queue=queue, start_to_close_timeout=timedelta(minutes=10),
-            heartbeat_timeout=timedelta(seconds=30), retry_policy=TRAIN_RETRY,
+            heartbeat_timeout=timedelta(seconds=heartbeat_s), retry_policy=TRAIN_RETRY,
         )
 
 
@@ -214,3 +214,41 @@ def test_a_5000_step_curve_crosses_history_thinned(server, tiny_world, tmp_path,
     completed = [e for e in events if e.HasField("activity_task_completed_event_attributes")]
     payload = completed[0].activity_task_completed_event_attributes.result.payloads[0].data
     assert len(payload) < 100_000, f"{len(payload)} bytes of curve in history"
+
+
+
+def test_a_slow_model_load_stays_alive_past_the_heartbeat_timeout(server, tiny_world, tmp_path, monkeypatch):
+    """A trainer that prints nothing until `hold` goes away (a long model load): the worker's periodic beats
+    keep the attempt alive past its 3 s heartbeat timeout, and it completes on its first attempt."""
+    loop, env = server
+    hold = tmp_path / "hold"
+    hold.write_text("")
+    slow = (f"import json, os, time\nwhile os.path.exists({str(hold)!r}): time.sleep(0.05)\n"
+            "print(json.dumps({'event': 'done', 'model': None, 'steps': 0, 'policy': None}))")
+    monkeypatch.setattr(worker_module, "_trainer_command", lambda *_: [sys.executable, "-c", slow])
+    queue = f"train-{uuid.uuid4().hex[:8]}"
+
+    def secs(ts) -> float:
+        return ts.seconds + ts.nanos / 1e9
+
+    async def run():
+        async with Worker(env.client, task_queue=queue, activities=[train_policy]):
+            wf_queue = f"wf-{uuid.uuid4().hex[:8]}"
+            async with Worker(env.client, task_queue=wf_queue, workflows=[TrainOnce], workflow_runner=UnsandboxedWorkflowRunner()):
+                handle = await env.client.start_workflow(
+                    TrainOnce.run, args=[queue, _job(tiny_world, tmp_path / "out", 2), 3], id=f"slow-{uuid.uuid4().hex[:8]}",
+                    task_queue=wf_queue, execution_timeout=timedelta(minutes=5))
+                for _ in range(600):  # until the server has seen beats for longer than the heartbeat timeout
+                    pending = (await handle.describe()).raw_description.pending_activities
+                    if pending and pending[0].attempt == 1 and pending[0].HasField("last_heartbeat_time") and \
+                            secs(pending[0].last_heartbeat_time) - secs(pending[0].last_started_time) > 4:
+                        break
+                    await asyncio.sleep(0.1)
+                else:
+                    raise AssertionError("no heartbeats past the heartbeat timeout within 60 s")
+                hold.unlink()
+                result = await handle.result()
+                return result, list((await handle.fetch_history()).events)
+
+    result, events = loop.run_until_complete(run())
+    assert result["steps"] == 0 and _attempts(events) == [1]
