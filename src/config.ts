@@ -12,6 +12,16 @@ import { checkedAsWritten, strictEverywhere } from './zod-strict.js';
 
 const LocalDefault = { kind: 'local' as const };
 
+/** `train.trainer.sft.enabled` would be overridden by `train.sft` (the stage decides per cycle): refused, not ignored. */
+function phaseSwitchesAtTheTop(train: { trainer: Record<string, unknown> }, ctx: z.RefinementCtx): void {
+  for (const phase of ['sft', 'grpo'] as const) {
+    const block = train.trainer[phase] as { enabled?: unknown } | undefined;
+    if (block?.enabled !== undefined) {
+      ctx.addIssue({ code: 'custom', path: ['trainer', phase, 'enabled'], message: `set train.${phase} instead: the train stage switches phases on and off` });
+    }
+  }
+}
+
 export const RunConfigSchema = strictEverywhere(z
   .object({
     /** Names the run; the workflow id is `run-<name>` unless given on the command line. */
@@ -74,6 +84,7 @@ export const RunConfigSchema = strictEverywhere(z
          */
         baseModel: z.string().optional(),
       })
+      .superRefine(phaseSwitchesAtTheTop)
       .default({}),
     evaluate: z
       .object({

@@ -87,4 +87,6 @@ test('the trainer and planner blocks are checked but kept as written (the job an
   assert.throws(() => parseRunConfig({ train: { trainer: { sft: { maxSteps: 0 } } } }), /train\.trainer\.sft\.maxSteps: Number must be greater than 0/);
   assert.throws(() => parseRunConfig({ planner: { floor: 2 } }), /planner\.floor: Number must be less than or equal to 1/);
   assert.throws(() => parseRunConfig({ planner: [] }), /planner: Expected object/);
+  // A phase switch inside the trainer block would be overridden by train.sft / train.grpo: refused, not ignored.
+  assert.throws(() => parseRunConfig({ train: { trainer: { sft: { enabled: false } } } }), /train\.trainer\.sft\.enabled: set train\.sft instead/);
 });
