@@ -1,14 +1,28 @@
 // The one run configuration (YAML or JSON), validated with zod before anything starts: an invalid
-// file is refused with the field path and the reason. Secrets are named by env var, never stored.
+// file is refused with the field path and the reason, an unknown key at any depth included (strictEverywhere).
+// Secrets are named by env var, never stored.
 import { readFile } from 'node:fs/promises';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { CategorySchema, DifficultySchema } from './agents/types.js';
 import { EndpointConfigSchema } from './llm/types.js';
+import { PlannerConfigSchema } from './plan/config.js';
+import { TrainConfigSchema } from './train/job.js';
+import { checkedAsWritten, strictEverywhere } from './zod-strict.js';
 
 const LocalDefault = { kind: 'local' as const };
 
-export const RunConfigSchema = z
+/** `train.trainer.sft.enabled` would be overridden by `train.sft` (the stage decides per cycle): refused, not ignored. */
+function phaseSwitchesAtTheTop(train: { trainer: Record<string, unknown> }, ctx: z.RefinementCtx): void {
+  for (const phase of ['sft', 'grpo'] as const) {
+    const block = train.trainer[phase] as { enabled?: unknown } | undefined;
+    if (block?.enabled !== undefined) {
+      ctx.addIssue({ code: 'custom', path: ['trainer', phase, 'enabled'], message: `set train.${phase} instead: the train stage switches phases on and off` });
+    }
+  }
+}
+
+export const RunConfigSchema = strictEverywhere(z
   .object({
     /** Names the run; the workflow id is `run-<name>` unless given on the command line. */
     name: z.string().regex(/^[a-zA-Z0-9_.-]+$/, 'letters, digits, . _ - only').default('demo'),
@@ -56,18 +70,21 @@ export const RunConfigSchema = z
         backend: z.enum(['local', 'temporal', 'none']).default('local'),
         /** Task queue polled by the Python GPU workers (backend 'temporal'). */
         taskQueue: z.string().default('inftool-train'),
-        /** Heartbeat timeout of the remote trainPolicy activity: it beats once per step, and the first step loads the model. */
-        remoteHeartbeatSeconds: z.number().int().positive().default(300),
+        /** Heartbeat timeout of the remote trainPolicy activity: how soon a dead GPU worker's job moves to another one.
+         * The worker beats every step and every 2 s in between (model loading included). */
+        remoteHeartbeatSeconds: z.number().int().positive().default(30),
         sft: z.boolean().default(true),
         grpo: z.boolean().default(true),
-        /** Passed through to the trainer's typed config (steps, lr, group size, LoRA, ...). */
-        trainer: z.record(z.unknown()).default({}),
+        /** The trainer's typed config (steps, lr, group size, LoRA, ...): src/train/job.ts TrainConfigSchema, checked
+         * here key by key and kept as written (the job fills the defaults). */
+        trainer: checkedAsWritten(TrainConfigSchema).default({}),
         /**
          * The weights training starts from: a GGUF file or a Hugging Face model folder. Default: the assistant's
          * own GGUF (the embedded model). Needed when the assistant is a remote endpoint serving these weights.
          */
         baseModel: z.string().optional(),
       })
+      .superRefine(phaseSwitchesAtTheTop)
       .default({}),
     evaluate: z
       .object({
@@ -105,17 +122,19 @@ export const RunConfigSchema = z
         heartbeatSeconds: z.number().int().positive().default(20),
       })
       .default({}),
-    /** Passed to the gap planner (see src/plan/README.md). */
-    planner: z.record(z.unknown()).default({}),
-  })
-  .strict();
+    /** The gap planner's knobs (src/plan/config.ts, see src/plan/README.md), checked here and kept as written. */
+    planner: checkedAsWritten(PlannerConfigSchema).default({}),
+  }));
 export type RunConfig = z.infer<typeof RunConfigSchema>;
 
 export class ConfigError extends Error {}
 
-/** Formats zod issues as `path.to.field: reason` lines. */
+/** Formats zod issues as `path.to.field: reason` lines; an unknown key is named by its own full path. */
 export function describeIssues(error: z.ZodError): string {
-  return error.issues.map((i) => `  ${i.path.length ? i.path.join('.') : '(root)'}: ${i.message}`).join('\n');
+  const where = (path: (string | number)[]) => (path.length ? path.join('.') : '(root)');
+  return error.issues
+    .map((i) => `  ${i.code === 'unrecognized_keys' ? i.keys.map((k) => where([...i.path, k])).join(', ') : where(i.path)}: ${i.message}`)
+    .join('\n');
 }
 
 export function parseRunConfig(value: unknown, where = 'config'): RunConfig {

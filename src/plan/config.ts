@@ -1,6 +1,7 @@
 // The planner's knobs and the run's stopping rules, as zod schemas with documented defaults; the
 // rule they parameterize is written out in src/plan/README.md.
 import { z } from 'zod';
+import { strictEverywhere } from '../zod-strict.js';
 
 /** A benchmark split, named as the user names it (e.g. `{benchmark: 'bfcl-v4', split: 'test'}`). */
 export const BenchmarkSplitSchema = z.object({ benchmark: z.string().min(1), split: z.string().min(1) });
@@ -10,7 +11,8 @@ const sameSplit = (a: BenchmarkSplit, b: BenchmarkSplit) =>
   a.benchmark.trim().toLowerCase() === b.benchmark.trim().toLowerCase() &&
   a.split.trim().toLowerCase() === b.split.trim().toLowerCase();
 
-export const PlannerConfigSchema = z.object({
+/** Strict at every depth: a typo (`flor`) is refused with its path, never replaced by the default. */
+export const PlannerConfigSchema = strictEverywhere(z.object({
   /** Trajectories to synthesize per cycle; absent = keep the previous plan's total. */
   total: z.number().int().positive().optional(),
   /** Every category keeps at least this share, so mastered skills are still practised (not forgotten). */
@@ -69,7 +71,7 @@ export const PlannerConfigSchema = z.object({
   if (cfg.rollouts.hardAt >= cfg.rollouts.easyAt) {
     ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['rollouts', 'hardAt'], message: 'rollouts.hardAt must be below rollouts.easyAt' });
   }
-});
+}));
 export type PlannerConfig = z.infer<typeof PlannerConfigSchema>;
 export type PlannerConfigInput = z.input<typeof PlannerConfigSchema>;
 

@@ -119,6 +119,7 @@ export function functionsToSource(fns: RawFunction[], meta: ListMeta, format: Fu
       continue;
     }
     if (!schema.properties) schema = { ...schema, properties: {} };
+    schema = dropUndefinedRequired(schema, `${fn.pointer}/${schemaKey}`, fn.name, log);
     const compiled = compileSchema(schema);
     if (!compiled.ok) {
       log.error(`${fn.pointer}/${schemaKey}`, `tool '${fn.name}': schema does not compile: ${compiled.error}`);
@@ -142,6 +143,33 @@ export function functionsToSource(fns: RawFunction[], meta: ListMeta, format: Fu
     });
   }
   return { tools, toolSets: toolSetsFor(tools, { id: setId, name: meta.name ?? setId, description: meta.description ?? '', domain, backend: backend ?? { kind: 'simulated' } }) };
+}
+
+const escapePointer = (key: string) => key.replace(/~/g, '~0').replace(/\//g, '~1');
+
+/**
+ * A `required` name that `properties` does not define (BFCL's own data has some) asks for an argument nobody can
+ * know the shape of, and would fail every generated call: each is warned with its pointer and dropped from
+ * `required`, so the rest of the tool imports. Nested object schemas (properties, items) are checked too.
+ */
+export function dropUndefinedRequired(schema: JsonSchema, at: string, tool: string, log: ProblemLog): JsonSchema {
+  const walk = (node: unknown, ptr: string): unknown => {
+    if (!node || typeof node !== 'object' || Array.isArray(node)) return node;
+    let out = node as Record<string, unknown>;
+    const props = out.properties && typeof out.properties === 'object' ? (out.properties as Record<string, unknown>) : undefined;
+    if (props && Array.isArray(out.required)) {
+      const required = out.required as unknown[];
+      const missing = required.flatMap((r, i) => (typeof r === 'string' && !Object.hasOwn(props, r) ? [[r, i] as const] : []));
+      for (const [name, i] of missing) {
+        log.warn(`${ptr}/required/${i}`, `tool '${tool}': required parameter '${name}' is not defined in properties; dropped from required`);
+      }
+      if (missing.length) out = { ...out, required: required.filter((r) => !missing.some(([name]) => name === r)) };
+    }
+    if (props) out = { ...out, properties: Object.fromEntries(Object.entries(props).map(([k, v]) => [k, walk(v, `${ptr}/properties/${escapePointer(k)}`)])) };
+    if (out.items) out = { ...out, items: walk(out.items, `${ptr}/items`) };
+    return out;
+  };
+  return walk(schema, at) as JsonSchema;
 }
 
 /** Above this many tools a list is split into sets of related tools: a task offers one whole set. */

@@ -1,12 +1,14 @@
 // The learning curve as it travels through workflow history: GRPO reward and SFT loss points, thinned
 // evenly to at most 200 so a long training run never bloats a cycle's history. Pure: workflows use it too.
+// The Python GPU worker thins its curve the same way before it sends it (trainer/inftool_trainer/worker.py
+// thin_curve), marking each kept point with its `index` in the full curve, so both backends number alike.
 import type { CurvePoint } from './job.js';
 
 export type HistoryCurvePoint = { step: number; reward: number; loss?: number; components?: Record<string, number> };
 
 export function curveForHistory(points: CurvePoint[], max = 200): HistoryCurvePoint[] {
   const all = points.map((p, i) => ({
-    step: i,
+    step: p.index ?? i,
     reward: p.reward ?? 0,
     ...(p.loss !== null ? { loss: p.loss } : {}),
     components: { ...p.components, sft: p.phase === 'sft' ? 1 : 0 },

@@ -3,6 +3,7 @@
 import { z } from 'zod';
 import { ModelRefSchema } from '../llm/types.js';
 import { RewardConfigSchema } from '../eval/reward.js';
+import { strictEverywhere } from '../zod-strict.js';
 
 /** Where training starts: a GGUF (the local runtime's file, dequantized on load) or a Hugging Face
  * model folder; `adapterPath` continues a LoRA adapter from a previous cycle (a PEFT folder). */
@@ -47,7 +48,8 @@ export const GrpoConfigSchema = z.object({
   temperature: z.number().positive().default(0.9),
 });
 
-export const TrainConfigSchema = z.object({
+/** Strict at every depth, like the pydantic mirror (extra="forbid"): `sft.maxStep` is refused, not ignored. */
+export const TrainConfigSchema = strictEverywhere(z.object({
   sft: SftConfigSchema.default({}),
   grpo: GrpoConfigSchema.default({}),
   adapter: AdapterConfigSchema.default({ kind: 'lora' }),
@@ -68,10 +70,10 @@ export const TrainConfigSchema = z.object({
    * reads. `auto`: runtime-json for a GGUF base (served by the embedded runtime), hermes for a HF model.
    */
   chatFormat: z.enum(['auto', 'hermes', 'runtime-json']).default('auto'),
-});
+}));
 export type TrainConfig = z.infer<typeof TrainConfigSchema>;
 
-export const TrainJobSchema = z
+export const TrainJobSchema = strictEverywhere(z
   .object({
     /** JSONL of RlPrompt (src/agents/types.ts); only split=train lines are trained on. */
     rlPromptsPath: z.string().min(1),
@@ -87,7 +89,7 @@ export const TrainJobSchema = z
       ctx.addIssue({ code: 'custom', path: ['trajectoriesPath'], message: 'SFT is enabled (config.sft.enabled) but no trajectoriesPath was given: give one or disable SFT' });
     if (!job.config.sft.enabled && !job.config.grpo.enabled)
       ctx.addIssue({ code: 'custom', path: ['config'], message: 'both config.sft.enabled and config.grpo.enabled are false: nothing to train' });
-  });
+  }));
 export type TrainJob = z.infer<typeof TrainJobSchema>;
 export type TrainJobInput = z.input<typeof TrainJobSchema>;
 
@@ -103,6 +105,8 @@ export const CurvePointSchema = z.object({
   components: z.record(z.number()).default({}),
   call_rate: z.number().nullable().default(null),
   checkpoint: z.string().nullable().default(null),
+  /** The point's position in the full curve, set only by a trainer that thinned the curve before sending it. */
+  index: z.number().int().nonnegative().optional(),
 });
 export type CurvePoint = z.infer<typeof CurvePointSchema>;
 

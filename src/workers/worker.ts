@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { join, resolve } from 'node:path';
 import { createActivities } from '../activities/index.js';
 import { LocalArtifactStore } from '../store/artifact-store.js';
+import { keepAlive } from './keep-alive.js';
 import type { TemporalTarget } from '../../temporal/connection.js';
 
 export type WorkerOptions = {
@@ -38,6 +39,7 @@ export async function createWorker(opts: WorkerOptions): Promise<{ worker: Worke
     taskQueue: opts.taskQueue,
     workflowsPath: fileURLToPath(new URL('../workflows/index.ts', import.meta.url)),
     activities: createActivities({ store, dataDir: resolve(opts.home) }),
+    interceptors: { activity: [keepAlive()] },
     maxConcurrentActivityTaskExecutions: opts.concurrency,
     // Stage activities run for minutes: give them time to notice cancellation and stop their children.
     shutdownGraceTime: '10s',

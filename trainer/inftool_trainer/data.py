@@ -7,12 +7,13 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from .chat_format import HERMES, ChatFormat
+from .job import BadJob
 
 
 def read_jsonl(path: str | Path, what: str) -> Iterator[tuple[int, dict[str, Any]]]:
     p = Path(path)
     if not p.exists():
-        raise ValueError(f"{what} file {p} does not exist: check the job's path")
+        raise BadJob(f"{what} file {p} does not exist: check the job's path")
     with p.open() as f:
         for lineno, line in enumerate(f, 1):
             if not line.strip():
@@ -20,13 +21,13 @@ def read_jsonl(path: str | Path, what: str) -> Iterator[tuple[int, dict[str, Any
             try:
                 yield lineno, json.loads(line)
             except json.JSONDecodeError as e:
-                raise ValueError(f"{what} file {p}, line {lineno}: not JSON ({e.msg})") from None
+                raise BadJob(f"{what} file {p}, line {lineno}: not JSON ({e.msg})") from None
 
 
 def _require(obj: dict, fields: tuple[str, ...], where: str) -> None:
     missing = [f for f in fields if f not in obj]
     if missing:
-        raise ValueError(f"{where}: missing field(s) {', '.join(missing)}")
+        raise BadJob(f"{where}: missing field(s) {', '.join(missing)}")
 
 
 def load_rl_prompts(path: str | Path, fmt: ChatFormat = HERMES) -> list[dict[str, Any]]:
@@ -45,7 +46,7 @@ def load_rl_prompts(path: str | Path, fmt: ChatFormat = HERMES) -> list[dict[str
             "reference_json": json.dumps(obj["reference"]),
         })
     if not rows:
-        raise ValueError(f"RL prompts file {path} has no line with split=train: nothing for GRPO to train on")
+        raise BadJob(f"RL prompts file {path} has no line with split=train: nothing for GRPO to train on")
     return rows
 
 
@@ -71,5 +72,5 @@ def load_sft_examples(path: str | Path, tokenizer, max_length: int, fmt: ChatFor
         if 1 in ex["assistant_masks"]:
             examples.append(ex)
     if not examples:
-        raise ValueError(f"trajectories file {path} has no accepted trajectory with an assistant turn within {max_length} tokens")
+        raise BadJob(f"trajectories file {path} has no accepted trajectory with an assistant turn within {max_length} tokens")
     return examples

@@ -10,6 +10,17 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from pydantic.alias_generators import to_camel
 
 
+class BadJob(ValueError):
+    """The job or its inputs are invalid: no retry can fix it. The one error train.py exits 2 for and the
+    worker reports as the non-retryable `BadInput`, the type name the TypeScript activities use (src/activities/context.ts).
+    A ValueError from anywhere else (torch, transformers) is a training failure, retried like any other."""
+
+
+# The failure types both training backends report (src/train/README.md): bad input is never retried.
+BAD_INPUT = "BadInput"
+TRAINING_ERROR = "TrainingError"
+
+
 class _Model(BaseModel):
     model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="forbid", frozen=True)
 
@@ -121,11 +132,11 @@ def load_job(source: str | Path | dict) -> TrainJob:
         try:
             data = json.loads(Path(source).read_text())
         except FileNotFoundError:
-            raise ValueError(f"train job file {where} does not exist") from None
+            raise BadJob(f"train job file {where} does not exist") from None
         except json.JSONDecodeError as e:
-            raise ValueError(f"train job file {where} is not JSON: line {e.lineno}: {e.msg}") from None
+            raise BadJob(f"train job file {where} is not JSON: line {e.lineno}: {e.msg}") from None
     try:
         return TrainJob.model_validate(data)
     except ValidationError as e:
         problems = "; ".join(f"/{'/'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in e.errors())
-        raise ValueError(f"train job in {where} is invalid: {problems}") from None
+        raise BadJob(f"train job in {where} is invalid: {problems}") from None

@@ -11,19 +11,19 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 import torch  # noqa: E402
 from transformers import AutoModelForCausalLM, AutoTokenizer  # noqa: E402
 
-from .job import GgufBase, LoraAdapter, TrainJob  # noqa: E402
+from .job import BadJob, GgufBase, LoraAdapter, TrainJob  # noqa: E402
 
 
 def _from_pretrained_args(base) -> tuple[str, dict]:
     path = Path(base.path)
     if not path.exists():
-        raise ValueError(f"base model {path} does not exist (job field baseModel.path)")
+        raise BadJob(f"base model {path} does not exist (job field baseModel.path)")
     if isinstance(base, GgufBase):
         if not path.is_file():
-            raise ValueError(f"base model {path} should be a .gguf file (baseModel.kind is 'gguf')")
+            raise BadJob(f"base model {path} should be a .gguf file (baseModel.kind is 'gguf')")
         return str(path.parent), {"gguf_file": path.name}
     if not (path / "config.json").exists():
-        raise ValueError(f"base model folder {path} has no config.json (baseModel.kind is 'hf'): give a Hugging Face model folder")
+        raise BadJob(f"base model folder {path} has no config.json (baseModel.kind is 'hf'): give a Hugging Face model folder")
     return str(path), {}
 
 
@@ -67,7 +67,7 @@ def wrap_for_training(model, job: TrainJob, adapter_path: str | None):
 
     if adapter_path:
         if not Path(adapter_path, "adapter_config.json").exists():
-            raise ValueError(f"adapter {adapter_path} has no adapter_config.json: give a PEFT adapter folder (baseModel.adapterPath)")
+            raise BadJob(f"adapter {adapter_path} has no adapter_config.json: give a PEFT adapter folder (baseModel.adapterPath)")
         return PeftModel.from_pretrained(model, adapter_path, is_trainable=True)
     cfg = LoraConfig(
         r=adapter.r, lora_alpha=adapter.alpha, lora_dropout=adapter.dropout,

@@ -15,6 +15,7 @@ import traceback
 from pathlib import Path
 from typing import Any
 
+from .job import BadJob
 from .progress import ProgressCallback, claim_stdout, emit
 
 
@@ -132,7 +133,7 @@ def run_grpo(job, tokenizer, fmt, start_from: str | None, resume: Path | None) -
     kept = [r for r in rows if len(tokenizer(r["prompt"], add_special_tokens=False)["input_ids"]) <= g.max_prompt_length]
     emit({"event": "info", "message": f"grpo: {len(kept)} train prompts ({len(rows) - len(kept)} longer than maxPromptLength={g.max_prompt_length} skipped)"})
     if not kept:
-        raise ValueError(f"every RL prompt in {job.rl_prompts_path} is longer than config.grpo.maxPromptLength={g.max_prompt_length} tokens: raise it")
+        raise BadJob(f"every RL prompt in {job.rl_prompts_path} is longer than config.grpo.maxPromptLength={g.max_prompt_length} tokens: raise it")
 
     lora = isinstance(cfg.adapter, LoraAdapter)
     if start_from and not lora:
@@ -172,7 +173,7 @@ def train(job, resume_from: str | None = None) -> dict[str, Any]:
     # Fail on missing inputs before paying for model loading.
     for field, value in (("rlPromptsPath", job.rl_prompts_path if cfg.grpo.enabled else None), ("trajectoriesPath", job.trajectories_path if cfg.sft.enabled else None)):
         if value is not None and not Path(value).is_file():
-            raise ValueError(f"{field} {value} does not exist: check the job file")
+            raise BadJob(f"{field} {value} does not exist: check the job file")
     import torch
 
     from .chat_format import chat_format_for
@@ -233,7 +234,7 @@ def main(argv: list[str] | None = None) -> int:
         job = load_job(ns.job)
         emit(train(job, ns.resume_from))
         return 0
-    except ValueError as e:  # bad input (pydantic's ValidationError included): exit 2, so callers do not retry
+    except BadJob as e:  # the job or its inputs are invalid: exit 2, so callers do not retry (a ValueError elsewhere is exit 1)
         traceback.print_exc(file=sys.stderr)
         emit({"event": "error", "message": f"{type(e).__name__}: {e}"})
         return 2
