@@ -26,15 +26,20 @@ export const activityOptions = {
     heartbeatTimeout: '20 seconds',
     retry: { maximumAttempts: 5, initialInterval: '1s', nonRetryableErrorTypes },
   },
+  /**
+   * The stages that call model endpoints retry without a cap on attempts: an outage (EndpointUnavailable,
+   * src/llm/outage.ts) is waited out, hours if it must, never recorded as data; the UI and `status` name the
+   * endpoint being waited for. Bad input is non-retryable by type, so it still fails once.
+   */
   synthesize: {
     startToCloseTimeout: '60 minutes',
     heartbeatTimeout: '20 seconds',
-    retry: { maximumAttempts: 10, initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '1 minute', nonRetryableErrorTypes },
+    retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '5 minutes', nonRetryableErrorTypes },
   },
   verify: {
     startToCloseTimeout: '30 minutes',
     heartbeatTimeout: '20 seconds',
-    retry: { maximumAttempts: 5, initialInterval: '2s', nonRetryableErrorTypes },
+    retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '5 minutes', nonRetryableErrorTypes },
   },
   train: {
     startToCloseTimeout: '24 hours',
@@ -44,7 +49,7 @@ export const activityOptions = {
   evaluate: {
     startToCloseTimeout: '6 hours',
     heartbeatTimeout: '20 seconds',
-    retry: { maximumAttempts: 10, initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '1 minute', nonRetryableErrorTypes },
+    retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '5 minutes', nonRetryableErrorTypes },
   },
 } satisfies Record<string, ActivityOptions>;
 
