@@ -79,7 +79,6 @@ type Expected = { file: string; pointer: string; reason: RegExp; kept: string[] 
 const BROKEN: Expected[] = [
   { file: 'unresolved-ref.yaml', pointer: '/paths/~1orders~1{id}/get', reason: /\$ref '#\/components\/schemas\/OrderDetail' does not resolve/, kept: ['listOrders'] },
   { file: 'broken-yaml.yaml', pointer: '', reason: /not valid JSON\/YAML: .* at line 3/, kept: [] },
-  { file: 'swagger2.json', pointer: '/swagger', reason: /Swagger 2\.0 is not supported; convert it to OpenAPI 3/, kept: [] },
   { file: 'duplicate-names.json', pointer: '/tools/1/function', reason: /duplicate tool name 'create_event', already defined at .*duplicate-names\.json#\/tools\/0\/function/, kept: ['create_event', 'list_events'] },
   { file: 'unsupported-bfcl-type.json', pointer: '/0/parameters/properties/tags/type', reason: /tool 'shelf\.tag_items': unsupported type 'set'/, kept: ['shelf_count_items'] },
   { file: 'bad-schema-mcp.json', pointer: '/tools/1/inputSchema', reason: /tool 'resize_image': schema does not compile/, kept: ['ping'] },
