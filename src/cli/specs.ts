@@ -8,7 +8,7 @@ import { Command } from 'commander';
 import OpenAI from 'openai';
 import { consolidateCatalog } from '../specs/consolidate.js';
 import { importSources } from '../specs/import.js';
-import { formatProblem } from '../specs/problems.js';
+import { formatProblem, summarizeProblems } from '../specs/problems.js';
 import type { Embedder } from '../specs/similarity.js';
 import { addLlmOptions, CliUsageError, llmFromOptions, readCatalog, runStandalone, type LlmCliOptions } from './mcp.js';
 
@@ -35,17 +35,28 @@ export function register(program: Command): void {
 
   specs
     .command('import')
-    .description('import OpenAPI 3.x, OpenAI tools, BFCL function docs, MCP tool lists, or live MCP servers (stdio:<cmd>, http(s)://...)')
+    .description('import OpenAPI 2.0/3.x, OpenAI tools, BFCL function docs, MCP tool lists, or live MCP servers (stdio:<cmd>, http(s)://...)')
     .argument('<sources...>', 'files (format detected; force with openapi:|openai:|bfcl:|mcp: prefix), stdio:<command> or an MCP URL')
     .requiredOption('--out <file>', 'catalog JSON to write')
-    .action(async (sources: string[], o: { out: string }) => {
-      const { catalog, problems, perSource } = await importSources(sources);
-      for (const p of problems) console.error(formatProblem(p));
-      for (const s of perSource) console.error(`${s.source} (${s.format}): ${s.tools} tools`);
+    .option('--strict', 'exit 1 when anything was refused (default: exit 0 whenever tools were imported)')
+    .option('--verbose', 'print every refusal and warning with its file and JSON pointer, not just the summary')
+    .option('--problems <file>', 'also write every refusal and warning as JSON')
+    .action(async (sources: string[], o: { out: string; strict?: boolean; verbose?: boolean; problems?: string }) => {
+      // One line per source as it finishes: progress for many or huge sources, and the grouped reasons.
+      const { catalog, problems } = await importSources(sources, {
+        onSource: (s, found) => {
+          if (o.verbose) for (const p of found) console.error(formatProblem(p));
+          const parts = [summarizeProblems(found, 'error'), summarizeProblems(found, 'warning')].filter(Boolean);
+          console.error(`${s.source} (${s.format}): ${s.tools} tools${parts.length ? `; ${parts.join('; ')}` : ''}`);
+        },
+      });
       await writeJson(o.out, catalog);
+      if (o.problems) await writeJson(o.problems, problems);
       const refused = problems.filter((p) => p.severity === 'error').length;
-      console.log(`${o.out}: ${catalog.tools.length} tools in ${catalog.toolSets.length} tool sets${refused ? `; ${refused} refused (see above)` : ''}`);
-      if (refused) throw new Error(`${refused} refused (listed above); ${o.out} holds everything else`);
+      const more = o.verbose ? 'listed above' : `--verbose${o.problems ? '' : ' or --problems <file>'} lists each with its file and JSON pointer`;
+      console.log(`${o.out}: ${catalog.tools.length} tools in ${catalog.toolSets.length} tool sets${refused ? `; ${refused} refused (${more})` : ''}`);
+      if (catalog.tools.length === 0) throw new Error(`no tool could be imported from ${sources.join(', ')}`);
+      if (refused && o.strict) throw new Error(`${refused} refused with --strict; ${o.out} holds everything else`);
     });
 
   addLlmOptions(

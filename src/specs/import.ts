@@ -1,5 +1,5 @@
 // `specs import`: detects what each source is, runs its importer, and merges everything into one
-// normalized catalog, refusing duplicate tool names with both locations named.
+// normalized catalog; names clashing across sources are namespaced, duplicates within one source refused.
 import { readFile } from 'node:fs/promises';
 import YAML from 'yaml';
 import { CatalogSchema, type Catalog, type Tool, type ToolSet } from './catalog.js';
@@ -7,6 +7,7 @@ import { functionsToSource, listFunctions, type FunctionFormat } from './import-
 import { importLiveMcp } from './import-mcp.js';
 import { importOpenApi, type ImportedSource } from './import-openapi.js';
 import { ProblemLog, type ImportProblem } from './problems.js';
+import { legalToolName } from './tool-names.js';
 
 export const SOURCE_FORMATS = ['openapi', 'openai', 'bfcl', 'mcp'] as const;
 export type SourceFormat = (typeof SOURCE_FORMATS)[number];
@@ -101,30 +102,55 @@ function where(t: Tool): string {
   return `${t.source.location}${t.source.pointer !== undefined ? `#${t.source.pointer}` : ''}`;
 }
 
-/** Imports every source; problems never stop the others. The catalog is valid by construction (zod-checked). */
-export async function importSources(sources: string[]): Promise<ImportResult> {
+/** The prefix that namespaces a source's clashing tools: its tool set's id root (the API title's slug), else its file name. */
+function sourcePrefix(source: string, imported: ImportedSource): string {
+  const root = imported.toolSets[0]?.id.split('.')[0];
+  const base = source.replace(/^(openapi|openai|bfcl|mcp|stdio):/, '').split(/[\\/]/).pop() ?? 'source';
+  return legalToolName(root || base.replace(/\.[^.]*$/, ''));
+}
+
+export type ImportOptions = {
+  /** Called as each source finishes (progress for long imports). */
+  onSource?: (done: ImportResult['perSource'][number], problems: ImportProblem[]) => void;
+};
+
+/**
+ * Imports every source; problems never stop the others. A name already taken by an earlier source is
+ * namespaced with this source's prefix (`twilio-api_ListService`), the original kept in originalName; a
+ * name repeated within one source is refused. The catalog is valid by construction (zod-checked).
+ */
+export async function importSources(sources: string[], options: ImportOptions = {}): Promise<ImportResult> {
   const tools: Tool[] = [];
   const toolSets: ToolSet[] = [];
   const problems: ImportProblem[] = [];
   const perSource: ImportResult['perSource'] = [];
-  const byName = new Map<string, Tool>();
-  for (const source of sources) {
+  const byName = new Map<string, { tool: Tool; source: number }>();
+  for (const [index, source] of sources.entries()) {
     const log = new ProblemLog(source.replace(/^(openapi|openai|bfcl|mcp):/, ''));
     const { imported, format } = await importSource(source, log);
-    for (const tool of imported.tools) {
+    const renamed = new Map<string, string>(); // this source's name -> its name in the catalog
+    for (const original of imported.tools) {
+      let tool = original;
       const earlier = byName.get(tool.name);
-      if (earlier) {
-        const same = earlier.originalName === tool.originalName ? `'${tool.name}'` : `'${tool.name}' (from '${tool.originalName}'; '${earlier.originalName}' maps to the same legal name)`;
-        log.error(tool.source.pointer ?? '', `duplicate tool name ${same}, already defined at ${where(earlier)}; rename one (operationId / name) or import the sources into separate catalogs`);
+      if (earlier && earlier.source !== index) {
+        const name = legalToolName(`${sourcePrefix(source, imported)}_${tool.name}`);
+        log.warn(tool.source.pointer ?? '', `tool name '${tool.name}' is already taken by ${where(earlier.tool)}; this one is namespaced as '${name}' (original name kept)`);
+        tool = { ...tool, name };
+      }
+      const clash = byName.get(tool.name);
+      if (clash) {
+        const same = clash.tool.originalName === tool.originalName ? `'${tool.name}'` : `'${tool.name}' (from '${tool.originalName}'; '${clash.tool.originalName}' maps to the same legal name)`;
+        log.error(tool.source.pointer ?? '', `duplicate tool name ${same}, already defined at ${where(clash.tool)}; rename one (operationId / name) or import the sources into separate catalogs`);
         continue;
       }
-      byName.set(tool.name, tool);
+      byName.set(tool.name, { tool, source: index });
+      if (!renamed.has(original.name)) renamed.set(original.name, tool.name);
       tools.push(tool);
     }
     const taken = new Set(toolSets.map((s) => s.id));
     for (const set of imported.toolSets) {
       // Keep a name once, and only when this source's tool won it (a refused duplicate belongs to someone else).
-      const kept = [...new Set(set.toolNames)].filter((n) => imported.tools.includes(byName.get(n) as Tool));
+      const kept = [...new Set(set.toolNames.map((n) => renamed.get(n)).filter((n): n is string => n !== undefined))];
       if (kept.length === 0) continue;
       let id = set.id;
       for (let k = 2; taken.has(id); k++) id = `${set.id}-${k}`;
@@ -132,7 +158,9 @@ export async function importSources(sources: string[]): Promise<ImportResult> {
       toolSets.push({ ...set, id, toolNames: kept });
     }
     problems.push(...log.problems);
-    perSource.push({ source, format, tools: imported.tools.filter((t) => byName.get(t.name) === t).length });
+    const done = { source, format, tools: renamed.size };
+    perSource.push(done);
+    options.onSource?.(done, log.problems);
   }
   const catalog = CatalogSchema.parse({ version: 1, tools, toolSets });
   return { catalog, problems, perSource };

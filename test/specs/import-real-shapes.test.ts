@@ -141,3 +141,24 @@ test('a spec whose shared schemas would inline without bound stays under the per
   assert.ok(cut.length >= 300, `each cut reported per operation (${cut.length})`);
   assert.ok(seconds < 60, `imported in ${seconds.toFixed(1)} s`);
 });
+
+test('a name clashing across sources is namespaced with the source prefix, original kept; within one source it is refused', async () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'inftool-clash-'));
+  const spec = (title: string) => ({
+    openapi: '3.0.3',
+    info: { title, version: '1' },
+    paths: { '/users/{id}': { delete: { operationId: 'deleteUser', parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }], responses: { '204': { description: 'gone' } } } } },
+  });
+  const a = path.join(dir, 'a.json');
+  const b = path.join(dir, 'b.json');
+  writeFileSync(a, JSON.stringify(spec('Accounts API')));
+  writeFileSync(b, JSON.stringify(spec('Twilio Chat')));
+  const { catalog, problems } = await importSources([a, b]);
+  assert.deepEqual(catalog.tools.map((t) => [t.name, t.originalName, t.source.location]), [
+    ['deleteUser', 'deleteUser', a],
+    ['twilio-chat_deleteUser', 'deleteUser', b],
+  ]);
+  assert.deepEqual(catalog.toolSets.map((s) => [s.id, s.toolNames]), [['accounts-api', ['deleteUser']], ['twilio-chat', ['twilio-chat_deleteUser']]]);
+  assert.deepEqual(problems.map((p) => [p.severity, p.file, p.pointer]), [['warning', b, '/paths/~1users~1{id}/delete']]);
+  assert.match(problems[0].reason, /already taken by .*a\.json#\/paths\/~1users~1\{id\}\/delete; this one is namespaced as 'twilio-chat_deleteUser'/);
+});
