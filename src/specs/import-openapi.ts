@@ -24,8 +24,11 @@ const IGNORED_HEADERS = new Set(['accept', 'content-type', 'authorization']);
  */
 export const TOOL_TOKEN_BUDGET = { description: 1000, input: 4500, output: 2500 } as const;
 const CHARS_PER_TOKEN = 4;
-// $ref nesting levels tried in turn until a schema fits its budget (0: only the schema's own $ref is followed).
-const REF_DEPTHS = [8, 4, 2, 1, 0];
+// Tried in turn until a schema fits its budget: $ref nesting levels (0: only the schema's own $ref is followed),
+// then, for wide bodies with long documentation (Adyen's payment request), descriptions clipped, then dropped.
+const ATTEMPTS: Array<{ depth: number; maxDescription?: number }> = [
+  { depth: 8 }, { depth: 4 }, { depth: 2 }, { depth: 1 }, { depth: 0 }, { depth: 0, maxDescription: 200 }, { depth: 0, maxDescription: 60 }, { depth: 0, maxDescription: 0 },
+];
 
 function jsonContentSchema(content: unknown): { schema?: unknown; mediaType?: string } {
   if (!content || typeof content !== 'object') return {};
@@ -169,7 +172,7 @@ type OperationInput = {
   domain: string;
 };
 
-type Bounded = { schema: JsonSchema; depth: number; cuts: number };
+type Bounded = { schema: JsonSchema; depth: number; cuts: number; maxDescription?: number };
 
 /**
  * Expands a schema with the deepest `$ref` nesting that fits `maxChars` once converted to JSON Schema;
@@ -178,8 +181,8 @@ type Bounded = { schema: JsonSchema; depth: number; cuts: number };
  */
 function boundedSchema(at: Located, mode: 'input' | 'output', maxChars: number, refs: Refs, onCycle: (ref: string) => void): Bounded | null {
   const cycles = new Set<string>();
-  for (const depth of REF_DEPTHS) {
-    const expander = new SchemaExpander(refs, { maxRefDepth: depth, maxNodes: Math.ceil(maxChars / 6), onCycle: (r) => cycles.add(r) });
+  for (const { depth, maxDescription } of ATTEMPTS) {
+    const expander = new SchemaExpander(refs, { maxRefDepth: depth, maxDescription, maxNodes: Math.ceil(maxChars / 6), onCycle: (r) => cycles.add(r) });
     let schema: JsonSchema;
     try {
       schema = openApiToJsonSchema(expander.expand(at.node, at.base), mode);
@@ -189,13 +192,14 @@ function boundedSchema(at: Located, mode: 'input' | 'output', maxChars: number, 
     }
     if (JSON.stringify(schema).length > maxChars) continue;
     for (const ref of cycles) onCycle(ref);
-    return { schema, depth, cuts: expander.cuts };
+    return { schema, depth, cuts: expander.cuts, maxDescription };
   }
   return null;
 }
 
 function cutNote(what: 'input' | 'output', b: Bounded): string {
-  return `shared schemas in the ${what} schema cut to their type below $ref depth ${b.depth} to fit the tool token budget (${b.cuts} cut)`;
+  const docs = b.maxDescription === undefined ? '' : b.maxDescription === 0 ? ', field descriptions dropped' : `, field descriptions clipped to ${b.maxDescription} characters`;
+  return `shared schemas in the ${what} schema cut to their type below $ref depth ${b.depth}${docs} to fit the tool token budget (${b.cuts} cut)`;
 }
 
 function operationToTool({ file, pointer, route, method, op: opAt, pathItem: itemAt, refs, log, domain }: OperationInput): Tool | null {
@@ -231,7 +235,7 @@ function operationToTool({ file, pointer, route, method, op: opAt, pathItem: ite
       log.error(at, `parameter '${param.name}' schema is over the tool token budget even with shared schemas cut`);
       return null;
     }
-    if (bounded.cuts) cuts.push(bounded);
+    if (bounded.cuts || bounded.maxDescription !== undefined) cuts.push(bounded);
     let schema = bounded.schema;
     if (param.description && !schema.description) schema = { ...schema, description: clip(String(param.description), 600) };
     const key = param.name in properties ? `${param.in}_${param.name}` : param.name;
@@ -253,7 +257,7 @@ function operationToTool({ file, pointer, route, method, op: opAt, pathItem: ite
       log.error(`${pointer}/requestBody`, `request body schema is over the tool token budget (${TOOL_TOKEN_BUDGET.input} tokens) even with every shared schema cut`);
       return null;
     }
-    if (bounded.cuts) cuts.push(bounded);
+    if (bounded.cuts || bounded.maxDescription !== undefined) cuts.push(bounded);
     const bodySchema = bounded.schema;
     const bodyProps = bodySchema.properties as Record<string, JsonSchema> | undefined;
     const flat = bodySchema.type === 'object' && bodyProps && !Object.keys(bodyProps).some((k) => k in properties) && !bodySchema.oneOf && !bodySchema.anyOf && !bodySchema.allOf;
@@ -278,7 +282,11 @@ function operationToTool({ file, pointer, route, method, op: opAt, pathItem: ite
     log.error(pointer, `input schema does not compile: ${compiled.error}`);
     return null;
   }
-  if (cuts.length) log.warn(pointer, cutNote('input', { schema: {}, depth: Math.min(...cuts.map((c) => c.depth)), cuts: cuts.reduce((n, c) => n + c.cuts, 0) }));
+  if (cuts.length) {
+    const docs = cuts.map((c) => c.maxDescription).filter((d): d is number => d !== undefined);
+    const worst = { schema: {}, depth: Math.min(...cuts.map((c) => c.depth)), cuts: cuts.reduce((n, c) => n + c.cuts, 0), ...(docs.length ? { maxDescription: Math.min(...docs) } : {}) };
+    log.warn(pointer, cutNote('input', worst));
+  }
 
   let outputSchema: JsonSchema | undefined;
   const responses = (op.responses ?? {}) as Record<string, unknown>;
@@ -295,7 +303,7 @@ function operationToTool({ file, pointer, route, method, op: opAt, pathItem: ite
         if (!ok.ok) log.warn(`${pointer}/responses/${code}`, `response schema dropped, it does not compile: ${ok.error}`);
         else {
           outputSchema = bounded.schema;
-          if (bounded.cuts) log.warn(`${pointer}/responses/${code}`, cutNote('output', bounded));
+          if (bounded.cuts || bounded.maxDescription !== undefined) log.warn(`${pointer}/responses/${code}`, cutNote('output', bounded));
         }
       }
     }

@@ -76,6 +76,8 @@ export function openApiToJsonSchema(schema: unknown, mode: 'input' | 'output'): 
       }
       out[k] = walk(v);
     }
+    // An empty enum allows no value at all: generators emit it by mistake next to the real constraint (Discord's allOf).
+    if (Array.isArray(out.enum) && out.enum.length === 0) delete out.enum;
     if (Array.isArray(out.required) && out.properties && typeof out.properties === 'object') {
       out.required = (out.required as string[]).filter((r) => r in (out.properties as object));
       if ((out.required as string[]).length === 0) delete out.required;

@@ -55,6 +55,8 @@ export type ExpandOptions = {
   maxRefDepth: number;
   /** Objects an expansion may create before it gives up with OverBudget. */
   maxNodes: number;
+  /** Descriptions longer than this are clipped (0: dropped); the last resort for wide, heavily documented bodies. */
+  maxDescription?: number;
   onCycle: (ref: string) => void;
 };
 
@@ -84,6 +86,10 @@ export class SchemaExpander {
     const out: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(obj)) {
       if (!nameMap && (SKIPPED_KEYS.has(k) || k.startsWith('x-'))) continue;
+      if (!nameMap && k === 'description' && typeof v === 'string' && this.opts.maxDescription !== undefined && v.length > this.opts.maxDescription) {
+        if (this.opts.maxDescription > 0) out[k] = `${v.slice(0, this.opts.maxDescription - 1).trimEnd()}…`;
+        continue;
+      }
       // enum/const/default are values, never schemas: copied as they are.
       out[k] = !nameMap && (k === 'enum' || k === 'const' || k === 'default') ? v : this.walk(v, base, stack, !nameMap && NAME_MAPS.has(k));
     }

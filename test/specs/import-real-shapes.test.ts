@@ -91,6 +91,7 @@ test('`*/*` bodies, boolean exclusive bounds and non-unicode patterns (`\\-`, `\
   const p = props(pay.inputSchema);
   assert.deepEqual(p.Amount, { type: 'number', exclusiveMinimum: 0 });
   assert.deepEqual(p.Rate, { type: 'number', maximum: 100 });
+  assert.deepEqual(p.status, { type: 'string', allOf: [{ type: 'string', enum: ['SUBMITTED', 'APPROVED'] }] }, 'the empty enum is dropped');
   const payCheck = compileSchema(pay.inputSchema);
   assert.ok(payCheck.ok);
   assert.equal(payCheck.validate({ InvoiceID: '0b6c6f1e-5d0e-4d7a-9a51-2f9f2e0f7d11', Amount: 0 }), false, 'exclusive: 0 is out');
@@ -137,9 +138,26 @@ test('a spec whose shared schemas would inline without bound stays under the per
   assert.deepEqual(Object.keys(props(base)), ['@odata.type', 'x-ms-flag'], 'property names that look like x-* are kept');
   assert.deepEqual(Object.keys(props(entity)), ['id', 'displayName', 'nav1', 'nav2', 'nav3', 'nav4', 'nav5', 'nav6']);
   assert.match(JSON.stringify(body), /"\(entity\d+; nested fields not listed\)"/, 'deep navigation cut to a stub');
-  const cut = problems.filter((p) => p.severity === 'warning' && /shared schemas in the (input|output) schema cut to their type below \$ref depth \d+ to fit the tool token budget \(\d+ cut\)/.test(p.reason));
+  const cut = problems.filter((p) => p.severity === 'warning' && /shared schemas in the (input|output) schema cut to their type below \$ref depth \d+(, field descriptions [a-z0-9 ]+)? to fit the tool token budget \(\d+ cut\)/.test(p.reason));
   assert.ok(cut.length >= 300, `each cut reported per operation (${cut.length})`);
   assert.ok(seconds < 60, `imported in ${seconds.toFixed(1)} s`);
+});
+
+test('a wide, heavily documented body (Adyen payments) keeps every field, descriptions clipped to fit, and says so', async () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'inftool-wide-'));
+  const properties: Record<string, unknown> = {};
+  for (let i = 0; i < 120; i++) properties[`field${i}`] = { type: 'string', description: `Field ${i}: ${'explains the field at length. '.repeat(12)}` };
+  const spec = { openapi: '3.1.0', info: { title: 'Wide', version: '1' }, paths: { '/payments': { post: { operationId: 'payments', requestBody: { required: true, content: { 'application/json': { schema: { type: 'object', properties } } } }, responses: { '200': { description: 'ok' } } } } } };
+  const file = path.join(dir, 'wide.json');
+  writeFileSync(file, JSON.stringify(spec));
+  const { catalog, problems } = await importSources([file]);
+  assert.equal(catalog.tools.length, 1);
+  const fields = props(catalog.tools[0].inputSchema);
+  assert.equal(Object.keys(fields).length, 120);
+  assert.ok(JSON.stringify(catalog.tools[0].inputSchema).length <= TOOL_TOKEN_BUDGET.input * 4);
+  assert.match(String(fields.field0.description ?? ''), /^(Field 0: explains.*…)?$/);
+  assert.deepEqual(problems.map((p) => [p.severity, p.pointer]), [['warning', '/paths/~1payments/post']]);
+  assert.match(problems[0].reason, /field descriptions (clipped to \d+ characters|dropped) to fit the tool token budget/);
 });
 
 test('a name clashing across sources is namespaced with the source prefix, original kept; within one source it is refused', async () => {
