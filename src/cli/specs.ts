@@ -6,6 +6,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Command } from 'commander';
 import OpenAI from 'openai';
+import { ENV_NAME_PATTERN } from '../specs/catalog.js';
 import { consolidateCatalog } from '../specs/consolidate.js';
 import { importSources } from '../specs/import.js';
 import { formatProblem, summarizeProblems } from '../specs/problems.js';
@@ -41,9 +42,14 @@ export function register(program: Command): void {
     .option('--strict', 'exit 1 when anything was refused (default: exit 0 whenever tools were imported)')
     .option('--verbose', 'print every refusal and warning with its file and JSON pointer, not just the summary')
     .option('--problems <file>', 'also write every refusal and warning as JSON')
-    .action(async (sources: string[], o: { out: string; strict?: boolean; verbose?: boolean; problems?: string }) => {
+    .option('--pass-env <names>', 'comma-separated environment variable names a stdio MCP server needs (values are never written)')
+    .action(async (sources: string[], o: { out: string; strict?: boolean; verbose?: boolean; problems?: string; passEnv?: string }) => {
+      const passEnv = (o.passEnv ?? '').split(',').map((n) => n.trim()).filter(Boolean);
+      const badName = passEnv.find((n) => !ENV_NAME_PATTERN.test(n));
+      if (badName !== undefined) throw new CliUsageError(`--pass-env: '${badName}' is not an environment variable name`);
       // One line per source as it finishes: progress for many or huge sources, and the grouped reasons.
       const { catalog, problems } = await importSources(sources, {
+        passEnv,
         onSource: (s, found) => {
           if (o.verbose) for (const p of found) console.error(formatProblem(p));
           const parts = [summarizeProblems(found, 'error'), summarizeProblems(found, 'warning')].filter(Boolean);

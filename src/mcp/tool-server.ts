@@ -65,7 +65,7 @@ export function createToolSetServer(opts: CreateToolSetServerOptions): ToolSetSe
   if (opts.handler.kind === 'passthrough') {
     const target = opts.handler.server ?? (toolSet.backend.kind === 'passthrough' ? toolSet.backend.server : undefined);
     if (!target) throw new Error(`tool set '${toolSet.id}' has a simulated backend and no server was given: pass handler.server ('stdio:<command>' or an http(s) URL) to forward calls`);
-    backend = new PassthroughBackend(target);
+    backend = new PassthroughBackend(target, toolSet.backend.kind === 'passthrough' ? toolSet.backend.env : undefined);
   } else {
     backend = new SimulatedBackend({ toolSet, world, llm: opts.handler.llm, seed: opts.handler.seed, temperature: opts.handler.temperature, maxTokens: opts.handler.maxTokens, retries: opts.handler.retries });
   }

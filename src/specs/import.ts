@@ -43,9 +43,9 @@ export function detectFormat(doc: unknown): SourceFormat | undefined {
 }
 
 /** A source is a path (format detected), `<format>:<path>` to force one, `stdio:<command>` or an http(s) URL. */
-export async function importSource(source: string, log: ProblemLog): Promise<{ imported: ImportedSource; format: SourceFormat | 'mcp-live' }> {
+export async function importSource(source: string, log: ProblemLog, passEnv: string[] = []): Promise<{ imported: ImportedSource; format: SourceFormat | 'mcp-live' }> {
   if (source.startsWith('stdio:') || /^https?:\/\//.test(source)) {
-    return { imported: await importLiveMcp(source, log), format: 'mcp-live' };
+    return { imported: await importLiveMcp(source, log, source.startsWith('stdio:') ? passEnv : []), format: 'mcp-live' };
   }
   const forced = SOURCE_FORMATS.find((f) => source.startsWith(`${f}:`));
   const file = forced ? source.slice(forced.length + 1) : source;
@@ -112,6 +112,8 @@ function sourcePrefix(source: string, imported: ImportedSource): string {
 export type ImportOptions = {
   /** Called as each source finishes (progress for long imports). */
   onSource?: (done: ImportResult['perSource'][number], problems: ImportProblem[]) => void;
+  /** Environment variable names a stdio MCP source needs; forwarded to it at import and on every passthrough start. */
+  passEnv?: string[];
 };
 
 /**
@@ -127,7 +129,7 @@ export async function importSources(sources: string[], options: ImportOptions = 
   const byName = new Map<string, { tool: Tool; source: number }>();
   for (const [index, source] of sources.entries()) {
     const log = new ProblemLog(source.replace(/^(openapi|openai|bfcl|mcp):/, ''));
-    const { imported, format } = await importSource(source, log);
+    const { imported, format } = await importSource(source, log, options.passEnv);
     const renamed = new Map<string, string>(); // this source's name -> its name in the catalog
     for (const original of imported.tools) {
       let tool = original;
