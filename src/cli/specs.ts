@@ -81,7 +81,10 @@ export function register(program: Command): void {
     if (threshold !== undefined && !(threshold > 0 && threshold <= 1)) throw new CliUsageError(`--threshold must be in (0, 1], got '${o.threshold}'`);
     if (!!o.embeddingsBaseUrl !== !!o.embeddingsModel) throw new CliUsageError('--embeddings-base-url and --embeddings-model go together');
     const embed = o.embeddingsBaseUrl ? openAiEmbedder(o.embeddingsBaseUrl, o.embeddingsModel!, o.llmApiKeyEnv) : undefined;
-    const { catalog, report } = await consolidateCatalog(input, { llm: llmFromOptions(o, 'consolidator'), embed, threshold });
+    const llm = llmFromOptions(o, 'consolidator');
+    // With an LLM each cluster is one model call: say which one is being decided, so a long run is visibly alive.
+    const onCluster = llm ? (k: number, n: number, names: string[]) => console.error(`cluster ${k + 1}/${n}: ${names.slice(0, 4).join(', ')}${names.length > 4 ? `, +${names.length - 4}` : ''} (asking ${llm.label})`) : undefined;
+    const { catalog, report } = await consolidateCatalog(input, { llm, embed, threshold, onCluster });
     await writeJson(o.out, catalog);
     if (o.report) await writeJson(o.report, report);
     for (const m of report.merges) console.error(`merged ${m.from.join(', ')} -> ${m.into} (${m.by})`);
