@@ -9,7 +9,7 @@ import type { JsonSchema, Tool, ToolSet } from './catalog.js';
 import { compileSchema, isCircular, openApiToJsonSchema } from './json-schema.js';
 import { jsonPointer, type ProblemLog } from './problems.js';
 import { MAX_TOOLS_PER_SET, toolSetsFor } from './import-functions.js';
-import { follow, OverBudget, RefError, SchemaExpander, type Located, type Refs } from './schema-expand.js';
+import { follow, memoRefs, OverBudget, refKey, RefError, SchemaExpander, type Located, type ParsedRefs, type Refs } from './schema-expand.js';
 import { legalToolName, operationName, slug } from './tool-names.js';
 
 export type ImportedSource = { tools: Tool[]; toolSets: ToolSet[] };
@@ -24,11 +24,12 @@ const IGNORED_HEADERS = new Set(['accept', 'content-type', 'authorization']);
  */
 export const TOOL_TOKEN_BUDGET = { description: 1000, input: 4500, output: 2500 } as const;
 const CHARS_PER_TOKEN = 4;
-// Tried in turn until a schema fits its budget: $ref nesting levels (0: only the schema's own $ref is followed),
-// then, for wide bodies with long documentation (Adyen's payment request), descriptions clipped, then dropped.
-const ATTEMPTS: Array<{ depth: number; maxDescription?: number }> = [
-  { depth: 8 }, { depth: 4 }, { depth: 2 }, { depth: 1 }, { depth: 0 }, { depth: 0, maxDescription: 200 }, { depth: 0, maxDescription: 60 }, { depth: 0, maxDescription: 0 },
-];
+// $ref depths are tried upwards (0: only the schema's own $ref is followed) until the next level no longer
+// fits or nothing more was cut, so a huge shared-schema graph costs about one budget, not one per level;
+// when even depth 0 is too big (Adyen's payment request: wide and heavily documented), descriptions are
+// clipped, then dropped.
+const MAX_REF_DEPTH = 8;
+const DESCRIPTION_LIMITS = [200, 60, 0];
 
 function jsonContentSchema(content: unknown): { schema?: unknown; mediaType?: string } {
   if (!content || typeof content !== 'object') return {};
@@ -86,13 +87,13 @@ async function loadDocument(absFile: string, log: ProblemLog): Promise<{ doc: Re
     log.error('/paths', 'the document has no paths object, so no operations to turn into tools');
     return null;
   }
-  const resolve = SwaggerParser.resolve as unknown as (file: string, api: object, options: object) => Promise<Refs>;
+  const resolve = SwaggerParser.resolve as unknown as (file: string, api: object, options: object) => Promise<ParsedRefs>;
   try {
     // continueOnError: an unreadable external file is recorded, not thrown; only operations that use it are refused.
-    return { doc, refs: await resolve.call(new SwaggerParser(), absFile, doc, { continueOnError: true }) };
+    return { doc, refs: memoRefs(await resolve.call(new SwaggerParser(), absFile, doc, { continueOnError: true })) };
   } catch (e) {
     log.warn('', `external $ref files could not be read (${(e as Error).message.split('\n')[0]}); operations using them are refused`);
-    return { doc, refs: await resolve.call(new SwaggerParser(), absFile, doc, { resolve: { external: false } }) };
+    return { doc, refs: memoRefs(await resolve.call(new SwaggerParser(), absFile, doc, { resolve: { external: false } })) };
   }
 }
 
@@ -108,6 +109,7 @@ export async function importOpenApi(file: string, log: ProblemLog): Promise<Impo
   const domain = typeof doc.info?.['x-domain'] === 'string' ? doc.info['x-domain'] : setId;
   const tools: Tool[] = [];
   const firstTagOf = new Map<string, string>();
+  const cache: BoundedCache = new Map();
 
   for (const [route, rawItem] of Object.entries(doc.paths as Record<string, any>)) {
     let item: Located;
@@ -125,7 +127,7 @@ export async function importOpenApi(file: string, log: ProblemLog): Promise<Impo
       const pointer = jsonPointer('paths', route, method);
       try {
         const op = follow(refs, pathItem[method], item.base); // DigitalOcean's layout: each operation in its own file
-        const tool = operationToTool({ file, pointer, route, method, op, pathItem: item, refs, log, domain });
+        const tool = operationToTool({ file, pointer, route, method, op, pathItem: item, refs, log, domain, cache });
         if (!tool) continue;
         tools.push(tool);
         const opTags = (op.node as Record<string, any>).tags;
@@ -170,6 +172,7 @@ type OperationInput = {
   refs: Refs;
   log: ProblemLog;
   domain: string;
+  cache: BoundedCache;
 };
 
 type Bounded = { schema: JsonSchema; depth: number; cuts: number; maxDescription?: number };
@@ -179,22 +182,51 @@ type Bounded = { schema: JsonSchema; depth: number; cuts: number; maxDescription
  * null when even the shallowest does not fit. Each attempt stops at a node budget, so a schema that would
  * inline to megabytes costs no more than the budget.
  */
-function boundedSchema(at: Located, mode: 'input' | 'output', maxChars: number, refs: Refs, onCycle: (ref: string) => void): Bounded | null {
-  const cycles = new Set<string>();
-  for (const { depth, maxDescription } of ATTEMPTS) {
-    const expander = new SchemaExpander(refs, { maxRefDepth: depth, maxDescription, maxNodes: Math.ceil(maxChars / 6), onCycle: (r) => cycles.add(r) });
+function boundedSchema(at: Located, mode: 'input' | 'output', maxChars: number, refs: Refs, onCycle: (ref: string) => void, cache?: BoundedCache): Bounded | null {
+  // A schema that is just a $ref (the usual body and response) is expanded once per import and shared: the
+  // catalog is data (serialized before use), and Graph-sized specs name the same entity in many operations.
+  const ref = at.node && typeof at.node === 'object' && Object.keys(at.node).length === 1 ? (at.node as { $ref?: unknown }).$ref : undefined;
+  const cacheKey = typeof ref === 'string' && cache ? `${mode}|${maxChars}|${refKey(ref, at.base).key}` : undefined;
+  const hit = cacheKey !== undefined ? cache!.get(cacheKey) : undefined;
+  if (hit) {
+    hit.cycles.forEach(onCycle);
+    return hit.bounded;
+  }
+  const result = expandToFit(at, mode, maxChars, refs);
+  if (cacheKey !== undefined) cache!.set(cacheKey, result);
+  result.cycles.forEach(onCycle);
+  return result.bounded;
+}
+
+type BoundedCache = Map<string, { bounded: Bounded | null; cycles: string[] }>;
+
+type Attempt = Bounded & { cycles: Set<string> };
+
+function expandToFit(at: Located, mode: 'input' | 'output', maxChars: number, refs: Refs): { bounded: Bounded | null; cycles: string[] } {
+  const attempt = (depth: number, maxDescription?: number): Attempt | null => {
+    const cycles = new Set<string>(); // reported only for the attempt that is kept
+    // Every object costs at least ~10 characters of JSON ({"type":"x"} is 12), so more nodes than that cannot fit.
+    const expander = new SchemaExpander(refs, { maxRefDepth: depth, maxDescription, maxNodes: Math.ceil(maxChars / 10), onCycle: (r) => cycles.add(r) });
     let schema: JsonSchema;
     try {
       schema = openApiToJsonSchema(expander.expand(at.node, at.base), mode);
     } catch (e) {
-      if (e instanceof OverBudget) continue;
+      if (e instanceof OverBudget) return null;
       throw e;
     }
-    if (JSON.stringify(schema).length > maxChars) continue;
-    for (const ref of cycles) onCycle(ref);
-    return { schema, depth, cuts: expander.cuts, maxDescription };
+    if (JSON.stringify(schema).length > maxChars) return null;
+    return { schema, depth, cuts: expander.cuts, cycles, ...(maxDescription === undefined ? {} : { maxDescription }) };
+  };
+  let best = attempt(0);
+  for (let depth = 1; best && best.cuts > 0 && depth <= MAX_REF_DEPTH; depth++) {
+    const deeper = attempt(depth);
+    if (!deeper) break;
+    best = deeper;
   }
-  return null;
+  for (const limit of DESCRIPTION_LIMITS) best ??= attempt(0, limit);
+  if (!best) return { bounded: null, cycles: [] };
+  const { cycles, ...bounded } = best;
+  return { bounded, cycles: [...cycles] };
 }
 
 function cutNote(what: 'input' | 'output', b: Bounded): string {
@@ -202,7 +234,7 @@ function cutNote(what: 'input' | 'output', b: Bounded): string {
   return `shared schemas in the ${what} schema cut to their type below $ref depth ${b.depth}${docs} to fit the tool token budget (${b.cuts} cut)`;
 }
 
-function operationToTool({ file, pointer, route, method, op: opAt, pathItem: itemAt, refs, log, domain }: OperationInput): Tool | null {
+function operationToTool({ file, pointer, route, method, op: opAt, pathItem: itemAt, refs, log, domain, cache }: OperationInput): Tool | null {
   const op = opAt.node as Record<string, any>;
   const pathItem = itemAt.node as Record<string, any>;
   const properties: Record<string, JsonSchema> = {};
@@ -230,7 +262,7 @@ function operationToTool({ file, pointer, route, method, op: opAt, pathItem: ite
     }
     if (param.in === 'header' && IGNORED_HEADERS.has(param.name.toLowerCase())) continue;
     const raw = param.schema ?? jsonContentSchema(param.content).schema ?? { type: 'string' };
-    const bounded = boundedSchema({ node: raw, base }, 'input', inputChars / 4, refs, cycleWarn);
+    const bounded = boundedSchema({ node: raw, base }, 'input', inputChars / 4, refs, cycleWarn, cache);
     if (!bounded) {
       log.error(at, `parameter '${param.name}' schema is over the tool token budget even with shared schemas cut`);
       return null;
@@ -252,7 +284,7 @@ function operationToTool({ file, pointer, route, method, op: opAt, pathItem: ite
       return null;
     }
     const used = JSON.stringify(properties).length;
-    const bounded = boundedSchema({ node: schema, base }, 'input', inputChars - used, refs, cycleWarn);
+    const bounded = boundedSchema({ node: schema, base }, 'input', inputChars - used, refs, cycleWarn, cache);
     if (!bounded) {
       log.error(`${pointer}/requestBody`, `request body schema is over the tool token budget (${TOOL_TOKEN_BUDGET.input} tokens) even with every shared schema cut`);
       return null;
@@ -295,7 +327,7 @@ function operationToTool({ file, pointer, route, method, op: opAt, pathItem: ite
     const { node, base } = follow(refs, responses[code], opAt.base);
     const { schema } = jsonContentSchema((node as Record<string, any>)?.content);
     if (schema !== undefined) {
-      const bounded = boundedSchema({ node: schema, base }, 'output', TOOL_TOKEN_BUDGET.output * CHARS_PER_TOKEN, refs, cycleWarn);
+      const bounded = boundedSchema({ node: schema, base }, 'output', TOOL_TOKEN_BUDGET.output * CHARS_PER_TOKEN, refs, cycleWarn, cache);
       if (!bounded) {
         log.warn(`${pointer}/responses/${code}`, `response schema dropped: over the ${TOOL_TOKEN_BUDGET.output}-token output budget even with every shared schema cut`);
       } else {

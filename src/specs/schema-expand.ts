@@ -4,7 +4,32 @@
 import path from 'node:path';
 import type SwaggerParser from '@apidevtools/swagger-parser';
 
-export type Refs = Awaited<ReturnType<typeof SwaggerParser.resolve>>;
+export type ParsedRefs = Awaited<ReturnType<typeof SwaggerParser.resolve>>;
+/** What expansion needs from the parser's `$Refs`: a lookup by absolute `file#pointer`. */
+export type Refs = { get(key: string): unknown };
+
+/**
+ * Memoized lookups (failures too): the parser resolves each pointer from scratch, URL handling included,
+ * and a spec with thousands of operations asks for the same few hundred schemas again and again.
+ */
+export function memoRefs(refs: ParsedRefs): Refs {
+  const hits = new Map<string, { value?: unknown; error?: Error }>();
+  return {
+    get(key) {
+      let hit = hits.get(key);
+      if (!hit) {
+        try {
+          hit = { value: refs.get(key) };
+        } catch (e) {
+          hit = { error: e as Error };
+        }
+        hits.set(key, hit);
+      }
+      if (hit.error) throw hit.error;
+      return hit.value;
+    },
+  };
+}
 
 /** A node with the file its relative `$ref`s resolve against. */
 export type Located = { node: unknown; base: string };
@@ -19,7 +44,7 @@ const SKIPPED_KEYS = new Set(['example', 'examples', 'externalDocs', 'xml']);
 const NAME_MAPS = new Set(['properties', 'patternProperties', '$defs', 'definitions', 'dependentSchemas']);
 const COMPOSITE_KEYS = ['properties', 'items', 'allOf', 'oneOf', 'anyOf', 'additionalProperties', 'not', 'prefixItems'];
 
-function refKey(ref: string, base: string): { key: string; file: string } {
+export function refKey(ref: string, base: string): { key: string; file: string } {
   const [filePart, hash = ''] = ref.split('#');
   const file = filePart === '' ? base : path.resolve(path.dirname(base), decodeURIComponent(filePart));
   return { key: `${file}#${hash}`, file };
