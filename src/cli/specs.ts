@@ -48,8 +48,15 @@ export function register(program: Command): void {
       const badName = passEnv.find((n) => !ENV_NAME_PATTERN.test(n));
       if (badName !== undefined) throw new CliUsageError(`--pass-env: '${badName}' is not an environment variable name`);
       // One line per source as it finishes: progress for many or huge sources, and the grouped reasons.
+      let lastProgress = Date.now();
       const { catalog, problems } = await importSources(sources, {
         passEnv,
+        // A huge spec takes minutes: a line every 10 s says how far it got.
+        onProgress: (source, done, total) => {
+          if (Date.now() - lastProgress < 10_000) return;
+          lastProgress = Date.now();
+          console.error(`${source}: ${done} of ${total} paths imported…`);
+        },
         onSource: (s, found) => {
           if (o.verbose) for (const p of found) console.error(formatProblem(p));
           const parts = [summarizeProblems(found, 'error'), summarizeProblems(found, 'warning')].filter(Boolean);

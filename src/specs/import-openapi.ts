@@ -97,7 +97,8 @@ async function loadDocument(absFile: string, log: ProblemLog): Promise<{ doc: Re
   }
 }
 
-export async function importOpenApi(file: string, log: ProblemLog): Promise<ImportedSource> {
+/** `onProgress(done, total)`: operations handled so far, after each path item (a huge spec takes minutes). */
+export async function importOpenApi(file: string, log: ProblemLog, onProgress?: (done: number, total: number) => void): Promise<ImportedSource> {
   const empty: ImportedSource = { tools: [], toolSets: [] };
   const absFile = path.resolve(file);
   const loaded = await loadDocument(absFile, log);
@@ -111,7 +112,9 @@ export async function importOpenApi(file: string, log: ProblemLog): Promise<Impo
   const firstTagOf = new Map<string, string>();
   const cache: BoundedCache = new Map();
 
-  for (const [route, rawItem] of Object.entries(doc.paths as Record<string, any>)) {
+  const routes = Object.entries(doc.paths as Record<string, any>);
+  for (const [index, [route, rawItem]] of routes.entries()) {
+    onProgress?.(index, routes.length);
     let item: Located;
     try {
       item = follow(refs, rawItem, absFile); // Redocly's layout: each path item is a $ref to its own file

@@ -43,7 +43,12 @@ export function detectFormat(doc: unknown): SourceFormat | undefined {
 }
 
 /** A source is a path (format detected), `<format>:<path>` to force one, `stdio:<command>` or an http(s) URL. */
-export async function importSource(source: string, log: ProblemLog, passEnv: string[] = []): Promise<{ imported: ImportedSource; format: SourceFormat | 'mcp-live' }> {
+export async function importSource(
+  source: string,
+  log: ProblemLog,
+  passEnv: string[] = [],
+  onProgress?: (done: number, total: number) => void,
+): Promise<{ imported: ImportedSource; format: SourceFormat | 'mcp-live' }> {
   if (source.startsWith('stdio:') || /^https?:\/\//.test(source)) {
     return { imported: await importLiveMcp(source, log, source.startsWith('stdio:') ? passEnv : []), format: 'mcp-live' };
   }
@@ -73,7 +78,7 @@ export async function importSource(source: string, log: ProblemLog, passEnv: str
     fileLog.error('', `cannot tell the format: expected an OpenAPI document, OpenAI tools, BFCL function docs or an MCP tool list; prefix the path with one of ${SOURCE_FORMATS.map((f) => `'${f}:'`).join(', ')}`);
     return finish({ imported: { tools: [], toolSets: [] }, format: 'openapi' });
   }
-  if (format === 'openapi') return finish({ imported: await importOpenApi(file, fileLog), format });
+  if (format === 'openapi') return finish({ imported: await importOpenApi(file, fileLog, onProgress), format });
   // BFCL data files are JSON Lines of test entries, each offering its functions under `function`: list
   // them with their real location (line index, function index); a function offered again is the same one.
   if (format === 'bfcl' && Array.isArray(doc) && doc.some((d) => d && typeof d === 'object' && 'function' in d && 'question' in d)) {
@@ -112,6 +117,8 @@ function sourcePrefix(source: string, imported: ImportedSource): string {
 export type ImportOptions = {
   /** Called as each source finishes (progress for long imports). */
   onSource?: (done: ImportResult['perSource'][number], problems: ImportProblem[]) => void;
+  /** Path items done of a spec's total, while a spec imports. */
+  onProgress?: (source: string, done: number, total: number) => void;
   /** Environment variable names a stdio MCP source needs; forwarded to it at import and on every passthrough start. */
   passEnv?: string[];
 };
@@ -129,7 +136,8 @@ export async function importSources(sources: string[], options: ImportOptions = 
   const byName = new Map<string, { tool: Tool; source: number }>();
   for (const [index, source] of sources.entries()) {
     const log = new ProblemLog(source.replace(/^(openapi|openai|bfcl|mcp):/, ''));
-    const { imported, format } = await importSource(source, log, options.passEnv);
+    const progress = options.onProgress ? (done: number, total: number) => options.onProgress!(source, done, total) : undefined;
+    const { imported, format } = await importSource(source, log, options.passEnv, progress);
     const renamed = new Map<string, string>(); // this source's name -> its name in the catalog
     for (const original of imported.tools) {
       let tool = original;
