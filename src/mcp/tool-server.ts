@@ -24,6 +24,9 @@ export type ToolHandlerConfig =
     }
   | { kind: 'passthrough'; /** Defaults to the tool set's backend.server. */ server?: string };
 
+/** Largest tool-call arguments accepted (JSON bytes), whatever the transport. */
+export const MAX_ARGUMENT_BYTES = 256 * 1024;
+
 /** A call as recorded; `repaired` says why a simulated reply was synthesized or fixed. */
 export type RecordedCall = McpCallRecord & { repaired?: string };
 export type CallRecorder = ((record: RecordedCall) => void) | { record(record: RecordedCall): void };
@@ -127,6 +130,9 @@ export function createToolSetServer(opts: CreateToolSetServerOptions): ToolSetSe
     if (rawArgs !== undefined && !isObject) {
       return finish({ ok: false, error: `invalid arguments for tool '${name}': arguments must be a JSON object`, tokens: 0 });
     }
+    // Any transport (stdio has no body cap of its own): oversized arguments never reach a backend or a model.
+    const size = Buffer.byteLength(JSON.stringify(args));
+    if (size > MAX_ARGUMENT_BYTES) return finish({ ok: false, error: `invalid arguments for tool '${name}': ${size} bytes, over the ${MAX_ARGUMENT_BYTES}-byte limit`, tokens: 0 });
     const compiled = compileSchema(tool.inputSchema);
     if (compiled.ok && !compiled.validate(args)) {
       return finish({ ok: false, error: `invalid arguments for tool '${name}': ${describeErrors(compiled.validate.errors)}`, tokens: 0 });

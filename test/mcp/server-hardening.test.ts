@@ -8,7 +8,7 @@ import { serveHttp } from '../../src/mcp/http-server.js';
 import { passEnv } from '../../src/mcp/passthrough-backend.js';
 import { counterUuid } from '../../src/mcp/simulated-backend.js';
 import { toolResultText } from '../../src/mcp/tool-result.js';
-import { CallLog, createToolSetServer } from '../../src/mcp/tool-server.js';
+import { CallLog, createToolSetServer, MAX_ARGUMENT_BYTES } from '../../src/mcp/tool-server.js';
 import { CatalogSchema, type Catalog } from '../../src/specs/catalog.js';
 import { loadExampleCatalog } from '../../src/specs/examples.js';
 import { importSources } from '../../src/specs/import.js';
@@ -114,4 +114,21 @@ test('live import with --pass-env: the server gets the variable by name, title a
     delete process.env.INFTOOL_TEST_KEY;
   }
   assert.throws(() => passEnv(['INFTOOL_SURELY_UNSET']), /environment variable INFTOOL_SURELY_UNSET declared for this server but not set/);
+});
+
+test('arguments over the size cap are refused on any transport before the backend is asked', async () => {
+  const catalog = await loadExampleCatalog();
+  const log = new CallLog();
+  const { client, close } = await connectInMemory(createToolSetServer({ catalog, toolSetId: 'swagger-petstore', handler: { kind: 'simulated', seed: 0 }, recorder: log }));
+  try {
+    const big = await client.callTool({ name: 'addPet', arguments: { name: 'x'.repeat(MAX_ARGUMENT_BYTES) } });
+    assert.equal(big.isError, true);
+    assert.match(toolResultText(big), new RegExp(`invalid arguments for tool 'addPet': \\d+ bytes, over the ${MAX_ARGUMENT_BYTES}-byte limit`));
+    assert.equal(log.records.length, 1);
+    assert.equal(log.records[0].isError, true);
+    const small = await client.callTool({ name: 'addPet', arguments: { name: 'Rex' } });
+    assert.equal(small.isError, undefined);
+  } finally {
+    await close();
+  }
 });
