@@ -9,7 +9,19 @@ import path from 'node:path';
 import YAML from 'yaml';
 import { importSources } from '../src/specs/import.js';
 
-type Row = { spec: string; mb: number; operations: number; tools: number; refused: number; warnings: number; seconds: number; peakMb: number; catalogMb: number; maxToolKb: number; note?: string };
+type Row = {
+  spec: string;
+  mb: number;
+  operations: number;
+  tools: number;
+  refused: number;
+  warnings: number;
+  seconds: number;
+  peakMb: number;
+  catalogMb: number;
+  maxToolKb: number;
+  note?: string;
+};
 
 const METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'];
 // `openapi: 3.1.0` at the start of a YAML line, or `"openapi": "3.0.1"` anywhere in (often one-line) JSON.
@@ -84,7 +96,8 @@ async function main(): Promise<void> {
   for (const file of files) {
     const spec = path.relative(dir, file);
     const mb = statSync(file).size / 1e6;
-    const run = spawnSync(process.execPath, ['--import', 'tsx', new URL(import.meta.url).pathname, '--one', file], { encoding: 'utf8', timeout: limitS * 1000, maxBuffer: 1 << 26 });
+    const args = ['--import', 'tsx', new URL(import.meta.url).pathname, '--one', file];
+    const run = spawnSync(process.execPath, args, { encoding: 'utf8', timeout: limitS * 1000, maxBuffer: 1 << 26 });
     const last = run.stdout?.trim().split('\n').pop() ?? '';
     let row: Row;
     try {
@@ -95,11 +108,13 @@ async function main(): Promise<void> {
     }
     rows.push(row);
     const f = (x: number, d = 1) => x.toFixed(d);
-    console.log([spec, f(mb, 2), row.operations, row.tools, row.refused, row.warnings, f(row.seconds), f(row.peakMb, 0), f(row.catalogMb, 2), f(row.maxToolKb), row.note ?? ''].join('\t'));
+    const cells = [spec, f(mb, 2), row.operations, row.tools, row.refused, row.warnings, f(row.seconds), f(row.peakMb, 0), f(row.catalogMb, 2)];
+    console.log([...cells, f(row.maxToolKb), row.note ?? ''].join('\t'));
   }
   const sum = (k: keyof Row) => rows.reduce((n, r) => n + (typeof r[k] === 'number' ? (r[k] as number) : 0), 0);
   console.log(
-    `TOTAL ${rows.length} specs (${rows.filter((r) => r.note).length} failed to finish): ${sum('operations')} operations, ${sum('tools')} tools, ${sum('refused')} refused, ` +
+    `TOTAL ${rows.length} specs (${rows.filter((r) => r.note).length} failed to finish): ` +
+      `${sum('operations')} operations, ${sum('tools')} tools, ${sum('refused')} refused, ` +
       `${sum('warnings')} warnings, ${sum('seconds').toFixed(0)} s, peak ${Math.max(...rows.map((r) => r.peakMb)).toFixed(0)} MB, ` +
       `catalogs ${sum('catalogMb').toFixed(1)} MB, largest tool ${Math.max(...rows.map((r) => r.maxToolKb)).toFixed(1)} KB`,
   );

@@ -90,7 +90,12 @@ export function register(program: Command): void {
     const embed = o.embeddingsBaseUrl ? openAiEmbedder(o.embeddingsBaseUrl, o.embeddingsModel!, o.llmApiKeyEnv) : undefined;
     const llm = llmFromOptions(o, 'consolidator');
     // With an LLM each cluster is one model call: say which one is being decided, so a long run is visibly alive.
-    const onCluster = llm ? (k: number, n: number, names: string[]) => console.error(`cluster ${k + 1}/${n}: ${names.slice(0, 4).join(', ')}${names.length > 4 ? `, +${names.length - 4}` : ''} (asking ${llm.label})`) : undefined;
+    const onCluster = llm
+      ? (k: number, n: number, names: string[]) => {
+          const shown = `${names.slice(0, 4).join(', ')}${names.length > 4 ? `, +${names.length - 4}` : ''}`;
+          console.error(`cluster ${k + 1}/${n}: ${shown} (asking ${llm.label})`);
+        }
+      : undefined;
     const { catalog, report } = await consolidateCatalog(input, { llm, embed, threshold, onCluster });
     await writeJson(o.out, catalog);
     if (o.report) await writeJson(o.report, report);

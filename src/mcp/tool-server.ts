@@ -132,7 +132,9 @@ export function createToolSetServer(opts: CreateToolSetServerOptions): ToolSetSe
     }
     // Any transport (stdio has no body cap of its own): oversized arguments never reach a backend or a model.
     const size = Buffer.byteLength(JSON.stringify(args));
-    if (size > MAX_ARGUMENT_BYTES) return finish({ ok: false, error: `invalid arguments for tool '${name}': ${size} bytes, over the ${MAX_ARGUMENT_BYTES}-byte limit`, tokens: 0 });
+    if (size > MAX_ARGUMENT_BYTES) {
+      return finish({ ok: false, error: `invalid arguments for tool '${name}': ${size} bytes, over the ${MAX_ARGUMENT_BYTES}-byte limit`, tokens: 0 });
+    }
     const compiled = compileSchema(tool.inputSchema);
     if (compiled.ok && !compiled.validate(args)) {
       return finish({ ok: false, error: `invalid arguments for tool '${name}': ${describeErrors(compiled.validate.errors)}`, tokens: 0 });

@@ -185,7 +185,14 @@ type Bounded = { schema: JsonSchema; depth: number; cuts: number; maxDescription
  * null when even the shallowest does not fit. Each attempt stops at a node budget, so a schema that would
  * inline to megabytes costs no more than the budget.
  */
-function boundedSchema(at: Located, mode: 'input' | 'output', maxChars: number, refs: Refs, onCycle: (ref: string) => void, cache?: BoundedCache): Bounded | null {
+function boundedSchema(
+  at: Located,
+  mode: 'input' | 'output',
+  maxChars: number,
+  refs: Refs,
+  onCycle: (ref: string) => void,
+  cache?: BoundedCache,
+): Bounded | null {
   // A schema that is just a $ref (the usual body and response) is expanded once per import and shared: the
   // catalog is data (serialized before use), and Graph-sized specs name the same entity in many operations.
   const ref = at.node && typeof at.node === 'object' && Object.keys(at.node).length === 1 ? (at.node as { $ref?: unknown }).$ref : undefined;
@@ -319,7 +326,8 @@ function operationToTool({ file, pointer, route, method, op: opAt, pathItem: ite
   }
   if (cuts.length) {
     const docs = cuts.map((c) => c.maxDescription).filter((d): d is number => d !== undefined);
-    const worst = { schema: {}, depth: Math.min(...cuts.map((c) => c.depth)), cuts: cuts.reduce((n, c) => n + c.cuts, 0), ...(docs.length ? { maxDescription: Math.min(...docs) } : {}) };
+    const depth = Math.min(...cuts.map((c) => c.depth));
+    const worst = { schema: {}, depth, cuts: cuts.reduce((n, c) => n + c.cuts, 0), ...(docs.length ? { maxDescription: Math.min(...docs) } : {}) };
     log.warn(pointer, cutNote('input', worst));
   }
 

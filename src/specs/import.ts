@@ -144,7 +144,8 @@ export async function importSources(sources: string[], options: ImportOptions = 
       const earlier = byName.get(tool.name);
       if (earlier && earlier.source !== index) {
         const name = legalToolName(`${sourcePrefix(source, imported)}_${tool.name}`);
-        log.warn(tool.source.pointer ?? '', `tool name '${tool.name}' is already taken by ${where(earlier.tool)}; this one is namespaced as '${name}' (original name kept)`);
+        const why = `tool name '${tool.name}' is already taken by ${where(earlier.tool)}; this one is namespaced as '${name}' (original name kept)`;
+        log.warn(tool.source.pointer ?? '', why);
         tool = { ...tool, name };
       }
       const clash = byName.get(tool.name);
