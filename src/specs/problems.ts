@@ -34,11 +34,11 @@ export class ProblemLog {
   }
 }
 
-const MEDIA_TYPE = /^[\w.+-]+\/[\w.+*-]+$/;
+const MEDIA_TYPE = /^(application|text|image|audio|video|multipart|font|model|message|\*)\/[\w.+*-]+$/;
 
 /** The kind of a problem: its reason up to the first ': ', names and numbers blanked (media types kept, they say why). */
 export function problemKind(reason: string): string {
-  const head = reason.split(': ')[0];
+  const head = reason.split(': ')[0].replace(/(?<=\s)[^\s']+#\/[^\s;,]*/g, '…'); // locations (file#pointer) differ per problem
   return head.replace(/'([^']*)'/g, (m, inner: string) => (MEDIA_TYPE.test(inner) ? m : "'…'")).replace(/\d+/g, 'N');
 }
 

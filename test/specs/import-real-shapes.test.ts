@@ -10,6 +10,7 @@ import type { JsonSchema, Tool } from '../../src/specs/catalog.js';
 import { importSources } from '../../src/specs/import.js';
 import { TOOL_TOKEN_BUDGET } from '../../src/specs/import-openapi.js';
 import { compileSchema } from '../../src/specs/json-schema.js';
+import { problemKind, summarizeProblems } from '../../src/specs/problems.js';
 
 const FIXTURES = path.join(import.meta.dirname, 'fixtures');
 const fixture = (f: string) => path.join(FIXTURES, f);
@@ -179,4 +180,21 @@ test('a name clashing across sources is namespaced with the source prefix, origi
   assert.deepEqual(catalog.toolSets.map((s) => [s.id, s.toolNames]), [['accounts-api', ['deleteUser']], ['twilio-chat', ['twilio-chat_deleteUser']]]);
   assert.deepEqual(problems.map((p) => [p.severity, p.file, p.pointer]), [['warning', b, '/paths/~1users~1{id}/delete']]);
   assert.match(problems[0].reason, /already taken by .*a\.json#\/paths\/~1users~1\{id\}\/delete; this one is namespaced as 'twilio-chat_deleteUser'/);
+});
+
+test('problem kinds group by reason: names, locations and numbers blanked, media types kept', () => {
+  assert.equal(problemKind("recursive $ref './courseFolderItem.yaml' cut to a plain object"), "recursive $ref '…' cut to a plain object");
+  assert.equal(
+    problemKind("unsupported request body media type 'application/octet-stream': only JSON and form bodies can become tool arguments"),
+    "unsupported request body media type 'application/octet-stream'",
+  );
+  assert.equal(
+    problemKind("tool name 'x' is already taken by /a/b.yml#/paths/~1accounts/post; this one is namespaced as 'y_x' (original name kept)"),
+    "tool name '…' is already taken by …; this one is namespaced as '…' (original name kept)",
+  );
+  const summary = summarizeProblems(
+    [1, 2, 3].map((n) => ({ severity: 'error' as const, file: 'f', pointer: `/p${n}`, reason: `$ref '#/x${n}' does not resolve: missing` })),
+    'error',
+  );
+  assert.equal(summary, "3 refused: 3× $ref '…' does not resolve");
 });
