@@ -1,6 +1,7 @@
 // An LLM role-plays the API behind a tool set. Ids, existence and deletion are kept deterministically
 // in the session's world state; the LLM invents the rest, sees that state, and its reply is checked
 // against the tool's output schema (one repair round, then a schema-valid default).
+import { createHash } from 'node:crypto';
 import type { ChatClient, ChatMessage } from '../llm/types.js';
 import type { JsonSchema, Tool, ToolSet } from '../specs/catalog.js';
 import { canonicalJson, compileSchema, describeErrors } from '../specs/json-schema.js';
@@ -55,10 +56,13 @@ export class SimulatedBackend implements ToolBackend {
         return this.done(answer, value);
       }
       case 'create': {
-        const n = (world.counters[c] ?? 0) + 1;
-        world.counters[c] = n;
         const idField = idFieldOf(tool.outputSchema, c);
-        const id = idValue(tool.outputSchema, idField, c, n);
+        // Counters skip ids the world already holds (records a read invented), so a create never overwrites one.
+        let n = world.counters[c] ?? 0;
+        let id: string | number;
+        do id = idValue(tool.outputSchema, idField, c, ++n);
+        while (String(id) in records);
+        world.counters[c] = n;
         const answer = await this.answer(tool, args, shape, index, [`This call creates a new ${c}; its ${idField} is ${JSON.stringify(id)} (already decided, use it).`]);
         if (answer.error !== undefined) return { ok: false, error: answer.error, tokens: answer.tokens };
         const value = overlay(tool, answer.value, { ...args, [idField]: id });
@@ -241,8 +245,8 @@ function idFieldOf(schema: JsonSchema | undefined, collection: string): string {
   return ['id', `${collection}_id`, `${collection}Id`].find((p) => props.has(p)) ?? [...props].find((p) => /(^|_)id$|[a-z]Id$/.test(p)) ?? 'id';
 }
 
-/** Integer ids count up; string ids read `note_3`; the type comes from the output schema. */
-function idValue(schema: JsonSchema | undefined, field: string, collection: string, n: number): string | number {
+/** The id field's schema in an output schema (through allOf), if it names one. */
+function idSchemaOf(schema: JsonSchema | undefined, field: string): Record<string, unknown> | undefined {
   let prop: unknown;
   const visit = (s: unknown) => {
     if (!isRecord(s)) return;
@@ -250,8 +254,23 @@ function idValue(schema: JsonSchema | undefined, field: string, collection: stri
     if (Array.isArray(s.allOf)) s.allOf.forEach(visit);
   };
   visit(schema);
-  const type = isRecord(prop) ? prop.type : undefined;
-  return type === 'integer' || type === 'number' ? n : `${collection || 'item'}_${n}`;
+  return isRecord(prop) ? prop : undefined;
+}
+
+/** A UUID (version 4 layout) derived from the collection and counter: unique per create, the same on replay. */
+export function counterUuid(collection: string, n: number): string {
+  const h = createHash('sha256').update(`${collection}\u0000${n}`).digest('hex');
+  const variant = ((parseInt(h[16], 16) & 0x3) | 0x8).toString(16);
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-${variant}${h.slice(17, 20)}-${h.slice(20, 32)}`;
+}
+
+/** The id a create hands out, in the id field's own format: integers count up, `uuid` ids are UUIDs, other strings read `note_3`. */
+export function idValue(schema: JsonSchema | undefined, field: string, collection: string, n: number): string | number {
+  const prop = idSchemaOf(schema, field);
+  const types = prop ? (Array.isArray(prop.type) ? prop.type : [prop.type]) : [];
+  if (types.includes('integer') || types.includes('number')) return n;
+  if (prop?.format === 'uuid') return counterUuid(collection, n);
+  return `${collection || 'item'}_${n}`;
 }
 
 /** What a call returns when no LLM answer is usable: schema-valid, filled from the arguments and the world. */

@@ -25,6 +25,9 @@ export type ToolHandlerConfig =
     }
   | { kind: 'passthrough'; /** Defaults to the tool set's backend.server. */ server?: string };
 
+/** Largest tool-call arguments accepted (JSON bytes), whatever the transport. */
+export const MAX_ARGUMENT_BYTES = 256 * 1024;
+
 /** A call as recorded; `repaired` says why a simulated reply was synthesized or fixed. */
 export type RecordedCall = McpCallRecord & { repaired?: string };
 export type CallRecorder = ((record: RecordedCall) => void) | { record(record: RecordedCall): void };
@@ -68,7 +71,7 @@ export function createToolSetServer(opts: CreateToolSetServerOptions): ToolSetSe
   if (opts.handler.kind === 'passthrough') {
     const target = opts.handler.server ?? (toolSet.backend.kind === 'passthrough' ? toolSet.backend.server : undefined);
     if (!target) throw new Error(`tool set '${toolSet.id}' has a simulated backend and no server was given: pass handler.server ('stdio:<command>' or an http(s) URL) to forward calls`);
-    backend = new PassthroughBackend(target);
+    backend = new PassthroughBackend(target, toolSet.backend.kind === 'passthrough' ? toolSet.backend.env : undefined);
   } else {
     backend = new SimulatedBackend({ toolSet, world, llm: opts.handler.llm, seed: opts.handler.seed, temperature: opts.handler.temperature, maxTokens: opts.handler.maxTokens, retries: opts.handler.retries });
   }
@@ -81,8 +84,10 @@ export function createToolSetServer(opts: CreateToolSetServerOptions): ToolSetSe
   const server = new Server({ name: `inftool-${toolSet.id}`, version: '0.1.0' }, { capabilities: { tools: {} }, instructions: toolSet.description || undefined });
   const listed = tools.map((t) => ({
     name: t.name,
+    ...(t.title ? { title: t.title } : {}),
     description: t.description,
     inputSchema: t.inputSchema as { type: 'object'; [k: string]: unknown },
+    ...(t.annotations ? { annotations: t.annotations } : {}),
     // MCP only allows object output schemas; other shapes are still enforced by the simulator.
     ...(t.outputSchema && t.outputSchema.type === 'object' ? { outputSchema: t.outputSchema as { type: 'object'; [k: string]: unknown } } : {}),
   }));
@@ -130,6 +135,11 @@ export function createToolSetServer(opts: CreateToolSetServerOptions): ToolSetSe
     if (!tool) return finish({ ok: false, error: `unknown tool '${name}'; this server has: ${tools.map((t) => t.name).join(', ')}`, tokens: 0 });
     if (rawArgs !== undefined && !isObject) {
       return finish({ ok: false, error: `invalid arguments for tool '${name}': arguments must be a JSON object`, tokens: 0 });
+    }
+    // Any transport (stdio has no body cap of its own): oversized arguments never reach a backend or a model.
+    const size = Buffer.byteLength(JSON.stringify(args));
+    if (size > MAX_ARGUMENT_BYTES) {
+      return finish({ ok: false, error: `invalid arguments for tool '${name}': ${size} bytes, over the ${MAX_ARGUMENT_BYTES}-byte limit`, tokens: 0 });
     }
     const compiled = compileSchema(tool.inputSchema);
     if (compiled.ok && !compiled.validate(args)) {

@@ -17,6 +17,9 @@ export type ToolSource = z.infer<typeof ToolSourceSchema>;
 /** OpenAI tool names must match this; originals are kept in `originalName`. */
 export const TOOL_NAME_PATTERN = /^[a-zA-Z0-9_-]{1,64}$/;
 
+/** A POSIX environment variable name. */
+export const ENV_NAME_PATTERN = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
 export const ToolSchema = z.object({
   name: z.string().regex(TOOL_NAME_PATTERN),
   originalName: z.string(),
@@ -25,6 +28,9 @@ export const ToolSchema = z.object({
   outputSchema: JsonSchemaSchema.optional(),
   source: ToolSourceSchema,
   tags: z.array(z.string()).default([]),
+  /** A live MCP server's display title and behaviour hints (readOnlyHint, destructiveHint, ...), kept as listed. */
+  title: z.string().optional(),
+  annotations: z.record(z.unknown()).optional(),
   /** For merged tools: the names of the tools they replace. */
   mergedFrom: z.array(z.string()).optional(),
 });
@@ -40,7 +46,12 @@ export const ToolSetSchema = z.object({
   backend: z
     .discriminatedUnion('kind', [
       z.object({ kind: z.literal('simulated') }),
-      z.object({ kind: z.literal('passthrough'), server: z.string() }), // `stdio:<cmd>` or an http(s) URL
+      z.object({
+        kind: z.literal('passthrough'),
+        server: z.string(), // `stdio:<cmd>` or an http(s) URL
+        /** Environment variables the server needs (e.g. an API key), by name: values are read at start, never stored. */
+        env: z.array(z.string().regex(ENV_NAME_PATTERN)).optional(),
+      }),
     ])
     .default({ kind: 'simulated' }),
 });

@@ -15,6 +15,8 @@ export type ConsolidateOptions = {
   /** Similarity at which two tools land in one cluster (default 0.5 TF-IDF, 0.8 embeddings). */
   threshold?: number;
   seed?: number;
+  /** Called before each cluster is decided (progress: an LLM may take minutes per cluster). */
+  onCluster?: (index: number, total: number, names: string[]) => void;
 };
 
 export type MergeDecision = { into: string; from: string[]; by: 'llm' | 'rule' };
@@ -160,6 +162,7 @@ export async function consolidateCatalog(input: Catalog, opts: ConsolidateOption
   const replaced = new Map<string, Tool>(); // source tool name -> merged tool
   const taken = new Set(catalog.tools.map((t) => t.name));
   for (const [k, group] of clusters.entries()) {
+    opts.onCluster?.(k, clusters.length, group.map((t) => t.name));
     let decided: Array<{ sources: Tool[]; def?: { name: string; description: string; inputSchema: JsonSchema } }> | undefined;
     let by: MergeDecision['by'] = 'rule';
     if (opts.llm) {

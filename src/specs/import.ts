@@ -1,5 +1,5 @@
 // `specs import`: detects what each source is, runs its importer, and merges everything into one
-// normalized catalog, refusing duplicate tool names with both locations named.
+// normalized catalog; names clashing across sources are namespaced, duplicates within one source refused.
 import { readFile } from 'node:fs/promises';
 import YAML from 'yaml';
 import { CatalogSchema, type Catalog, type Tool, type ToolSet } from './catalog.js';
@@ -7,6 +7,7 @@ import { functionsToSource, listFunctions, type FunctionFormat } from './import-
 import { importLiveMcp } from './import-mcp.js';
 import { importOpenApi, type ImportedSource } from './import-openapi.js';
 import { ProblemLog, type ImportProblem } from './problems.js';
+import { legalToolName } from './tool-names.js';
 
 export const SOURCE_FORMATS = ['openapi', 'openai', 'bfcl', 'mcp'] as const;
 export type SourceFormat = (typeof SOURCE_FORMATS)[number];
@@ -42,9 +43,14 @@ export function detectFormat(doc: unknown): SourceFormat | undefined {
 }
 
 /** A source is a path (format detected), `<format>:<path>` to force one, `stdio:<command>` or an http(s) URL. */
-export async function importSource(source: string, log: ProblemLog): Promise<{ imported: ImportedSource; format: SourceFormat | 'mcp-live' }> {
+export async function importSource(
+  source: string,
+  log: ProblemLog,
+  passEnv: string[] = [],
+  onProgress?: (done: number, total: number) => void,
+): Promise<{ imported: ImportedSource; format: SourceFormat | 'mcp-live' }> {
   if (source.startsWith('stdio:') || /^https?:\/\//.test(source)) {
-    return { imported: await importLiveMcp(source, log), format: 'mcp-live' };
+    return { imported: await importLiveMcp(source, log, source.startsWith('stdio:') ? passEnv : []), format: 'mcp-live' };
   }
   const forced = SOURCE_FORMATS.find((f) => source.startsWith(`${f}:`));
   const file = forced ? source.slice(forced.length + 1) : source;
@@ -72,7 +78,7 @@ export async function importSource(source: string, log: ProblemLog): Promise<{ i
     fileLog.error('', `cannot tell the format: expected an OpenAPI document, OpenAI tools, BFCL function docs or an MCP tool list; prefix the path with one of ${SOURCE_FORMATS.map((f) => `'${f}:'`).join(', ')}`);
     return finish({ imported: { tools: [], toolSets: [] }, format: 'openapi' });
   }
-  if (format === 'openapi') return finish({ imported: await importOpenApi(file, fileLog), format });
+  if (format === 'openapi') return finish({ imported: await importOpenApi(file, fileLog, onProgress), format });
   // BFCL data files are JSON Lines of test entries, each offering its functions under `function`: list
   // them with their real location (line index, function index); a function offered again is the same one.
   if (format === 'bfcl' && Array.isArray(doc) && doc.some((d) => d && typeof d === 'object' && 'function' in d && 'question' in d)) {
@@ -101,30 +107,61 @@ function where(t: Tool): string {
   return `${t.source.location}${t.source.pointer !== undefined ? `#${t.source.pointer}` : ''}`;
 }
 
-/** Imports every source; problems never stop the others. The catalog is valid by construction (zod-checked). */
-export async function importSources(sources: string[]): Promise<ImportResult> {
+/** The prefix that namespaces a source's clashing tools: its tool set's id root (the API title's slug), else its file name. */
+function sourcePrefix(source: string, imported: ImportedSource): string {
+  const root = imported.toolSets[0]?.id.split('.')[0];
+  const base = source.replace(/^(openapi|openai|bfcl|mcp|stdio):/, '').split(/[\\/]/).pop() ?? 'source';
+  return legalToolName(root || base.replace(/\.[^.]*$/, ''));
+}
+
+export type ImportOptions = {
+  /** Called as each source finishes (progress for long imports). */
+  onSource?: (done: ImportResult['perSource'][number], problems: ImportProblem[]) => void;
+  /** Path items done of a spec's total, while a spec imports. */
+  onProgress?: (source: string, done: number, total: number) => void;
+  /** Environment variable names a stdio MCP source needs; forwarded to it at import and on every passthrough start. */
+  passEnv?: string[];
+};
+
+/**
+ * Imports every source; problems never stop the others. A name already taken by an earlier source is
+ * namespaced with this source's prefix (`twilio-api_ListService`), the original kept in originalName; a
+ * name repeated within one source is refused. The catalog is valid by construction (zod-checked).
+ */
+export async function importSources(sources: string[], options: ImportOptions = {}): Promise<ImportResult> {
   const tools: Tool[] = [];
   const toolSets: ToolSet[] = [];
   const problems: ImportProblem[] = [];
   const perSource: ImportResult['perSource'] = [];
-  const byName = new Map<string, Tool>();
-  for (const source of sources) {
+  const byName = new Map<string, { tool: Tool; source: number }>();
+  for (const [index, source] of sources.entries()) {
     const log = new ProblemLog(source.replace(/^(openapi|openai|bfcl|mcp):/, ''));
-    const { imported, format } = await importSource(source, log);
-    for (const tool of imported.tools) {
+    const progress = options.onProgress ? (done: number, total: number) => options.onProgress!(source, done, total) : undefined;
+    const { imported, format } = await importSource(source, log, options.passEnv, progress);
+    const renamed = new Map<string, string>(); // this source's name -> its name in the catalog
+    for (const original of imported.tools) {
+      let tool = original;
       const earlier = byName.get(tool.name);
-      if (earlier) {
-        const same = earlier.originalName === tool.originalName ? `'${tool.name}'` : `'${tool.name}' (from '${tool.originalName}'; '${earlier.originalName}' maps to the same legal name)`;
-        log.error(tool.source.pointer ?? '', `duplicate tool name ${same}, already defined at ${where(earlier)}; rename one (operationId / name) or import the sources into separate catalogs`);
+      if (earlier && earlier.source !== index) {
+        const name = legalToolName(`${sourcePrefix(source, imported)}_${tool.name}`);
+        const why = `tool name '${tool.name}' is already taken by ${where(earlier.tool)}; this one is namespaced as '${name}' (original name kept)`;
+        log.warn(tool.source.pointer ?? '', why);
+        tool = { ...tool, name };
+      }
+      const clash = byName.get(tool.name);
+      if (clash) {
+        const same = clash.tool.originalName === tool.originalName ? `'${tool.name}'` : `'${tool.name}' (from '${tool.originalName}'; '${clash.tool.originalName}' maps to the same legal name)`;
+        log.error(tool.source.pointer ?? '', `duplicate tool name ${same}, already defined at ${where(clash.tool)}; rename one (operationId / name) or import the sources into separate catalogs`);
         continue;
       }
-      byName.set(tool.name, tool);
+      byName.set(tool.name, { tool, source: index });
+      if (!renamed.has(original.name)) renamed.set(original.name, tool.name);
       tools.push(tool);
     }
     const taken = new Set(toolSets.map((s) => s.id));
     for (const set of imported.toolSets) {
       // Keep a name once, and only when this source's tool won it (a refused duplicate belongs to someone else).
-      const kept = [...new Set(set.toolNames)].filter((n) => imported.tools.includes(byName.get(n) as Tool));
+      const kept = [...new Set(set.toolNames.map((n) => renamed.get(n)).filter((n): n is string => n !== undefined))];
       if (kept.length === 0) continue;
       let id = set.id;
       for (let k = 2; taken.has(id); k++) id = `${set.id}-${k}`;
@@ -132,7 +169,9 @@ export async function importSources(sources: string[]): Promise<ImportResult> {
       toolSets.push({ ...set, id, toolNames: kept });
     }
     problems.push(...log.problems);
-    perSource.push({ source, format, tools: imported.tools.filter((t) => byName.get(t.name) === t).length });
+    const done = { source, format, tools: renamed.size };
+    perSource.push(done);
+    options.onSource?.(done, log.problems);
   }
   const catalog = CatalogSchema.parse({ version: 1, tools, toolSets });
   return { catalog, problems, perSource };

@@ -8,7 +8,9 @@ import type { JsonSchema } from './catalog.js';
 const addFormats = ((addFormatsModule as unknown as { default?: unknown }).default ?? addFormatsModule) as (a: Ajv) => Ajv;
 
 // strict:false because real specs carry vendor keywords (x-*, example) that are annotations, not errors.
-const ajv = new Ajv({ strict: false, allErrors: true, validateFormats: true, logger: false });
+// unicodeRegExp:false: specs' patterns are written for ECMA-262 without the `u` flag (`\-`, `\:` are legal
+// there, refused in unicode mode); import and serving share this instance, so both accept the same patterns.
+const ajv = new Ajv({ strict: false, allErrors: true, validateFormats: true, logger: false, unicodeRegExp: false });
 addFormats(ajv);
 
 export type CompiledSchema = { ok: true; validate: ValidateFunction } | { ok: false; error: string };
@@ -45,8 +47,9 @@ export function describeErrors(errors: ErrorObject[] | null | undefined): string
 const OPENAPI_ONLY_KEYWORDS = ['example', 'xml', 'externalDocs', 'discriminator', 'deprecated'];
 
 /**
- * OpenAPI 3.0 schema -> JSON Schema: `nullable` becomes a null type, annotation-only keywords go, and
- * readOnly properties leave request schemas (writeOnly ones leave responses), since a caller cannot send them.
+ * OpenAPI 3.0 schema -> JSON Schema: `nullable` becomes a null type, boolean exclusive bounds become numbers,
+ * annotation-only keywords go, and readOnly properties leave request schemas (writeOnly ones leave responses),
+ * since a caller cannot send them.
  */
 export function openApiToJsonSchema(schema: unknown, mode: 'input' | 'output'): JsonSchema {
   const seen = new Map<object, JsonSchema>();
@@ -73,9 +76,19 @@ export function openApiToJsonSchema(schema: unknown, mode: 'input' | 'output'): 
       }
       out[k] = walk(v);
     }
+    // An empty enum allows no value at all: generators emit it by mistake next to the real constraint (Discord's allOf).
+    if (Array.isArray(out.enum) && out.enum.length === 0) delete out.enum;
     if (Array.isArray(out.required) && out.properties && typeof out.properties === 'object') {
       out.required = (out.required as string[]).filter((r) => r in (out.properties as object));
       if ((out.required as string[]).length === 0) delete out.required;
+    }
+    // OpenAPI 3.0 (JSON Schema draft 4): boolean exclusive bounds qualify minimum/maximum; 3.1 uses numbers.
+    for (const [flag, bound] of [['exclusiveMinimum', 'minimum'], ['exclusiveMaximum', 'maximum']] as const) {
+      if (typeof out[flag] !== 'boolean') continue;
+      if (out[flag] === true && typeof out[bound] === 'number') {
+        out[flag] = out[bound];
+        delete out[bound];
+      } else delete out[flag];
     }
     if (src.nullable === true) {
       if (typeof out.type === 'string') out.type = [out.type, 'null'];

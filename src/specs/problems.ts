@@ -33,3 +33,23 @@ export class ProblemLog {
     this.problems.push({ severity: 'warning', file: this.file, pointer, reason });
   }
 }
+
+const MEDIA_TYPE = /^(application|text|image|audio|video|multipart|font|model|message|\*)\/[\w.+*-]+$/;
+
+/** The kind of a problem: its reason up to the first ': ', names and numbers blanked (media types kept, they say why). */
+export function problemKind(reason: string): string {
+  const head = reason.split(': ')[0].replace(/(?<=\s)[^\s']+#\/[^\s;,]*/g, '…'); // locations (file#pointer) differ per problem
+  return head.replace(/'([^']*)'/g, (m, inner: string) => (MEDIA_TYPE.test(inner) ? m : "'…'")).replace(/\d+/g, 'N');
+}
+
+/** `2 refused: 2× unsupported request body media type 'application/octet-stream'`, biggest kinds first. */
+export function summarizeProblems(problems: ImportProblem[], severity: ImportProblem['severity'], maxKinds = 4): string {
+  const picked = problems.filter((p) => p.severity === severity);
+  if (picked.length === 0) return '';
+  const counts = new Map<string, number>();
+  for (const p of picked) counts.set(problemKind(p.reason), (counts.get(problemKind(p.reason)) ?? 0) + 1);
+  const kinds = [...counts].sort((a, b) => b[1] - a[1]);
+  const shown = kinds.slice(0, maxKinds).map(([k, n]) => `${n}× ${k}`);
+  if (kinds.length > maxKinds) shown.push(`${kinds.length - maxKinds} more kinds`);
+  return `${picked.length} ${severity === 'error' ? 'refused' : picked.length === 1 ? 'warning' : 'warnings'}: ${shown.join('; ')}`;
+}

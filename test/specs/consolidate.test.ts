@@ -64,8 +64,11 @@ test('with an LLM its merge decision and definition are used; an unusable answer
         }
       : { merges: [{ sources: [names[0], 'not_in_cluster'], name: 'x', description: 'x', inputSchema: { type: 'object' } }], unique: [] },
   );
-  const { catalog, report } = await consolidateCatalog(input, { llm });
+  const progress: string[] = [];
+  const { catalog, report } = await consolidateCatalog(input, { llm, onCluster: (k, n, names) => progress.push(`${k + 1}/${n}:${names.length}`) });
   assert.ok(llm.requests.length >= 2, 'one request per cluster');
+  assert.equal(progress.length, llm.requests.length, 'progress reported before each cluster the LLM decides');
+  assert.match(progress.at(-1)!, new RegExp(`^${progress.length}/${progress.length}:`));
   assert.deepEqual(llm.requests.map((r) => r.temperature), llm.requests.map(() => 0));
   assert.deepEqual(report.merges.filter((m) => m.by === 'llm'), [{ into: 'current_weather', from: ['get_current_weather', 'fetch_current_weather'], by: 'llm' }]);
   const merged = catalog.tools.find((t) => t.name === 'current_weather')!;

@@ -79,7 +79,6 @@ type Expected = { file: string; pointer: string; reason: RegExp; kept: string[] 
 const BROKEN: Expected[] = [
   { file: 'unresolved-ref.yaml', pointer: '/paths/~1orders~1{id}/get', reason: /\$ref '#\/components\/schemas\/OrderDetail' does not resolve/, kept: ['listOrders'] },
   { file: 'broken-yaml.yaml', pointer: '', reason: /not valid JSON\/YAML: .* at line 3/, kept: [] },
-  { file: 'swagger2.json', pointer: '/swagger', reason: /Swagger 2\.0 is not supported; convert it to OpenAPI 3/, kept: [] },
   { file: 'duplicate-names.json', pointer: '/tools/1/function', reason: /duplicate tool name 'create_event', already defined at .*duplicate-names\.json#\/tools\/0\/function/, kept: ['create_event', 'list_events'] },
   { file: 'unsupported-bfcl-type.json', pointer: '/0/parameters/properties/tags/type', reason: /tool 'shelf\.tag_items': unsupported type 'set'/, kept: ['shelf_count_items'] },
   { file: 'bad-schema-mcp.json', pointer: '/tools/1/inputSchema', reason: /tool 'resize_image': schema does not compile/, kept: ['ping'] },
@@ -97,18 +96,30 @@ for (const b of BROKEN) {
   });
 }
 
-test('CLI: import writes the catalog of what imported, lists refusals, exits 1 when anything was refused', () => {
+test('CLI: partial success exits 0 with a grouped one-line summary; --strict exits 1; --verbose lists each refusal', () => {
   const dir = mkdtempSync(path.join(tmpdir(), 'inftool-specs-'));
   const out = path.join(dir, 'catalog.json');
+  const problemsFile = path.join(dir, 'problems.json');
   const run = (args: string[]) => spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/specs.ts', 'import', ...args], { encoding: 'utf8' });
-  const bad = run([path.join(EXAMPLES_DIR, 'notes-mcp-tools.json'), fixture('unresolved-ref.yaml'), '--out', out]);
-  assert.equal(bad.status, 1, bad.stderr);
-  assert.match(bad.stderr, /error: .*unresolved-ref\.yaml#\/paths\/~1orders~1\{id\}\/get: \$ref/);
+  const sources = [path.join(EXAMPLES_DIR, 'notes-mcp-tools.json'), fixture('unresolved-ref.yaml'), fixture('binary-body.yaml')];
+  const partial = run([...sources, '--out', out, '--problems', problemsFile]);
+  assert.equal(partial.status, 0, partial.stderr);
+  assert.match(partial.stderr, /unresolved-ref\.yaml \(openapi\): 1 tools; 1 refused: 1× \$ref '…' does not resolve\n/);
+  assert.match(partial.stderr, /binary-body\.yaml \(openapi\): 1 tools; 1 refused: 1× unsupported request body media type 'application\/octet-stream'\n/);
+  assert.doesNotMatch(partial.stderr, /^error: /m, 'no per-problem lines without --verbose');
+  assert.match(partial.stdout, /: 7 tools in 3 tool sets; 2 refused \(--verbose lists each/);
   const written = CatalogSchema.parse(JSON.parse(readFileSync(out, 'utf8')));
-  assert.deepEqual(written.toolSets.map((s) => s.id), ['notes', 'orders']);
-  const ok = run([path.join(EXAMPLES_DIR, 'weather-openai-tools.json'), '--out', out]);
+  assert.deepEqual(written.toolSets.map((s) => s.id), ['notes', 'orders', 'files']);
+  const listed = JSON.parse(readFileSync(problemsFile, 'utf8')) as Array<{ pointer: string }>;
+  assert.deepEqual(listed.map((p) => p.pointer), ['/paths/~1orders~1{id}/get', '/paths/~1files/post/requestBody']);
+  const strict = run([...sources, '--out', out, '--strict', '--verbose']);
+  assert.equal(strict.status, 1, strict.stderr);
+  assert.match(strict.stderr, /error: .*unresolved-ref\.yaml#\/paths\/~1orders~1\{id\}\/get: \$ref/);
+  const ok = run([path.join(EXAMPLES_DIR, 'weather-openai-tools.json'), '--out', out, '--strict']);
   assert.equal(ok.status, 0, ok.stderr);
   assert.match(ok.stdout, /3 tools in 1 tool sets/);
+  const nothing = run([fixture('broken-yaml.yaml'), '--out', out]);
+  assert.equal(nothing.status, 1, 'no tool at all is a failure');
   const usage = run(['--out']);
   assert.equal(usage.status, 2);
 });
