@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { CATEGORIES, type Category } from '../agents/types.js';
 import { errorClassTotals, splitCategoryKey } from '../plan/error-classes.js';
 import { validationScore } from '../plan/stopping.js';
-import { CycleRecordSchema, type CycleRecord, type Scores } from '../store/cycle-record.js';
+import { CycleRecordSchema, type CycleRecord, type FaultCounts, type Scores } from '../store/cycle-record.js';
 
 export const RunInfoSchema = z.object({
   runId: z.string(),
@@ -33,6 +33,8 @@ export type CycleReport = {
   };
   /** This cycle's policy on the run's fixed items (BFCL selection, validation pool); null for older records. */
   scores: Scores | null;
+  /** Endpoint faults met during the cycle, per role (requests, retries, throttles, outages waited out, ...); null for older records. */
+  faults: Record<string, FaultCounts> | null;
   training: { backend: string; steps: number; firstReward: number | null; lastReward: number | null; curve: Array<{ step: number; reward: number; loss?: number }> };
   stages: Record<string, { ms: number; tokens: number }>;
   plan: {
@@ -113,6 +115,7 @@ function cycleReport(r: CycleRecord): CycleReport {
         pool: r.evaluation.pool, poolOverall: r.evaluation.poolOverall ?? null,
       }
       : null,
+    faults: r.faults ? { ...r.faults.byRole, total: r.faults.total } : null,
     synthesis: {
       trajectories: r.synthesis.trajectories, accepted: r.synthesis.accepted,
       acceptanceRate: r.synthesis.trajectories ? round(r.synthesis.accepted / r.synthesis.trajectories) : null,

@@ -178,6 +178,15 @@ function costSection(d: ReportData): string {
     <table class="grid-table" data-table="stages"><tr><th>stage (time · tokens)</th>${d.cycles.map((c) => `<th>cycle ${c.cycle}</th>`).join('')}</tr>${rows}</table>`;
 }
 
+/** Endpoint faults per cycle and role: how much of the run was spent waiting out outages and throttles. */
+function faultsSection(d: ReportData): string {
+  const fields = ['requests', 'retries', 'throttles', 'outages', 'garbage', 'malformed', 'failures'] as const;
+  const rows = d.cycles.flatMap((c, ci) => Object.entries(c.faults ?? {}).map(([role, f]) =>
+    `<tr${role === 'total' ? ' class="total"' : ''}><th>cycle ${c.cycle} · ${esc(role)}</th>${fields.map((k) => `<td>${num(f[k], ptr('cycles', ci, 'faults', role, k), int)}</td>`).join('')}</tr>`));
+  return `<p class="muted">An outage is waited out, never recorded as data: retries and outages here cost time, not trajectories.</p>
+    <table class="grid-table" data-table="faults"><tr><th>cycle · role</th>${fields.map((k) => `<th>${k}</th>`).join('')}</tr>${rows.join('')}</table>`;
+}
+
 function page(d: ReportData): string {
   const title = d.run.title ?? `InfTool run ${d.run.runId}`;
   const notes = [d.run.baseModel ? `base model ${d.run.baseModel}` : '', ...d.run.notes].filter(Boolean);
@@ -190,7 +199,8 @@ function page(d: ReportData): string {
   <section id="plan"><h2>Plans and why</h2>${planSection(d)}</section>
   <section id="synthesis"><h2>Synthesis and verification</h2>${synthesisSection(d)}</section>
   <section id="training"><h2>Training reward</h2>${trainingSection(d)}</section>
-  <section id="cost"><h2>Time and tokens</h2>${costSection(d)}</section>`;
+  <section id="cost"><h2>Time and tokens</h2>${costSection(d)}</section>
+  ${d.cycles.some((c) => c.faults) ? `<section id="faults"><h2>Endpoint faults</h2>${faultsSection(d)}</section>` : ''}`;
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${esc(title)}</title><style>${REPORT_CSS}</style></head>

@@ -72,6 +72,16 @@ export function syntheticRun(runId = 'run-demo'): CycleRecord[] {
       evaluation: {
         bfcl, bfclSummary: { overall: Number((Object.values(bfcl).reduce((a, b) => a + b, 0) / Object.keys(bfcl).length).toFixed(4)) },
         validation, validationErrors,
+        pool: Object.fromEntries(Object.entries(validation).map(([k, v]) => [k, Number((v * 0.95).toFixed(4))])),
+        poolOverall: Number((Object.values(validation).reduce((a, b) => a + b, 0) / Object.keys(validation).length * 0.95).toFixed(4)),
+      },
+      // Cycle 0 carries the starting policy's scores on the same fixed items.
+      ...(cycle === 0
+        ? { baseline: { bfcl: Object.fromEntries(Object.entries(bfcl).map(([k, v]) => [k, Number((v * 0.7).toFixed(4))])), pool: { simple: 0.4, parallel: 0.1 }, poolOverall: 0.25 } }
+        : {}),
+      faults: {
+        byStage: {}, byRole: { user: { requests: 40, retries: 3 + cycle, throttles: 1, outages: cycle === 1 ? 1 : 0, garbage: 1, malformed: 4, failures: cycle === 1 ? 1 : 0 } },
+        total: { requests: 40, retries: 3 + cycle, throttles: 1, outages: cycle === 1 ? 1 : 0, garbage: 1, malformed: 4, failures: cycle === 1 ? 1 : 0 },
       },
       stages: {
         synthesize: { ms: 1_800_000 + cycle * 60_000, tokens: 2_400_000 }, verify: { ms: 240_000, tokens: 300_000 },

@@ -45,6 +45,11 @@ describe('renderReport', () => {
     assert.equal(back.cycles[1].synthesis.acceptanceByCategory.parallel!.accepted, syntheticRun()[1].synthesis.acceptedByCategory.parallel);
     assert.ok(!/https?:\/\//.test(html.replace(/xmlns="http:\/\/www\.w3\.org\/2000\/svg"/g, '')), 'the page references nothing on the network');
     assert.ok(!/<script/i.test(html), 'no script needed');
+    assert.equal(back.baseline?.poolOverall, 0.25, 'the baseline comes from cycle 0');
+    assert.ok(back.gains['pool/overall'] > 0 && typeof back.gains['bfcl/simple_python'] === 'number', JSON.stringify(back.gains));
+    assert.equal(back.cycles[1].faults?.total.outages, 1);
+    assert.match(html, /<section id="gains">/);
+    assert.match(html, /<section id="faults">/);
   });
 
   it('names the record that is not a CycleRecord, and the one of another run', () => {
