@@ -8,7 +8,7 @@ import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js'
 import { createChatClient } from '../llm/client.js';
 import type { ChatClient } from '../llm/types.js';
 import { CatalogSchema, type Catalog } from '../specs/catalog.js';
-import { serveHttp } from '../mcp/http-server.js';
+import { badArguments, INVALID_PARAMS, serveHttp } from '../mcp/http-server.js';
 import { createToolSetServer, type ToolHandlerConfig } from '../mcp/tool-server.js';
 
 /** `--llm-*` options shared by commands that can use an LLM. */
@@ -99,7 +99,15 @@ export function register(program: Command): void {
     const mode = o.passthrough ? 'passthrough' : llm ? `simulated by ${llm.label}` : 'simulated from schemas only (no --llm-* given)';
     if (o.transport === 'stdio') {
       const session = createSession();
-      await session.server.connect(new StdioServerTransport());
+      const transport = new StdioServerTransport();
+      await session.server.connect(transport);
+      // As over HTTP: non-object tools/call arguments get JSON-RPC's -32602, not the SDK's -32603 with a raw dump.
+      const deliver = transport.onmessage!;
+      transport.onmessage = (message) => {
+        const bad = badArguments(message);
+        if (!bad) return deliver(message);
+        void transport.send({ jsonrpc: '2.0', id: bad.id as string | number, error: { code: INVALID_PARAMS, message: bad.message } });
+      };
       console.error(`inftool mcp: tool set '${o.toolset}' (${session.tools.length} tools, ${mode}) on stdio`);
       return;
     }

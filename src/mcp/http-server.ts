@@ -23,7 +23,7 @@ export const DEFAULT_MAX_BODY_BYTES = 1 << 20;
 // JSON-RPC 2.0's own codes, so clients can tell a malformed request from a failed tool.
 const PARSE_ERROR = -32700;
 const INVALID_REQUEST = -32600;
-const INVALID_PARAMS = -32602;
+export const INVALID_PARAMS = -32602;
 const SERVER_ERROR = -32000;
 
 class BodyTooLarge extends Error {}
@@ -49,7 +49,7 @@ function jsonRpcError(res: ServerResponse, status: number, message: string, code
 }
 
 /** A tools/call whose `arguments` is not an object: the SDK would answer -32603 with a raw validation dump. */
-function badArguments(body: unknown): { id: unknown; message: string } | undefined {
+export function badArguments(body: unknown): { id: unknown; message: string } | undefined {
   if (!body || typeof body !== 'object' || Array.isArray(body)) return undefined;
   const msg = body as { id?: unknown; method?: unknown; params?: { name?: unknown; arguments?: unknown } };
   if (msg.method !== 'tools/call' || msg.params?.arguments === undefined) return undefined;

@@ -2,6 +2,7 @@
 // streamable HTTP (in process and via the CLI), with an LLM reached over HTTP; and a live MCP server
 // imported as a source whose tool set forwards calls to it (passthrough).
 import assert from 'node:assert/strict';
+import { CallToolResultSchema } from '@modelcontextprotocol/sdk/types.js';
 import { spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -49,6 +50,12 @@ test('stdio: the CLI serves a tool set; a client lists and calls it, and the wor
     const bad = await client.callTool({ name: 'get_note', arguments: { note_id: 3 } });
     assert.equal(bad.isError, true);
     assert.match(textOf(bad), /\/note_id: must be string/);
+    // Arguments that are not an object: JSON-RPC's invalid-params code, as over HTTP, and the session goes on.
+    await assert.rejects(
+      client.request({ method: 'tools/call', params: { name: 'get_note', arguments: ['note_1'] as never } }, CallToolResultSchema),
+      (err: { code?: number; message: string }) => err.code === -32602 && /must be a JSON object, got an array/.test(err.message),
+    );
+    assert.equal((await client.listTools()).tools.length, 5);
   } finally {
     await close();
   }
