@@ -74,6 +74,11 @@ export const RunConfigSchema = strictEverywhere(z
          * The worker beats every step and every 2 s in between (model loading included). */
         remoteHeartbeatSeconds: z.number().int().positive().default(30),
         sft: z.boolean().default(true),
+        /**
+         * Goal demonstrations in the SFT data: each train-split prompt whose rollout failed also teaches "this
+         * request, then the goal's exact calls" (src/verify/demonstrations.ts). For a weak starting policy.
+         */
+        demonstrations: z.boolean().default(false),
         grpo: z.boolean().default(true),
         /** The trainer's typed config (steps, lr, group size, LoRA, ...): src/train/job.ts TrainConfigSchema, checked
          * here key by key and kept as written (the job fills the defaults). */

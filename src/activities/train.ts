@@ -7,7 +7,9 @@ import type { ModelRef } from '../llm/types.js';
 import { runLocalTraining, TrainingError } from '../train/local-backend.js';
 import { TrainJobSchema, type BaseModel, type TrainJob } from '../train/job.js';
 import { curveForHistory, lastCallRate, type HistoryCurvePoint } from '../train/curve.js';
-import { contentKey, getJsonl, type ArtifactRef } from '../store/artifact-store.js';
+import { contentKey, getJsonl, putJsonl, type ArtifactRef } from '../store/artifact-store.js';
+import type { RlPrompt } from '../agents/types.js';
+import { goalDemonstrations } from '../verify/demonstrations.js';
 import { BadInput, heartbeating, type ActivityDeps } from './context.js';
 import { writeFile } from 'node:fs/promises';
 
@@ -44,8 +46,17 @@ export function trainActivities(deps: ActivityDeps) {
       const baseModel = input.trainBase ?? configuredBase(config) ?? baseFromPolicy(input.policy);
       // A weak policy may leave a cycle without accepted trajectories (nothing to imitate) or without
       // train-split prompts: that phase is skipped this cycle rather than failing the run.
-      const accepted = (await getJsonl<{ accepted?: boolean }>(deps.store, input.trajectoriesRef)).filter((t) => t.accepted).length;
-      const trainPrompts = (await getJsonl<{ split: string }>(deps.store, input.rlPromptsRef)).filter((p) => p.split === 'train').length;
+      const trajectories = await getJsonl<{ id: string; accepted?: boolean }>(deps.store, input.trajectoriesRef);
+      const prompts = await getJsonl<RlPrompt>(deps.store, input.rlPromptsRef);
+      const trainPrompts = prompts.filter((p) => p.split === 'train').length;
+      // Goal demonstrations (config.train.demonstrations) join the accepted trajectories in the SFT data.
+      const demos = config.train.demonstrations ? goalDemonstrations(prompts, new Set(trajectories.filter((t) => t.accepted).map((t) => t.id))) : [];
+      let sftRef = input.trajectoriesRef;
+      if (demos.length) {
+        sftRef = { key: contentKey('sft-data', input.trajectoriesRef, input.rlPromptsRef), name: 'sft.jsonl' };
+        if (!(await deps.store.exists(sftRef))) await putJsonl(deps.store, sftRef, [...trajectories, ...demos]);
+      }
+      const accepted = trajectories.filter((t) => t.accepted).length + demos.length;
       const sft = config.train.sft && accepted > 0;
       const grpo = config.train.grpo && trainPrompts > 0;
       if (!sft && !grpo) return null;
@@ -55,10 +66,10 @@ export function trainActivities(deps: ActivityDeps) {
         sft: { ...(trainer.sft as object | undefined), enabled: sft },
         grpo: { ...(trainer.grpo as object | undefined), enabled: grpo },
       };
-      const key = contentKey('train', input.rlPromptsRef, input.trajectoriesRef, baseModel, jobConfig);
+      const key = contentKey('train', input.rlPromptsRef, sftRef, baseModel, jobConfig);
       const parsed = TrainJobSchema.safeParse({
         rlPromptsPath: deps.store.locate(input.rlPromptsRef),
-        trajectoriesPath: deps.store.locate(input.trajectoriesRef),
+        trajectoriesPath: deps.store.locate(sftRef),
         baseModel,
         outputDir: deps.store.locate({ key, name: 'out' }),
         config: jobConfig,
@@ -77,7 +88,7 @@ export function trainActivities(deps: ActivityDeps) {
           resumeFrom: previous?.checkpoint ?? undefined,
           onProgress: (step, _reward, _loss, checkpoint, detail) => beat({ step, phase: detail.phase, checkpoint: checkpoint ?? previous?.checkpoint ?? null }),
         }).catch((err) => {
-          // Exit code 2: the trainer refused its input (a ValueError); no retry can fix that.
+          // Exit code 2: the trainer refused its input (BadJob); no retry can fix that.
           if (err instanceof TrainingError && err.exitCode === 2) throw new BadInput(err.message);
           throw err;
         });
