@@ -3,14 +3,12 @@
 // on the TypeScript worker or the Python GPU worker runs it from its task queue.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { join } from 'node:path';
+import type { ChildProcess } from 'node:child_process';
 import type { temporal as proto } from '@temporalio/proto';
-import { startTestTemporal, spawnWorker, REPO_ROOT, type TestTemporal, type WorkerProcess } from '../support/temporal.js';
+import { spawnPyTrainWorker, startTestTemporal, spawnWorker, type TestTemporal, type WorkerProcess } from '../support/temporal.js';
 import { startScriptedRoles, startRun, tempHome, testConfig, workerEnv } from '../support/pipeline.js';
 import type { ScriptedServer } from '../../src/llm/scripted-server.js';
 
-const PYTHON = join(REPO_ROOT, 'trainer', '.venv', 'bin', 'python');
 let temporal: TestTemporal;
 let llm: ScriptedServer;
 const workers: WorkerProcess[] = [];
@@ -27,22 +25,7 @@ after(async () => {
   await temporal?.close();
 });
 
-function startPyWorker(queue: string): Promise<ChildProcess> {
-  const child = spawn(PYTHON, ['-m', 'inftool_trainer.worker', '--task-queue', queue], {
-    cwd: join(REPO_ROOT, 'trainer'),
-    env: { ...process.env, ...temporal.env },
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  pyWorkers.push(child);
-  let err = '';
-  return new Promise((ready, fail) => {
-    child.stderr!.on('data', (d) => {
-      err += d;
-      if (err.includes('polling task queue')) ready(child);
-    });
-    child.once('exit', (code) => fail(new Error(`python worker exited ${code}: ${err}`)));
-  });
-}
+const startPyWorker = (queue: string) => spawnPyTrainWorker(queue, temporal.env, pyWorkers);
 
 type Failed = { activity: string; type: string; nonRetryable: boolean; message: string; attempts: number[] };
 

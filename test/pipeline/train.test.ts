@@ -4,11 +4,11 @@
 // second worker finishes the job from its checkpoint.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startTestTemporal, spawnWorker, waitFor, REPO_ROOT, type TestTemporal, type WorkerProcess } from '../support/temporal.js';
+import { spawnPyTrainWorker, startTestTemporal, spawnWorker, waitFor, REPO_ROOT, type TestTemporal, type WorkerProcess } from '../support/temporal.js';
 import { startScriptedRoles, startRun, status, tempHome, testConfig, workerEnv } from '../support/pipeline.js';
 import type { ScriptedServer } from '../../src/llm/scripted-server.js';
 import type { RunStatus } from '../../src/workflows/definitions.js';
@@ -62,22 +62,7 @@ test('local backend: real GRPO steps in the train stage, and the adapter is depl
   assert.ok(llm.requests.some((b) => b.model === 'run-train-local-cycle-0'), 'the new policy was evaluated');
 });
 
-function startPyWorker(queue: string): Promise<ChildProcess> {
-  const child = spawn(PYTHON, ['-m', 'inftool_trainer.worker', '--task-queue', queue], {
-    cwd: join(REPO_ROOT, 'trainer'),
-    env: { ...process.env, ...temporal.env },
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  pyWorkers.push(child);
-  let err = '';
-  return new Promise((ready, fail) => {
-    child.stderr!.on('data', (d) => {
-      err += d;
-      if (err.includes('polling task queue')) ready(child);
-    });
-    child.once('exit', (code) => fail(new Error(`python worker exited ${code}: ${err}`)));
-  });
-}
+const startPyWorker = (queue: string) => spawnPyTrainWorker(queue, temporal.env, pyWorkers);
 
 test('temporal backend: kill -9 the Python GPU worker mid-job, another one finishes it', async () => {
   const home = tempHome();

@@ -104,3 +104,21 @@ export async function waitFor<T>(what: string, probe: () => Promise<T | undefine
 }
 
 export { REPO_ROOT };
+
+/** The trainer's GPU worker (trainer/inftool_trainer/worker.py) as a child process; resolves once it polls `queue`. */
+export function spawnPyTrainWorker(queue: string, env: Record<string, string>, into: ChildProcess[]): Promise<ChildProcess> {
+  const child = spawn(join(REPO_ROOT, 'trainer', '.venv', 'bin', 'python'), ['-m', 'inftool_trainer.worker', '--task-queue', queue], {
+    cwd: join(REPO_ROOT, 'trainer'),
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  into.push(child);
+  let err = '';
+  return new Promise((ready, fail) => {
+    child.stderr!.on('data', (d) => {
+      err += d;
+      if (err.includes('polling task queue')) ready(child);
+    });
+    child.once('exit', (code) => fail(new Error(`python worker exited ${code}: ${err}`)));
+  });
+}
