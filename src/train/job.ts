@@ -45,6 +45,11 @@ export const GrpoConfigSchema = z.object({
   maxPromptLength: z.number().int().positive().default(1024),
   maxCompletionLength: z.number().int().positive().default(256),
   temperature: z.number().positive().default(0.9),
+  /** Sample rollouts under the embedded runtime's grammar for the prompt's tools (runtime-json format only),
+   * so they parse as the served policy's would (trainer/inftool_trainer/constrained.py). */
+  constrained: z.boolean().default(true),
+  /** A group whose rewards are all equal has no advantage: sample it again up to this many times. */
+  resampleTries: z.number().int().min(0).default(2),
 });
 
 export const TrainConfigSchema = z.object({

@@ -59,6 +59,8 @@ class GrpoConfig(_Model):
     max_prompt_length: int = Field(1024, gt=0)
     max_completion_length: int = Field(256, gt=0)
     temperature: float = Field(0.9, gt=0)
+    constrained: bool = True
+    resample_tries: int = Field(2, ge=0)
 
 
 class RewardWeights(BaseModel):

@@ -119,11 +119,12 @@ class GatedRewardFunc:
 
 def run_grpo(job, tokenizer, fmt, start_from: str | None, resume: Path | None) -> ProgressCallback:
     from datasets import Dataset
-    from trl import GRPOConfig, GRPOTrainer
+    from trl import GRPOConfig
 
     from .data import load_rl_prompts
     from .job import LoraAdapter
     from .model_io import load_base_model, wrap_for_training
+    from .rollouts import make_trainer
 
     cfg = job.config
     g = cfg.grpo
@@ -150,8 +151,13 @@ def run_grpo(job, tokenizer, fmt, start_from: str | None, resume: Path | None) -
         scale_rewards="group", log_completions=False,
     )
     progress = ProgressCallback("grpo")
-    trainer = GRPOTrainer(
-        model=model, reward_funcs=[GatedRewardFunc(cfg.reward, fmt)], args=args,
+    reward = GatedRewardFunc(cfg.reward, fmt)
+    # The runtime's grammar applies only to what the embedded runtime serves (runtime-json).
+    constrained = g.constrained and fmt.name == "runtime-json"
+    emit({"event": "info", "message": f"grpo: rollouts {'under the runtime grammar' if constrained else 'unconstrained'}, flat groups resampled up to {g.resample_tries}x"})
+    trainer = make_trainer(
+        kept, reward, constrained, g.resample_tries,
+        model=model, reward_funcs=[reward], args=args,
         train_dataset=Dataset.from_list(kept), processing_class=tokenizer, callbacks=[progress],
     )
     trainer.train(resume_from_checkpoint=str(resume) if resume else None)
