@@ -1,5 +1,7 @@
 // The learning curve as it travels through workflow history: GRPO reward and SFT loss points, thinned
 // evenly to at most 200 so a long training run never bloats a cycle's history. Pure: workflows use it too.
+// `components` carries each step's reward components and, for GRPO steps, what the rollouts looked like
+// (reward_std, groups_with_advantage, gate_format, call_rate...: trainer/README.md); the report plots them.
 import type { CurvePoint } from './job.js';
 
 export type HistoryCurvePoint = { step: number; reward: number; loss?: number; components?: Record<string, number> };

@@ -37,8 +37,10 @@ def _num(x: Any) -> float | None:
 
 
 # TRL's per-step numbers carried in `components` beside the reward's own: the spread of the rewards (a
-# GRPO step learns only from groups whose rewards differ) and the wall time of the step.
-_STEP_STATS = {"reward_std": "reward_std", "step_time": "step_seconds"}
+# GRPO step learns only from groups whose rewards differ), the completions' mean length and the share cut
+# by maxCompletionLength (a cut call never parses), and the wall time of the step.
+_STEP_STATS = {"reward_std": "reward_std", "completions/mean_length": "completion_tokens", "completions/clipped_ratio": "clipped",
+               "step_time": "step_seconds"}
 
 
 class ProgressCallback(TrainerCallback):
