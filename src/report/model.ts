@@ -18,6 +18,27 @@ export type RunInfo = z.input<typeof RunInfoSchema>;
 
 export type CategoryAcceptance = { accepted: number; rejected: number; rate: number | null };
 
+/** One logged training step. GRPO steps also carry what their rollouts looked like (from the trainer's
+ * per-step components, trainer/inftool_trainer/rollouts.py): the spread of the rewards, the share of
+ * groups whose rewards differed (the only ones that teach), the format-gate pass rate and the call rate. */
+export type TrainingPoint = {
+  step: number; reward: number; loss?: number;
+  rewardStd?: number; groupsWithAdvantage?: number; gateFormat?: number; callRate?: number;
+};
+
+/** The step metrics the report plots, by the name the trainer logs them under in `components`. */
+const STEP_METRICS = { rewardStd: 'reward_std', groupsWithAdvantage: 'groups_with_advantage', gateFormat: 'gate_format', callRate: 'call_rate' } as const;
+
+function trainingPoint(p: CycleRecord['training']['curve'][number]): TrainingPoint {
+  const out: TrainingPoint = { step: p.step, reward: round(p.reward), ...(p.loss !== undefined ? { loss: round(p.loss) } : {}) };
+  if (p.components?.sft === 1) return out; // an SFT step has no rollouts
+  for (const [field, name] of Object.entries(STEP_METRICS) as [keyof typeof STEP_METRICS, string][]) {
+    const v = p.components?.[name];
+    if (v !== undefined && Number.isFinite(v)) out[field] = round(v);
+  }
+  return out;
+}
+
 export type CycleReport = {
   cycle: number;
   finishedAt: string;
@@ -35,7 +56,7 @@ export type CycleReport = {
   scores: Scores | null;
   /** Endpoint faults met during the cycle, per role (requests, retries, throttles, outages waited out, ...); null for older records. */
   faults: Record<string, FaultCounts> | null;
-  training: { backend: string; steps: number; firstReward: number | null; lastReward: number | null; curve: Array<{ step: number; reward: number; loss?: number }> };
+  training: { backend: string; steps: number; firstReward: number | null; lastReward: number | null; curve: TrainingPoint[] };
   stages: Record<string, { ms: number; tokens: number }>;
   plan: {
     total: number;
@@ -99,7 +120,7 @@ function cycleReport(r: CycleRecord): CycleReport {
   const weights: CycleReport['plan']['weights'] = {};
   for (const c of CATEGORIES) if (r.plan.weights[c]) weights[c] = { weight: round(r.plan.weights[c].weight), reason: r.plan.weights[c].reason };
   const focus = (Object.entries(weights) as [Category, { weight: number }][]).sort((a, b) => b[1].weight - a[1].weight)[0];
-  const curve = r.training.curve.map((p) => ({ step: p.step, reward: round(p.reward), ...(p.loss !== undefined ? { loss: round(p.loss) } : {}) }));
+  const curve = r.training.curve.map(trainingPoint);
   const errs = errorClassTotals(r);
   return {
     cycle: r.cycle,

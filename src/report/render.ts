@@ -159,7 +159,38 @@ function trainingSection(d: ReportData): string {
   const chart = hasPoints ? lineChart({ title: 'Mean GRPO reward per logged step', series, xTicks: [], yFormat: (v) => v.toFixed(2), valueFormat: dec, xLabel: 'training step (cycles laid end to end)', markers: total <= 400 }) : '<p class="muted">no training curve recorded</p>';
   const rows = d.cycles.map((c, ci) => `<tr><th>cycle ${c.cycle}</th><td>${esc(c.training.backend)}</td><td>${num(c.training.steps, ptr('cycles', ci, 'training', 'steps'), int)}</td><td>${num(c.training.firstReward, ptr('cycles', ci, 'training', 'firstReward'), dec)}</td><td>${num(c.training.lastReward, ptr('cycles', ci, 'training', 'lastReward'), dec)}</td></tr>`).join('');
   return `<div class="two"><div class="chart-box">${chart}${legend(series)}</div>
-    <table class="grid-table" data-table="training"><tr><th></th><th>backend</th><th>steps</th><th>first reward</th><th>last reward</th></tr>${rows}</table></div>`;
+    <table class="grid-table" data-table="training"><tr><th></th><th>backend</th><th>steps</th><th>first reward</th><th>last reward</th></tr>${rows}</table></div>
+    ${rolloutChart(d)}`;
+}
+
+const ROLLOUT_METRICS: Array<{ field: 'rewardStd' | 'groupsWithAdvantage' | 'gateFormat' | 'callRate'; name: string; color: string; dashed?: boolean }> = [
+  { field: 'groupsWithAdvantage', name: 'groups with advantage', color: '#59a14f' },
+  { field: 'rewardStd', name: 'reward std', color: '#e15759' },
+  { field: 'gateFormat', name: 'format-gate pass', color: '#4e79a7', dashed: true },
+  { field: 'callRate', name: 'call rate', color: '#b07aa1', dashed: true },
+];
+
+/** What each GRPO step's rollouts looked like: a step learns only from groups whose rewards differ. */
+function rolloutChart(d: ReportData): string {
+  let offset = 0;
+  const bases = d.cycles.map((c) => {
+    const base = offset;
+    const last = c.training.curve.length ? c.training.curve[c.training.curve.length - 1].step : 0;
+    offset += Math.max(last, c.training.steps) + 1;
+    return base;
+  });
+  const series: Series[] = ROLLOUT_METRICS.map((m) => ({
+    name: m.name, color: m.color, dashed: m.dashed,
+    points: d.cycles.flatMap((c, ci) => c.training.curve.flatMap((p, pi) => (p[m.field] === undefined ? [] : [{
+      x: bases[ci] + p.step, y: p[m.field]!, key: ptr('cycles', ci, 'training', 'curve', pi, m.field), label: `cycle ${c.cycle} step ${p.step}`,
+    }]))),
+  })).filter((s) => s.points.length > 0);
+  if (!series.length) return '';
+  const total = series.reduce((a, s) => a + s.points.length, 0);
+  const chart = lineChart({ title: 'GRPO rollouts per logged step', series, xTicks: [], yDomain: [0, 1], yFormat: (v) => v.toFixed(1), valueFormat: dec, xLabel: 'training step (cycles laid end to end)', markers: total <= 400 });
+  return `<div class="two"><div class="chart-box" data-chart="rollouts">${chart}${legend(series)}</div>
+    <div class="explain"><p>GRPO learns only from groups of rollouts whose rewards differ: a group that scores alike has no advantage.
+    Rollouts are sampled under the runtime's grammar, so the format gate should pass; a group that comes out flat is sampled again before it is given up.</p></div></div>`;
 }
 
 function costSection(d: ReportData): string {

@@ -2,6 +2,8 @@
 // evenly to at most 200 so a long training run never bloats a cycle's history. Pure: workflows use it too.
 // The Python GPU worker thins its curve the same way before it sends it (trainer/inftool_trainer/worker.py
 // thin_curve), marking each kept point with its `index` in the full curve, so both backends number alike.
+// `components` carries each step's reward components and, for GRPO steps, what the rollouts looked like
+// (reward_std, groups_with_advantage, gate_format, call_rate...: trainer/README.md); the report plots them.
 import type { CurvePoint } from './job.js';
 
 export type HistoryCurvePoint = { step: number; reward: number; loss?: number; components?: Record<string, number> };

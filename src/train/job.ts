@@ -20,7 +20,8 @@ export const AdapterConfigSchema = z.discriminatedUnion('kind', [
     r: z.number().int().positive().default(16),
     alpha: z.number().positive().default(32),
     dropout: z.number().min(0).max(1).default(0.05),
-    targetModules: z.array(z.string()).default(['q_proj', 'k_proj', 'v_proj', 'o_proj']),
+    /** Every linear layer: measured on SmolLM2-135M (trainer/README.md, "Choosing the defaults"). */
+    targetModules: z.array(z.string()).default(['q_proj', 'k_proj', 'v_proj', 'o_proj', 'gate_proj', 'up_proj', 'down_proj']),
   }),
   z.object({ kind: z.literal('full') }),
 ]);
@@ -28,7 +29,7 @@ export const AdapterConfigSchema = z.discriminatedUnion('kind', [
 export const SftConfigSchema = z.object({
   enabled: z.boolean().default(true),
   maxSteps: z.number().int().positive().default(50),
-  learningRate: z.number().positive().default(2e-4),
+  learningRate: z.number().positive().default(1e-3),
   batchSize: z.number().int().positive().default(2),
   maxLength: z.number().int().positive().default(1024),
 });
@@ -44,8 +45,14 @@ export const GrpoConfigSchema = z.object({
   /** KL penalty to the reference policy; 0 skips loading a reference model. */
   klBeta: z.number().min(0).default(0.04),
   maxPromptLength: z.number().int().positive().default(1024),
-  maxCompletionLength: z.number().int().positive().default(256),
+  /** Tokens per rollout; a call cut short never parses. Grammar-constrained calls to the example specs take 33-44. */
+  maxCompletionLength: z.number().int().positive().default(128),
   temperature: z.number().positive().default(0.9),
+  /** Sample rollouts under the embedded runtime's grammar for the prompt's tools (runtime-json format only),
+   * so they parse as the served policy's would (trainer/inftool_trainer/constrained.py). */
+  constrained: z.boolean().default(true),
+  /** A group whose rewards are all equal has no advantage: sample it again up to this many times. */
+  resampleTries: z.number().int().min(0).default(2),
 });
 
 /** Strict at every depth, like the pydantic mirror (extra="forbid"): `sft.maxStep` is refused, not ignored. */

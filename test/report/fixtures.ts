@@ -66,6 +66,11 @@ export function syntheticRun(runId = 'run-demo'): CycleRecord[] {
         curve: Array.from({ length: 9 }, (_, i) => ({
           step: i * 5, reward: Number((0.3 + cycle * 0.12 + 0.25 * (1 - Math.exp(-i / 3))).toFixed(4)),
           loss: Number((0.9 - i * 0.05).toFixed(4)),
+          // The first step is SFT (no rollouts); GRPO steps carry what their rollouts looked like.
+          components: i === 0 ? ({ sft: 1 } as Record<string, number>) : {
+            sft: 0, reward_std: Number((0.2 + 0.01 * i).toFixed(4)), groups_with_advantage: Number((0.5 + 0.05 * i).toFixed(4)),
+            gate_format: 1, call_rate: Number((0.8 + 0.01 * cycle).toFixed(4)),
+          },
         })),
         callRate: 0.93, policy: { kind: 'endpoint', model: `qwen-cycle-${cycle + 1}` },
       },

@@ -34,6 +34,14 @@ function textAgrees(text: string, value: number): boolean {
 }
 
 describe('renderReport', () => {
+  it('carries each GRPO step\'s rollout metrics from the trainer\'s components into the curve', () => {
+    const { data } = renderReport(syntheticRun(), { runId: 'run-demo' });
+    const [sft, grpo] = data.cycles[1].training.curve;
+    assert.deepEqual(Object.keys(sft).sort(), ['loss', 'reward', 'step']);
+    assert.deepEqual({ rewardStd: grpo.rewardStd, groupsWithAdvantage: grpo.groupsWithAdvantage, gateFormat: grpo.gateFormat, callRate: grpo.callRate },
+      { rewardStd: 0.21, groupsWithAdvantage: 0.55, gateFormat: 1, callRate: 0.81 });
+  });
+
   it('puts the weak category and the plan that answered it into report.json', () => {
     const { json, html, data } = renderReport(syntheticRun(), { runId: 'run-demo' });
     const back = JSON.parse(json) as ReportData;
@@ -105,7 +113,12 @@ describe('the report page in headless Chromium', () => {
         }
       }
       for (const cat of Object.keys(c.plan.weights)) assert.ok(marks.some((m) => m.key === `/cycles/${ci}/plan/weights/${cat}/weight` && m.svg));
-      assert.equal(marks.filter((m) => m.key.startsWith(`/cycles/${ci}/training/curve/`)).length, c.training.curve.length);
+      const curveMarks = (field: string) => marks.filter((m) => m.key.startsWith(`/cycles/${ci}/training/curve/`) && m.key.endsWith(`/${field}`) && m.svg);
+      assert.equal(curveMarks('reward').length, c.training.curve.length);
+      // The rollout chart: every GRPO step's reward spread, groups with advantage, format-gate pass and call rate.
+      const grpoSteps = c.training.curve.filter((p) => p.rewardStd !== undefined).length;
+      assert.equal(grpoSteps, c.training.curve.length - 1, 'the SFT step carries no rollout metrics');
+      for (const field of ['rewardStd', 'groupsWithAdvantage', 'gateFormat', 'callRate']) assert.equal(curveMarks(field).length, grpoSteps, field);
     }
   });
 

@@ -45,7 +45,8 @@ class LoraAdapter(_Model):
     r: int = Field(16, gt=0)
     alpha: float = Field(32, gt=0)
     dropout: float = Field(0.05, ge=0, le=1)
-    target_modules: list[str] = ["q_proj", "k_proj", "v_proj", "o_proj"]
+    # Every linear layer: measured on SmolLM2-135M (trainer/README.md, "Choosing the defaults").
+    target_modules: list[str] = ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"]
 
 
 class FullAdapter(_Model):
@@ -55,7 +56,7 @@ class FullAdapter(_Model):
 class SftConfig(_Model):
     enabled: bool = True
     max_steps: int = Field(50, gt=0)
-    learning_rate: float = Field(2e-4, gt=0)
+    learning_rate: float = Field(1e-3, gt=0)
     batch_size: int = Field(2, gt=0)
     max_length: int = Field(1024, gt=0)
 
@@ -68,8 +69,10 @@ class GrpoConfig(_Model):
     prompts_per_step: int = Field(1, gt=0)
     kl_beta: float = Field(0.04, ge=0)
     max_prompt_length: int = Field(1024, gt=0)
-    max_completion_length: int = Field(256, gt=0)
+    max_completion_length: int = Field(128, gt=0)
     temperature: float = Field(0.9, gt=0)
+    constrained: bool = True
+    resample_tries: int = Field(2, ge=0)
 
 
 class RewardWeights(BaseModel):

@@ -36,6 +36,13 @@ def _num(x: Any) -> float | None:
     return x if math.isfinite(x) else None
 
 
+# TRL's per-step numbers carried in `components` beside the reward's own: the spread of the rewards (a
+# GRPO step learns only from groups whose rewards differ), the completions' mean length and the share cut
+# by maxCompletionLength (a cut call never parses), and the wall time of the step.
+_STEP_STATS = {"reward_std": "reward_std", "completions/mean_length": "completion_tokens", "completions/clipped_ratio": "clipped",
+               "step_time": "step_seconds"}
+
+
 class ProgressCallback(TrainerCallback):
     """One `step` event per optimizer step; held back until the checkpoint of that step (if any) is on disk,
     so a heartbeat never names a checkpoint that does not exist yet."""
@@ -46,7 +53,10 @@ class ProgressCallback(TrainerCallback):
         self.curve: list[dict[str, Any]] = []
 
     def _event(self, state, logs: dict[str, Any]) -> dict[str, Any]:
-        components = {k.split("/", 1)[1]: float(v) for k, v in logs.items() if k.startswith("components/") and _num(v) is not None}
+        components = {k.split("/", 1)[1]: float(v) for k, v in logs.items() if k.startswith(("components/", "rollouts/")) and _num(v) is not None}
+        for key, name in _STEP_STATS.items():
+            if _num(logs.get(key)) is not None:
+                components[name] = float(logs[key])
         return {
             "event": "step", "phase": self.phase, "step": int(state.global_step),
             "reward": _num(logs.get("reward")), "loss": _num(logs.get("loss")),

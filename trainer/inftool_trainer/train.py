@@ -44,6 +44,8 @@ def _common_args(job, phase_dir: Path, max_steps: int, lr: float) -> dict[str, A
         report_to="none", disable_tqdm=True, seed=cfg.seed, use_cpu=(cfg.device == "cpu"),
         lr_scheduler_type="constant", warmup_steps=0, dataloader_num_workers=0,
         bf16=False, fp16=False,
+        # TRL turns recomputation on to save GPU memory; on CPU memory is plenty and it costs a third of each step.
+        gradient_checkpointing=cfg.device != "cpu",
     )
 
 
@@ -120,11 +122,12 @@ class GatedRewardFunc:
 
 def run_grpo(job, tokenizer, fmt, start_from: str | None, resume: Path | None) -> ProgressCallback:
     from datasets import Dataset
-    from trl import GRPOConfig, GRPOTrainer
+    from trl import GRPOConfig
 
     from .data import load_rl_prompts
     from .job import LoraAdapter
     from .model_io import load_base_model, wrap_for_training
+    from .rollouts import make_trainer
 
     cfg = job.config
     g = cfg.grpo
@@ -151,8 +154,13 @@ def run_grpo(job, tokenizer, fmt, start_from: str | None, resume: Path | None) -
         scale_rewards="group", log_completions=False,
     )
     progress = ProgressCallback("grpo")
-    trainer = GRPOTrainer(
-        model=model, reward_funcs=[GatedRewardFunc(cfg.reward, fmt)], args=args,
+    reward = GatedRewardFunc(cfg.reward, fmt)
+    # The runtime's grammar applies only to what the embedded runtime serves (runtime-json).
+    constrained = g.constrained and fmt.name == "runtime-json"
+    emit({"event": "info", "message": f"grpo: rollouts {'under the runtime grammar' if constrained else 'unconstrained'}, flat groups resampled up to {g.resample_tries}x"})
+    trainer = make_trainer(
+        kept, reward, constrained, g.resample_tries,
+        model=model, reward_funcs=[reward], args=args,
         train_dataset=Dataset.from_list(kept), processing_class=tokenizer, callbacks=[progress],
     )
     trainer.train(resume_from_checkpoint=str(resume) if resume else None)
