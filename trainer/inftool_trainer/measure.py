@@ -50,7 +50,7 @@ def measure(job, adapter: str | None, n: int, limit: int, tokens: int, temperatu
     if adapter:
         from peft import PeftModel
 
-        model = PeftModel.from_pretrained(model, adapter)
+        model = PeftModel.from_pretrained(model, adapter).merge_and_unload()  # merged: sampling at base speed
     model.eval()
     rows = load_rl_prompts(job.rl_prompts_path, fmt)[:limit]
     for mode in modes:
