@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import json
 from typing import Any, Iterable, Mapping, Sequence
-from urllib.parse import unquote
+
+from .chat_format import _merge_all_of, _resolve_pointer  # one $ref/allOf reading for the trainer
 
 Json = dict[str, Any]
 MAX_LOCAL_PARALLEL_CALLS = 3  # src/llm/grammar-schema.ts
@@ -31,35 +32,6 @@ def _is_obj(v: Any) -> bool:
     return isinstance(v, Mapping)
 
 
-def _resolve(root: Mapping, ref: str) -> Mapping | None:
-    if not ref.startswith("#/"):
-        return None
-    node: Any = root
-    for raw in ref[2:].split("/"):
-        key = unquote(raw).replace("~1", "/").replace("~0", "~")
-        node = node.get(key) if _is_obj(node) else None
-    return node if _is_obj(node) else None
-
-
-def _merge_all_of(parts: Sequence[Mapping]) -> Json:
-    merged: Json = {}
-    props: Json = {}
-    required: list[str] = []
-    for part in parts:
-        merged.update(part)
-        if _is_obj(part.get("properties")):
-            props.update(part["properties"])
-        for r in part.get("required") if isinstance(part.get("required"), list) else []:
-            if str(r) not in required:
-                required.append(str(r))
-    merged.pop("allOf", None)
-    if props:
-        merged["properties"] = props
-    if required:
-        merged["required"] = required
-    return merged
-
-
 def to_grammar_schema(schema: Any, root: Mapping | None = None, depth: int = 0) -> Json:
     """grammar-schema.ts toGrammarSchema: the schema in the subset node-llama-cpp's grammar builder reads."""
     if root is None:
@@ -67,10 +39,10 @@ def to_grammar_schema(schema: Any, root: Mapping | None = None, depth: int = 0) 
     if schema is True or (_is_obj(schema) and len(schema) == 0) or not _is_obj(schema):
         return ANY
     if isinstance(schema.get("$ref"), str):
-        target = _resolve(root, schema["$ref"]) if depth < _MAX_REF_DEPTH else None
+        target = _resolve_pointer(root, schema["$ref"]) if depth < _MAX_REF_DEPTH else None
         return to_grammar_schema(target, root, depth + 1) if target else ANY
     if isinstance(schema.get("allOf"), list):
-        parts = [(_resolve(root, str(p["$ref"])) or {}) if p.get("$ref") else p for p in schema["allOf"] if _is_obj(p)]
+        parts = [(_resolve_pointer(root, str(p["$ref"])) or {}) if p.get("$ref") else p for p in schema["allOf"] if _is_obj(p)]
         return to_grammar_schema(_merge_all_of([schema, *parts]), root, depth)
     alternatives = schema.get("oneOf") if schema.get("oneOf") is not None else schema.get("anyOf")
     if isinstance(alternatives, list) and alternatives:
