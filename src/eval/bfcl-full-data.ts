@@ -3,10 +3,11 @@
 // never from a hub or a repository. Unpacked once into `.cache/bfcl/<version>/`; idempotent.
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readdir, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { downloadWheel } from '../pypi-wheel.js';
 
 const execFileAsync = promisify(execFile);
 
@@ -40,14 +41,7 @@ export async function ensureFullBfclData(opts: { dir?: string; python?: string }
   const work = await mkdtemp(path.join(path.dirname(dir), '.download-'));
   try {
     const pkg = `${BFCL_EVAL.pypiPackage}==${BFCL_EVAL.version}`;
-    try {
-      await execFileAsync(python, ['-m', 'pip', 'download', '--no-deps', '--disable-pip-version-check', pkg, '-d', work], { maxBuffer: 16 << 20 });
-    } catch (err) {
-      const detail = String((err as { stderr?: string }).stderr ?? (err as Error).message).trim().split('\n').slice(-3).join(' | ');
-      throw new Error(`ensureFullBfclData: could not fetch ${pkg} with \`${python} -m pip download\` (needs PyPI): ${detail}`);
-    }
-    const wheel = (await readdir(work)).find((f) => f.endsWith('.whl'));
-    if (!wheel) throw new Error(`ensureFullBfclData: pip reported success but no wheel is in ${work}`);
+    const wheel = await downloadWheel(pkg, work, python, 'ensureFullBfclData');
     const out = path.join(work, 'data');
     // Python's zipfile: pip already implies Python is there.
     const unzip = [
@@ -60,7 +54,7 @@ export async function ensureFullBfclData(opts: { dir?: string; python?: string }
       '    n += 1',
       'print(n)',
     ].join('\n');
-    const { stdout } = await execFileAsync(python, ['-c', unzip, path.join(work, wheel), BFCL_EVAL.dataPrefix, out]);
+    const { stdout } = await execFileAsync(python, ['-c', unzip, wheel, BFCL_EVAL.dataPrefix, out]);
     if (!Number(stdout.trim())) throw new Error(`ensureFullBfclData: ${wheel} has no ${BFCL_EVAL.dataPrefix} files`);
     await writeFile(
       path.join(out, 'ATTRIBUTION.txt'),

