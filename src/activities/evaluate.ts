@@ -60,12 +60,15 @@ export function evaluateActivities(deps: ActivityDeps) {
       const { config, policy } = input;
       const client = policyClient(policy, config);
       const catalog = await getJson<Catalog>(deps.store, input.catalogRef);
-      const heldOut = async (ref: ArtifactRef) => (await getJsonl<RlPrompt>(deps.store, ref)).filter((p) => p.split === 'validation');
-      const pool = (await heldOut(input.poolRef ?? input.rlPromptsRef)).slice(0, config.evaluate.poolSize);
+      const cyclePrompts = await getJsonl<RlPrompt>(deps.store, input.rlPromptsRef);
+      const heldOut = (ps: RlPrompt[]) => ps.filter((p) => p.split === 'validation');
+      const poolSource = input.poolRef ? await getJsonl<RlPrompt>(deps.store, input.poolRef) : cyclePrompts;
+      const pool = heldOut(poolSource).slice(0, config.evaluate.poolSize);
       const poolIds = new Set(pool.map((p) => p.id));
-      const own = input.baseline ? [] : (await heldOut(input.rlPromptsRef)).filter((p) => !poolIds.has(p.id));
+      const own = input.baseline ? [] : heldOut(cyclePrompts).filter((p) => !poolIds.has(p.id));
       const prompts = [...pool, ...own];
-      const valKey = contentKey('validation', input.rlPromptsRef, input.poolRef ?? null, policy);
+      // The baseline scores another set (the pool alone) and keeps its own fault counts, even for the same policy.
+      const valKey = contentKey('validation', input.rlPromptsRef, input.poolRef ?? null, policy, input.baseline ?? false);
       const rollKey = contentKey('rollouts', input.rlPromptsRef, policy, config.evaluate.rolloutPrompts, config.evaluate.rolloutGroup, config.evaluate.rolloutTemperature);
       const selectionSeed = config.evaluate.limit ? (config.evaluate.selectionSeed ?? config.seed) : undefined;
       const bfclKey = contentKey('bfcl', policy, bfclDataDir(config), config.evaluate.categories, config.evaluate.limit ?? null, selectionSeed ?? null);
@@ -84,7 +87,7 @@ export function evaluateActivities(deps: ActivityDeps) {
 
         // Rollout consistency: how many of a group of sampled answers pass, per train-split prompt.
         const e = config.evaluate;
-        const rolloutPrompts = e.rolloutPrompts && !input.baseline ? (await getJsonl<RlPrompt>(deps.store, input.rlPromptsRef)).filter((p) => p.split === 'train').slice(0, e.rolloutPrompts) : [];
+        const rolloutPrompts = e.rolloutPrompts && !input.baseline ? cyclePrompts.filter((p) => p.split === 'train').slice(0, e.rolloutPrompts) : [];
         const groups: RolloutConsistency[] = [];
         for (const [i, prompt] of rolloutPrompts.entries()) {
           const ref: ArtifactRef = { key: rollKey, name: `rollouts/${prompt.id}.json` };
