@@ -3,7 +3,7 @@
 import {
   ApplicationFailure, condition, getExternalWorkflowHandle, patched, proxyActivities, setCurrentDetails, setHandler, workflowInfo,
 } from '@temporalio/workflow';
-import { cycleDetails, type CycleProgress } from './ui-text.js';
+import { cycleDetails, trainPlan, type CycleProgress } from './ui-text.js';
 import type { Activities, EvaluationResult, StageTimes, TrainResult } from '../activities/index.js';
 import type { TrainJob, TrainResult as RemoteTrainResult } from '../train/job.js';
 import { curveForHistory, lastCallRate } from '../train/curve.js';
@@ -129,9 +129,7 @@ export async function cycleWorkflow(input: CycleInput): Promise<CycleResult> {
       const out = await remote.trainPolicy(job);
       return { model: out.model, steps: out.steps, curve: curveForHistory(out.curve), callRate: lastCallRate(out.curve), trainBase: out.policy, backend: 'temporal' };
     }
-    const t = config.train.trainer as { sft?: { maxSteps?: number }; grpo?: { maxSteps?: number } };
-    const plan = [config.train.sft ? `SFT ${t.sft?.maxSteps ?? 'default'} steps` : '', config.train.grpo ? `GRPO ${t.grpo?.maxSteps ?? 'default'} steps` : ''].filter(Boolean);
-    return runTrainJob.executeWithOptions({ summary: `train (${config.train.backend}): ${plan.join(' + ') || 'nothing'}` }, [{ job }]);
+    return runTrainJob.executeWithOptions({ summary: `train (${config.train.backend}): ${trainPlan(config)}` }, [{ job }]);
   });
   // Deploy: the next cycle's assistant and this cycle's evaluation use the new policy.
   const policy = await deployPolicy({ runId, cycle, previous: input.policy, training });
@@ -143,7 +141,8 @@ export async function cycleWorkflow(input: CycleInput): Promise<CycleResult> {
       { runId, cycle, config, policy, rlPromptsRef: verified.rlPromptsRef, catalogRef: input.catalogRef, poolRef },
     ]),
   );
-  show({ scores: scoresOf(evaluation) });
+  const scores = scoresOf(evaluation);
+  show({ scores });
 
   // 5. Target gaps: the failures decide the next cycle's plan.
   if (!(await enter('target_gaps'))) return { kind: 'stopped', stage: 'target_gaps' };
@@ -162,7 +161,7 @@ export async function cycleWorkflow(input: CycleInput): Promise<CycleResult> {
     summary: {
       cycle, recordRef: gaps.recordRef, accepted: verified.accepted, trajectories: verified.trajectories,
       bfclOverall: evaluation.bfclSummary.overall ?? null, validationOverall: evaluation.validationOverall, policy,
-      scores: scoresOf(evaluation), ...(baseline ? { baseline } : {}),
+      scores, ...(baseline ? { baseline } : {}),
     },
   };
 }

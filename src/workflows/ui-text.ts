@@ -28,19 +28,25 @@ export function policyName(p: ModelRef | null | undefined): string {
   return p.loraPath ? `${file(p.path)} + ${file(p.loraPath)}` : file(p.path);
 }
 
+/** What training a cycle asks for: `SFT 24 steps + GRPO 4 steps` (or `nothing`). */
+export function trainPlan(config: RunConfig): string {
+  const t = config.train.trainer as { sft?: { maxSteps?: number }; grpo?: { maxSteps?: number } };
+  const parts = [config.train.sft ? `SFT ${t.sft?.maxSteps ?? 'default'} steps` : '', config.train.grpo ? `GRPO ${t.grpo?.maxSteps ?? 'default'} steps` : ''];
+  return parts.filter(Boolean).join(' + ') || 'nothing';
+}
+
 export function runSummary(config: RunConfig): string {
   return `InfTool run ${config.name}: ${config.cycles.max} cycle(s) of ${config.synthesis.perCycle} trajectories, policy ${endpoint(config.roles.assistant)}`;
 }
 
 export function runDetails(config: RunConfig): string {
-  const t = config.train.trainer as { sft?: { maxSteps?: number }; grpo?: { maxSteps?: number } };
   return [
     `### InfTool run \`${config.name}\``,
     `- **cycles**: ${config.cycles.max}${config.cycles.targetScore ? `, stop at validation ${pct(config.cycles.targetScore)}` : ''}${config.cycles.patience ? `, patience ${config.cycles.patience}` : ''}`,
     `- **synthesis**: ${config.synthesis.perCycle} trajectories per cycle in batches of ${config.synthesis.batchSize}; ${config.synthesis.categories.join(', ')}`,
     `- **roles**: user ${endpoint(config.roles.user)}; assistant (policy) ${endpoint(config.roles.assistant)}; simulator ${endpoint(config.roles.simulator)}` +
       (config.roles.judge ? `; judge ${endpoint(config.roles.judge)}` : ''),
-    `- **train**: ${config.train.backend}${config.train.sft ? `, SFT ${t.sft?.maxSteps ?? 'default'} steps` : ''}${config.train.grpo ? `, GRPO ${t.grpo?.maxSteps ?? 'default'} steps` : ''}`,
+    `- **train**: ${config.train.backend}, ${trainPlan(config)}`,
     `- **evaluate**: BFCL ${config.evaluate.categories.join(', ')}${config.evaluate.limit ? ` (${config.evaluate.limit} per category, fixed seeded selection)` : ''}; ` +
       `validation pool of up to ${config.evaluate.poolSize}; baseline ${config.evaluate.baseline ? 'before cycle 0 trains' : 'off'}`,
     `- **steer**: signals \`pause\`, \`resume\`, \`stop\` (or the \`requestStop\` update); query \`status\``,
