@@ -1,5 +1,6 @@
 // How run status looks in a terminal: one line with a progress bar on a TTY, plain lines elsewhere.
 import type { CycleSummary, RunStatus, Scores } from '../workflows/definitions.js';
+import { scoreRows } from '../report/model.js';
 
 const STAGE_ORDER = ['prepare', 'synthesize', 'verify', 'baseline', 'train', 'evaluate', 'target_gaps'];
 
@@ -34,22 +35,6 @@ export function gain(x: number | null | undefined, base: number | null | undefin
   if (typeof x !== 'number' || typeof base !== 'number') return '';
   const d = (x - base) * 100;
   return `${d >= 0 ? '+' : ''}${d.toFixed(1)}`;
-}
-
-type Row = { label: string; pick: (s: Scores) => number | null | undefined };
-
-/** The rows of a score table: BFCL per category, the non-live AST mean, the fixed pool per category and overall. */
-export function scoreRows(all: Scores[]): Row[] {
-  const keys = (f: (s: Scores) => Record<string, number>, keep: (k: string) => boolean) =>
-    [...new Set(all.flatMap((s) => Object.keys(f(s)).filter(keep)))].sort();
-  return [
-    ...keys((s) => s.bfcl, (k) => !k.startsWith('group/')).map((k) => ({ label: `BFCL ${k}`, pick: (s: Scores) => s.bfcl[k] })),
-    ...(all.some((s) => typeof s.bfcl['group/non_live_ast_mean'] === 'number')
-      ? [{ label: 'BFCL non-live AST mean', pick: (s: Scores) => s.bfcl['group/non_live_ast_mean'] }]
-      : []),
-    ...keys((s) => s.pool, (k) => !k.startsWith('n/')).map((k) => ({ label: `pool ${k}`, pick: (s: Scores) => s.pool[k] })),
-    { label: 'pool overall', pick: (s: Scores) => s.poolOverall },
-  ];
 }
 
 /**

@@ -207,6 +207,27 @@ export function buildReportData(records: unknown[], runInfo: RunInfo): ReportDat
   };
 }
 
+/** A row of the scores-against-the-baseline table: its label, its place in a Scores, and how to read it. */
+export type ScoreRow = { label: string; path: string[]; pick: (s: Scores) => number | null | undefined };
+
+const GROUP_ROWS: Array<[string, string]> = [['group/non_live_ast_mean', 'BFCL non-live AST mean'], ['group/overall', 'BFCL overall']];
+
+/**
+ * The rows `status`, the demo, the loop-gain benchmark and the report show: BFCL per category, the non-live
+ * AST mean and BFCL's overall where present, the fixed pool per category and overall.
+ */
+export function scoreRows(all: Scores[]): ScoreRow[] {
+  const keys = (f: (s: Scores) => Record<string, number>, keep: (k: string) => boolean) =>
+    [...new Set(all.flatMap((s) => Object.keys(f(s)).filter(keep)))].sort();
+  return [
+    ...keys((s) => s.bfcl, (k) => !k.startsWith('group/')).map((k) => ({ label: `BFCL ${k}`, path: ['bfcl', k], pick: (s: Scores) => s.bfcl[k] })),
+    ...GROUP_ROWS.filter(([k]) => all.some((s) => typeof s.bfcl[k] === 'number'))
+      .map(([k, label]) => ({ label, path: ['bfcl', k], pick: (s: Scores) => s.bfcl[k] })),
+    ...keys((s) => s.pool, (k) => !k.startsWith('n/')).map((k) => ({ label: `pool ${k}`, path: ['pool', k], pick: (s: Scores) => s.pool[k] })),
+    { label: 'pool overall', path: ['poolOverall'], pick: (s: Scores) => s.poolOverall },
+  ];
+}
+
 /** `bfcl/<category>`, `pool/<category>`, `pool/overall` -> gain in points of `now` over `base`. */
 export function gainsOver(base: Scores, now: Scores): Record<string, number> {
   const out: Record<string, number> = {};

@@ -1,7 +1,7 @@
 // Renders a run report: one self-contained HTML page (inline CSS and SVG, no script, no network) and
 // the same numbers as report.json. Every number on the page points back to the JSON by `data-key`.
 import { CATEGORIES } from '../agents/types.js';
-import { buildReportData, type CycleReport, type ReportData, type RunInfo } from './model.js';
+import { buildReportData, scoreRows, type CycleReport, type ReportData, type RunInfo } from './model.js';
 import { esc, legend, lineChart, ptr, stackedBars, type Series } from './svg.js';
 import { REPORT_CSS } from './style.js';
 
@@ -71,15 +71,7 @@ function accuracyByCycle(d: ReportData, which: 'bfcl' | 'validation'): string {
 /** Baseline, then each cycle, on the run's fixed items, with the gain in points over the baseline. */
 function gainsSection(d: ReportData): string {
   const scored = d.cycles.map((c, ci) => ({ c, ci })).filter(({ c }) => c.scores);
-  const all = [...(d.baseline ? [d.baseline] : []), ...scored.map(({ c }) => c.scores!)];
-  const keys = (f: (s: NonNullable<ReportData['baseline']>) => Record<string, number>, keep: (k: string) => boolean) => [...new Set(all.flatMap((s) => Object.keys(f(s)).filter(keep)))].sort();
-  const rows: Array<{ label: string; path: string[]; pick: (s: NonNullable<ReportData['baseline']>) => number | null | undefined }> = [
-    ...keys((s) => s.bfcl, (k) => !k.startsWith('group/') || k === 'group/non_live_ast_mean' || k === 'group/overall').map((k) => ({
-      label: `BFCL ${k.replace('group/', '')}`, path: ['bfcl', k], pick: (s: NonNullable<ReportData['baseline']>) => s.bfcl[k],
-    })),
-    ...keys((s) => s.pool, (k) => !k.startsWith('n/')).map((k) => ({ label: `pool ${k}`, path: ['pool', k], pick: (s: NonNullable<ReportData['baseline']>) => s.pool[k] })),
-    { label: 'pool overall', path: ['poolOverall'], pick: (s) => s.poolOverall },
-  ];
+  const rows = scoreRows([...(d.baseline ? [d.baseline] : []), ...scored.map(({ c }) => c.scores!)]);
   const head = `<tr><th></th>${d.baseline ? '<th>baseline</th>' : ''}${scored.map(({ c }) => `<th>cycle ${c.cycle}</th>`).join('')}</tr>`;
   const body = rows.map((r) => {
     const base = d.baseline ? r.pick(d.baseline) : null;
