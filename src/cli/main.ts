@@ -13,6 +13,7 @@ import { registerBfclCommands as registerBfcl } from './bfcl.js';
 import { register as registerMcp } from './mcp.js';
 import { register as registerReport } from './report.js';
 import { register as registerSpecs } from './specs.js';
+import { register as registerServe } from './serve.js';
 
 export class UsageError extends Error {}
 
@@ -153,6 +154,7 @@ export function buildProgram(): Command {
   registerMcp(program);
   registerBfcl(program);
   registerReport(program);
+  registerServe(program);
   return program;
 }
 

@@ -8,7 +8,7 @@ import { defaultLocalModelPath, DEFAULT_MODEL_CACHE_DIR, LOCAL_MODEL } from './l
 import type { ClientOptions } from './openai-client.js';
 import { Semaphore } from './semaphore.js';
 import { findFormatErrors } from './structured-output.js';
-import type { AssistantMessage, ChatClient, ChatRequest, ChatResponse, EndpointConfig, ReplyFormatError } from './types.js';
+import type { AssistantMessage, ChatCallOptions, ChatClient, ChatRequest, ChatResponse, EndpointConfig, ReplyFormatError } from './types.js';
 import { activeMeter } from './usage-meter.js';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
@@ -18,7 +18,21 @@ export type LocalEndpointConfig = Extract<EndpointConfig, { kind: 'local' }>;
 export type LocalClientOptions = ClientOptions & {
   /** CPU threads for evaluation; default os.availableParallelism(). More threads than cores is far slower. */
   threads?: number;
+  /** Refuse a prompt that does not fit the context (ContextOverflowError) instead of letting the runtime
+   * drop the oldest turns; the served endpoint uses it, so a client hears about the overflow. */
+  strictContext?: boolean;
 };
+
+/** The prompt alone fills the context: nothing was generated. */
+export class ContextOverflowError extends Error {
+  constructor(
+    readonly promptTokens: number,
+    readonly contextSize: number,
+  ) {
+    super(`the prompt is ${promptTokens} tokens; the model's context holds ${contextSize} (prompt and reply together)`);
+    this.name = 'ContextOverflowError';
+  }
+}
 
 type Slot = { chat: LlamaChatType };
 type LoadedContext = { context: LlamaContext; model: LlamaModel; free: Slot[]; gate: Semaphore };
@@ -153,7 +167,17 @@ export class LocalChatClient implements ChatClient {
     }
   }
 
-  async chat(request: ChatRequest): Promise<ChatResponse> {
+  /** Loads the model and its context now (a server warms up before it reports ready). */
+  async load(): Promise<void> {
+    this.checkFiles();
+    await loadContext(this.modelPath, this.cfg.loraPath, this.cfg.contextSize, this.cfg.concurrency, this.threads);
+  }
+
+  get contextSize(): number {
+    return this.cfg.contextSize;
+  }
+
+  async chat(request: ChatRequest, call: ChatCallOptions = {}): Promise<ChatResponse> {
     this.checkFiles();
     const started = performance.now();
     const loaded = await loadContext(this.modelPath, this.cfg.loraPath, this.cfg.contextSize, this.cfg.concurrency, this.threads);
@@ -169,15 +193,24 @@ export class LocalChatClient implements ChatClient {
       try {
         const meter = slot.chat.sequence.tokenMeter;
         const outputBefore = meter.usedOutputTokens;
-        const reply = await slot.chat.generateResponse(history, {
-          grammar,
-          maxTokens: request.maxTokens ?? this.cfg.maxTokens,
-          temperature: request.temperature ?? this.cfg.temperature,
-          ...(request.seed !== undefined ? { seed: request.seed } : {}),
-        });
         const promptTokens = slot.chat.chatWrapper
           .generateContextState({ chatHistory: history })
           .contextText.tokenize(loaded.model.tokenizer).length;
+        let maxTokens = request.maxTokens ?? this.cfg.maxTokens;
+        if (this.opts.strictContext) {
+          if (promptTokens >= this.cfg.contextSize) throw new ContextOverflowError(promptTokens, this.cfg.contextSize);
+          maxTokens = Math.min(maxTokens, this.cfg.contextSize - promptTokens);
+        }
+        const plainText = !grammar;
+        const reply = await slot.chat.generateResponse(history, {
+          grammar,
+          maxTokens,
+          temperature: request.temperature ?? this.cfg.temperature,
+          ...(request.seed !== undefined ? { seed: request.seed } : {}),
+          ...(plainText && request.stop?.length ? { customStopTriggers: request.stop } : {}),
+          ...(plainText && call.onText ? { onTextChunk: call.onText } : {}),
+          ...(call.signal ? { signal: call.signal, stopOnAbortSignal: true } : {}),
+        });
         return { reply, promptTokens, completionTokens: meter.usedOutputTokens - outputBefore };
       } finally {
         loaded.free.push(slot);

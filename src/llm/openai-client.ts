@@ -79,6 +79,7 @@ export class OpenAIChatClient implements ChatClient {
       temperature: request.temperature ?? this.cfg.temperature,
       max_tokens: request.maxTokens ?? this.cfg.maxTokens,
       ...(request.seed !== undefined ? { seed: request.seed } : {}),
+      ...(request.stop?.length ? { stop: request.stop } : {}),
       ...(request.tools?.length ? { tools: request.tools, tool_choice: toolChoiceParam(request.toolChoice) } : {}),
       ...(request.jsonSchema
         ? { response_format: { type: 'json_schema', json_schema: { name: request.jsonSchema.name, schema: request.jsonSchema.schema } } }

@@ -43,6 +43,15 @@ export type ChatRequest = {
   temperature?: number;
   maxTokens?: number;
   seed?: number;
+  /** Stop sequences (plain-text replies only: a grammar-forced reply always runs to its closing brace). */
+  stop?: string[];
+};
+
+/** Per-call options that are not part of the request: streaming text as it is written, cancellation. */
+export type ChatCallOptions = {
+  /** Called with each piece of text as the model writes it (plain-text replies; forced JSON comes whole at the end). */
+  onText?: (text: string) => void;
+  signal?: AbortSignal;
 };
 
 export type Usage = { promptTokens: number; completionTokens: number };
@@ -65,7 +74,7 @@ export type ChatResponse = {
 export interface ChatClient {
   /** Human-readable identity for logs and artifacts (never contains a key). */
   readonly label: string;
-  chat(request: ChatRequest): Promise<ChatResponse>;
+  chat(request: ChatRequest, call?: ChatCallOptions): Promise<ChatResponse>;
 }
 
 /** How a role reaches a model. API keys are named by environment variable, never stored. */
