@@ -31,10 +31,14 @@ export type TestTemporal = {
   close(): Promise<void>;
 };
 
-export async function startTestTemporal(): Promise<TestTemporal> {
+/** `ui: true` serves the Web UI too, on a free port of its own (`server.uiUrl`). */
+export async function startTestTemporal(o: { ui?: boolean } = {}): Promise<TestTemporal> {
   const dataDir = mkdtempSync(join(tmpdir(), 'inftool-temporal-'));
   const port = await freePort();
-  let server = await startDevServer({ dataDir, port, headless: true });
+  let uiPort = await freePort();
+  while (uiPort === port) uiPort = await freePort();
+  const uiOptions = o.ui ? { headless: false, uiPort } : { headless: true };
+  let server = await startDevServer({ dataDir, port, ...uiOptions });
   let connection = await Connection.connect({ address: server.address });
   const t: TestTemporal = {
     server,
@@ -45,7 +49,7 @@ export async function startTestTemporal(): Promise<TestTemporal> {
     async restart() {
       server.process.kill('SIGKILL');
       await new Promise((r) => server.process.once('exit', r));
-      server = await startDevServer({ dataDir, port, headless: true });
+      server = await startDevServer({ dataDir, port, ...uiOptions });
       t.server = server;
       await connection.close().catch(() => undefined);
       connection = await Connection.connect({ address: server.address });
