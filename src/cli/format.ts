@@ -18,7 +18,7 @@ export function statusLine(s: RunStatus, closed: string | null = null): string {
     ? ` | val ${pct(s.lastScores.validationOverall)} bfcl ${pct(s.lastScores.bfclOverall)}`
     : '';
   const flags = [s.paused ? 'PAUSED' : '', s.stopRequested ? 'STOPPING' : '', closed && closed !== 'COMPLETED' ? closed : ''].filter(Boolean).join(' ');
-  return `${progressBar(done)} cycle ${s.cycle + 1}/${maxCycles} ${s.stage}${counts(s.counts)}${scores}${flags ? ' ' + flags : ''}`;
+  return `${progressBar(done)} cycle ${s.cycle} (${s.cycle + 1} of ${maxCycles}) ${s.stage}${counts(s.counts)}${scores}${flags ? ' ' + flags : ''}`;
 }
 
 function counts(c: Record<string, number>): string {

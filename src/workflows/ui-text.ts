@@ -6,6 +6,10 @@ import type { RunConfig } from '../config.js';
 import type { ModelRef } from '../llm/types.js';
 import type { RunStatus, Scores, StageUpdate } from './definitions.js';
 
+/** The Temporal UI (2.42, in the pinned CLI) sizes a Markdown panel one line short and clips its last line;
+ * an empty last paragraph is what it clips. */
+const UI_SPACER = '\n&nbsp;';
+
 const pct = (x: number | null | undefined) => (typeof x === 'number' ? `${(x * 100).toFixed(1)}%` : '–');
 const pts = (x: number | null | undefined, base: number | null | undefined) =>
   typeof x === 'number' && typeof base === 'number' ? ` (${x >= base ? '+' : ''}${((x - base) * 100).toFixed(1)} pts)` : '';
@@ -30,10 +34,15 @@ export function policyName(p: ModelRef | null | undefined): string {
 
 /** What training a cycle asks for: `SFT 24 steps + GRPO 4 steps` (or `nothing`). */
 export function trainPlan(config: RunConfig): string {
+  if (config.train.backend === 'none') return 'no training (backend none)';
   const t = config.train.trainer as { sft?: { maxSteps?: number }; grpo?: { maxSteps?: number } };
   const parts = [config.train.sft ? `SFT ${t.sft?.maxSteps ?? 'default'} steps` : '', config.train.grpo ? `GRPO ${t.grpo?.maxSteps ?? 'default'} steps` : ''];
   return parts.filter(Boolean).join(' + ') || 'nothing';
 }
+
+/** `0 (1 of 3)`: cycles are numbered from 0 everywhere, as in their workflow ids (`run/cycle-0`); "1/3"
+ * would read as a fraction (the UI typesets it as one) and as a different numbering. */
+const ordinal = (cycle: number, max: number) => `${cycle} (${cycle + 1} of ${max})`;
 
 export function runSummary(config: RunConfig): string {
   return `InfTool run ${config.name}: ${config.cycles.max} cycle(s) of ${config.synthesis.perCycle} trajectories, policy ${endpoint(config.roles.assistant)}`;
@@ -46,15 +55,16 @@ export function runDetails(config: RunConfig): string {
     `- **synthesis**: ${config.synthesis.perCycle} trajectories per cycle in batches of ${config.synthesis.batchSize}; ${config.synthesis.categories.join(', ')}`,
     `- **roles**: user ${endpoint(config.roles.user)}; assistant (policy) ${endpoint(config.roles.assistant)}; simulator ${endpoint(config.roles.simulator)}` +
       (config.roles.judge ? `; judge ${endpoint(config.roles.judge)}` : ''),
-    `- **train**: ${config.train.backend}, ${trainPlan(config)}`,
+    `- **train**: ${config.train.backend === 'none' ? trainPlan(config) : `${config.train.backend}, ${trainPlan(config)}`}`,
     `- **evaluate**: BFCL ${config.evaluate.categories.join(', ')}${config.evaluate.limit ? ` (${config.evaluate.limit} per category, fixed seeded selection)` : ''}; ` +
       `validation pool of up to ${config.evaluate.poolSize}; baseline ${config.evaluate.baseline ? 'before cycle 0 trains' : 'off'}`,
     `- **steer**: signals \`pause\`, \`resume\`, \`stop\` (or the \`requestStop\` update); query \`status\``,
+    UI_SPACER,
   ].join('\n');
 }
 
 export function cycleSummary(config: RunConfig, cycle: number, policy: ModelRef): string {
-  return `${config.name} cycle ${cycle + 1}/${config.cycles.max}: synthesize → verify → ${cycle === 0 && config.evaluate.baseline ? 'baseline → ' : ''}train → evaluate → target gaps; policy ${policyName(policy)}`;
+  return `${config.name} cycle ${ordinal(cycle, config.cycles.max)}: synthesize → verify → ${cycle === 0 && config.evaluate.baseline ? 'baseline → ' : ''}train → evaluate → target gaps; policy ${policyName(policy)}`;
 }
 
 export type CycleProgress = {
@@ -90,12 +100,12 @@ export function cycleDetails(p: CycleProgress): string {
   if (p.baseline) lines.push(...scoreLines(p.baseline, null).map((l) => l.replace('**scores**', '**baseline**')));
   lines.push(...scoreLines(p.scores, p.baseline));
   if (p.waitingFor) lines.push(`- **waiting for**: ${p.waitingFor}`);
-  return lines.join('\n');
+  return [...lines, UI_SPACER].join('\n');
 }
 
 /** The run's live details: where it is, each finished cycle against the baseline, what it waits for. */
 export function runCurrentDetails(s: RunStatus): string {
-  const lines = [`### cycle ${s.cycle + 1}/${s.maxCycles}: ${s.stage}${s.paused ? ' (paused)' : ''}${s.stopRequested ? ' (stopping)' : ''}`];
+  const lines = [`### cycle ${ordinal(s.cycle, s.maxCycles)}: ${s.stage}${s.paused ? ' (paused)' : ''}${s.stopRequested ? ' (stopping)' : ''}`];
   const c = s.counts;
   if (c.batches) lines.push(`- **synthesis**: ${c.batchesDone ?? 0}/${c.batches} batches`);
   if (c.accepted !== undefined) lines.push(`- **accepted**: ${c.accepted} trajectories, ${c.rlPrompts ?? 0} RL prompts`);
@@ -106,5 +116,5 @@ export function runCurrentDetails(s: RunStatus): string {
   }
   if (s.paused) lines.push('- **waiting for**: a `resume` signal');
   if (s.stopReason) lines.push(`- **ended**: ${s.stopReason}`);
-  return lines.join('\n');
+  return [...lines, UI_SPACER].join('\n');
 }

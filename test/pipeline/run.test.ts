@@ -115,9 +115,9 @@ test('the Temporal UI tells the story: summaries, details, activity summaries', 
   assert.match((await desc.staticSummary()) ?? '', /^InfTool run test: 2 cycle\(s\) of 8 trajectories, policy scripted-model @ 127\.0\.0\.1:\d+$/);
   assert.match((await desc.staticDetails()) ?? '', /\*\*roles\*\*: user scripted-model @ 127\.0\.0\.1:\d+/);
   const cycle = await temporal.client.workflow.getHandle('run-e2e/cycle-0').describe();
-  assert.match((await cycle.staticSummary()) ?? '', /cycle 1\/2: synthesize → verify → baseline → train/);
+  assert.match((await cycle.staticSummary()) ?? '', /cycle 0 \(1 of 2\): synthesize → verify → baseline → train/);
   const meta = await run.query(workflowMetadataQuery);
-  assert.match(meta.currentDetails ?? '', /### cycle 2\/2: done/);
+  assert.match(meta.currentDetails ?? '', /### cycle 1 \(2 of 2\): done/);
   assert.match(meta.currentDetails ?? '', /\*\*baseline\*\*: BFCL/);
   const cycleMeta = await temporal.client.workflow.getHandle('run-e2e/cycle-1').query(workflowMetadataQuery);
   assert.match(cycleMeta.currentDetails ?? '', /\*\*synthesis\*\*: \d+\/\d+ batches/);

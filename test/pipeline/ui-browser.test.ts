@@ -108,13 +108,13 @@ test('the printed link shows the run\'s story in the Temporal UI, and pause/resu
   assert.equal(paused.paused, true);
 
   // The run's page: static summary, static details, and the live current details saying it is paused.
-  const panels = await panelWhere(page, 'current details saying paused', (t) => /^cycle 1\/1: \w+ \(paused\)/.test(t));
+  const panels = await panelWhere(page, 'current details saying paused', (t) => /^cycle 0 \(1 of 1\): \w+ \(paused\)/.test(t));
   assert.ok(panels.includes(readable(runSummary(config))), `the summary panel shows runSummary(): ${JSON.stringify(panels)}`);
   const details = panels.find((t) => t.startsWith('InfTool run test\n'));
   assert.ok(details, `a details panel: ${JSON.stringify(panels)}`);
   assert.match(details!, /cycles: 1/);
   assert.match(details!, /steer: signals pause, resume, stop/);
-  const current = panels.find((t) => t.startsWith('cycle 1/1:'))!;
+  const current = panels.find((t) => t.startsWith('cycle 0 (1 of 1):'))!;
   assert.match(current, /policy: scripted-model @ 127\.0\.0\.1:\d+/);
   assert.match(current, /waiting for: a resume signal/);
   mkdirSync(ARTIFACTS, { recursive: true });
@@ -132,7 +132,7 @@ test('the printed link shows the run\'s story in the Temporal UI, and pause/resu
   // Held before its next stage: the cycle waits in front of a stage it has not begun, with no activity running.
   const cyclePanels = await panelWhere(page, 'the cycle to hold before its next stage', (t) => /^cycle 0: \w+ \(paused\)/.test(t) && t.includes('waiting for: a resume signal'));
   assert.deepEqual(failed, [], 'no request of the cycle page failed');
-  assert.ok(cyclePanels.some((t) => t.startsWith(`${config.name} cycle 1/1: synthesize → verify`)), `the cycle's summary: ${JSON.stringify(cyclePanels)}`);
+  assert.ok(cyclePanels.some((t) => t.startsWith(`${config.name} cycle 0 (1 of 1): synthesize → verify`)), `the cycle's summary: ${JSON.stringify(cyclePanels)}`);
   const waitingAt = /^cycle 0: (\w+) \(paused\)/.exec(cyclePanels.find((t) => t.startsWith('cycle 0:'))!)![1];
   const held = await status(temporal.client, RUN);
   assert.equal(held.paused, true);
