@@ -1,5 +1,6 @@
 // One idempotent set-up for a fresh machine, run by `npm run demo` and `npm test` after `npm ci`:
-// the pinned Temporal CLI, the embedded model, the trainer's Python environment, and (for tests) Chromium.
+// the pinned Temporal CLI, the embedded model, the BFCL data, the trainer's Python environment, and (for tests)
+// Chromium and the official BFCL harness's own environment.
 // Each step is fast when already done; a failure names what is missing.
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -41,3 +42,14 @@ const bfcl = await ensureFullBfclData().catch((err) => {
 log(`BFCL v4 data (for evaluate.bfclData: bfcl-eval): ${bfcl}`);
 step('trainer Python environment', () => run('bash', [join(REPO_ROOT, 'trainer', 'setup.sh')]));
 if (forTests && !existsSync('/usr/bin/chromium')) step('Chromium (report tests)', () => run('bash', [join(REPO_ROOT, 'scripts', 'ensure-chromium.sh')]));
+if (forTests) {
+  // The official BFCL harness (its own environment): the tests score the served policy with it. Users get it
+  // on the first `inftool bfcl official`.
+  const { ensureOfficialHarness } = await import('../src/eval/official-harness.js');
+  const t0 = Date.now();
+  const python = await ensureOfficialHarness({ log }).catch((err) => {
+    console.error(`[setup] official BFCL harness failed: ${(err as Error).message}`);
+    process.exit(1);
+  });
+  log(`official BFCL harness: ${python} (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
+}

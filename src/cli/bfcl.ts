@@ -6,6 +6,7 @@ import { Command, InvalidArgumentError } from 'commander';
 import { createChatClient } from '../llm/client.js';
 import { isAstCategory } from '../eval/bfcl-data.js';
 import { runBfcl } from '../eval/run-bfcl.js';
+import { formatOfficial, officialBfcl, type OfficialCliOptions } from './bfcl-official.js';
 import { scoreResultsFile, type ScoreReport } from '../eval/score-results.js';
 import { formatSummary } from '../eval/summary.js';
 import type { BfclCategory } from '../eval/types.js';
@@ -86,6 +87,31 @@ export function registerBfclCommands(program: Command): Command {
         console.log(`outputs in ${report.outDir}`);
       }
       if (report.failed.length) process.exitCode = 1;
+    });
+  bfcl
+    .command('official')
+    .description('score with the official BFCL harness (bfcl-eval, multi-turn included) beside InfTool\'s own bfcl run, entry by entry')
+    .option('--policy <runId>', "serve this run's trained policy (its last cycle, or --cycle) and score it")
+    .option('--cycle <n>', 'with --policy: which cycle', (v) => Number(v))
+    .option('--home <dir>', 'data directory (runs, and where outputs go)', process.env.INFTOOL_HOME ?? '.inftool')
+    .option('--model-file <file.gguf>', 'serve this GGUF (default: the bundled SmolLM2-135M-Instruct) and score it')
+    .option('--lora <file.gguf>', 'with --model-file: a LoRA adapter')
+    .option('--endpoint <url>', 'score this OpenAI-compatible endpoint instead (e.g. vLLM), with --model')
+    .option('--model <name>', 'the model name the endpoint serves (or the name to serve the policy under)')
+    .option('--api-key-env <var>', 'environment variable holding the endpoint\'s key')
+    .option('--categories <list>', 'comma-separated BFCL categories, multi-turn included', (v: string) => v.split(',').map((c) => c.trim()).filter(Boolean),
+      ['simple_python', 'multiple', 'parallel', 'irrelevance', 'multi_turn_base'])
+    .option('--limit <n>', 'entries a category (a fixed seeded selection)', positiveInt, 5)
+    .option('--multi-turn-limit <n>', 'entries a multi-turn category (default: --limit)', positiveInt)
+    .option('--seed <n>', 'selection seed', (v) => Number(v), 0)
+    .option('--out <dir>', 'output directory (default <home>/bfcl-official/<time>)')
+    .option('--threads <n>', 'CPU threads for the served model', positiveInt)
+    .option('--max-tokens <n>', 'reply budget of the served policy and of InfTool\'s own run', positiveInt, 256)
+    .option('--official-only', 'skip InfTool\'s own run and the comparison')
+    .option('--json', 'print the report as JSON')
+    .action(async (o: OfficialCliOptions) => {
+      const report = await officialBfcl(o);
+      console.log(o.json ? JSON.stringify(report) : formatOfficial(report));
     });
   return bfcl;
 }

@@ -189,10 +189,28 @@ export function toChatRequest(body: ChatCompletionBody, defaultMaxTokens: number
 
 // ---- the response shapes ----
 
+/**
+ * The text of an `{"answer":"...` envelope that max_tokens cut short (the runtime keeps the raw text and records a
+ * format error); a client is owed the words, not the envelope, or it feeds the envelope back in the next turn.
+ */
+export function cutShortAnswer(content: string | null): string | null {
+  const prefix = '{"answer":"';
+  if (!content?.startsWith(prefix)) return content;
+  let body = content.slice(prefix.length).replace(/"\}?$/, '');
+  for (let i = 0; i < 6 && body.length; i++) {
+    try {
+      return JSON.parse(`"${body}"`) as string;
+    } catch {
+      body = body.slice(0, -1); // a torn escape (\, \u12) at the cut
+    }
+  }
+  return content;
+}
+
 function wireMessage(r: ChatResponse) {
   return {
     role: 'assistant' as const,
-    content: r.message.content,
+    content: r.formatErrors?.length && !r.message.tool_calls?.length ? cutShortAnswer(r.message.content) : r.message.content,
     ...(r.message.tool_calls?.length ? { tool_calls: r.message.tool_calls.map((c) => ({ id: c.id, type: 'function', function: c.function })) } : {}),
     refusal: null,
   };
@@ -327,7 +345,7 @@ export async function startOpenAIServer(opts: ServeOptions): Promise<OpenAIServe
         );
       } else if (!streamed && r.message.content) {
         // A grammar-forced answer is known only once it is complete.
-        chunk([{ index, delta: { content: r.message.content }, logprobs: null, finish_reason: null }]);
+        chunk([{ index, delta: { content: wireMessage(r).content }, logprobs: null, finish_reason: null }]);
       }
       chunk([{ index, delta: {}, logprobs: null, finish_reason: r.finishReason ?? 'stop' }]);
     }

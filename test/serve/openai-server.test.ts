@@ -7,7 +7,11 @@ import OpenAI from 'openai';
 import { createChatClient } from '../../src/llm/client.js';
 import { disposeLocalModels, LocalChatClient } from '../../src/llm/local-client.js';
 import { ensureLocalModel } from '../../src/llm/local-model.js';
-import { startOpenAIServer, type OpenAIServer } from '../../src/serve/openai-server.js';
+import { cutShortAnswer, startOpenAIServer, type OpenAIServer } from '../../src/serve/openai-server.js';
+import { policyFiles } from '../../src/cli/serve.js';
+import { mkdirSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { ChatCompletionTool } from 'openai/resources/chat/completions';
 import type { ChatCallOptions, ChatRequest } from '../../src/llm/types.js';
 
@@ -216,5 +220,20 @@ describe('the OpenAI-compatible endpoint over the embedded runtime', () => {
 
     const noKey = await apiError(new OpenAI({ baseURL: server.baseURL, apiKey: 'wrong', maxRetries: 0 }).models.list());
     assert.equal(noKey.status, 401);
+  });
+});
+
+describe('serving details', () => {
+  it('gives a client the words of an answer max_tokens cut short, not the envelope', () => {
+    assert.equal(cutShortAnswer('{"answer":"Paris is a city'), 'Paris is a city');
+    assert.equal(cutShortAnswer('{"answer":"say \\"hi\\'), 'say "hi');
+    assert.equal(cutShortAnswer('{"answer":"caf\\u00'), 'caf');
+    assert.equal(cutShortAnswer('plain text'), 'plain text');
+  });
+
+  it('names what is missing when a run has no finished cycle to serve', async () => {
+    const home = mkdtempSync(join(tmpdir(), 'inftool-serve-'));
+    mkdirSync(join(home, 'artifacts'));
+    await assert.rejects(policyFiles(home, 'run-none'), /no finished cycle of run "run-none" in .*artifacts; pass --home/);
   });
 });
