@@ -118,6 +118,17 @@ export const RunConfigSchema = strictEverywhere(z
         rolloutPrompts: z.number().int().nonnegative().default(16),
         rolloutGroup: z.number().int().min(2).default(4),
         rolloutTemperature: z.number().min(0).max(2).default(0.8),
+        /**
+         * The official BFCL harness (bfcl-eval, its own environment) on these categories, e.g. the multi-turn ones
+         * InfTool does not score itself: `limit` entries each, the same seeded selection every cycle. Reported per
+         * cycle beside the baseline; never steers the plan. The policy is served to the harness in-process.
+         */
+        official: z
+          .object({
+            categories: z.array(z.string().min(1)).min(1),
+            limit: z.number().int().positive().default(2),
+          })
+          .optional(),
       })
       .default({}),
     temporal: z

@@ -17,6 +17,11 @@ import { heartbeating, type ActivityDeps } from './context.js';
 import { attemptsSoFar, meteredAttempt } from './faults.js';
 import { policyClient } from './roles.js';
 import { bfclDataDir } from './verify.js';
+import { ensureFullBfclData } from '../eval/bfcl-full-data.js';
+import { categoryIds, ensureOfficialHarness, runOfficialHarness, selectIds } from '../eval/official-harness.js';
+import { startOpenAIServer } from '../serve/openai-server.js';
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
 
 export type EvaluateInput = {
   runId: string;
@@ -47,12 +52,39 @@ export type EvaluationResult = {
   /** Rollout consistency of train-split prompts (RolloutConsistency lines), for hard-sample targeting. */
   rolloutsRef?: ArtifactRef;
   bfclRef?: ArtifactRef;
+  /** The official BFCL harness's accuracy per category (evaluate.official) and where its results and scores are. */
+  official?: Record<string, number>;
+  officialRef?: ArtifactRef;
   /** The stage's fault counts (a UsageSnapshot over every attempt: retries, throttles, outages waited out). */
   faultsRef?: ArtifactRef;
   tokens: number;
 };
 
-type Progress = { phase: 'validation' | 'rollouts' | 'bfcl'; done: number; total: number };
+type Progress = { phase: 'validation' | 'rollouts' | 'bfcl' | 'official'; done: number; total: number };
+
+/**
+ * The official harness on `categories` (`limit` seeded entries each) against `client`, served over HTTP for the
+ * run of the harness only. A retry reuses the harness's results already written in `workDir` (it skips ids it has).
+ */
+export async function officialScores(client: ChatClient, o: { categories: string[]; limit: number }, seed: number, workDir: string): Promise<Record<string, number>> {
+  const python = await ensureOfficialHarness();
+  const dataDir = await ensureFullBfclData();
+  const ids = Object.fromEntries(o.categories.map((c) => [c, selectIds(categoryIds(dataDir, c), o.limit, seed)]));
+  // The harness records a failed request as the entry's answer; an outage is not an answer, so a run that met
+  // one is thrown away (its results too, or the retry would resume from them) and the activity retries.
+  let outage: unknown;
+  const server = await startOpenAIServer({ models: [{ id: 'inftool-policy', client }], onModelError: (e) => { if (isOutage(e)) outage ??= e; } });
+  try {
+    const run = await runOfficialHarness({ python, baseURL: server.baseURL, model: 'inftool-policy', ids, workDir, resume: true });
+    if (outage) throw outage;
+    return Object.fromEntries(Object.entries(run.scores).map(([c, s]) => [c, s.accuracy]));
+  } catch (err) {
+    if (outage) rmSync(join(workDir, 'result'), { recursive: true, force: true });
+    throw outage ?? err;
+  } finally {
+    await server.close();
+  }
+}
 
 export function evaluateActivities(deps: ActivityDeps) {
   return {
@@ -117,11 +149,22 @@ export function evaluateActivities(deps: ActivityDeps) {
           live_ast: g.live_ast.accuracy, irrelevance: g.irrelevance.accuracy, relevance: g.relevance.accuracy,
           ...optional('non_live_ast_mean', evaluatedMean(bfcl, NON_LIVE_AST)),
         };
+        // The official harness, where configured: the policy served to it in-process, as the pipeline asks it.
+        let official: Record<string, number> | undefined;
+        let officialRef: ArtifactRef | undefined;
+        if (config.evaluate.official) {
+          const o = config.evaluate.official;
+          officialRef = { key: contentKey('bfcl-official', policy, o.categories, o.limit, selectionSeed ?? config.seed), name: 'official' };
+          beat({ phase: 'official', done: 0, total: o.categories.length });
+          official = await officialScores(client, o, selectionSeed ?? config.seed, deps.store.locate(officialRef));
+          beat({ phase: 'official', done: o.categories.length, total: o.categories.length });
+        }
         const onPool = summarize(verdicts.filter((v) => poolIds.has(v.id)));
         const faultsRef = await putJson(deps.store, { key: valKey, name: `faults-${metered.tag}.json` }, await attemptsSoFar(deps, valKey, metered));
         return {
           ...summarize(verdicts), pool: onPool.validation, poolOverall: onPool.validationOverall,
           validationVerdictsRef, rolloutsRef, bfcl, bfclSummary, bfclRef, faultsRef, tokens: 0,
+          ...(official ? { official, officialRef } : {}),
         };
       }));
     },

@@ -70,6 +70,7 @@ export function gapActivities(deps: ActivityDeps) {
           validation: input.evaluation.validation,
           validationErrors: input.evaluation.validationErrors,
           ...(input.evaluation.pool ? { pool: input.evaluation.pool, poolOverall: input.evaluation.poolOverall ?? null } : {}),
+          ...(input.evaluation.official ? { official: input.evaluation.official } : {}),
         },
         ...(input.baseline ? { baseline: input.baseline } : {}),
         faults: cycleFaults({ ...stats.faults, baseline: baselineFaults, evaluate: evaluateFaults }),

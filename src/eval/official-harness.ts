@@ -100,6 +100,8 @@ export type OfficialRunOptions = {
   workDir: string;
   temperature?: number;
   threads?: number;
+  /** Keep results already in workDir (the harness then asks only for the ids it lacks): a retried activity resumes. */
+  resume?: boolean;
   log?: (line: string) => void;
 };
 
@@ -177,7 +179,7 @@ export async function runOfficialHarness(o: OfficialRunOptions): Promise<Officia
   if (categories.length === 0) throw new Error('official BFCL harness: no entries selected');
   mkdirSync(o.workDir, { recursive: true });
   writeFileSync(path.join(o.workDir, 'test_case_ids_to_generate.json'), JSON.stringify(o.ids, null, 1) + '\n');
-  const generate = ['generate', '--model', HARNESS_REGISTRY, '--run-ids', '--temperature', String(o.temperature ?? 0), '--num-threads', String(o.threads ?? 1), '--allow-overwrite'];
+  const generate = ['generate', '--model', HARNESS_REGISTRY, '--run-ids', '--temperature', String(o.temperature ?? 0), '--num-threads', String(o.threads ?? 1), ...(o.resume ? [] : ['--allow-overwrite'])];
   const evaluate = ['evaluate', '--model', HARNESS_REGISTRY, '--test-category', categories.join(','), '--partial-eval'];
   await runShim(o, generate);
   await runShim(o, evaluate);

@@ -225,6 +225,7 @@ export function scoreRows(all: Scores[]): ScoreRow[] {
       .map(([k, label]) => ({ label, path: ['bfcl', k], pick: (s: Scores) => s.bfcl[k] })),
     ...keys((s) => s.pool, (k) => !k.startsWith('n/')).map((k) => ({ label: `pool ${k}`, path: ['pool', k], pick: (s: Scores) => s.pool[k] })),
     { label: 'pool overall', path: ['poolOverall'], pick: (s: Scores) => s.poolOverall },
+    ...keys((s) => s.official ?? {}, () => true).map((k) => ({ label: `official ${k}`, path: ['official', k], pick: (s: Scores) => s.official?.[k] })),
   ];
 }
 
@@ -235,6 +236,7 @@ export function gainsOver(base: Scores, now: Scores): Record<string, number> {
   for (const [k, v] of Object.entries(now.bfcl)) if (typeof base.bfcl[k] === 'number') out[`bfcl/${k}`] = pts(v, base.bfcl[k]);
   for (const [k, v] of Object.entries(now.pool)) if (!k.startsWith('n/') && typeof base.pool[k] === 'number') out[`pool/${k}`] = pts(v, base.pool[k]);
   if (now.poolOverall != null && base.poolOverall != null) out['pool/overall'] = pts(now.poolOverall, base.poolOverall);
+  for (const [k, v] of Object.entries(now.official ?? {})) if (typeof base.official?.[k] === 'number') out[`official/${k}`] = pts(v, base.official[k]);
   return out;
 }
 

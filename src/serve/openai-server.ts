@@ -33,6 +33,8 @@ export type ServeOptions = {
   maxBodyBytes?: number;
   /** One line a request (method, path, status, ms); default silent. */
   log?: (line: string) => void;
+  /** Every error a model call threw (before it became an HTTP error): a caller can tell an outage from an answer. */
+  onModelError?: (err: unknown) => void;
 };
 
 export type OpenAIServer = {
@@ -303,6 +305,7 @@ export async function startOpenAIServer(opts: ServeOptions): Promise<OpenAIServe
     });
     const ask = (i: number, call: ChatCallOptions = {}) =>
       model.client.chat({ ...request, ...(request.seed !== undefined ? { seed: request.seed + i } : {}) }, { ...call, signal: abort.signal }).catch((e: unknown) => {
+        opts.onModelError?.(e);
         if (e instanceof ContextOverflowError) {
           throw badRequest(`This model's maximum context length is ${e.contextSize} tokens; ${e.message}`, 'messages', 'context_length_exceeded');
         }

@@ -13,6 +13,8 @@ export const ScoresSchema = z.object({
   /** Fixed validation pool accuracy per synthetic category, and `n/<category>` counts. */
   pool: Counts,
   poolOverall: z.number().nullable(),
+  /** The official BFCL harness's accuracy per category (evaluate.official), where configured. */
+  official: Counts.optional(),
   /** Where the BFCL replies and verdicts behind these scores are (error analysis). */
   bfclRef: z.object({ key: z.string(), name: z.string() }).optional(),
 });
@@ -106,6 +108,8 @@ export const CycleRecordSchema = z.object({
     /** The fixed validation pool alone (what cycles and the baseline are compared on). */
     pool: Counts.optional(),
     poolOverall: z.number().nullable().optional(),
+    /** The official harness's accuracy per category (evaluate.official); reported, never steering. */
+    official: Counts.optional(),
   }),
   /** Cycle 0: the starting policy on the same fixed items, before any training. */
   baseline: ScoresSchema.optional(),

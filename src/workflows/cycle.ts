@@ -170,5 +170,8 @@ export async function cycleWorkflow(input: CycleInput): Promise<CycleResult> {
 function scoresOf(e: EvaluationResult): Scores {
   const bfcl: Record<string, number> = { ...e.bfcl };
   for (const [k, v] of Object.entries(e.bfclSummary)) if (typeof v === 'number') bfcl[`group/${k}`] = v;
-  return { bfcl, pool: e.pool ?? e.validation, poolOverall: e.poolOverall ?? e.validationOverall, ...(e.bfclRef ? { bfclRef: e.bfclRef } : {}) };
+  return {
+    bfcl, pool: e.pool ?? e.validation, poolOverall: e.poolOverall ?? e.validationOverall,
+    ...(e.official ? { official: e.official } : {}), ...(e.bfclRef ? { bfclRef: e.bfclRef } : {}),
+  };
 }
