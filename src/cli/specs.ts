@@ -4,7 +4,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { Command } from 'commander';
+import { type Command } from 'commander';
 import OpenAI from 'openai';
 import { ENV_NAME_PATTERN } from '../specs/catalog.js';
 import { consolidateCatalog } from '../specs/consolidate.js';

@@ -3,7 +3,7 @@
 //
 // Regex notes: Python's `$` also matches before a final newline (written `(?=\n?$)` here) and its `.`
 // matches \r (written `[^\n]`). Where the original "defaults to string", so does this port.
-import { PyCrash, PyFloat, dropLast, pyFloatOf, pyIntOf, pyStrip, sliceInner, type PyDict, type PyValue } from './py-value.js';
+import { PyCrash, type PyFloat, dropLast, pyFloatOf, pyIntOf, pyStrip, sliceInner, type PyDict, type PyValue } from './py-value.js';
 
 export const JAVA_TYPE_CONVERSION: Record<string, 'int' | 'float' | 'bool' | 'str' | 'list' | 'dict' | 'set'> = {
   byte: 'int', short: 'int', integer: 'int', float: 'float', double: 'float', long: 'int', boolean: 'bool',
