@@ -40,8 +40,19 @@ test('pause holds the run before its next stage; resume lets it finish', async (
     return s.paused && s;
   });
   assert.equal(paused.paused, true);
-  // Synthesis in progress finishes; the next stage does not begin while paused.
-  await new Promise((r) => setTimeout(r, 6000));
+  // Synthesis in progress finishes; then the cycle rests, paused, before its next stage. The proof is its history
+  // at rest (every activity it scheduled has closed, and none of them is verify's), not a sleep.
+  const cycle = temporal.client.workflow.getHandle('run-pause/cycle-0');
+  const atRest = await waitFor('the paused cycle to rest before its next stage', async () => {
+    const desc = await cycle.describe();
+    if ((desc.raw.pendingActivities ?? []).length > 0) return false;
+    const events = (await cycle.fetchHistory()).events ?? [];
+    const scheduled = events.filter((e) => e.activityTaskScheduledEventAttributes).map((e) => e.activityTaskScheduledEventAttributes!.activityType!.name!);
+    const closed = events.filter((e) => e.activityTaskCompletedEventAttributes || e.activityTaskFailedEventAttributes).length;
+    const last = events.at(-1);
+    return scheduled.length > 0 && closed === scheduled.length && last?.workflowTaskCompletedEventAttributes ? scheduled : false;
+  }, 120_000, 200);
+  assert.deepEqual([...new Set(atRest)].sort(), ['planTaskCount', 'synthesizeBatch'], 'only synthesis ran; verify was never scheduled while paused');
   const held = await status(temporal.client, 'run-pause');
   assert.equal(held.stage, 'synthesize', `still before verify while paused, got ${held.stage}`);
   const line = (await cli('status', 'run-pause')).stdout;
