@@ -12,6 +12,9 @@ import type { RunStatus } from '../../src/workflows/definitions.js';
 import type { CycleRecord } from '../../src/store/cycle-record.js';
 import type { RunConfig } from '../../src/config.js';
 
+/** temporal.api.enums.v1.PendingActivityState.PENDING_ACTIVITY_STATE_STARTED: a worker holds the attempt. */
+const STARTED = 2;
+
 let temporal: TestTemporal;
 let fast: ScriptedServer;
 let slow: ScriptedServer;
@@ -56,15 +59,29 @@ function configFor(llm: ScriptedServer, queue: string): RunConfig {
   return testConfig(llm, { temporal: { taskQueue: queue, heartbeatSeconds: 3 } });
 }
 
-let reference: { ids: string[]; accepted: string[] };
+/** The uninterrupted run's dataset, made once by whichever test needs it first (the tests run in any order, or alone). */
+let referenceRun: Promise<{ ids: string[]; accepted: string[] }> | undefined;
+function referenceDataset() {
+  return (referenceRun ??= (async () => {
+    const home = tempHome();
+    const config = configFor(fast, 'q-ref');
+    const w = await worker(config, home);
+    const result = await (await startRun(temporal.client, config, 'run-ref')).result();
+    await w.kill('SIGTERM');
+    return dataset(result, home);
+  })());
+}
+
+/** Resolves once `type` is running on a worker in `workflowId` (a kill then lands inside it, never between activities). */
+function activityInFlight(workflowId: string, type: string) {
+  return waitFor(`${type} in flight in ${workflowId}`, async () => {
+    const desc = await temporal.client.workflow.getHandle(workflowId).describe();
+    return (desc.raw.pendingActivities ?? []).some((a) => a.activityType?.name === type && a.state === STARTED);
+  }, 180_000, 50);
+}
 
 test('an uninterrupted run gives the reference dataset', async () => {
-  const home = tempHome();
-  const config = configFor(fast, 'q-ref');
-  const w = await worker(config, home);
-  const result = await (await startRun(temporal.client, config, 'run-ref')).result();
-  await w.kill('SIGTERM');
-  reference = dataset(result, home);
+  const reference = await referenceDataset();
   assert.equal(reference.ids.length, 16);
   assert.ok(reference.accepted.length > 0);
 });
@@ -79,16 +96,20 @@ test('kill -9 mid-synthesis and mid-evaluation: the run completes with the ident
     const s = await status(temporal.client, 'run-crash');
     return s.stage === 'synthesize' && (s.counts.batchesDone ?? 0) >= 1 && (s.counts.batchesDone ?? 0) < (s.counts.batches ?? 0);
   }, 120_000, 50);
+  await activityInFlight('run-crash/cycle-0', 'synthesizeBatch');
   await w.kill('SIGKILL');
   w = await worker(config, home);
 
   await waitFor('the evaluate stage', async () => (await status(temporal.client, 'run-crash')).stage === 'evaluate', 180_000, 50);
+  const { cycle } = await status(temporal.client, 'run-crash');
+  await activityInFlight(`run-crash/cycle-${cycle}`, 'evaluatePolicy');
   await w.kill('SIGKILL');
   w = await worker(config, home);
 
   const result = await handle.result();
   assert.equal(result.stage, 'done');
   const got = dataset(result, home);
+  const reference = await referenceDataset();
   assert.deepEqual(got.ids, reference.ids, 'same trajectories in the same order');
   assert.equal(new Set(got.ids).size, got.ids.length, 'no duplicates');
   assert.deepEqual(got.accepted, reference.accepted, 'the same ones accepted');
@@ -113,6 +134,7 @@ test('restarting the Temporal server mid-run on the same database: the run resum
   const result = (await temporal.client.workflow.getHandle('run-restart').result()) as RunStatus;
   assert.equal(result.stage, 'done');
   const got = dataset(result, home);
+  const reference = await referenceDataset();
   assert.deepEqual(got.ids, reference.ids);
   assert.deepEqual(got.accepted, reference.accepted);
 });
