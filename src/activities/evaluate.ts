@@ -160,10 +160,13 @@ export function evaluateActivities(deps: ActivityDeps) {
           beat({ phase: 'official', done: o.categories.length, total: o.categories.length });
         }
         const onPool = summarize(verdicts.filter((v) => poolIds.has(v.id)));
-        const faultsRef = await putJson(deps.store, { key: valKey, name: `faults-${metered.tag}.json` }, await attemptsSoFar(deps, valKey, metered));
+        const usage = await attemptsSoFar(deps, valKey, metered);
+        const faultsRef = await putJson(deps.store, { key: valKey, name: `faults-${metered.tag}.json` }, usage);
+        // Every token the stage spent, retried attempts included (the report's tokens-per-stage chart).
+        const tokens = Object.values(usage.roles).reduce((sum, r) => sum + r.promptTokens + r.completionTokens, 0);
         return {
           ...summarize(verdicts), pool: onPool.validation, poolOverall: onPool.validationOverall,
-          validationVerdictsRef, rolloutsRef, bfcl, bfclSummary, bfclRef, faultsRef, tokens: 0,
+          validationVerdictsRef, rolloutsRef, bfcl, bfclSummary, bfclRef, faultsRef, tokens,
           ...(official ? { official, officialRef } : {}),
         };
       }));

@@ -29,7 +29,7 @@ export async function evolutionWorkflow(input: EvolutionInput): Promise<RunStatu
     baseline: input.carry?.baseline ?? null,
   };
   const last = status.cycles.at(-1);
-  if (last) status.lastScores = { bfcl: {}, bfclOverall: last.bfclOverall, validationOverall: last.validationOverall };
+  if (last) status.lastScores = { bfcl: last.scores?.bfcl ?? {}, bfclOverall: last.bfclOverall, validationOverall: last.validationOverall };
   let childId: string | null = null;
 
   const forward = async (signal: SignalDefinition<[]>) => {
@@ -106,7 +106,7 @@ export async function evolutionWorkflow(input: EvolutionInput): Promise<RunStatu
   status.cycles = [...carry.cycles, result.summary];
   status.policy = result.summary.policy;
   status.baseline = status.baseline ?? result.summary.baseline ?? null;
-  status.lastScores = { bfcl: {}, bfclOverall: result.summary.bfclOverall, validationOverall: result.summary.validationOverall };
+  status.lastScores = { bfcl: result.summary.scores?.bfcl ?? {}, bfclOverall: result.summary.bfclOverall, validationOverall: result.summary.validationOverall };
   const nextCycle = carry.cycle + 1;
   if (nextCycle >= config.cycles.max) return finish('done', `reached cycles.max = ${config.cycles.max}`);
   if (result.stop.stop) return finish('done', result.stop.reason);

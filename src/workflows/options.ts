@@ -6,7 +6,7 @@ import { proxyActivities, type ActivityOptions } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
 
 /** The failure types no retry can fix; the Python GPU worker uses the same names (trainer/inftool_trainer/job.py). */
-export const nonRetryableErrorTypes = ['ConfigError', 'SpecError', 'BadInput', 'NothingToTrain'];
+export const nonRetryableErrorTypes = ['ConfigError', 'BadInput', 'NothingToTrain'];
 
 /** Heartbeat timeouts bound how long a dead worker holds a stage; activities heartbeat every few seconds. */
 export const activityOptions = {

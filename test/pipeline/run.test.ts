@@ -74,6 +74,7 @@ test('each cycle leaves a valid record, dataset, RL prompts and card in the arti
     assert.ok(existsSync(join(home, 'artifacts', record.artifacts.trajectories.key, 'dataset_card.md')));
     assert.ok(Object.keys(record.evaluation.bfcl).length > 0, 'BFCL was scored');
     assert.ok(record.stages.synthesize && record.stages.verify && record.stages.evaluate, 'stage times recorded');
+    assert.ok(record.stages.evaluate.tokens > 0, `the evaluate stage counts the tokens it spent, got ${record.stages.evaluate.tokens}`);
   }
 });
 

@@ -103,7 +103,7 @@ def test_connect_config_follows_temporal_envconfig(tmp_path):
 NAMESPACE = "inftool-trainer-test"
 # src/workflows/options.ts `train`: what the cycle workflow schedules trainPolicy with.
 TRAIN_RETRY = RetryPolicy(maximum_attempts=20, initial_interval=timedelta(seconds=5), backoff_coefficient=2,
-                          maximum_interval=timedelta(minutes=5), non_retryable_error_types=["ConfigError", "SpecError", "BadInput", "NothingToTrain"])
+                          maximum_interval=timedelta(minutes=5), non_retryable_error_types=["ConfigError", "BadInput", "NothingToTrain"])
 
 
 def _temporal_cli() -> str | None:
