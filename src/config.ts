@@ -79,6 +79,11 @@ export const RunConfigSchema = strictEverywhere(z
          * request, then the goal's exact calls" (src/verify/demonstrations.ts). For a weak starting policy.
          */
         demonstrations: z.boolean().default(false),
+        /**
+         * With demonstrations: at least this share of them decline (a calling demonstration's request offered an
+         * unrelated tool set, answered without a call), so imitation does not teach "always call".
+         */
+        declineShare: z.number().min(0).max(0.9).default(0.3),
         grpo: z.boolean().default(true),
         /** The trainer's typed config (steps, lr, group size, LoRA, ...): src/train/job.ts TrainConfigSchema, checked
          * here key by key and kept as written (the job fills the defaults). */

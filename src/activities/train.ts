@@ -50,10 +50,10 @@ export function trainActivities(deps: ActivityDeps) {
       const prompts = await getJsonl<RlPrompt>(deps.store, input.rlPromptsRef);
       const trainPrompts = prompts.filter((p) => p.split === 'train').length;
       // Goal demonstrations (config.train.demonstrations) join the accepted trajectories in the SFT data.
-      const demos = config.train.demonstrations ? goalDemonstrations(prompts, new Set(trajectories.filter((t) => t.accepted).map((t) => t.id))) : [];
+      const demos = config.train.demonstrations ? goalDemonstrations(prompts, new Set(trajectories.filter((t) => t.accepted).map((t) => t.id)), { declineShare: config.train.declineShare }) : [];
       let sftRef = input.trajectoriesRef;
       if (demos.length) {
-        sftRef = { key: contentKey('sft-data', input.trajectoriesRef, input.rlPromptsRef), name: 'sft.jsonl' };
+        sftRef = { key: contentKey('sft-data', input.trajectoriesRef, input.rlPromptsRef, config.train.declineShare), name: 'sft.jsonl' };
         if (!(await deps.store.exists(sftRef))) await putJsonl(deps.store, sftRef, [...trajectories, ...demos]);
       }
       const accepted = trajectories.filter((t) => t.accepted).length + demos.length;

@@ -11,7 +11,7 @@ export const NO_TOOL_REPLY = 'None of the tools I have can do that, so I cannot 
 
 export type Demonstration = {
   id: string;
-  source: 'goal-demonstration';
+  source: 'goal-demonstration' | 'decline-demonstration';
   accepted: true;
   category: RlPrompt['category'];
   toolSetId: string;
@@ -30,8 +30,8 @@ function argumentsOf(params: Record<string, unknown[]>): Record<string, unknown>
  * One demonstration per train-split turn-0 prompt whose trajectory was not already accepted (those are in the
  * SFT data as the policy wrote them): the prompt, then the reference calls (or a plain refusal).
  */
-export function goalDemonstrations(prompts: RlPrompt[], acceptedTrajectoryIds: ReadonlySet<string>): Demonstration[] {
-  return prompts
+export function goalDemonstrations(prompts: RlPrompt[], acceptedTrajectoryIds: ReadonlySet<string>, opts: { declineShare?: number } = {}): Demonstration[] {
+  const demos = prompts
     .filter((p) => p.split === 'train' && p.id.endsWith('/t0') && !acceptedTrajectoryIds.has(p.id.slice(0, -3)))
     .map((p) => {
       const reply: ChatMessage = p.reference.length
@@ -49,4 +49,37 @@ export function goalDemonstrations(prompts: RlPrompt[], acceptedTrajectoryIds: R
         category: p.category, toolSetId: p.toolSetId, messages: [...p.messages, reply], tools: p.tools,
       };
     });
+  return [...demos, ...declineDemonstrations(demos, prompts, opts.declineShare ?? 0)];
+}
+
+/**
+ * Demonstrations of declining, so imitating calls does not teach "always call": a calling demonstration's
+ * request offered another tool set's tools (another domain, no tool name in common, as BFCL builds its
+ * irrelevance items), answered with the plain refusal. Enough of them that declines are `share` of all the
+ * demonstrations (counting the irrelevance goals' own); the first calling demonstrations in order, each paired
+ * with the next prompt of another tool set, so the same prompts give the same rows. Measured why (loop-gain,
+ * 2026-12-01): SFT on 18 demonstrations of which 2 declined took BFCL irrelevance from 85% to 0%.
+ */
+export function declineDemonstrations(demos: Demonstration[], prompts: RlPrompt[], share: number): Demonstration[] {
+  if (share <= 0) return [];
+  const declines = demos.filter((d) => d.category === 'irrelevance').length;
+  const calling = demos.filter((d) => d.category !== 'irrelevance');
+  // declines + k = share * (demos + k)  =>  k = (share * demos - declines) / (1 - share)
+  const wanted = Math.min(calling.length, Math.max(0, Math.ceil((share * demos.length - declines) / (1 - Math.min(share, 0.95)))));
+  const toolSets = [...new Map(prompts.map((p) => [p.toolSetId, p.tools])).entries()];
+  const out: Demonstration[] = [];
+  for (const d of calling) {
+    if (out.length >= wanted) break;
+    const needed = new Set((d.tools ?? []).map((t) => t.function.name));
+    const at = toolSets.findIndex(([id]) => id === d.toolSetId);
+    const other = [...toolSets.slice(at + 1), ...toolSets.slice(0, Math.max(0, at))]
+      .find(([id, tools]) => id !== d.toolSetId && tools.length > 0 && tools.every((t) => !needed.has(t.function.name)));
+    if (!other) continue; // one tool set only: nothing unrelated to offer
+    const request = d.messages.slice(0, -1);
+    out.push({
+      id: `${d.id.replace(/\/demo$/, '')}/decline`, source: 'decline-demonstration', accepted: true, category: 'irrelevance',
+      toolSetId: other[0], messages: [...request, { role: 'assistant', content: NO_TOOL_REPLY }], tools: other[1],
+    });
+  }
+  return out;
 }

@@ -86,3 +86,33 @@ test('the train stage puts demonstrations beside the accepted trajectories in th
   assert.deepEqual(rows.map((r) => r.id), ['t-e', 't-a', 't-a/t0/demo']);
   assert.notEqual(withDemos!.outputDir, plain!.outputDir, 'different data, different training run');
 });
+
+test('declines keep their share: calling requests offered an unrelated tool set, answered without a call', () => {
+  const notes = { type: 'function' as const, function: { name: 'create_note', description: 'Save a note', parameters: { type: 'object', properties: { text: { type: 'string' } }, required: ['text'] } } };
+  const inSet = (p: RlPrompt, toolSetId: string, tools: RlPrompt['tools']): RlPrompt => ({ ...p, toolSetId, tools });
+  const prompts = [
+    prompt('w-1/t0', [{ get_weather: { city: ['Lisbon'] } }]),
+    prompt('w-2/t0', [{ get_weather: { city: ['Porto'] } }]),
+    inSet(prompt('n-1/t0', [{ create_note: { text: ['milk'] } }]), 'notes', [notes]),
+    inSet(prompt('n-2/t0', [{ create_note: { text: ['eggs'] } }]), 'notes', [notes]),
+    prompt('w-3/t0', [], 'train', 'irrelevance'),
+  ];
+  const none = goalDemonstrations(prompts, new Set());
+  assert.equal(none.filter((d) => d.source === 'decline-demonstration').length, 0, 'off unless asked for');
+  const demos = goalDemonstrations(prompts, new Set(), { declineShare: 0.5 });
+  const declines = demos.filter((d) => d.category === 'irrelevance');
+  assert.ok(declines.length / demos.length >= 0.5, `${declines.length} of ${demos.length} decline`);
+  const twins = demos.filter((d) => d.source === 'decline-demonstration');
+  assert.ok(twins.length >= 2);
+  for (const t of twins) {
+    const original = demos.find((d) => d.id === t.id.replace(/\/decline$/, '/demo'))!;
+    assert.deepEqual(t.messages.slice(0, -1), original.messages.slice(0, -1), 'the same request');
+    assert.deepEqual(t.messages.at(-1), { role: 'assistant', content: NO_TOOL_REPLY });
+    const offered = new Set(t.tools.map((x) => x.function.name));
+    for (const call of original.messages.at(-1)!.role === 'assistant' ? (original.messages.at(-1) as { tool_calls?: { function: { name: string } }[] }).tool_calls ?? [] : []) {
+      assert.ok(!offered.has(call.function.name), `the tool it needed (${call.function.name}) is not offered`);
+    }
+    assert.notEqual(t.toolSetId, original.toolSetId);
+  }
+  assert.deepEqual(goalDemonstrations(prompts, new Set(), { declineShare: 0.5 }), demos, 'deterministic');
+});
