@@ -18,7 +18,7 @@ import { attemptsSoFar, meteredAttempt } from './faults.js';
 import { policyClient } from './roles.js';
 import { bfclDataDir } from './verify.js';
 import { ensureFullBfclData } from '../eval/bfcl-full-data.js';
-import { categoryIds, ensureOfficialHarness, runOfficialHarness, selectIds } from '../eval/official-harness.js';
+import { ensureOfficialHarness, officialSelection, runOfficialHarness } from '../eval/official-harness.js';
 import { startOpenAIServer } from '../serve/openai-server.js';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
@@ -69,7 +69,7 @@ type Progress = { phase: 'validation' | 'rollouts' | 'bfcl' | 'official'; done: 
 export async function officialScores(client: ChatClient, o: { categories: string[]; limit: number }, seed: number, workDir: string): Promise<Record<string, number>> {
   const python = await ensureOfficialHarness();
   const dataDir = await ensureFullBfclData();
-  const ids = Object.fromEntries(o.categories.map((c) => [c, selectIds(categoryIds(dataDir, c), o.limit, seed)]));
+  const ids = officialSelection(dataDir, o.categories, o.limit, seed);
   // The harness records a failed request as the entry's answer; an outage is not an answer, so a run that met
   // one is thrown away (its results too, or the retry would resume from them) and the activity retries.
   let outage: unknown;
@@ -154,9 +154,10 @@ export function evaluateActivities(deps: ActivityDeps) {
         let officialRef: ArtifactRef | undefined;
         if (config.evaluate.official) {
           const o = config.evaluate.official;
-          officialRef = { key: contentKey('bfcl-official', policy, o.categories, o.limit, selectionSeed ?? config.seed), name: 'official' };
+          const seed = selectionSeed ?? config.seed;
+          officialRef = { key: contentKey('bfcl-official', policy, o.categories, o.limit, seed), name: 'official' };
           beat({ phase: 'official', done: 0, total: o.categories.length });
-          official = await officialScores(client, o, selectionSeed ?? config.seed, deps.store.locate(officialRef));
+          official = await officialScores(client, o, seed, deps.store.locate(officialRef));
           beat({ phase: 'official', done: o.categories.length, total: o.categories.length });
         }
         const onPool = summarize(verdicts.filter((v) => poolIds.has(v.id)));

@@ -1,15 +1,16 @@
 // `inftool bfcl official`: scores a policy with the official BFCL harness (bfcl-eval, pinned, in its own
 // environment), multi-turn included, beside InfTool's own `bfcl run` on the same endpoint and entries, and
 // lists every single-turn entry where the two verdicts differ, with both replies.
-import { mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { createChatClient } from '../llm/client.js';
 import { isAstCategory } from '../eval/bfcl-data.js';
 import { ensureFullBfclData } from '../eval/bfcl-full-data.js';
-import { categoryIds, ensureOfficialHarness, HARNESS_REGISTRY, HARNESS_VERSION, runOfficialHarness, selectIds, type OfficialRun } from '../eval/official-harness.js';
+import { ensureOfficialHarness, HARNESS_REGISTRY, HARNESS_VERSION, officialSelection, readResultsFile, runOfficialHarness, type OfficialRun } from '../eval/official-harness.js';
 import { runBfcl } from '../eval/run-bfcl.js';
 import type { BfclCategory } from '../eval/types.js';
 import { serve, type ServeCliOptions } from './serve.js';
+import { timeStamp } from './args.js';
 
 export type OfficialCliOptions = {
   policy?: string;
@@ -68,26 +69,14 @@ export function normalizeReply(reply: unknown): unknown {
 
 const sameReply = (a: unknown, b: unknown) => JSON.stringify(normalizeReply(a)) === JSON.stringify(normalizeReply(b));
 
-function readResults(file: string): Map<string, unknown> {
-  const out = new Map<string, unknown>();
-  if (!existsSync(file)) return out;
-  for (const l of readFileSync(file, 'utf8').split('\n')) if (l.trim()) {
-    const r = JSON.parse(l) as { id: string; result: unknown };
-    out.set(r.id, r.result);
-  }
-  return out;
-}
-
 export async function officialBfcl(o: OfficialCliOptions): Promise<OfficialReport> {
   const log = o.log ?? ((s: string) => console.error(s));
   if (o.endpoint && !o.model) throw new Error('--endpoint needs --model (the model name the endpoint serves)');
   if (o.endpoint && (o.policy || o.modelFile)) throw new Error('give one of --endpoint URL, --policy RUN_ID or --model-file FILE');
   const dataDir = await ensureFullBfclData();
-  const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\..*/, '').replace('T', '-');
-  const outDir = resolve(o.out ?? join(o.home, 'bfcl-official', stamp));
+  const outDir = resolve(o.out ?? join(o.home, 'bfcl-official', timeStamp()));
   mkdirSync(outDir, { recursive: true });
-  const ids: Record<string, string[]> = {};
-  for (const c of o.categories) ids[c] = selectIds(categoryIds(dataDir, c), c.startsWith('multi_turn') ? (o.multiTurnLimit ?? o.limit) : o.limit, o.seed);
+  const ids = officialSelection(dataDir, o.categories, o.limit, o.seed, o.multiTurnLimit);
   const python = await ensureOfficialHarness({ log });
 
   let served: Awaited<ReturnType<typeof serve>> | undefined;
@@ -117,7 +106,7 @@ export async function officialBfcl(o: OfficialCliOptions): Promise<OfficialRepor
       log(`InfTool's own bfcl run on the same entries: ${astCategories.join(', ')}`);
       const client = createChatClient({ kind: 'openai', baseURL, model: model!, apiKeyEnv: o.apiKeyEnv, maxRetries: 4, concurrency: 1, temperature: 0, maxTokens: o.maxTokens ?? 256 }, { role: 'bfcl' });
       const mine = await runBfcl({ dataDir, outDir: join(outDir, 'inftool'), client, categories: astCategories, limit: o.limit, seed: o.seed, concurrency: 1 });
-      const myReplies = readResults(join(outDir, 'inftool', 'results.jsonl'));
+      const myReplies = readResultsFile(join(outDir, 'inftool', 'results.jsonl'));
       for (const c of astCategories) {
         const s = mine.summary.categories[c];
         if (s) inftool[c] = { accuracy: s.accuracy, correct: s.correct, total: s.total };

@@ -12,6 +12,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { BFCL_EVAL } from './bfcl-full-data.js';
+import { selectIds } from './run-bfcl.js';
 
 const execFileAsync = promisify(execFile);
 const HERE = path.dirname(fileURLToPath(import.meta.url));
@@ -68,13 +69,24 @@ export function categoryIds(dataDir: string, category: string): string[] {
   return readFileSync(file, 'utf8').split('\n').filter((l) => l.trim()).map((l) => (JSON.parse(l) as { id: string }).id);
 }
 
-/** The same fixed seeded selection `bfcl run` makes (limitDataset): the `limit` ids with the smallest sha256(seed:id), in file order. */
-export function selectIds(ids: string[], limit: number | undefined, seed: number | undefined): string[] {
-  if (!limit) return ids;
-  if (seed === undefined) return ids.slice(0, limit);
-  const rank = (id: string) => createHash('sha256').update(`${seed}:${id}`).digest('hex');
-  const chosen = new Set([...ids].sort((a, b) => (rank(a) < rank(b) ? -1 : 1)).slice(0, limit));
-  return ids.filter((id) => chosen.has(id));
+/**
+ * The ids the harness is asked for: `limit` a category (`multiTurnLimit` a multi-turn one, default `limit`), the
+ * same seeded selection `bfcl run` makes, so the two score the same entries.
+ */
+export function officialSelection(dataDir: string, categories: string[], limit: number, seed: number, multiTurnLimit = limit): Record<string, string[]> {
+  return Object.fromEntries(categories.map((c) => [c, selectIds(categoryIds(dataDir, c), c.startsWith('multi_turn') ? multiTurnLimit : limit, seed)]));
+}
+
+/** A results file's `{"id", "result"}` lines (the harness's, or bfcl run's) as id -> result; none if it is absent. */
+export function readResultsFile(file: string): Map<string, unknown> {
+  const out = new Map<string, unknown>();
+  if (!existsSync(file)) return out;
+  for (const l of readFileSync(file, 'utf8').split('\n')) {
+    if (!l.trim()) continue;
+    const r = JSON.parse(l) as { id: string; result: unknown };
+    out.set(r.id, r.result);
+  }
+  return out;
 }
 
 export type OfficialVerdict = { id: string; category: string; valid: boolean; errorType?: string; error?: unknown };
@@ -140,17 +152,9 @@ function readScores(workDir: string, ids: Record<string, string[]>): Pick<Offici
   const scores: OfficialRun['scores'] = {};
   const verdicts = new Map<string, OfficialVerdict>();
   const results = new Map<string, unknown>();
-  const find = (root: string, name: string): string | undefined => {
-    if (!existsSync(root)) return undefined;
-    for (const e of readdirSync(root, { withFileTypes: true })) {
-      const p = path.join(root, e.name);
-      if (e.isDirectory()) {
-        const hit = find(p, name);
-        if (hit) return hit;
-      } else if (e.name === name) return p;
-    }
-    return undefined;
-  };
+  // The harness files each category under a group folder (non_live/, live/, multi_turn/...).
+  const find = (root: string, name: string): string | undefined =>
+    existsSync(root) ? readdirSync(root, { recursive: true, encoding: 'utf8' }).map((p) => path.join(root, p)).find((p) => path.basename(p) === name) : undefined;
   for (const [category, wanted] of Object.entries(ids)) {
     const scoreFile = find(path.join(workDir, 'score', HARNESS_REGISTRY), `BFCL_v4_${category}_score.json`);
     if (!scoreFile) throw new Error(`official BFCL harness wrote no score for ${category} under ${workDir}/score (see its output above)`);
@@ -163,12 +167,7 @@ function readScores(workDir: string, ids: Record<string, string[]>): Pick<Offici
       verdicts.set(id, { id, category, valid: !f, ...(f ? { errorType: f.error_type as string | undefined, error: f.error } : {}) });
     }
     const resultFile = find(path.join(workDir, 'result', HARNESS_REGISTRY), `BFCL_v4_${category}_result.json`);
-    if (resultFile) {
-      for (const l of readFileSync(resultFile, 'utf8').split('\n')) if (l.trim()) {
-        const r = JSON.parse(l) as { id: string; result: unknown };
-        results.set(r.id, r.result);
-      }
-    }
+    if (resultFile) for (const [id, r] of readResultsFile(resultFile)) results.set(id, r);
   }
   return { scores, verdicts, results };
 }

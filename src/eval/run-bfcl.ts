@@ -91,17 +91,26 @@ function readDoneIds(resultsPath: string): Set<string> {
 }
 
 /**
- * The dataset restricted to `limit` entries per category: the first ones, or with a `seed` the ones whose
- * sha256(seed:id) is smallest (a fixed sample that does not move when other entries are added), in file order.
+ * The fixed seeded selection of a category's ids: without `limit` all of them; without `seed` the first
+ * `limit`; otherwise the `limit` whose sha256(seed:id) is smallest (a sample that does not move when other
+ * entries are added), in file order. `bfcl run`, the evaluate stage and the official harness all select with it.
  */
+export function selectIds(ids: string[], limit: number | undefined, seed: number | undefined): string[] {
+  if (!limit) return ids;
+  if (seed === undefined) return ids.slice(0, limit);
+  const rank = (id: string) => createHash('sha256').update(`${seed}:${id}`).digest('hex');
+  const chosen = new Set(ids.map((id) => [rank(id), id] as const).sort(([a], [b]) => (a < b ? -1 : 1)).slice(0, limit).map(([, id]) => id));
+  return ids.filter((id) => chosen.has(id));
+}
+
+/** The dataset restricted to `limit` entries per category, chosen by selectIds. */
 export function limitDataset(dataset: BfclDataset, limit?: number, seed?: number): BfclDataset {
   if (!limit) return dataset;
   const byCategory = new Map<BfclCategory, BfclEntry[]>();
   const byId = new Map<string, BfclEntry>();
-  const rank = (id: string) => createHash('sha256').update(`${seed}:${id}`).digest('hex');
   for (const [c, es] of dataset.byCategory) {
-    const chosen = seed === undefined ? null : new Set(es.map((e) => [rank(e.id), e.id] as const).sort(([a], [b]) => (a < b ? -1 : 1)).slice(0, limit).map(([, id]) => id));
-    const kept = chosen ? es.filter((e) => chosen.has(e.id)) : es.slice(0, limit);
+    const chosen = new Set(selectIds(es.map((e) => e.id), limit, seed));
+    const kept = es.filter((e) => chosen.has(e.id));
     byCategory.set(c, kept);
     for (const e of kept) byId.set(e.id, e);
   }

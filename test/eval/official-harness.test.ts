@@ -9,8 +9,8 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { officialBfcl, normalizeReply } from '../../src/cli/bfcl-official.js';
 import { ensureFullBfclData } from '../../src/eval/bfcl-full-data.js';
-import { categoryIds, ensureOfficialHarness, selectIds } from '../../src/eval/official-harness.js';
-import { limitDataset } from '../../src/eval/run-bfcl.js';
+import { categoryIds, ensureOfficialHarness } from '../../src/eval/official-harness.js';
+import { limitDataset, selectIds } from '../../src/eval/run-bfcl.js';
 import { loadBfclDataset } from '../../src/eval/bfcl-data.js';
 import { startScriptedServer } from '../../src/llm/scripted-server.js';
 
