@@ -81,6 +81,7 @@ export function gapActivities(deps: ActivityDeps) {
           plan: input.planRef, catalog: input.catalogRef, stats: input.statsRef, rlPrompts: input.rlPromptsRef,
           trajectories: input.trajectoriesRef, validationVerdicts: input.evaluation.validationVerdictsRef,
           ...(input.evaluation.bfclRef ? { bfcl: input.evaluation.bfclRef } : {}),
+          ...(input.evaluation.officialRef ? { bfclOfficial: input.evaluation.officialRef } : {}),
           ...(input.evaluation.rolloutsRef ? { rollouts: input.evaluation.rolloutsRef } : {}),
         },
       });

@@ -52,4 +52,6 @@ test('the cycle record keeps the official scores; the harness left its results a
   const scores = walk(join(home, 'artifacts'));
   // train.backend none leaves the policy as it was, so the cycle reuses the baseline's harness run (content-keyed).
   assert.equal(scores.length, 1, scores.join(', '));
+  const ref = rec.artifacts.bfclOfficial;
+  assert.ok(ref && scores[0].startsWith(join(home, 'artifacts', ref.key, ref.name)), `the record points at the harness's folder: ${JSON.stringify(ref)}`);
 });
