@@ -12,6 +12,7 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ensureFullBfclData } from '../src/eval/bfcl-full-data.js';
 import { scoreTable } from '../src/cli/format.js';
+import { timeStamp } from '../src/cli/args.js';
 import type { RunStatus, Scores } from '../src/workflows/definitions.js';
 
 const { values: args } = parseArgs({
@@ -23,7 +24,7 @@ const { values: args } = parseArgs({
   },
 });
 const REPO = resolve(import.meta.dirname, '..');
-const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\..*/, '').replace('T', '-');
+const stamp = timeStamp();
 const home = resolve(args.home ?? join(REPO, 'bench', 'out', `loop-gain-${stamp}`));
 
 /** BFCL error types folded into the classes a reader acts on. */

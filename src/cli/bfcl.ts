@@ -7,15 +7,11 @@ import { createChatClient } from '../llm/client.js';
 import { isAstCategory } from '../eval/bfcl-data.js';
 import { runBfcl } from '../eval/run-bfcl.js';
 import { formatOfficial, officialBfcl, type OfficialCliOptions } from './bfcl-official.js';
+import { positiveInt } from './args.js';
 import { scoreResultsFile, type ScoreReport } from '../eval/score-results.js';
 import { formatSummary } from '../eval/summary.js';
 import type { BfclCategory } from '../eval/types.js';
 
-const positiveInt = (v: string) => {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError(`expected a positive integer, got "${v}"`);
-  return n;
-};
 const categoryList = (v: string): BfclCategory[] =>
   v.split(',').map((c) => {
     const t = c.trim();

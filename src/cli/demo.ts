@@ -6,6 +6,7 @@ import { REPO_ROOT } from '../../temporal/cli-binary.js';
 import { resolveTemporalTarget } from '../../temporal/connection.js';
 import { portOpen, startDevServer, type DevServer } from '../../temporal/dev-server.js';
 import { connectClient, uiLink } from './temporal-client.js';
+import { timeStamp } from './args.js';
 import { printStatus, startRun, watch } from './main.js';
 import type { RunStatus } from '../workflows/definitions.js';
 
@@ -31,8 +32,7 @@ export async function startDemo(o: { configFile?: string; home: string; exitWhen
   const running = worker.run();
   const c = await connectClient(target);
   try {
-    const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\..*/, '').replace('T', '-');
-    const runId = await startRun(c, config, o.runId ?? `run-${config.name}-${stamp}`);
+    const runId = await startRun(c, config, o.runId ?? `run-${config.name}-${timeStamp()}`);
     console.log(`  pause/resume: npx inftool pause ${runId} | npx inftool resume ${runId}`);
     const status = await watch(c, runId);
     console.log('');

@@ -2,7 +2,8 @@
 // tools, agents and harnesses (the official BFCL harness among them). Needs no Temporal server.
 import { basename, join, resolve } from 'node:path';
 import os from 'node:os';
-import { InvalidArgumentError, type Command } from 'commander';
+import type { Command } from 'commander';
+import { positiveInt } from './args.js';
 import { LocalChatClient } from '../llm/local-client.js';
 import { defaultLocalModelPath } from '../llm/local-model.js';
 import { ModelRefSchema } from '../llm/types.js';
@@ -26,11 +27,6 @@ export type ServeCliOptions = {
   quiet?: boolean;
 };
 
-const positiveInt = (v: string) => {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError(`expected a positive integer, got "${v}"`);
-  return n;
-};
 
 /** The GGUF (and adapter) a run's cycle trained: the last cycle's unless `cycle` is given. */
 export async function policyFiles(home: string, runId: string, cycle?: number): Promise<{ modelPath: string; loraPath?: string; cycle: number }> {
@@ -48,8 +44,9 @@ export async function policyFiles(home: string, runId: string, cycle?: number): 
 /** Starts the endpoint for the CLI's options; resolves once it listens (the model may still be loading). */
 export async function serve(o: ServeCliOptions): Promise<{ server: OpenAIServer; modelId: string; description: string }> {
   if (o.policy && (o.model || o.lora)) throw new Error('give either --policy RUN_ID or --model FILE [--lora FILE], not both');
-  const files = o.policy ? await policyFiles(o.home, o.policy, o.cycle) : { modelPath: resolve(o.model ?? defaultLocalModelPath()), loraPath: o.lora && resolve(o.lora) };
-  const modelId = o.name ?? (o.policy ? `${o.policy}/cycle-${(files as { cycle: number }).cycle}` : basename(files.modelPath, '.gguf'));
+  const policy = o.policy ? await policyFiles(o.home, o.policy, o.cycle) : undefined;
+  const files = policy ?? { modelPath: resolve(o.model ?? defaultLocalModelPath()), loraPath: o.lora && resolve(o.lora) };
+  const modelId = o.name ?? (policy ? `${o.policy}/cycle-${policy.cycle}` : basename(files.modelPath, '.gguf'));
   const client = new LocalChatClient(
     { kind: 'local', modelPath: files.modelPath, loraPath: files.loraPath, concurrency: o.parallel, contextSize: o.contextSize, temperature: 1, maxTokens: o.maxTokens },
     { role: 'serve', strictContext: true, threads: o.threads ?? os.availableParallelism() },
