@@ -177,13 +177,14 @@ export function toChatRequest(body: ChatCompletionBody, defaultMaxTokens: number
   }
   const stop = body.stop == null ? undefined : typeof body.stop === 'string' ? [body.stop] : body.stop;
   const rf = body.response_format;
+  const maxTokens = body.max_completion_tokens ?? body.max_tokens ?? defaultMaxTokens;
   return {
     messages,
     ...(tools?.length ? { tools } : {}),
     ...(toolChoice ? { toolChoice } : {}),
     ...(rf?.type === 'json_schema' && rf.json_schema.schema ? { jsonSchema: { name: rf.json_schema.name, schema: rf.json_schema.schema } } : {}),
     temperature: body.temperature ?? 1,
-    ...((body.max_completion_tokens ?? body.max_tokens ?? defaultMaxTokens) ? { maxTokens: (body.max_completion_tokens ?? body.max_tokens ?? defaultMaxTokens)! } : {}),
+    ...(maxTokens ? { maxTokens } : {}),
     ...(body.seed != null ? { seed: body.seed } : {}),
     ...(stop?.length ? { stop } : {}),
   };
