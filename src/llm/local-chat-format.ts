@@ -91,12 +91,19 @@ export function fromToolEnvelope(text: string, tools: OpenAITool[]): { message: 
   const obj = (typeof parsed === 'object' && parsed !== null ? parsed : {}) as { tool_calls?: Array<{ name: string; arguments: unknown }>; answer?: unknown };
   if (Array.isArray(obj.tool_calls)) {
     const byName = new Map(tools.map((t) => [t.function.name, t.function.parameters]));
-    const toolCalls = obj.tool_calls.map((c: unknown, i) => {
+    const seen = new Set<string>();
+    const toolCalls: NonNullable<AssistantMessage['tool_calls']> = [];
+    for (const c of obj.tool_calls as unknown[]) {
       const call = (typeof c === 'object' && c !== null && !Array.isArray(c) ? c : {}) as { name?: unknown; arguments?: unknown };
       const name = typeof call.name === 'string' ? call.name : '';
-      const args = 'arguments' in call ? dropOptionalNulls(call.arguments, byName.get(name)) : {};
-      return { id: callId(text, i), type: 'function' as const, function: { name, arguments: JSON.stringify(args) } };
-    });
+      const args = JSON.stringify('arguments' in call ? dropOptionalNulls(call.arguments, byName.get(name)) : {});
+      // The envelope's call list is read as uniqueItems: a turn never needs the same call twice, and a small
+      // model repeats its one call until the grammar's maxItems (the largest error class on BFCL before this).
+      const key = JSON.stringify([name, args]);
+      if (seen.has(key)) continue;
+      seen.add(key);
+      toolCalls.push({ id: callId(text, toolCalls.length), type: 'function' as const, function: { name, arguments: args } });
+    }
     return { message: { role: 'assistant', content: null, tool_calls: toolCalls }, errors: [] };
   }
   if (typeof obj.answer === 'string') return { message: { role: 'assistant', content: obj.answer }, errors: [] };

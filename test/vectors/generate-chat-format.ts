@@ -84,6 +84,7 @@ function completions(): Array<{ name: string; tools: OpenAITool[]; text: string 
     { name: 'unknown_tool_kept_for_the_gate', tools: [WEATHER], text: '{"tool_calls":[{"name":"book_hotel","arguments":{"city":"Rome","nights":null}}]}' },
     { name: 'arguments_as_string', tools: [WEATHER], text: '{"tool_calls":[{"name":"get_weather","arguments":"{\\"city\\":\\"Rome\\"}"}]}' },
     { name: 'call_without_name_or_arguments', tools: [WEATHER], text: '{"tool_calls":[{"arguments":{"city":"Rome"}},{"name":"get_weather"},7]}' },
+    { name: 'repeated_call_kept_once', tools: [WEATHER, CONVERT], text: '{"tool_calls":[{"name":"get_weather","arguments":{"city":"Rome","days":null,"units":null}},{"name":"get_weather","arguments":{"city":"Rome","days":null,"units":null}},{"name":"get_weather","arguments":{"city":"Paris","days":null,"units":null}},{"name":"get_weather","arguments":{"city":"Rome"}}]}' },
     { name: 'empty_call_list', tools: [WEATHER], text: '{"tool_calls":[]}' },
     { name: 'truncated', tools: [WEATHER], text: '{"tool_calls":[{"name":"get_weather","arguments":{"ci' },
     { name: 'plain_text', tools: [WEATHER], text: 'The weather is nice.' },

@@ -332,12 +332,15 @@ class RuntimeJsonFormat:
             return bad
         if isinstance(obj.get("tool_calls"), list):
             schemas = {t["function"]["name"]: t["function"].get("parameters") for t in tools}
-            calls = []
-            for i, c in enumerate(obj["tool_calls"]):
+            calls, seen = [], set()
+            for c in obj["tool_calls"]:
                 call = c if isinstance(c, dict) else {}
                 name = call["name"] if isinstance(call.get("name"), str) else ""
-                args = drop_optional_nulls(call["arguments"], schemas.get(name)) if "arguments" in call else {}
-                calls.append({"id": f"call_{i}", "type": "function", "function": {"name": name, "arguments": _dumps(args)}})
+                args = _dumps(drop_optional_nulls(call["arguments"], schemas.get(name)) if "arguments" in call else {})
+                if (name, args) in seen:
+                    continue  # read as uniqueItems, as the runtime does: a repeated call is dropped
+                seen.add((name, args))
+                calls.append({"id": f"call_{len(calls)}", "type": "function", "function": {"name": name, "arguments": args}})
             return Completion(content=None, tool_calls=calls)
         if isinstance(obj.get("answer"), str):
             return Completion(content=obj["answer"], tool_calls=[])
