@@ -78,7 +78,9 @@ export function trainActivities(deps: ActivityDeps) {
       return parsed.data;
     },
 
-    async runTrainJob({ job }: { job: TrainJob }): Promise<TrainResult> {
+    async runTrainJob(input: { job: TrainJob }): Promise<TrainResult> {
+      // Checked before anything touches the disk: a malformed job fails once (BadInput), not on every retry.
+      const job = TrainJobSchema.parse(input.job);
       const resultFile = join(job.outputDir, 'inftool-result.json');
       if (existsSync(resultFile)) return JSON.parse(readFileSync(resultFile, 'utf8')) as TrainResult;
       return heartbeating<TrainResult, TrainBeat>(async ({ beat, previous, signal }) => {

@@ -59,7 +59,8 @@ export async function evolutionWorkflow(input: EvolutionInput): Promise<RunStatu
   setHandler(stageSignal, (update) => {
     if (update.cycle !== status.cycle) return;
     status.stage = update.stage;
-    status.counts = { ...status.counts, ...(update.counts ?? {}) };
+    // Counts only rise within a cycle; two batch updates sent in one workflow task may arrive swapped.
+    for (const [k, v] of Object.entries(update.counts ?? {})) status.counts[k] = Math.max(status.counts[k] ?? v, v);
     showInUi();
   });
   function showInUi() {
