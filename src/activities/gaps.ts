@@ -2,10 +2,11 @@
 // cycle's record (what the report and the next planner read) is written under the cycle's content key.
 import type { RunConfig } from '../config.js';
 import { planNextCycle, shouldStop, summarizeValidation, type RolloutConsistency } from '../plan/index.js';
-import type { Plan } from '../plan/types.js';
-import type { Catalog } from '../specs/catalog.js';
+import type { Plan } from '../domain/plan.js';
+import type { Catalog } from '../domain/catalog.js';
 import type { Verdict } from '../eval/types.js';
-import { CycleRecordSchema, cycleFaults, type CycleRecord, type Scores } from '../store/cycle-record.js';
+import { CycleRecordSchema, type CycleRecord, type Scores } from '../domain/cycle-record.js';
+import { cycleFaults } from './faults.js';
 import type { UsageSnapshot } from '../llm/usage-meter.js';
 import { contentKey, getJson, getJsonl, putJson, type ArtifactRef } from '../store/artifact-store.js';
 import type { ActivityDeps } from './context.js';

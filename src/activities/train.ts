@@ -8,7 +8,7 @@ import { runLocalTraining, TrainingError } from '../train/local-backend.js';
 import { TrainJobSchema, type BaseModel, type TrainJob } from '../train/job.js';
 import { curveForHistory, lastCallRate, type HistoryCurvePoint } from '../train/curve.js';
 import { contentKey, getJsonl, putJsonl, type ArtifactRef } from '../store/artifact-store.js';
-import type { RlPrompt } from '../agents/types.js';
+import type { RlPrompt } from '../domain/rl-prompt.js';
 import { goalDemonstrations } from '../verify/demonstrations.js';
 import { BadInput, heartbeating, type ActivityDeps } from './context.js';
 import { writeFile } from 'node:fs/promises';

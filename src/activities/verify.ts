@@ -3,15 +3,15 @@
 // statistics carry the cycle's fault counts so far: synthesis (from every batch's meta) and the judge.
 import { join } from 'node:path';
 import type { RunConfig } from '../config.js';
-import type { Trajectory } from '../agents/types.js';
-import type { Catalog } from '../specs/catalog.js';
+import type { Trajectory } from '../domain/trajectory.js';
+import type { Catalog } from '../domain/catalog.js';
 import { verifyBatch } from '../verify/verify-batch.js';
 import { NoveltyIndex } from '../verify/novelty-index.js';
 import { ContaminationIndex } from '../verify/contamination-index.js';
 import { datasetCard, rlPromptsJsonl, trajectoriesJsonl } from '../verify/dataset-card.js';
-import type { CycleRecord } from '../store/cycle-record.js';
+import type { CycleRecord } from '../domain/cycle-record.js';
 import { contentKey, getJson, getJsonl, putJson, type ArtifactRef } from '../store/artifact-store.js';
-import { REPO_ROOT } from '../../temporal/cli-binary.js';
+import { REPO_ROOT } from '../repo-root.js';
 import { BadInput, heartbeating, type ActivityDeps } from './context.js';
 import { FULL_BFCL_DATA, fullBfclDataDir, hasFullBfclData } from '../eval/bfcl-full-data.js';
 import { attemptsSoFar, meteredAttempt } from './faults.js';

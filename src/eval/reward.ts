@@ -35,8 +35,8 @@
 // {name: args}, {name: ref}, Language.PYTHON, model_name) with a model whose underscore_to_dot is False.
 import { Ajv, type ValidateFunction } from 'ajv';
 import { z } from 'zod';
-import type { OpenAITool, ToolCall } from '../llm/types.js';
-import type { RlPrompt } from '../agents/types.js';
+import type { OpenAITool, ToolCall } from '../domain/chat.js';
+import type { RlPrompt } from '../domain/rl-prompt.js';
 import { simpleFunctionChecker } from './ast-checker.js';
 import { toolToFunctionDoc } from './function-docs.js';
 import { PyCrash, PyFloat, fromPlain, isDict, parsePyJson, toPlain, type PyDict, type PyValue } from './py-value.js';

@@ -3,7 +3,7 @@
 import { Ajv, type ValidateFunction } from 'ajv';
 import addFormatsModule from 'ajv-formats';
 import { extractJson, parseToolArguments, type ParseResult } from './parse-output.js';
-import type { AssistantMessage, ReplyFormatError } from './types.js';
+import type { AssistantMessage, ReplyFormatError } from '../domain/chat.js';
 
 // ajv-formats is CommonJS; under NodeNext its default export may arrive wrapped.
 const addFormats = (addFormatsModule as unknown as { default: typeof addFormatsModule }).default ?? addFormatsModule;

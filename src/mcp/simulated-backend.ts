@@ -2,8 +2,8 @@
 // in the session's world state; the LLM invents the rest, sees that state, and its reply is checked
 // against the tool's output schema (one repair round, then a schema-valid default).
 import { createHash } from 'node:crypto';
-import type { ChatClient, ChatMessage } from '../llm/types.js';
-import type { JsonSchema, Tool, ToolSet } from '../specs/catalog.js';
+import type { ChatClient, ChatMessage } from '../domain/chat.js';
+import type { JsonSchema, Tool, ToolSet } from '../domain/catalog.js';
 import { canonicalJson, compileSchema, describeErrors } from '../specs/json-schema.js';
 import type { ToolBackend, ToolOutcome } from './backend.js';
 import { operationShape, type OperationShape } from './operation-shape.js';

@@ -2,9 +2,9 @@
 // Schemas, arguments checked with ajv before any backend sees them, every call recorded for the trace.
 import { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import { CallToolRequestSchema, ListToolsRequestSchema, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
-import type { McpCallRecord } from '../agents/types.js';
-import type { ChatClient } from '../llm/types.js';
-import { toolsOf, type Catalog, type Tool } from '../specs/catalog.js';
+import type { McpCallRecord } from '../domain/trajectory.js';
+import type { ChatClient } from '../domain/chat.js';
+import { toolsOf, type Catalog, type Tool } from '../domain/catalog.js';
 import { compileSchema, describeErrors } from '../specs/json-schema.js';
 import type { ToolBackend, ToolOutcome } from './backend.js';
 import { PassthroughBackend } from './passthrough-backend.js';

@@ -2,7 +2,7 @@
 // checks) tool schemas, and the clean-up that turns OpenAPI/BFCL schema dialects into plain JSON Schema.
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import addFormatsModule from 'ajv-formats';
-import type { JsonSchema } from './catalog.js';
+import type { JsonSchema } from '../domain/catalog.js';
 
 // ajv-formats is CommonJS; under NodeNext its default import is the module object on some loaders.
 const addFormats = ((addFormatsModule as unknown as { default?: unknown }).default ?? addFormatsModule) as (a: Ajv) => Ajv;

@@ -6,7 +6,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
-import type { JsonSchema, Tool } from '../../src/specs/catalog.js';
+import type { JsonSchema, Tool } from '../../src/domain/catalog.js';
 import { importSources } from '../../src/specs/import.js';
 import { TOOL_TOKEN_BUDGET } from '../../src/specs/import-openapi.js';
 import { compileSchema } from '../../src/specs/json-schema.js';
