@@ -2,7 +2,7 @@
 // goal is always schema-valid. Values fit the parameter (src/agents/realistic-values.ts): names, places,
 // dates and amounts a user could state in a request.
 import type { Rng } from '../domain/rng.js';
-import { isSchemaValid } from '../verify/schema-validator.js';
+import { isSchemaValid } from '../domain/schema-validator.js';
 import { nameWords, patternValue, realisticNumber, realisticString } from './realistic-values.js';
 
 type Schema = Record<string, unknown>;

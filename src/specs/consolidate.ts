@@ -4,7 +4,8 @@
 import { z } from 'zod';
 import type { ChatClient } from '../domain/chat.js';
 import { CatalogSchema, TOOL_NAME_PATTERN, type Catalog, type JsonSchema, type Tool } from '../domain/catalog.js';
-import { canonicalJson, compileSchema } from './json-schema.js';
+import { canonicalJson } from './json-schema.js';
+import { compileSchema } from '../domain/schema-validator.js';
 import { cluster, nameKey, similarityOf, tfidfVectors, sparseCosine, type Embedder } from './similarity.js';
 
 export type ConsolidateOptions = {

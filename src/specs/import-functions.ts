@@ -2,7 +2,7 @@
 // `dict`/`float`/`tuple`/`any` dialect) and MCP tool lists (`{tools:[{name, description, inputSchema}]}`).
 import path from 'node:path';
 import type { JsonSchema, Tool, ToolSet, ToolSource } from '../domain/catalog.js';
-import { compileSchema } from './json-schema.js';
+import { compileSchema } from '../domain/schema-validator.js';
 import type { ProblemLog } from './problems.js';
 import { groupLabel, groupRelated } from './similarity.js';
 import { legalToolName, slug } from './tool-names.js';

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { seededRng } from '../../src/domain/rng.js';
 import { isPlaceholder, repairArguments, sampleValue } from '../../src/agents/schema-values.js';
 import { loadExampleCatalog } from '../../src/specs/examples.js';
-import { isSchemaValid } from '../../src/verify/schema-validator.js';
+import { isSchemaValid } from '../../src/domain/schema-validator.js';
 
 type Row = [name: string, schema: Record<string, unknown>, shape: RegExp | ((v: unknown) => boolean), tool?: string];
 
