@@ -11,9 +11,9 @@ import type { UsageSnapshot } from '../llm/usage-meter.js';
 import { contentKey, getJson, getJsonl, putJson, type ArtifactRef } from '../store/artifact-store.js';
 import type { ActivityDeps } from './context.js';
 import type { ModelRef } from '../llm/types.js';
-import type { VerifyStats } from './verify.js';
+import type { VerifyCycleStats } from './verify.js';
 import type { EvaluationResult } from './evaluate.js';
-import type { TrainResult } from './train.js';
+import type { TrainStageResult } from './train.js';
 import { storePlan, toolSetsByCategory } from './prepare.js';
 
 export type StageTimes = Partial<Record<string, { ms: number; tokens: number }>>;
@@ -28,7 +28,7 @@ export type TargetGapsInput = {
   rlPromptsRef: ArtifactRef;
   trajectoriesRef: ArtifactRef;
   evaluation: EvaluationResult;
-  training: TrainResult;
+  training: TrainStageResult;
   /** The deployed policy this cycle evaluated (what the next cycle's assistant is). */
   policy: ModelRef;
   stageTimes: StageTimes;
@@ -46,7 +46,7 @@ export function gapActivities(deps: ActivityDeps) {
       const { config, cycle } = input;
       const plan = await getJson<Plan>(deps.store, input.planRef);
       const catalog = await getJson<Catalog>(deps.store, input.catalogRef);
-      const stats = await getJson<VerifyStats>(deps.store, input.statsRef);
+      const stats = await getJson<VerifyCycleStats>(deps.store, input.statsRef);
       const verdicts = await getJsonl<Verdict>(deps.store, input.evaluation.validationVerdictsRef);
       const rollouts = input.evaluation.rolloutsRef ? await getJsonl<RolloutConsistency>(deps.store, input.evaluation.rolloutsRef) : [];
       const previous = await Promise.all(input.previousRecords.map((r) => getJson<CycleRecord>(deps.store, r)));

@@ -13,7 +13,8 @@ import { goalDemonstrations } from '../verify/demonstrations.js';
 import { BadInput, heartbeating, type ActivityDeps } from './context.js';
 import { writeFile } from 'node:fs/promises';
 
-export type TrainResult = {
+/** The train stage's result as workflow history carries it (the trainer's own report is train/job.ts's TrainResult). */
+export type TrainStageResult = {
   /** The trainer's servable export (GGUF + LoRA GGUF); null when export is off (an endpoint serves the adapter). */
   model: ModelRef | null;
   steps: number;
@@ -78,10 +79,10 @@ export function trainActivities(deps: ActivityDeps) {
       return parsed.data;
     },
 
-    async runTrainJob({ job }: { job: TrainJob }): Promise<TrainResult> {
+    async runTrainJob({ job }: { job: TrainJob }): Promise<TrainStageResult> {
       const resultFile = join(job.outputDir, 'inftool-result.json');
-      if (existsSync(resultFile)) return JSON.parse(readFileSync(resultFile, 'utf8')) as TrainResult;
-      return heartbeating<TrainResult, TrainBeat>(async ({ beat, previous, signal }) => {
+      if (existsSync(resultFile)) return JSON.parse(readFileSync(resultFile, 'utf8')) as TrainStageResult;
+      return heartbeating<TrainStageResult, TrainBeat>(async ({ beat, previous, signal }) => {
         const out = await runLocalTraining({
           job,
           signal,
@@ -92,7 +93,7 @@ export function trainActivities(deps: ActivityDeps) {
           if (err instanceof TrainingError && err.exitCode === 2) throw new BadInput(err.message);
           throw err;
         });
-        const result: TrainResult = {
+        const result: TrainStageResult = {
           model: out.model,
           steps: out.steps,
           curve: curveForHistory(out.curve),

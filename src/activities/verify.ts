@@ -19,7 +19,8 @@ import { mergeUsageSnapshots, type UsageSnapshot } from '../llm/usage-meter.js';
 import type { SynthesizeBatchMeta } from './synthesize.js';
 import { roleClient } from './roles.js';
 
-export type VerifyStats = {
+/** A cycle's verification statistics (its stats.json): the batches' VerifyStats summed, with the fault counts. */
+export type VerifyCycleStats = {
   synthesis: CycleRecord['synthesis'];
   judgeCalls: number;
   judgeTokens: number;
@@ -91,7 +92,7 @@ export function verifyActivities(deps: ActivityDeps) {
           s.trajectories++;
           if (t.accepted) s.accepted++;
         }
-        const cycleStats: VerifyStats = {
+        const cycleStats: VerifyCycleStats = {
           synthesis: {
             trajectories: stats.trajectories, accepted: stats.accepted, rejectedByGate: stats.rejectedByGate,
             rejectedByCategoryGate: stats.rejectedByCategoryGate, acceptedByCategory: stats.acceptedByCategory,

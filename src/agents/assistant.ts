@@ -4,9 +4,10 @@ import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import type { ChatClient, ChatMessage, OpenAITool, ToolCall } from '../domain/chat.js';
 import { parseToolArguments } from '../llm/parse-output.js';
 import type { McpCallRecord } from '../domain/trajectory.js';
-import { emptyUsage, type RoleUsage } from './user-simulator.js';
+import { emptyUsage, type RoleTokenUsage } from './user-simulator.js';
 
-export type McpConnection = {
+/** What the assistant needs of a trajectory's MCP session (not mcp-client's McpConnection, a raw client). */
+export type McpSession = {
   client: Pick<Client, 'callTool'>;
   /** Filled by the MCP server as it answers; when absent, the loop records each call itself. */
   trace?: McpCallRecord[];
@@ -29,11 +30,11 @@ function toolResultText(result: unknown): string {
 }
 
 export class ToolCallingAssistant {
-  readonly usage: RoleUsage = emptyUsage();
+  readonly usage: RoleTokenUsage = emptyUsage();
   private readonly localTrace: McpCallRecord[] = [];
   constructor(
     private readonly client: ChatClient,
-    private readonly mcp: McpConnection,
+    private readonly mcp: McpSession,
     private readonly maxSteps = 4,
   ) {}
 

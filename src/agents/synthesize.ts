@@ -8,11 +8,11 @@ import type { Trajectory } from '../domain/trajectory.js';
 import { resolveTurn } from '../domain/result-refs.js';
 import { UserSimulator, priorConversation } from './user-simulator.js';
 import { ASSISTANT_SYSTEM_PROMPT } from '../domain/rl-prompt.js';
-import { ToolCallingAssistant, type McpConnection } from './assistant.js';
+import { ToolCallingAssistant, type McpSession } from './assistant.js';
 import { decodedCalls, goalCallToGroundTruth, matchCalls } from '../eval/bfcl-match.js';
 import { isOutage } from '../llm/outage.js';
 
-export type McpFactory = (tools: Tool[]) => Promise<McpConnection & { close?: () => Promise<void> }>;
+export type McpFactory = (tools: Tool[]) => Promise<McpSession & { close?: () => Promise<void> }>;
 
 export type SynthesizeInput = {
   task: TaskSpec;
@@ -21,7 +21,7 @@ export type SynthesizeInput = {
   toolSet?: ToolSet;
   roles: { user: ChatClient; assistant: ChatClient };
   /** A live connection to the MCP server of this tool set, or a factory that opens one per trajectory. */
-  mcp: McpConnection | McpFactory;
+  mcp: McpSession | McpFactory;
   /** Model calls the assistant may make per user turn. */
   maxSteps?: number;
 };
@@ -35,7 +35,7 @@ export async function synthesizeTrajectory(input: SynthesizeInput): Promise<Traj
   const user = new UserSimulator(roles.user, task);
   const goal: Goal = { request: '', persona: '', turns: [] };
   const trajectory: Trajectory = { id: task.id, task, goal, tools: [], messages: [], trace: [], usage: {} };
-  let connection: (McpConnection & { close?: () => Promise<void> }) | undefined;
+  let connection: (McpSession & { close?: () => Promise<void> }) | undefined;
   let assistant: ToolCallingAssistant | undefined;
   let phase = 'fixing the goal (user simulator)';
   try {

@@ -14,11 +14,12 @@ import {
   offTopicRequest, onlyValuesMissing, requestProblems, statedValues, templateRequest, type RequestExpectation, type RequestProblem,
 } from './request-voicing.js';
 
-export type RoleUsage = { promptTokens: number; completionTokens: number; calls: number };
-export function emptyUsage(): RoleUsage {
+/** Tokens and model calls one role spent on one trajectory (Trajectory.usage); the meter's RoleUsage counts faults. */
+export type RoleTokenUsage = { promptTokens: number; completionTokens: number; calls: number };
+export function emptyUsage(): RoleTokenUsage {
   return { promptTokens: 0, completionTokens: 0, calls: 0 };
 }
-function addUsage(into: RoleUsage, u: Usage): void {
+function addUsage(into: RoleTokenUsage, u: Usage): void {
   into.promptTokens += u.promptTokens;
   into.completionTokens += u.completionTokens;
   into.calls += 1;
