@@ -13,7 +13,7 @@ import { parseArgs } from 'node:util';
 import { loadBfclDataset } from '../src/eval/bfcl-data.js';
 import { checkEntry, isRelevanceCategory, languageOf } from '../src/eval/check-entry.js';
 import { parsePyJson, toPyJson, type PyValue } from '../src/eval/py-value.js';
-import { MUTATIONS, correctCalls, relevanceResults } from '../test/eval/answers.js';
+import { MUTATIONS, correctCalls, relevanceResults } from '../src/eval/answers.js';
 
 const { values: args } = parseArgs({
   options: {

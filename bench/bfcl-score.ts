@@ -11,7 +11,7 @@ import { loadBfclDataset } from '../src/eval/bfcl-data.js';
 import { languageOf } from '../src/eval/check-entry.js';
 import { toPyJson, type PyValue } from '../src/eval/py-value.js';
 import { parseResultsJsonl, scoreResults } from '../src/eval/score-results.js';
-import { MUTATIONS, correctCalls } from '../test/eval/answers.js';
+import { MUTATIONS, correctCalls } from '../src/eval/answers.js';
 
 const { values: args } = parseArgs({
   options: {

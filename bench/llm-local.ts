@@ -6,7 +6,7 @@ import os from 'node:os';
 import { createChatClient } from '../src/llm/client.js';
 import { disposeLocalModels } from '../src/llm/local-client.js';
 import { ensureLocalModel } from '../src/llm/local-model.js';
-import type { ChatRequest } from '../src/llm/types.js';
+import type { ChatRequest } from '../src/domain/chat.js';
 
 const tokens = Number(process.argv[2] ?? 16);
 const repeats = Number(process.argv[3] ?? 2);

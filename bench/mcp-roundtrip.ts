@@ -6,8 +6,8 @@ import { CallToolRequestSchema, ListToolsRequestSchema } from '@modelcontextprot
 import { writeFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import type { ChatClient, ChatResponse } from '../src/llm/types.js';
-import { connectInMemory, connectToServer, type McpConnection } from '../src/mcp/connect.js';
+import type { ChatClient, ChatResponse } from '../src/domain/chat.js';
+import { connectInMemory, connectToServer, type McpConnection } from '../src/specs/mcp-client.js';
 import { serveHttp } from '../src/mcp/http-server.js';
 import { createToolSetServer } from '../src/mcp/tool-server.js';
 import { loadExampleCatalog } from '../src/specs/examples.js';

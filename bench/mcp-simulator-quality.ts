@@ -5,7 +5,7 @@
 import os from 'node:os';
 import { createChatClient } from '../src/llm/client.js';
 import { disposeLocalModels } from '../src/llm/local-client.js';
-import { connectInMemory } from '../src/mcp/connect.js';
+import { connectInMemory } from '../src/specs/mcp-client.js';
 import { CallLog, createToolSetServer } from '../src/mcp/tool-server.js';
 import { loadExampleCatalog } from '../src/specs/examples.js';
 

@@ -5,13 +5,14 @@ import { parseArgs } from 'node:util';
 import { startScriptedServer } from '../src/llm/scripted-server.js';
 import { createChatClient } from '../src/llm/client.js';
 import { loadExampleCatalog } from '../src/specs/examples.js';
-import { toolsOf } from '../src/specs/catalog.js';
-import { CATEGORIES, type Trajectory } from '../src/agents/types.js';
+import { toolsOf } from '../src/domain/catalog.js';
+import { CATEGORIES } from '../src/domain/category.js';
+import { type Trajectory } from '../src/domain/trajectory.js';
 import { synthesizeTrajectory } from '../src/agents/synthesize.js';
 import { mcpSessionFactory } from '../src/agents/mcp-session.js';
 import { verifyBatch } from '../src/verify/verify-batch.js';
 import { NoveltyIndex } from '../src/verify/novelty-index.js';
-import { scriptedRoles } from '../test/agents/scripted-roles.js';
+import { scriptedRoles } from '../src/agents/scripted-roles.js';
 
 const { values } = parseArgs({ options: { n: { type: 'string', default: '60' }, concurrency: { type: 'string', default: '8' }, 'latency-ms': { type: 'string', default: '50' } } });
 const n = Number(values.n);

@@ -8,8 +8,9 @@
 import { parseArgs } from 'node:util';
 import { createChatClient } from '../src/llm/client.js';
 import { loadExampleCatalog } from '../src/specs/examples.js';
-import { toolsOf } from '../src/specs/catalog.js';
-import type { Category, Goal } from '../src/agents/types.js';
+import { toolsOf } from '../src/domain/catalog.js';
+import type { Category } from '../src/domain/category.js';
+import type { Goal } from '../src/domain/task.js';
 import { UserSimulator } from '../src/agents/user-simulator.js';
 import { requestProblems } from '../src/agents/request-voicing.js';
 

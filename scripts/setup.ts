@@ -5,7 +5,8 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { ensureTemporalCli, REPO_ROOT } from '../temporal/cli-binary.js';
+import { ensureTemporalCli } from '../temporal/cli-binary.js';
+import { REPO_ROOT } from '../src/repo-root.js';
 import { ensureLocalModel } from '../src/llm/local-model.js';
 import { ensureFullBfclData } from '../src/eval/bfcl-full-data.js';
 

@@ -4,7 +4,7 @@
 import { readFile } from 'node:fs/promises';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
-import { CategorySchema, DifficultySchema } from './agents/types.js';
+import { CategorySchema, DifficultySchema } from './domain/category.js';
 import { EndpointConfigSchema } from './llm/types.js';
 import { PlannerConfigSchema } from './plan/config.js';
 import { TrainConfigSchema } from './train/job.js';

@@ -3,11 +3,10 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, renameSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { REPO_ROOT } from '../src/repo-root.js';
 
 export const PINNED_TEMPORAL_CLI = '1.5.1';
-export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 export const DEFAULT_CLI_CACHE = join(REPO_ROOT, '.cache', 'temporal');
 
 /** `temporal version 1.5.1 (Server 1.29.1, UI 2.42.1)` -> [1, 5, 1]; null when it is not a Temporal CLI. */

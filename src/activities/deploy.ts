@@ -3,9 +3,9 @@
 // LoRA adapter is registered at run time and addressed by its name.
 import type { ModelRef } from '../llm/types.js';
 import { BadInput } from './context.js';
-import type { TrainResult } from './train.js';
+import type { TrainStageResult } from './train.js';
 
-export type DeployInput = { runId: string; cycle: number; previous: ModelRef; training: TrainResult };
+export type DeployInput = { runId: string; cycle: number; previous: ModelRef; training: TrainStageResult };
 
 export function deployActivities() {
   return {

@@ -1,17 +1,17 @@
 // The evaluate stage: the new policy on BFCL (the reported score) and on the cycle's held-out
 // validation split (what the next plan steers by). Both resume where they stopped after a crash.
 import type { RunConfig } from '../config.js';
-import type { RlPrompt } from '../agents/types.js';
-import type { Verdict } from '../eval/types.js';
-import type { BfclCategory } from '../eval/types.js';
+import type { RlPrompt } from '../domain/rl-prompt.js';
+import type { Verdict, BfclCategory } from '../eval/types.js';
 import { runBfcl } from '../eval/run-bfcl.js';
 import { gatedReward } from '../eval/reward.js';
 import type { RolloutConsistency } from '../plan/index.js';
-import { matchCalls } from '../verify/bfcl-match.js';
+import { matchCalls } from '../eval/bfcl-match.js';
 import { parseToolArguments } from '../llm/parse-output.js';
 import { isOutage } from '../llm/outage.js';
-import type { ChatClient, ModelRef } from '../llm/types.js';
-import type { Catalog, Tool } from '../specs/catalog.js';
+import type { ChatClient } from '../domain/chat.js';
+import type { ModelRef } from '../llm/types.js';
+import type { Catalog, Tool } from '../domain/catalog.js';
 import { contentKey, getJson, getJsonl, putJson, putJsonl, type ArtifactRef } from '../store/artifact-store.js';
 import { heartbeating, type ActivityDeps } from './context.js';
 import { attemptsSoFar, meteredAttempt } from './faults.js';

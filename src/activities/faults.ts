@@ -4,7 +4,10 @@
 // counts with those of the earlier attempts of the same activity and stores the sum with its results.
 // A worker killed with -9 takes its attempt's counts with it (nothing runs to write them).
 import { Context } from '@temporalio/activity';
-import { isEmptySnapshot, mergeUsageSnapshots, UsageMeter, UsageSnapshotSchema, withMeter, type UsageSnapshot } from '../llm/usage-meter.js';
+import type { CycleFaults, FaultCounts } from '../domain/cycle-record.js';
+import {
+  isEmptySnapshot, mergeUsageSnapshots, UsageMeter, UsageSnapshotSchema, withMeter, type RoleUsage, type UsageSnapshot,
+} from '../llm/usage-meter.js';
 import { contentKey, getJson, putJson } from '../store/artifact-store.js';
 import type { ActivityDeps } from './context.js';
 
@@ -38,4 +41,31 @@ export async function attemptsSoFar(deps: ActivityDeps, key: string, m: Metered)
     if (parsed.success) earlier.push(parsed.data);
   }
   return mergeUsageSnapshots([...earlier, m.meter.snapshot()]);
+}
+
+function countsOf(u: RoleUsage): FaultCounts {
+  return { requests: u.requests, retries: u.retries, throttles: u.throttles, outages: u.outages, garbage: u.garbage, malformed: u.formatErrors, failures: u.failures };
+}
+
+function sum(a: FaultCounts, b: FaultCounts): FaultCounts {
+  return Object.fromEntries(Object.keys(a).map((k) => [k, a[k as keyof FaultCounts] + b[k as keyof FaultCounts]])) as FaultCounts;
+}
+
+/** A cycle's fault counts from its stages' usage snapshots (missing stages contribute nothing). */
+export function cycleFaults(stages: Record<string, UsageSnapshot | undefined>): CycleFaults {
+  const zero = countsOf({ requests: 0, retries: 0, throttles: 0, outages: 0, garbage: 0, formatErrors: 0, failures: 0 } as RoleUsage);
+  const byStage: CycleFaults['byStage'] = {};
+  const byRole: CycleFaults['byRole'] = {};
+  let total = zero;
+  for (const [stage, snap] of Object.entries(stages)) {
+    if (!snap) continue;
+    byStage[stage] = {};
+    for (const [role, usage] of Object.entries(snap.roles)) {
+      const c = countsOf(usage);
+      byStage[stage][role] = c;
+      byRole[role] = sum(byRole[role] ?? zero, c);
+      total = sum(total, c);
+    }
+  }
+  return { byStage, byRole, total };
 }

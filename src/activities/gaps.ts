@@ -2,17 +2,18 @@
 // cycle's record (what the report and the next planner read) is written under the cycle's content key.
 import type { RunConfig } from '../config.js';
 import { planNextCycle, shouldStop, summarizeValidation, type RolloutConsistency } from '../plan/index.js';
-import type { Plan } from '../plan/types.js';
-import type { Catalog } from '../specs/catalog.js';
+import type { Plan } from '../domain/plan.js';
+import type { Catalog } from '../domain/catalog.js';
 import type { Verdict } from '../eval/types.js';
-import { CycleRecordSchema, cycleFaults, type CycleRecord, type Scores } from '../store/cycle-record.js';
+import { CycleRecordSchema, type CycleRecord, type Scores } from '../domain/cycle-record.js';
+import { cycleFaults } from './faults.js';
 import type { UsageSnapshot } from '../llm/usage-meter.js';
 import { contentKey, getJson, getJsonl, putJson, type ArtifactRef } from '../store/artifact-store.js';
 import type { ActivityDeps } from './context.js';
 import type { ModelRef } from '../llm/types.js';
-import type { VerifyStats } from './verify.js';
+import type { VerifyCycleStats } from './verify.js';
 import type { EvaluationResult } from './evaluate.js';
-import type { TrainResult } from './train.js';
+import type { TrainStageResult } from './train.js';
 import { storePlan, toolSetsByCategory } from './prepare.js';
 
 export type StageTimes = Partial<Record<string, { ms: number; tokens: number }>>;
@@ -27,7 +28,7 @@ export type TargetGapsInput = {
   rlPromptsRef: ArtifactRef;
   trajectoriesRef: ArtifactRef;
   evaluation: EvaluationResult;
-  training: TrainResult;
+  training: TrainStageResult;
   /** The deployed policy this cycle evaluated (what the next cycle's assistant is). */
   policy: ModelRef;
   stageTimes: StageTimes;
@@ -45,7 +46,7 @@ export function gapActivities(deps: ActivityDeps) {
       const { config, cycle } = input;
       const plan = await getJson<Plan>(deps.store, input.planRef);
       const catalog = await getJson<Catalog>(deps.store, input.catalogRef);
-      const stats = await getJson<VerifyStats>(deps.store, input.statsRef);
+      const stats = await getJson<VerifyCycleStats>(deps.store, input.statsRef);
       const verdicts = await getJsonl<Verdict>(deps.store, input.evaluation.validationVerdictsRef);
       const rollouts = input.evaluation.rolloutsRef ? await getJsonl<RolloutConsistency>(deps.store, input.evaluation.rolloutsRef) : [];
       const previous = await Promise.all(input.previousRecords.map((r) => getJson<CycleRecord>(deps.store, r)));

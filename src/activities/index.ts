@@ -26,5 +26,5 @@ export function createActivities(deps: ActivityDeps) {
 
 export type Activities = ReturnType<typeof createActivities>;
 export type { StageTimes } from './gaps.js';
-export type { TrainResult } from './train.js';
+export type { TrainStageResult } from './train.js';
 export type { EvaluationResult } from './evaluate.js';

@@ -1,13 +1,13 @@
 // Prepare a run: import the specs into a catalog and draw the first cycle's plan. Both are stored
 // under keys derived from their content, so a retried prepare finds them.
 import type { RunConfig } from '../config.js';
-import type { Catalog } from '../specs/catalog.js';
+import type { Catalog } from '../domain/catalog.js';
 import { importSources } from '../specs/import.js';
 import { loadExampleCatalog } from '../specs/examples.js';
 import { initialPlan } from '../plan/index.js';
 import { expandPlan } from '../plan/expand.js';
-import type { Plan } from '../plan/types.js';
-import type { CategorySchema } from '../agents/types.js';
+import type { Plan } from '../domain/plan.js';
+import type { CategorySchema } from '../domain/category.js';
 import { contentKey, getJson, putJson, type ArtifactRef } from '../store/artifact-store.js';
 import { BadInput, type ActivityDeps } from './context.js';
 import { initialPolicy } from './roles.js';

@@ -5,7 +5,8 @@
 import type { RunConfig } from '../config.js';
 import { ensureLocalModel } from '../llm/local-model.js';
 import { createChatClient, createClientForModelRef } from '../llm/client.js';
-import type { ChatClient, EndpointConfig, ModelRef } from '../llm/types.js';
+import type { ChatClient } from '../domain/chat.js';
+import type { EndpointConfig, ModelRef } from '../llm/types.js';
 import { canonicalJson } from '../store/artifact-store.js';
 
 const cache = new Map<string, ChatClient>();

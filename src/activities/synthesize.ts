@@ -3,12 +3,12 @@
 // interrupted by an endpoint outage is not stored: the outage fails the attempt and the retry asks again.
 // The batch's fault counts (every attempt's) are kept in batch.meta.json, where verification reads them.
 import type { RunConfig } from '../config.js';
-import type { Trajectory } from '../agents/types.js';
+import type { Trajectory } from '../domain/trajectory.js';
 import { synthesizeTrajectory } from '../agents/synthesize.js';
 import { expandPlan } from '../plan/expand.js';
-import type { Plan } from '../plan/types.js';
+import type { Plan } from '../domain/plan.js';
 import type { ModelRef } from '../llm/types.js';
-import { toolsOf, type Catalog } from '../specs/catalog.js';
+import { toolsOf, type Catalog } from '../domain/catalog.js';
 import { mcpSessionFactory } from '../agents/mcp-session.js';
 import { contentKey, getJson, putJson, putJsonl, type ArtifactRef } from '../store/artifact-store.js';
 import { heartbeating, type ActivityDeps } from './context.js';

@@ -8,12 +8,13 @@ import { runLocalTraining, TrainingError } from '../train/local-backend.js';
 import { TrainJobSchema, type BaseModel, type TrainJob } from '../train/job.js';
 import { curveForHistory, lastCallRate, type HistoryCurvePoint } from '../train/curve.js';
 import { contentKey, getJsonl, putJsonl, type ArtifactRef } from '../store/artifact-store.js';
-import type { RlPrompt } from '../agents/types.js';
+import type { RlPrompt } from '../domain/rl-prompt.js';
 import { goalDemonstrations } from '../verify/demonstrations.js';
 import { BadInput, heartbeating, type ActivityDeps } from './context.js';
 import { writeFile } from 'node:fs/promises';
 
-export type TrainResult = {
+/** The train stage's result as workflow history carries it (the trainer's own report is train/job.ts's TrainResult). */
+export type TrainStageResult = {
   /** The trainer's servable export (GGUF + LoRA GGUF); null when export is off (an endpoint serves the adapter). */
   model: ModelRef | null;
   steps: number;
@@ -78,12 +79,12 @@ export function trainActivities(deps: ActivityDeps) {
       return parsed.data;
     },
 
-    async runTrainJob(input: { job: TrainJob }): Promise<TrainResult> {
+    async runTrainJob(input: { job: TrainJob }): Promise<TrainStageResult> {
       // Checked before anything touches the disk: a malformed job fails once (BadInput), not on every retry.
       const job = TrainJobSchema.parse(input.job);
       const resultFile = join(job.outputDir, 'inftool-result.json');
-      if (existsSync(resultFile)) return JSON.parse(readFileSync(resultFile, 'utf8')) as TrainResult;
-      return heartbeating<TrainResult, TrainBeat>(async ({ beat, previous, signal }) => {
+      if (existsSync(resultFile)) return JSON.parse(readFileSync(resultFile, 'utf8')) as TrainStageResult;
+      return heartbeating<TrainStageResult, TrainBeat>(async ({ beat, previous, signal }) => {
         const out = await runLocalTraining({
           job,
           signal,
@@ -94,7 +95,7 @@ export function trainActivities(deps: ActivityDeps) {
           if (err instanceof TrainingError && err.exitCode === 2) throw new BadInput(err.message);
           throw err;
         });
-        const result: TrainResult = {
+        const result: TrainStageResult = {
           model: out.model,
           steps: out.steps,
           curve: curveForHistory(out.curve),

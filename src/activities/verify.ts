@@ -3,15 +3,15 @@
 // statistics carry the cycle's fault counts so far: synthesis (from every batch's meta) and the judge.
 import { join } from 'node:path';
 import type { RunConfig } from '../config.js';
-import type { Trajectory } from '../agents/types.js';
-import type { Catalog } from '../specs/catalog.js';
+import type { Trajectory } from '../domain/trajectory.js';
+import type { Catalog } from '../domain/catalog.js';
 import { verifyBatch } from '../verify/verify-batch.js';
 import { NoveltyIndex } from '../verify/novelty-index.js';
 import { ContaminationIndex } from '../verify/contamination-index.js';
 import { datasetCard, rlPromptsJsonl, trajectoriesJsonl } from '../verify/dataset-card.js';
-import type { CycleRecord } from '../store/cycle-record.js';
+import type { CycleRecord } from '../domain/cycle-record.js';
 import { contentKey, getJson, getJsonl, putJson, type ArtifactRef } from '../store/artifact-store.js';
-import { REPO_ROOT } from '../../temporal/cli-binary.js';
+import { REPO_ROOT } from '../repo-root.js';
 import { BadInput, heartbeating, type ActivityDeps } from './context.js';
 import { FULL_BFCL_DATA, fullBfclDataDir, hasFullBfclData } from '../eval/bfcl-full-data.js';
 import { attemptsSoFar, meteredAttempt } from './faults.js';
@@ -19,7 +19,8 @@ import { mergeUsageSnapshots, type UsageSnapshot } from '../llm/usage-meter.js';
 import type { SynthesizeBatchMeta } from './synthesize.js';
 import { roleClient } from './roles.js';
 
-export type VerifyStats = {
+/** A cycle's verification statistics (its stats.json): the batches' VerifyStats summed, with the fault counts. */
+export type VerifyCycleStats = {
   synthesis: CycleRecord['synthesis'];
   judgeCalls: number;
   judgeTokens: number;
@@ -91,7 +92,7 @@ export function verifyActivities(deps: ActivityDeps) {
           s.trajectories++;
           if (t.accepted) s.accepted++;
         }
-        const cycleStats: VerifyStats = {
+        const cycleStats: VerifyCycleStats = {
           synthesis: {
             trajectories: stats.trajectories, accepted: stats.accepted, rejectedByGate: stats.rejectedByGate,
             rejectedByCategoryGate: stats.rejectedByCategoryGate, acceptedByCategory: stats.acceptedByCategory,

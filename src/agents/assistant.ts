@@ -1,17 +1,13 @@
 // The Tool-Calling Assistant: the policy model in a bounded agent loop over an MCP client — it may call
 // tools (several per step), ask, or answer; every call goes through MCP and comes back as a tool message.
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import type { ChatClient, ChatMessage, OpenAITool, ToolCall } from '../llm/types.js';
+import type { ChatClient, ChatMessage, OpenAITool, ToolCall } from '../domain/chat.js';
 import { parseToolArguments } from '../llm/parse-output.js';
-import type { McpCallRecord } from './types.js';
-import { emptyUsage, type RoleUsage } from './user-simulator.js';
+import type { McpCallRecord } from '../domain/trajectory.js';
+import { emptyUsage, type RoleTokenUsage } from './user-simulator.js';
 
-export const ASSISTANT_SYSTEM_PROMPT =
-  'You are a helpful assistant that can call tools. Call a tool when it does what the user asks, with argument values ' +
-  'taken exactly from the conversation. If a required value is missing, ask the user for it instead of guessing. ' +
-  'If no tool can do what the user asks, say so plainly. After tool results arrive, answer using them.';
-
-export type McpConnection = {
+/** What the assistant needs of a trajectory's MCP session (not mcp-client's McpConnection, a raw client). */
+export type McpSession = {
   client: Pick<Client, 'callTool'>;
   /** Filled by the MCP server as it answers; when absent, the loop records each call itself. */
   trace?: McpCallRecord[];
@@ -34,11 +30,11 @@ function toolResultText(result: unknown): string {
 }
 
 export class ToolCallingAssistant {
-  readonly usage: RoleUsage = emptyUsage();
+  readonly usage: RoleTokenUsage = emptyUsage();
   private readonly localTrace: McpCallRecord[] = [];
   constructor(
     private readonly client: ChatClient,
-    private readonly mcp: McpConnection,
+    private readonly mcp: McpSession,
     private readonly maxSteps = 4,
   ) {}
 

@@ -1,9 +1,9 @@
 // The shape of a task before any model speaks: which tools are offered, which tools each turn calls and
 // how often, what is withheld. Seeded, so a category's structure never depends on a weak model.
-import type { Category, Difficulty } from './types.js';
-import type { Tool } from '../specs/catalog.js';
-import type { Rng } from './rng.js';
-import { findChain } from './result-refs.js';
+import type { Category, Difficulty } from '../domain/category.js';
+import type { Tool } from '../domain/catalog.js';
+import type { Rng } from '../domain/rng.js';
+import { findChain } from '../domain/result-refs.js';
 
 export type GoalSkeleton = {
   category: Category;

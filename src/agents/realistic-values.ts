@@ -2,7 +2,7 @@
 // names, real cities, dates, amounts of a sensible size, emails, ids shaped like the description's example.
 // Every value comes from @faker-js/faker seeded from the task's rng, so the same task gives the same value.
 import { Faker, base, en } from '@faker-js/faker';
-import type { Rng } from './rng.js';
+import type { Rng } from '../domain/rng.js';
 
 type Schema = Record<string, unknown>;
 

@@ -1,11 +1,11 @@
 // What a user says, when the model cannot say it: a check that a request is usable (no function names,
 // no JSON, every value stated, a withheld value never), and a seeded natural-language voicing of a turn's
 // calls built from the tools' descriptions and parameter names, in the persona's tone.
-import type { Goal, GoalCall, RequestSource } from './types.js';
-import type { Tool } from '../specs/catalog.js';
-import type { Rng } from './rng.js';
-import { leaves, mentions } from '../verify/mentions.js';
-import { isResultRef, type ResultRef } from './result-refs.js';
+import type { Goal, GoalCall, RequestSource } from '../domain/task.js';
+import type { Tool } from '../domain/catalog.js';
+import type { Rng } from '../domain/rng.js';
+import { leaves, mentions } from '../domain/mentions.js';
+import { isResultRef, type ResultRef } from '../domain/result-refs.js';
 import { nameWords } from './realistic-values.js';
 
 export type { RequestSource };

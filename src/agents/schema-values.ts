@@ -1,8 +1,8 @@
 // Deterministic argument values from a JSON Schema: fills what a weak model left out or got wrong, so a
 // goal is always schema-valid. Values fit the parameter (src/agents/realistic-values.ts): names, places,
 // dates and amounts a user could state in a request.
-import type { Rng } from './rng.js';
-import { isSchemaValid } from '../verify/schema-validator.js';
+import type { Rng } from '../domain/rng.js';
+import { isSchemaValid } from '../domain/schema-validator.js';
 import { nameWords, patternValue, realisticNumber, realisticString } from './realistic-values.js';
 
 type Schema = Record<string, unknown>;

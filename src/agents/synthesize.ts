@@ -1,18 +1,18 @@
 // One task in, one trajectory out: the user simulator fixes and voices the goal, the assistant works
 // through MCP, turn by turn. Deterministic given deterministic models; a model's bad output never throws,
 // and an endpoint outage always does (it is no part of the trajectory: the activity is retried).
-import type { ChatClient, ChatMessage, OpenAITool } from '../llm/types.js';
-import type { Tool, ToolSet } from '../specs/catalog.js';
-import type { Goal, TaskSpec, Trajectory } from './types.js';
-import { resolveTurn } from './result-refs.js';
+import type { ChatClient, ChatMessage, OpenAITool } from '../domain/chat.js';
+import type { Tool, ToolSet } from '../domain/catalog.js';
+import type { Goal, TaskSpec } from '../domain/task.js';
+import type { Trajectory } from '../domain/trajectory.js';
+import { resolveTurn } from '../domain/result-refs.js';
 import { UserSimulator, priorConversation } from './user-simulator.js';
-import { ASSISTANT_SYSTEM_PROMPT, ToolCallingAssistant, type McpConnection } from './assistant.js';
-import { parseToolArguments } from '../llm/parse-output.js';
-import { goalCallToGroundTruth, matchCalls } from '../verify/bfcl-match.js';
-import type { DecodedCall } from '../eval/types.js';
+import { ASSISTANT_SYSTEM_PROMPT } from '../domain/rl-prompt.js';
+import { ToolCallingAssistant, type McpSession } from './assistant.js';
+import { decodedCalls, goalCallToGroundTruth, matchCalls } from '../eval/bfcl-match.js';
 import { isOutage } from '../llm/outage.js';
 
-export type McpFactory = (tools: Tool[]) => Promise<McpConnection & { close?: () => Promise<void> }>;
+export type McpFactory = (tools: Tool[]) => Promise<McpSession & { close?: () => Promise<void> }>;
 
 export type SynthesizeInput = {
   task: TaskSpec;
@@ -21,7 +21,7 @@ export type SynthesizeInput = {
   toolSet?: ToolSet;
   roles: { user: ChatClient; assistant: ChatClient };
   /** A live connection to the MCP server of this tool set, or a factory that opens one per trajectory. */
-  mcp: McpConnection | McpFactory;
+  mcp: McpSession | McpFactory;
   /** Model calls the assistant may make per user turn. */
   maxSteps?: number;
 };
@@ -30,19 +30,12 @@ export function toOpenAITool(tool: Tool): OpenAITool {
   return { type: 'function', function: { name: tool.name, description: tool.description, parameters: tool.inputSchema } };
 }
 
-/** Calls the assistant made in messages[from..], decoded BFCL-style (unparseable ones as `{}` arguments). */
-export function decodedCalls(messages: ChatMessage[], from = 0, to = messages.length): DecodedCall[] {
-  return messages.slice(from, to).flatMap((m) =>
-    m.role === 'assistant' && m.tool_calls ? m.tool_calls.map((c) => ({ [c.function.name]: (parseToolArguments(c) as { value?: Record<string, unknown> }).value ?? {} })) : [],
-  );
-}
-
 export async function synthesizeTrajectory(input: SynthesizeInput): Promise<Trajectory> {
   const { task, tools, roles } = input;
   const user = new UserSimulator(roles.user, task);
   const goal: Goal = { request: '', persona: '', turns: [] };
   const trajectory: Trajectory = { id: task.id, task, goal, tools: [], messages: [], trace: [], usage: {} };
-  let connection: (McpConnection & { close?: () => Promise<void> }) | undefined;
+  let connection: (McpSession & { close?: () => Promise<void> }) | undefined;
   let assistant: ToolCallingAssistant | undefined;
   let phase = 'fixing the goal (user simulator)';
   try {

@@ -1,24 +1,25 @@
 // The User Simulator: fixes a goal (exact calls, schema-valid, repaired deterministically when the model's
 // proposal is not), voices it in a persona so every value is stated, and replies in character.
 import { z } from 'zod';
-import type { ChatClient, ChatMessage, Usage } from '../llm/types.js';
+import type { ChatClient, ChatMessage, Usage } from '../domain/chat.js';
 import { parseJsonContent } from '../llm/parse-output.js';
-import type { Goal, GoalCall, RequestSource, TaskSpec, ValueSource } from './types.js';
-import type { Tool } from '../specs/catalog.js';
-import { seededRng, type Rng } from './rng.js';
+import type { Goal, GoalCall, RequestSource, TaskSpec, ValueSource } from '../domain/task.js';
+import type { Tool } from '../domain/catalog.js';
+import { seededRng, type Rng } from '../domain/rng.js';
 import { planGoalSkeleton, type GoalSkeleton } from './goal-skeleton.js';
 import { repairArguments } from './schema-values.js';
-import { leaves, mentions } from '../verify/mentions.js';
-import { describeRefs, isResultRef, linkResults } from './result-refs.js';
+import { leaves, mentions } from '../domain/mentions.js';
+import { describeRefs, isResultRef, linkResults } from '../domain/result-refs.js';
 import {
   offTopicRequest, onlyValuesMissing, requestProblems, statedValues, templateRequest, type RequestExpectation, type RequestProblem,
 } from './request-voicing.js';
 
-export type RoleUsage = { promptTokens: number; completionTokens: number; calls: number };
-export function emptyUsage(): RoleUsage {
+/** Tokens and model calls one role spent on one trajectory (Trajectory.usage); the meter's RoleUsage counts faults. */
+export type RoleTokenUsage = { promptTokens: number; completionTokens: number; calls: number };
+export function emptyUsage(): RoleTokenUsage {
   return { promptTokens: 0, completionTokens: 0, calls: 0 };
 }
-function addUsage(into: RoleUsage, u: Usage): void {
+function addUsage(into: RoleTokenUsage, u: Usage): void {
   into.promptTokens += u.promptTokens;
   into.completionTokens += u.completionTokens;
   into.calls += 1;

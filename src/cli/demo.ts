@@ -2,12 +2,12 @@
 // configured or already listening, runs a worker in-process, and follows a run on the bundled examples.
 import { join, resolve } from 'node:path';
 import { loadRunConfig } from '../config.js';
-import { REPO_ROOT } from '../../temporal/cli-binary.js';
+import { REPO_ROOT } from '../repo-root.js';
 import { resolveTemporalTarget } from '../../temporal/connection.js';
 import { portOpen, startDevServer, type DevServer } from '../../temporal/dev-server.js';
 import { connectClient, uiLink } from './temporal-client.js';
 import { timeStamp } from './args.js';
-import { printStatus, startRun, watch } from './main.js';
+import { printStatus, startRun, watch } from './run.js';
 import type { RunStatus } from '../workflows/definitions.js';
 
 export function defaultHome(): string {

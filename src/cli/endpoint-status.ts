@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Client } from '@temporalio/client';
 import type { RunStatus } from '../workflows/definitions.js';
-import type { CycleFaults, CycleRecord } from '../store/cycle-record.js';
+import type { CycleFaults, CycleRecord } from '../domain/cycle-record.js';
 
 export type EndpointWait = { workflowId: string; activity: string; attempt: number; error: string };
 

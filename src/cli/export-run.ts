@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { exportDataset } from './export.js';
 import { LocalArtifactStore, getJson } from '../store/artifact-store.js';
-import type { CycleRecord } from '../store/cycle-record.js';
+import type { CycleRecord } from '../domain/cycle-record.js';
 import type { RunStatus } from '../workflows/definitions.js';
 
 export async function exportRun(o: { status: RunStatus; home: string; format: 'openai' | 'sharegpt' | 'hf'; outDir: string }) {

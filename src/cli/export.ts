@@ -3,8 +3,8 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { TrajectorySchema, type Trajectory } from '../agents/types.js';
-import type { ChatMessage } from '../llm/types.js';
+import { TrajectorySchema, type Trajectory } from '../domain/trajectory.js';
+import type { ChatMessage } from '../domain/chat.js';
 import { parseToolArguments } from '../llm/parse-output.js';
 
 export const ExportFormatSchema = z.enum(['openai', 'sharegpt', 'hf']);

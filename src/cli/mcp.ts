@@ -6,8 +6,8 @@ import { pathToFileURL } from 'node:url';
 import { Command, CommanderError, Option } from 'commander';
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
 import { createChatClient } from '../llm/client.js';
-import type { ChatClient } from '../llm/types.js';
-import { CatalogSchema, type Catalog } from '../specs/catalog.js';
+import type { ChatClient } from '../domain/chat.js';
+import { CatalogSchema, type Catalog } from '../domain/catalog.js';
 import { badArguments, INVALID_PARAMS, serveHttp } from '../mcp/http-server.js';
 import { createToolSetServer, type ToolHandlerConfig } from '../mcp/tool-server.js';
 

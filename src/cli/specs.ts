@@ -6,7 +6,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { type Command } from 'commander';
 import OpenAI from 'openai';
-import { ENV_NAME_PATTERN } from '../specs/catalog.js';
+import { ENV_NAME_PATTERN } from '../domain/catalog.js';
 import { consolidateCatalog } from '../specs/consolidate.js';
 import { importSources } from '../specs/import.js';
 import { formatProblem, summarizeProblems } from '../specs/problems.js';

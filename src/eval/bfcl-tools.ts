@@ -1,6 +1,6 @@
 // Turns BFCL function docs into OpenAI tools the way BFCL's FC handlers do (language hints, its `dict`,
 // `float`, `tuple`, `any` and Java/JS types mapped to JSON Schema, dots in names made legal) and maps names back.
-import type { OpenAITool } from '../llm/types.js';
+import type { OpenAITool } from '../domain/chat.js';
 import type { FunctionDoc } from './ast-checker.js';
 import { languageOf } from './check-entry.js';
 

@@ -1,6 +1,6 @@
 // OpenAI tools (JSON Schema parameters) as BFCL function docs, so the BFCL checker can judge calls to our
-// synthesized tools. Same mapping as src/verify/bfcl-match.ts uses for catalog tools.
-import type { OpenAITool } from '../llm/types.js';
+// synthesized tools. Same mapping as src/eval/bfcl-match.ts uses for catalog tools.
+import type { OpenAITool } from '../domain/chat.js';
 import type { FunctionDoc, ParamDoc } from './ast-checker.js';
 
 type Schema = Record<string, unknown>;

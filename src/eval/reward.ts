@@ -11,7 +11,7 @@
 // Gates (each always computed, reported in `gates`):
 //   format: every call's name is an offered tool's name AND its arguments parse as JSON to an object.
 //   schema: format holds AND every call's arguments validate against its tool's `parameters` JSON Schema
-//           (draft-07, formats not checked, 1.0 counts as an integer).
+//           (draft-07, formats not checked, 1.0 counts as an integer; a schema that does not compile fails it).
 //   config.gates lists the enforced gates in order (default [format, schema]); the first failing one is
 //   named in `reason`. Any enforced gate failing -> reward 0.
 // Components (all in [0,1]):
@@ -33,10 +33,10 @@
 //   otherwise -> r6((wf * function_match + wa * argument_match) / (wf + wa)), w = config.weights.
 // With the official Python checker: bfcl_eval.eval_checker.ast_eval.ast_checker.simple_function_checker(doc,
 // {name: args}, {name: ref}, Language.PYTHON, model_name) with a model whose underscore_to_dot is False.
-import { Ajv, type ValidateFunction } from 'ajv';
 import { z } from 'zod';
-import type { OpenAITool, ToolCall } from '../llm/types.js';
-import type { RlPrompt } from '../agents/types.js';
+import type { OpenAITool, ToolCall } from '../domain/chat.js';
+import type { RlPrompt } from '../domain/rl-prompt.js';
+import { compileSchema } from '../domain/schema-validator.js';
 import { simpleFunctionChecker } from './ast-checker.js';
 import { toolToFunctionDoc } from './function-docs.js';
 import { PyCrash, PyFloat, fromPlain, isDict, parsePyJson, toPlain, type PyDict, type PyValue } from './py-value.js';
@@ -67,19 +67,6 @@ export type RewardComponents = { acted: number; call_count_ok: number; function_
 export type RewardResult = { reward: number; gates: Record<RewardGate, boolean>; components: RewardComponents; reason: string };
 
 export const r6 = (x: number) => Math.floor(x * 1e6 + 0.5) / 1e6;
-
-const ajv = new Ajv({ strict: false, validateFormats: false, allErrors: false });
-const validators = new Map<string, ValidateFunction>();
-function validatorFor(schema: Record<string, unknown>): ValidateFunction {
-  const key = JSON.stringify(schema);
-  let v = validators.get(key);
-  if (!v) {
-    v = ajv.compile(schema);
-    if (validators.size > 1000) validators.clear();
-    validators.set(key, v);
-  }
-  return v;
-}
 
 /** A float with an integral value -> int, recursively (see the spec: reference normalisation). */
 function normaliseReference(v: PyValue): PyValue {
@@ -118,7 +105,13 @@ export function gatedReward(input: RewardInput, config?: z.input<typeof RewardCo
   let schemaProblem = formatProblem;
   if (!schemaProblem) {
     for (const p of parsed) {
-      const validate = validatorFor(offered.get(p.name)!.function.parameters);
+      // Formats are annotations, as in the trainer's Draft7Validator; a schema that does not compile admits nothing.
+      const compiled = compileSchema(offered.get(p.name)!.function.parameters, { formats: 'annotate' });
+      if (!compiled.ok) {
+        schemaProblem = `the schema of ${p.name} does not compile: ${compiled.error}`;
+        break;
+      }
+      const validate = compiled.validate;
       if (!validate(toPlain(p.args!))) {
         const err = validate.errors?.[0];
         schemaProblem = `arguments of ${p.name} fail its schema at ${err?.instancePath || '/'}: ${err?.message ?? 'invalid'}`;

@@ -9,7 +9,7 @@ import { appendFileSync, existsSync, mkdirSync, openSync, closeSync, readFileSyn
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { z } from 'zod';
-import type { ChatClient, ChatMessage, ChatResponse } from '../llm/types.js';
+import type { ChatClient, ChatMessage, ChatResponse } from '../domain/chat.js';
 import { loadBfclDataset, type BfclDataset, type BfclEntry } from './bfcl-data.js';
 import { bfclToolsFor } from './bfcl-tools.js';
 import { parsePyJson, toPyJson, type PyDict, type PyValue } from './py-value.js';

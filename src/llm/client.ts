@@ -3,7 +3,8 @@
 import type { z } from 'zod';
 import { LocalChatClient } from './local-client.js';
 import { OpenAIChatClient, type ClientOptions } from './openai-client.js';
-import { EndpointConfigSchema, type ChatClient, type EndpointConfig, type ModelRef } from './types.js';
+import { EndpointConfigSchema, type EndpointConfig, type ModelRef } from './types.js';
+import { type ChatClient } from '../domain/chat.js';
 
 export type { ClientOptions } from './openai-client.js';
 

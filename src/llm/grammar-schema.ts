@@ -1,6 +1,6 @@
 // Translates real-world JSON Schemas (tool parameters, structured-output schemas) into the subset that
 // node-llama-cpp's grammar builder understands, and builds the tool-call envelope the local model is forced into.
-import type { ChatRequest, OpenAITool } from './types.js';
+import type { ChatRequest, OpenAITool } from '../domain/chat.js';
 
 type Json = Record<string, unknown>;
 /** A schema in node-llama-cpp's GbnfJsonSchema subset (kept loose here; the library validates it). */

@@ -3,7 +3,7 @@
 import { createHash } from 'node:crypto';
 import type { ChatHistoryItem } from 'node-llama-cpp';
 import { dropOptionalNulls, fillOptionalNulls, type ToolMode } from './grammar-schema.js';
-import type { AssistantMessage, ChatMessage, OpenAITool, ReplyFormatError } from './types.js';
+import type { AssistantMessage, ChatMessage, OpenAITool, ReplyFormatError } from '../domain/chat.js';
 
 function toolInstructions(tools: OpenAITool[], mode: ToolMode): string {
   const listed = tools.map((t) => JSON.stringify({ name: t.function.name, description: t.function.description ?? '', parameters: t.function.parameters }));

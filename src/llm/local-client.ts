@@ -8,7 +8,15 @@ import { defaultLocalModelPath, DEFAULT_MODEL_CACHE_DIR, LOCAL_MODEL } from './l
 import type { ClientOptions } from './openai-client.js';
 import { Semaphore } from './semaphore.js';
 import { findFormatErrors } from './structured-output.js';
-import type { AssistantMessage, ChatCallOptions, ChatClient, ChatRequest, ChatResponse, EndpointConfig, ReplyFormatError } from './types.js';
+import type {
+  AssistantMessage,
+  ChatCallOptions,
+  ChatClient,
+  ChatRequest,
+  ChatResponse,
+  ReplyFormatError,
+} from '../domain/chat.js';
+import type { EndpointConfig } from './types.js';
 import { activeMeter } from './usage-meter.js';
 import { existsSync } from 'node:fs';
 import path from 'node:path';

@@ -7,7 +7,8 @@ import { BackoffSchema, backoffDelayMs, retryAfterMs, type Backoff } from './ret
 import { limiterFor, type EndpointLimiter } from './endpoint-limiter.js';
 import { EndpointUnavailable, GarbageReply, LlmEndpointError, chatCompletionProblem, classifyAttempt, type AttemptFailure } from './outage.js';
 import { findFormatErrors } from './structured-output.js';
-import type { AssistantMessage, ChatClient, ChatRequest, ChatResponse, EndpointConfig, ToolCall } from './types.js';
+import type { AssistantMessage, ChatClient, ChatRequest, ChatResponse, ToolCall } from '../domain/chat.js';
+import type { EndpointConfig } from './types.js';
 import { activeMeter, type UsageMeter } from './usage-meter.js';
 
 export { EndpointUnavailable, LlmEndpointError } from './outage.js';

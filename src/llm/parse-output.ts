@@ -1,7 +1,7 @@
 // Tolerant readers for what models actually send back: tool-call arguments and JSON answers that may
 // sit inside code fences or prose. They return a result instead of throwing, so one bad reply never sinks a batch.
 import type { z } from 'zod';
-import type { ToolCall } from './types.js';
+import type { ToolCall } from '../domain/chat.js';
 
 export type ParseResult<T> = { ok: true; value: T } | { ok: false; error: string };
 

@@ -4,7 +4,7 @@
 // (`withMeter`) and the clients record into the meter of the activity that made the request.
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { z } from 'zod';
-import type { Usage } from './types.js';
+import type { Usage } from '../domain/chat.js';
 
 /** What the reply broke: tool-call arguments that are not a JSON object, or structured output that does not parse/validate. */
 export const FormatErrorKindSchema = z.enum(['tool_arguments', 'json_content', 'empty_choice']);

@@ -1,6 +1,7 @@
 // What a tool does to the simulated world, read from its shape: an OpenAPI method and route, or a
 // verb-first name (`add_note`, `getNote`). It drives the deterministic bookkeeping (ids, existence).
-import type { JsonSchema, Tool } from '../specs/catalog.js';
+import type { JsonSchema, Tool } from '../domain/catalog.js';
+import { singular, words } from '../specs/tool-names.js';
 
 export type OperationKind = 'create' | 'read' | 'list' | 'update' | 'delete' | 'action';
 
@@ -19,21 +20,6 @@ const VERBS: Array<[OperationKind, RegExp]> = [
   ['list', /^(list|search|query|browse|filter|all|find)$/],
   ['read', /^(get|fetch|read|show|retrieve|lookup|describe|view|load|check)$/],
 ];
-
-export function words(name: string): string[] {
-  return name
-    .replace(/([a-z0-9])([A-Z])/g, '$1 $2')
-    .split(/[^a-zA-Z0-9]+/)
-    .filter(Boolean)
-    .map((w) => w.toLowerCase());
-}
-
-export function singular(word: string): string {
-  if (/ies$/.test(word)) return word.slice(0, -3) + 'y';
-  if (/(ss|us)$/.test(word)) return word;
-  if (/(xes|ches|shes|sses)$/.test(word)) return word.slice(0, -2);
-  return word.replace(/s$/, '');
-}
 
 function idParamOf(schema: JsonSchema, collection: string): string | undefined {
   const props = Object.keys((schema.properties ?? {}) as object);

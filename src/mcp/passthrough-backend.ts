@@ -1,17 +1,10 @@
 // Forwards calls to the real MCP server a tool set was imported from, under the tool's original name;
 // the connection opens on the first call and closes with the session. A stdio server gets the declared
 // environment variables (by name, from this process), so an API key never has to be written into the catalog.
-import type { Tool } from '../specs/catalog.js';
+import type { Tool } from '../domain/catalog.js';
 import type { ToolBackend, ToolOutcome } from './backend.js';
-import { connectToServer, type McpConnection } from './connect.js';
+import { connectToServer, passEnv, type McpConnection } from '../specs/mcp-client.js';
 import { toolResultText } from './tool-result.js';
-
-/** The named variables' values from this process; a declared one that is unset is an error naming it. */
-export function passEnv(names: string[] = [], from: NodeJS.ProcessEnv = process.env): Record<string, string> {
-  const missing = names.filter((n) => from[n] === undefined);
-  if (missing.length) throw new Error(`environment variable${missing.length > 1 ? 's' : ''} ${missing.join(', ')} declared for this server but not set`);
-  return Object.fromEntries(names.map((n) => [n, from[n] as string]));
-}
 
 export class PassthroughBackend implements ToolBackend {
   private connection?: Promise<McpConnection>;

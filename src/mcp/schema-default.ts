@@ -1,6 +1,6 @@
 // A schema-valid value synthesized from a JSON Schema, deterministically: what a simulated tool
 // returns when the LLM's reply cannot be repaired, so a session degrades instead of crashing.
-import type { JsonSchema } from '../specs/catalog.js';
+import type { JsonSchema } from '../domain/catalog.js';
 
 const FORMAT_DEFAULTS: Record<string, string> = {
   'date-time': '2024-01-01T00:00:00Z', date: '2024-01-01', time: '00:00:00Z', email: 'user@example.com',

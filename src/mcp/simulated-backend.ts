@@ -2,9 +2,10 @@
 // in the session's world state; the LLM invents the rest, sees that state, and its reply is checked
 // against the tool's output schema (one repair round, then a schema-valid default).
 import { createHash } from 'node:crypto';
-import type { ChatClient, ChatMessage } from '../llm/types.js';
-import type { JsonSchema, Tool, ToolSet } from '../specs/catalog.js';
-import { canonicalJson, compileSchema, describeErrors } from '../specs/json-schema.js';
+import type { ChatClient, ChatMessage } from '../domain/chat.js';
+import type { JsonSchema, Tool, ToolSet } from '../domain/catalog.js';
+import { canonicalJson } from '../specs/json-schema.js';
+import { compileSchema, describeErrors } from '../domain/schema-validator.js';
 import type { ToolBackend, ToolOutcome } from './backend.js';
 import { operationShape, type OperationShape } from './operation-shape.js';
 import { defaultForSchema } from './schema-default.js';
@@ -34,6 +35,9 @@ export class SimulatedBackend implements ToolBackend {
   async close(): Promise<void> {}
 
   async call(tool: Tool, args: Record<string, unknown>): Promise<ToolOutcome> {
+    // No result can satisfy an output schema that does not compile: refused before the LLM is asked.
+    const output = tool.outputSchema ? compileSchema(tool.outputSchema) : undefined;
+    if (output && !output.ok) return { ok: false, error: `tool '${tool.name}': its output schema does not compile: ${output.error}`, tokens: 0 };
     const index = this.callIndex++;
     const world = this.opts.world;
     const shape = operationShape(tool);
@@ -108,7 +112,7 @@ export class SimulatedBackend implements ToolBackend {
   private valid(tool: Tool, value: unknown): boolean {
     if (!tool.outputSchema) return true;
     const v = compileSchema(tool.outputSchema);
-    return !v.ok || (v.validate(value) as boolean);
+    return v.ok && (v.validate(value) as boolean);
   }
 
   /** Asks the LLM (or, without one, the schema) for the call's result. Never throws on a bad reply. */
@@ -194,7 +198,7 @@ function checkOutput(tool: Tool, value: unknown): string {
   if (value === undefined) return '(root): missing result';
   if (!tool.outputSchema) return '';
   const v = compileSchema(tool.outputSchema);
-  if (!v.ok) return '';
+  if (!v.ok) return `the output schema does not compile: ${v.error}`;
   return v.validate(value) ? '' : describeErrors(v.validate.errors);
 }
 

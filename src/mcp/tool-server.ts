@@ -2,10 +2,10 @@
 // Schemas, arguments checked with ajv before any backend sees them, every call recorded for the trace.
 import { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import { CallToolRequestSchema, ListToolsRequestSchema, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
-import type { McpCallRecord } from '../agents/types.js';
-import type { ChatClient } from '../llm/types.js';
-import { toolsOf, type Catalog, type Tool } from '../specs/catalog.js';
-import { compileSchema, describeErrors } from '../specs/json-schema.js';
+import type { McpCallRecord } from '../domain/trajectory.js';
+import type { ChatClient } from '../domain/chat.js';
+import { toolsOf, type Catalog, type Tool } from '../domain/catalog.js';
+import { compileSchema, describeErrors } from '../domain/schema-validator.js';
 import type { ToolBackend, ToolOutcome } from './backend.js';
 import { PassthroughBackend } from './passthrough-backend.js';
 import { SimulatedBackend } from './simulated-backend.js';
@@ -118,7 +118,10 @@ export function createToolSetServer(opts: CreateToolSetServerOptions): ToolSetSe
       if (advertised) {
         // MCP clients reject a result that breaks an advertised output schema; say so as this call's error instead.
         const check = compileSchema(tool!.outputSchema!);
-        if (check.ok && !check.validate(outcome.value)) {
+        if (!check.ok) {
+          return finish({ ok: false, error: `tool '${name}' produced a result that cannot be checked: its output schema does not compile: ${check.error}`, tokens: outcome.tokens });
+        }
+        if (!check.validate(outcome.value)) {
           return finish({ ok: false, error: `tool '${name}' produced a result that does not match its output schema: ${describeErrors(check.validate.errors)}`, tokens: outcome.tokens });
         }
       }
@@ -141,8 +144,10 @@ export function createToolSetServer(opts: CreateToolSetServerOptions): ToolSetSe
     if (size > MAX_ARGUMENT_BYTES) {
       return finish({ ok: false, error: `invalid arguments for tool '${name}': ${size} bytes, over the ${MAX_ARGUMENT_BYTES}-byte limit`, tokens: 0 });
     }
+    // A schema that does not compile admits no arguments (src/domain/schema-validator.ts): refused, not waved through.
     const compiled = compileSchema(tool.inputSchema);
-    if (compiled.ok && !compiled.validate(args)) {
+    if (!compiled.ok) return finish({ ok: false, error: `invalid arguments for tool '${name}': its input schema does not compile: ${compiled.error}`, tokens: 0 });
+    if (!compiled.validate(args)) {
       return finish({ ok: false, error: `invalid arguments for tool '${name}': ${describeErrors(compiled.validate.errors)}`, tokens: 0 });
     }
     try {

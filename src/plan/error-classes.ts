@@ -1,10 +1,10 @@
 // Maps BFCL's typed failure reasons (`error_type`) onto the planner's error classes, and condenses a
 // cycle's validation verdicts (or its CycleRecord) into what the planner reads: accuracy and errors per category.
 import { z } from 'zod';
-import { CATEGORIES, CategorySchema, type Category } from '../agents/types.js';
+import { CATEGORIES, CategorySchema, type Category } from '../domain/category.js';
 import type { Verdict } from '../eval/types.js';
-import type { CycleRecord } from '../store/cycle-record.js';
-import { ERROR_CLASSES, ErrorClassSchema, type ErrorClass } from './types.js';
+import type { CycleRecord } from '../domain/cycle-record.js';
+import { ERROR_CLASSES, ErrorClassSchema, type ErrorClass } from '../domain/plan.js';
 
 // Ordered: the first matching rule wins, so the specific multi-turn irrelevance reason is read before
 // the generic `multi_turn:` state reasons and `wrong_count` before the checker-prefix fallbacks.

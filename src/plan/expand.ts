@@ -1,8 +1,8 @@
 // Expands a plan into its units of synthesis work: one TaskSpec per planned trajectory, with ids and
 // seeds derived from the plan's content, so re-expanding the same plan gives the same tasks.
-import { TaskSpecSchema, type TaskSpec } from '../agents/types.js';
+import { TaskSpecSchema, type TaskSpec } from '../domain/task.js';
 import { stableHash } from './allocate.js';
-import type { Plan } from './types.js';
+import type { Plan } from '../domain/plan.js';
 
 /**
  * Items in plan order, `count` tasks each. `round` salts the seeds (0 for the plan's own tasks; a

@@ -8,5 +8,5 @@ export {
   classifyErrorType, summarizeValidation, validationFromRecord, errorClassTotals,
   ValidationSummarySchema, type ValidationSummary, type CategoryAccuracy,
 } from './error-classes.js';
-export { PlanSchema, ERROR_CLASSES, ErrorClassSchema, type Plan, type PlanItem, type ErrorClass } from './types.js';
+export { PlanSchema, ERROR_CLASSES, ErrorClassSchema, type Plan, type PlanItem, type ErrorClass } from '../domain/plan.js';
 export { expandPlan } from './expand.js';

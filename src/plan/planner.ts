@@ -1,12 +1,12 @@
 // Gap targeting: turns a cycle's held-out validation results, training-rollout consistency and
 // synthesis statistics into the next cycle's plan (category mix, tool sets, difficulty, counts, reasons).
-import { CATEGORIES, type Category, type Difficulty } from '../agents/types.js';
-import type { CycleRecord } from '../store/cycle-record.js';
+import { CATEGORIES, type Category, type Difficulty } from '../domain/category.js';
+import type { CycleRecord } from '../domain/cycle-record.js';
 import { apportion, boundedShares, normalize, stableHash } from './allocate.js';
 import { PlannerConfigSchema, sameSplit, type BenchmarkSplit, type PlannerConfig, type PlannerConfigInput } from './config.js';
 import { validationFromRecord, type CategoryAccuracy, type ValidationSummary } from './error-classes.js';
 import { classifyRollouts, passRate, type RolloutConsistency } from './rollouts.js';
-import { PlanSchema, type ErrorClass, type Plan, type PlanItem } from './types.js';
+import { PlanSchema, type ErrorClass, type Plan, type PlanItem } from '../domain/plan.js';
 
 const DIFFICULTIES: readonly Difficulty[] = ['easy', 'medium', 'hard'];
 const fmt = (x: number) => x.toFixed(3).replace(/0+$/, '').replace(/\.$/, '');

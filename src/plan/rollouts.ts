@@ -1,7 +1,7 @@
 // Hard-sample mining from training rollouts: each RL prompt's group of G rollouts is scored by how many
 // pass; always-solved prompts are easy (no GRPO signal), rarely solved ones are hard and seed new synthesis.
 import { z } from 'zod';
-import { CategorySchema } from '../agents/types.js';
+import { CategorySchema } from '../domain/category.js';
 
 /** One RL prompt's rollout group: `passes` of `group` rollouts passed every gate. */
 export const RolloutConsistencySchema = z.object({

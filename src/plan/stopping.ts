@@ -1,7 +1,7 @@
 // When a run ends: after N cycles, at a target validation score, or when the score stops improving.
 // Scores come from the held-out validation split, never from the reported benchmark.
-import { CategorySchema } from '../agents/types.js';
-import type { CycleRecord } from '../store/cycle-record.js';
+import { CategorySchema } from '../domain/category.js';
+import type { CycleRecord } from '../domain/cycle-record.js';
 import { StopRulesSchema, type StopRules } from './config.js';
 
 /** Macro mean of a record's validation accuracy over its synthetic categories; undefined when it has none. */

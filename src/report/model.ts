@@ -1,10 +1,10 @@
 // The numbers of a run report, derived from its cycle records alone: what report.json holds and what
 // every chart and table of the HTML page shows (each page element points back here by JSON pointer).
 import { z } from 'zod';
-import { CATEGORIES, type Category } from '../agents/types.js';
+import { CATEGORIES, type Category } from '../domain/category.js';
 import { errorClassTotals, splitCategoryKey } from '../plan/error-classes.js';
 import { validationScore } from '../plan/stopping.js';
-import { CycleRecordSchema, type CycleRecord, type FaultCounts, type Scores } from '../store/cycle-record.js';
+import { CycleRecordSchema, type CycleRecord, type FaultCounts, type Scores } from '../domain/cycle-record.js';
 
 export const RunInfoSchema = z.object({
   runId: z.string(),

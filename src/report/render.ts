@@ -1,6 +1,6 @@
 // Renders a run report: one self-contained HTML page (inline CSS and SVG, no script, no network) and
 // the same numbers as report.json. Every number on the page points back to the JSON by `data-key`.
-import { CATEGORIES } from '../agents/types.js';
+import { CATEGORIES } from '../domain/category.js';
 import { buildReportData, scoreRows, type CycleReport, type ReportData, type RunInfo } from './model.js';
 import { esc, legend, lineChart, ptr, stackedBars, type Series } from './svg.js';
 import { REPORT_CSS } from './style.js';

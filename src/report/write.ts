@@ -2,7 +2,7 @@
 // artifact store, so `inftool report ID` works from the data directory alone.
 import { mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { CycleRecordSchema, type CycleRecord } from '../store/cycle-record.js';
+import { CycleRecordSchema, type CycleRecord } from '../domain/cycle-record.js';
 import type { ArtifactRef } from '../store/artifact-store.js';
 import { renderReport, type ReportData, type RunInfo } from './render.js';
 

@@ -10,7 +10,14 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { z } from 'zod';
 import { ContextOverflowError } from '../llm/local-client.js';
-import type { ChatCallOptions, ChatClient, ChatMessage, ChatRequest, ChatResponse, OpenAITool } from '../llm/types.js';
+import type {
+  ChatCallOptions,
+  ChatClient,
+  ChatMessage,
+  ChatRequest,
+  ChatResponse,
+  OpenAITool,
+} from '../domain/chat.js';
 
 /** A model the endpoint serves under `id`; `load` (if any) runs once at start, and requests wait for it. */
 export type ServedModel = {

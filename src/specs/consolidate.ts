@@ -2,9 +2,10 @@
 // redundant and unique tools (an injected LLM decides; else a deterministic rule), merge the redundant
 // ones into one definition that remembers its sources (`mergedFrom`), and rewire the tool sets.
 import { z } from 'zod';
-import type { ChatClient } from '../llm/types.js';
-import { CatalogSchema, TOOL_NAME_PATTERN, type Catalog, type JsonSchema, type Tool } from './catalog.js';
-import { canonicalJson, compileSchema } from './json-schema.js';
+import type { ChatClient } from '../domain/chat.js';
+import { CatalogSchema, TOOL_NAME_PATTERN, type Catalog, type JsonSchema, type Tool } from '../domain/catalog.js';
+import { canonicalJson } from './json-schema.js';
+import { compileSchema } from '../domain/schema-validator.js';
 import { cluster, nameKey, similarityOf, tfidfVectors, sparseCosine, type Embedder } from './similarity.js';
 
 export type ConsolidateOptions = {

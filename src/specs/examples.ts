@@ -2,7 +2,7 @@
 // tests (a generated catalog is never committed).
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Catalog } from './catalog.js';
+import type { Catalog } from '../domain/catalog.js';
 import { importSources } from './import.js';
 import { formatProblem } from './problems.js';
 

@@ -1,12 +1,14 @@
 // Function-list sources -> catalog tools: OpenAI function/tool JSON, BFCL function docs (with its
 // `dict`/`float`/`tuple`/`any` dialect) and MCP tool lists (`{tools:[{name, description, inputSchema}]}`).
 import path from 'node:path';
-import type { JsonSchema, Tool, ToolSet, ToolSource } from './catalog.js';
-import { compileSchema } from './json-schema.js';
-import type { ImportedSource } from './import-openapi.js';
+import type { JsonSchema, Tool, ToolSet, ToolSource } from '../domain/catalog.js';
+import { compileSchema } from '../domain/schema-validator.js';
 import type { ProblemLog } from './problems.js';
 import { groupLabel, groupRelated } from './similarity.js';
 import { legalToolName, slug } from './tool-names.js';
+
+/** What one source contributes to the catalog, whichever importer read it. */
+export type ImportedSource = { tools: Tool[]; toolSets: ToolSet[] };
 
 export type FunctionFormat = 'openai' | 'bfcl' | 'mcp';
 

@@ -1,10 +1,8 @@
 // A live MCP server as a source: connect (stdio or streamable HTTP), list every tool page, keep the
 // server's own schemas, titles and annotations; its tool set forwards calls to that server (passthrough backend)
 // with the environment variables declared by name.
-import { connectToServer } from '../mcp/connect.js';
-import { passEnv } from '../mcp/passthrough-backend.js';
-import type { ImportedSource } from './import-openapi.js';
-import { functionsToSource } from './import-functions.js';
+import { connectToServer, passEnv } from './mcp-client.js';
+import { type ImportedSource, functionsToSource } from './import-functions.js';
 import type { ProblemLog } from './problems.js';
 import { slug } from './tool-names.js';
 

@@ -5,14 +5,13 @@
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import SwaggerParser from '@apidevtools/swagger-parser';
-import type { JsonSchema, Tool, ToolSet } from './catalog.js';
-import { compileSchema, isCircular, openApiToJsonSchema } from './json-schema.js';
+import type { JsonSchema, Tool, ToolSet } from '../domain/catalog.js';
+import { compileSchema } from '../domain/schema-validator.js';
+import { isCircular, openApiToJsonSchema } from './json-schema.js';
 import { jsonPointer, type ProblemLog } from './problems.js';
-import { MAX_TOOLS_PER_SET, toolSetsFor } from './import-functions.js';
+import { MAX_TOOLS_PER_SET, toolSetsFor, type ImportedSource } from './import-functions.js';
 import { follow, memoRefs, OverBudget, refKey, RefError, SchemaExpander, type Located, type ParsedRefs, type Refs } from './schema-expand.js';
 import { legalToolName, operationName, slug } from './tool-names.js';
-
-export type ImportedSource = { tools: Tool[]; toolSets: ToolSet[] };
 
 const METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'] as const;
 // Headers that OpenAPI itself says are ignored as parameters, plus credentials a model must never fill.

@@ -2,10 +2,10 @@
 // normalized catalog; names clashing across sources are namespaced, duplicates within one source refused.
 import { readFile } from 'node:fs/promises';
 import YAML from 'yaml';
-import { CatalogSchema, type Catalog, type Tool, type ToolSet } from './catalog.js';
-import { functionsToSource, listFunctions, type FunctionFormat } from './import-functions.js';
+import { CatalogSchema, type Catalog, type Tool, type ToolSet } from '../domain/catalog.js';
+import { functionsToSource, listFunctions, type FunctionFormat, type ImportedSource } from './import-functions.js';
 import { importLiveMcp } from './import-mcp.js';
-import { importOpenApi, type ImportedSource } from './import-openapi.js';
+import { importOpenApi } from './import-openapi.js';
 import { ProblemLog, type ImportProblem } from './problems.js';
 import { legalToolName } from './tool-names.js';
 

@@ -1,48 +1,6 @@
-// JSON Schema handling shared by importers and the MCP server: one ajv instance that compiles (and so
-// checks) tool schemas, and the clean-up that turns OpenAPI/BFCL schema dialects into plain JSON Schema.
-import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
-import addFormatsModule from 'ajv-formats';
-import type { JsonSchema } from './catalog.js';
-
-// ajv-formats is CommonJS; under NodeNext its default import is the module object on some loaders.
-const addFormats = ((addFormatsModule as unknown as { default?: unknown }).default ?? addFormatsModule) as (a: Ajv) => Ajv;
-
-// strict:false because real specs carry vendor keywords (x-*, example) that are annotations, not errors.
-// unicodeRegExp:false: specs' patterns are written for ECMA-262 without the `u` flag (`\-`, `\:` are legal
-// there, refused in unicode mode); import and serving share this instance, so both accept the same patterns.
-const ajv = new Ajv({ strict: false, allErrors: true, validateFormats: true, logger: false, unicodeRegExp: false });
-addFormats(ajv);
-
-export type CompiledSchema = { ok: true; validate: ValidateFunction } | { ok: false; error: string };
-
-const cache = new WeakMap<object, CompiledSchema>();
-
-/** Compiles a schema once (cached per object); a schema ajv refuses comes back with ajv's reason. */
-export function compileSchema(schema: JsonSchema): CompiledSchema {
-  const hit = cache.get(schema);
-  if (hit) return hit;
-  let out: CompiledSchema;
-  try {
-    out = { ok: true, validate: ajv.compile(schema) };
-  } catch (e) {
-    out = { ok: false, error: (e as Error).message };
-  }
-  cache.set(schema, out);
-  return out;
-}
-
-/** `/name: must be string; (root): must have required property 'tag'` — names the field, as a server would. */
-export function describeErrors(errors: ErrorObject[] | null | undefined): string {
-  if (!errors || errors.length === 0) return 'invalid';
-  return errors
-    .map((e) => {
-      const where = e.instancePath === '' ? '(root)' : e.instancePath;
-      const extra = e.keyword === 'additionalProperties' ? ` '${(e.params as { additionalProperty: string }).additionalProperty}'` : '';
-      const allowed = e.keyword === 'enum' ? ` (${((e.params as { allowedValues: unknown[] }).allowedValues ?? []).map((v) => JSON.stringify(v)).join(', ')})` : '';
-      return `${where}: ${e.message}${extra}${allowed}`;
-    })
-    .join('; ');
-}
+// The clean-up that turns OpenAPI/BFCL schema dialects into plain JSON Schema, and schema comparisons for
+// importers and consolidation. Compiling and validating is src/domain/schema-validator.ts's.
+import type { JsonSchema } from '../domain/catalog.js';
 
 const OPENAPI_ONLY_KEYWORDS = ['example', 'xml', 'externalDocs', 'discriminator', 'deprecated'];
 

@@ -1,7 +1,7 @@
 // How alike two tools are, from their names, descriptions and parameter names: TF-IDF cosine when no
 // embeddings endpoint is configured, embedding cosine when one is; and the clustering built on it.
-import { singular, words } from '../mcp/operation-shape.js';
-import type { Tool } from './catalog.js';
+import { singular, words } from './tool-names.js';
+import type { Tool } from '../domain/catalog.js';
 
 /** Texts to vectors, e.g. an OpenAI-compatible `/v1/embeddings` call; one vector per text, same order. */
 export type Embedder = (texts: string[]) => Promise<number[][]>;

@@ -1,7 +1,7 @@
 // Tool names legal for OpenAI tool calling (`^[a-zA-Z0-9_-]{1,64}$`) derived from any source name,
-// and slugs for tool-set ids; the original name is always kept next to the legal one.
+// slugs for tool-set ids, and the words of a name; the original name is always kept next to the legal one.
 import { createHash } from 'node:crypto';
-import { TOOL_NAME_PATTERN } from './catalog.js';
+import { TOOL_NAME_PATTERN } from '../domain/catalog.js';
 
 /** `math.factorial` -> `math_factorial`; names over 64 characters keep a hash suffix so they stay unique. */
 export function legalToolName(original: string): string {
@@ -30,4 +30,21 @@ export function slug(text: string): string {
     .replace(/[^a-z0-9.]+/g, '-')
     .replace(/^-+|-+$/g, '');
   return s === '' ? 'toolset' : s.slice(0, 60);
+}
+
+/** A name's words, lowercased: `getPetById` and `get_pet_by_id` both give get, pet, by, id. */
+export function words(name: string): string[] {
+  return name
+    .replace(/([a-z0-9])([A-Z])/g, '$1 $2')
+    .split(/[^a-zA-Z0-9]+/)
+    .filter(Boolean)
+    .map((w) => w.toLowerCase());
+}
+
+/** A collection word's singular, near enough for names (`categories` -> `category`, `boxes` -> `box`). */
+export function singular(word: string): string {
+  if (/ies$/.test(word)) return word.slice(0, -3) + 'y';
+  if (/(ss|us)$/.test(word)) return word;
+  if (/(xes|ches|shes|sses)$/.test(word)) return word.slice(0, -2);
+  return word.replace(/s$/, '');
 }

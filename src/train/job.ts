@@ -82,7 +82,7 @@ export type TrainConfig = z.infer<typeof TrainConfigSchema>;
 
 export const TrainJobSchema = strictEverywhere(z
   .object({
-    /** JSONL of RlPrompt (src/agents/types.ts); only split=train lines are trained on. */
+    /** JSONL of RlPrompt (src/domain/rl-prompt.ts); only split=train lines are trained on. */
     rlPromptsPath: z.string().min(1),
     /** JSONL of accepted Trajectory, for the SFT cold start; optional when sft is disabled. */
     trajectoriesPath: z.string().min(1).optional(),

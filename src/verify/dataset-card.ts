@@ -1,6 +1,7 @@
 // The per-cycle outputs as plain values: JSONL rows for trajectories and RL prompts, and the dataset card
 // (JSON + markdown) a user reads to judge a cycle's data. The pipeline writes them to the artifact store.
-import type { RlPrompt, Trajectory } from '../agents/types.js';
+import type { RlPrompt } from '../domain/rl-prompt.js';
+import type { Trajectory } from '../domain/trajectory.js';
 import type { VerifyStats } from './verify-batch.js';
 
 export function trajectoriesJsonl(verified: Trajectory[]): string {

@@ -3,8 +3,8 @@
 // calls" is a verified example even when the policy itself failed the task. A weak starting policy
 // (the embedded 135M model accepts few trajectories) gets something to imitate from cycle 0; the rows
 // are synthetic through and through (no human data, never BFCL's functions or questions).
-import type { ChatMessage } from '../llm/types.js';
-import type { RlPrompt } from '../agents/types.js';
+import type { ChatMessage } from '../domain/chat.js';
+import type { RlPrompt } from '../domain/rl-prompt.js';
 
 /** What a demonstration answers when no offered tool fits (an irrelevance goal's reference is no call). */
 export const NO_TOOL_REPLY = 'None of the tools I have can do that, so I cannot help with this request.';

@@ -2,7 +2,7 @@
 // off-format (or whose endpoint refuses the request) counts as "no"; an unreachable judge is no answer at
 // all: the outage propagates and verification is retried, so an outage never rejects a trajectory.
 import { z } from 'zod';
-import type { ChatClient } from '../llm/types.js';
+import type { ChatClient } from '../domain/chat.js';
 import { parseJsonContent } from '../llm/parse-output.js';
 import { isOutage } from '../llm/outage.js';
 

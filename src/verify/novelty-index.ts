@@ -2,7 +2,7 @@
 // MinHash-LSH over the normalized request, persisted as JSON between cycles.
 import { z } from 'zod';
 import { canonicalJson } from '../store/artifact-store.js';
-import type { GoalCall } from '../agents/types.js';
+import type { GoalCall } from '../domain/task.js';
 import { jaccard, minhash, shingleHashes } from './shingles.js';
 
 export const NoveltyConfigSchema = z.object({

@@ -1,12 +1,12 @@
 // RL prompts from verified trajectories: the conversation up to the point where the policy must act, the
 // tools it sees there, and the goal's calls in BFCL ground-truth form as the reference.
-import type { ChatMessage } from '../llm/types.js';
-import type { RlPrompt, Trajectory } from '../agents/types.js';
-import type { Tool } from '../specs/catalog.js';
-import { goalCallToGroundTruth } from './bfcl-match.js';
-import { ASSISTANT_SYSTEM_PROMPT } from '../agents/assistant.js';
+import type { ChatMessage } from '../domain/chat.js';
+import { type RlPrompt, ASSISTANT_SYSTEM_PROMPT } from '../domain/rl-prompt.js';
+import type { Trajectory } from '../domain/trajectory.js';
+import type { Tool } from '../domain/catalog.js';
+import { goalCallToGroundTruth } from '../eval/bfcl-match.js';
 import { turnStartsOf } from './gates/context.js';
-import { resolveTurn } from '../agents/result-refs.js';
+import { resolveTurn } from '../domain/result-refs.js';
 
 /** The turn's goal calls in BFCL form; a value an earlier result decided is the one this conversation got
  * (the prompt's history carries that result). Undefined when one cannot be resolved. */

@@ -1,6 +1,6 @@
 // Word n-gram shingles and MinHash signatures over normalized text: the near-duplicate measure shared by
 // the novelty index (our own accepted data) and the contamination index (evaluation questions).
-import { normalizeText } from './mentions.js';
+import { normalizeText } from '../domain/mentions.js';
 
 /** FNV-1a, 32-bit: fast and stable, fine for bucketing shingles (not for security). */
 export function fnv1a(text: string): number {

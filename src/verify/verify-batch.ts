@@ -1,9 +1,11 @@
 // Verification of one cycle's raw trajectories: every gate in order, the judge for what rules cannot
 // decide, the validation split, RL prompts (also from sound goals whose rollout failed) and statistics.
-import type { ChatClient } from '../llm/types.js';
-import type { GateName, GateVerdict, RlPrompt, Trajectory } from '../agents/types.js';
-import type { Tool } from '../specs/catalog.js';
-import { hash32 } from '../agents/rng.js';
+import type { ChatClient } from '../domain/chat.js';
+import type { GateName, GateVerdict } from '../domain/verdict.js';
+import type { RlPrompt } from '../domain/rl-prompt.js';
+import type { Trajectory } from '../domain/trajectory.js';
+import type { Tool } from '../domain/catalog.js';
+import { hash32 } from '../domain/rng.js';
 import type { NoveltyIndex } from './novelty-index.js';
 import type { ContaminationIndex } from './contamination-index.js';
 import type { GateContext, RuleVerdict } from './gates/context.js';

@@ -4,8 +4,8 @@ import {
   ApplicationFailure, condition, getExternalWorkflowHandle, patched, proxyActivities, setCurrentDetails, setHandler, workflowInfo,
 } from '@temporalio/workflow';
 import { cycleDetails, trainPlan, type CycleProgress } from './ui-text.js';
-import type { Activities, EvaluationResult, StageTimes, TrainResult } from '../activities/index.js';
-import type { TrainJob, TrainResult as RemoteTrainResult } from '../train/job.js';
+import type { Activities, EvaluationResult, StageTimes, TrainStageResult } from '../activities/index.js';
+import type { TrainJob, TrainResult } from '../train/job.js';
 import { curveForHistory, lastCallRate } from '../train/curve.js';
 import {
   pauseSignal, resumeSignal, stageSignal, stopSignal,
@@ -114,14 +114,14 @@ export async function cycleWorkflow(input: CycleInput): Promise<CycleResult> {
 
   // 3. Train: on this worker fleet (local) or on the GPU workers' queue (temporal), resuming from checkpoints.
   if (!(await enter('train', { accepted: verified.accepted, rlPrompts: verified.rlPrompts }))) return { kind: 'stopped', stage: 'train' };
-  const training: TrainResult = await timed('train', async (): Promise<TrainResult> => {
+  const training: TrainStageResult = await timed('train', async (): Promise<TrainStageResult> => {
     const job: TrainJob | null = await prepareTrainJob({
       runId, cycle, config, policy: input.policy, trainBase: input.trainBase, rlPromptsRef: verified.rlPromptsRef, trajectoriesRef: verified.trajectoriesRef,
     });
     if (!job) return { model: input.policy, steps: 0, curve: [], backend: 'none', trainBase: input.trainBase };
     if (config.train.backend === 'temporal') {
       // Scheduled by name on the GPU workers' queue (trainer/inftool_trainer/worker.py registers `trainPolicy`).
-      const remote = proxyActivities<{ trainPolicy(job: TrainJob): Promise<RemoteTrainResult> }>({
+      const remote = proxyActivities<{ trainPolicy(job: TrainJob): Promise<TrainResult> }>({
         ...acts.trainOptions,
         heartbeatTimeout: `${config.train.remoteHeartbeatSeconds}s`,
         taskQueue: config.train.taskQueue,

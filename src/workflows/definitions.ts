@@ -6,7 +6,7 @@ import type { RunConfig } from '../config.js';
 import type { ModelRef } from '../llm/types.js';
 import type { ArtifactRef } from '../store/artifact-store.js';
 import type { BaseModel } from '../train/job.js';
-import type { Scores } from '../store/cycle-record.js';
+import type { Scores } from '../domain/cycle-record.js';
 
 export type { Scores };
 

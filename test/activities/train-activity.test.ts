@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { ApplicationFailure } from '@temporalio/common';
-import { createActivities, type TrainResult } from '../../src/activities/index.js';
+import { createActivities, type TrainStageResult } from '../../src/activities/index.js';
 import { LocalArtifactStore } from '../../src/store/artifact-store.js';
 import { TrainJobSchema, type TrainJob } from '../../src/train/job.js';
 
@@ -50,7 +50,7 @@ test("a retry resumes from the checkpoint its predecessor's heartbeat named, and
   const env = new MockActivityEnvironment({ heartbeatDetails: { step: 4, phase: 'sft', checkpoint: `${dir}/ck/step-4` } });
   const beats: unknown[] = [];
   env.on('heartbeat', (d: unknown) => beats.push(d));
-  const result: TrainResult = await env.run(activities.runTrainJob, { job: job('resume') });
+  const result: TrainStageResult = await env.run(activities.runTrainJob, { job: job('resume') });
 
   assert.deepEqual(argv().slice(-2), ['--resume-from', `${dir}/ck/step-4`]);
   // A step without a checkpoint of its own keeps naming the last one, so a crash after it still resumes there.

@@ -10,13 +10,13 @@ import { startScriptedServer, type ChatCompletionBody, type ScriptedReply, type 
 import { createChatClient } from '../../src/llm/client.js';
 import { isOutage } from '../../src/llm/outage.js';
 import { loadExampleCatalog } from '../../src/specs/examples.js';
-import { toolsOf, type Catalog } from '../../src/specs/catalog.js';
-import type { TaskSpec } from '../../src/agents/types.js';
+import { toolsOf, type Catalog } from '../../src/domain/catalog.js';
+import type { TaskSpec } from '../../src/domain/task.js';
 import { synthesizeTrajectory } from '../../src/agents/synthesize.js';
 import { mcpSessionFactory } from '../../src/agents/mcp-session.js';
 import { askJudge } from '../../src/verify/judge.js';
 import { runBfcl } from '../../src/eval/run-bfcl.js';
-import { scriptedRoles } from './scripted-roles.js';
+import { scriptedRoles } from '../../src/agents/scripted-roles.js';
 
 let good: ScriptedServer;
 let down: ScriptedServer;

@@ -2,10 +2,10 @@
 // stay schema-valid on every bundled example tool, and a model's placeholder values are replaced.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { seededRng } from '../../src/agents/rng.js';
+import { seededRng } from '../../src/domain/rng.js';
 import { isPlaceholder, repairArguments, sampleValue } from '../../src/agents/schema-values.js';
 import { loadExampleCatalog } from '../../src/specs/examples.js';
-import { isSchemaValid } from '../../src/verify/schema-validator.js';
+import { isSchemaValid } from '../../src/domain/schema-validator.js';
 
 type Row = [name: string, schema: Record<string, unknown>, shape: RegExp | ((v: unknown) => boolean), tool?: string];
 

@@ -5,18 +5,20 @@ import assert from 'node:assert/strict';
 import { startScriptedServer, type ChatCompletionBody, type ScriptedServer } from '../../src/llm/scripted-server.js';
 import { createChatClient } from '../../src/llm/client.js';
 import { loadExampleCatalog } from '../../src/specs/examples.js';
-import { toolsOf, type Catalog } from '../../src/specs/catalog.js';
-import { CATEGORIES, TrajectorySchema, type Category, type TaskSpec, type Trajectory } from '../../src/agents/types.js';
+import { toolsOf, type Catalog } from '../../src/domain/catalog.js';
+import { CATEGORIES, type Category } from '../../src/domain/category.js';
+import { TrajectorySchema, type Trajectory } from '../../src/domain/trajectory.js';
+import { type TaskSpec } from '../../src/domain/task.js';
 import { UserSimulator, valuesToState } from '../../src/agents/user-simulator.js';
 import { offTopicRequest, requestProblems, type RequestExpectation } from '../../src/agents/request-voicing.js';
 import { planGoalSkeleton } from '../../src/agents/goal-skeleton.js';
-import { seededRng } from '../../src/agents/rng.js';
+import { seededRng } from '../../src/domain/rng.js';
 import { synthesizeTrajectory } from '../../src/agents/synthesize.js';
 import { mcpSessionFactory } from '../../src/agents/mcp-session.js';
 import { verifyBatch } from '../../src/verify/verify-batch.js';
 import { datasetCard } from '../../src/verify/dataset-card.js';
 import { NoveltyIndex } from '../../src/verify/novelty-index.js';
-import { scriptedRoles } from './scripted-roles.js';
+import { scriptedRoles } from '../../src/agents/scripted-roles.js';
 
 const kinds = (r: string, e: Partial<RequestExpectation> = {}) => requestProblems(r, { values: [], functionNames: [], ...e }).map((p) => p.kind);
 

@@ -1,11 +1,11 @@
 // Multi-step goals: which outputs feed which inputs, and how a reference resolves (or says why it cannot).
 import assert from 'node:assert/strict';
 import { before, test } from 'node:test';
-import { findChain, linkResults, resolveTurn } from '../../src/agents/result-refs.js';
-import type { Goal } from '../../src/agents/types.js';
-import { toolsOf, type Catalog } from '../../src/specs/catalog.js';
+import { findChain, linkResults, resolveTurn } from '../../src/domain/result-refs.js';
+import type { Goal } from '../../src/domain/task.js';
+import { toolsOf, type Catalog } from '../../src/domain/catalog.js';
 import { loadExampleCatalog } from '../../src/specs/examples.js';
-import type { ChatMessage } from '../../src/llm/types.js';
+import type { ChatMessage } from '../../src/domain/chat.js';
 
 let catalog: Catalog;
 before(async () => {

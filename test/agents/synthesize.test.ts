@@ -5,13 +5,15 @@ import assert from 'node:assert/strict';
 import { startScriptedServer, type ScriptedServer } from '../../src/llm/scripted-server.js';
 import { createChatClient } from '../../src/llm/client.js';
 import { loadExampleCatalog } from '../../src/specs/examples.js';
-import { toolsOf, type Catalog } from '../../src/specs/catalog.js';
-import { CATEGORIES, type Category, type TaskSpec, type Trajectory } from '../../src/agents/types.js';
+import { toolsOf, type Catalog } from '../../src/domain/catalog.js';
+import { CATEGORIES, type Category } from '../../src/domain/category.js';
+import { type TaskSpec } from '../../src/domain/task.js';
+import { type Trajectory } from '../../src/domain/trajectory.js';
 import { synthesizeTrajectory } from '../../src/agents/synthesize.js';
 import { mcpSessionFactory } from '../../src/agents/mcp-session.js';
 import { verifyBatch } from '../../src/verify/verify-batch.js';
 import { NoveltyIndex } from '../../src/verify/novelty-index.js';
-import { scriptedRoles } from './scripted-roles.js';
+import { scriptedRoles } from '../../src/agents/scripted-roles.js';
 
 let server: ScriptedServer;
 let catalog: Catalog;

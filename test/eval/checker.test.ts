@@ -7,7 +7,7 @@ import { checkEntry, languageOf, matchCalls } from '../../src/eval/check-entry.j
 import { PyFloat, parsePyJson, pyEq } from '../../src/eval/py-value.js';
 import { parseResultsJsonl, scoreResults } from '../../src/eval/score-results.js';
 import type { FunctionDoc } from '../../src/eval/ast-checker.js';
-import { correctCalls } from './answers.js';
+import { correctCalls } from '../../src/eval/answers.js';
 
 const SAMPLE = new URL('../../data/bfcl-sample', import.meta.url).pathname;
 const dataset = loadBfclDataset(SAMPLE);

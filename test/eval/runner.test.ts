@@ -14,7 +14,7 @@ import { bfclToolsFor } from '../../src/eval/bfcl-tools.js';
 import { languageOf } from '../../src/eval/check-entry.js';
 import { toPyJson, type PyDict } from '../../src/eval/py-value.js';
 import { runBfcl } from '../../src/eval/run-bfcl.js';
-import { correctCalls } from './answers.js';
+import { correctCalls } from '../../src/eval/answers.js';
 
 const SAMPLE = new URL('../../data/bfcl-sample', import.meta.url).pathname;
 const CLI = new URL('../../src/cli/bfcl.ts', import.meta.url).pathname;

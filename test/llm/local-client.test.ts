@@ -8,7 +8,7 @@ import { disposeLocalModels } from '../../src/llm/local-client.js';
 import { ensureLocalModel } from '../../src/llm/local-model.js';
 import { parseToolArguments } from '../../src/llm/parse-output.js';
 import { checkStructuredContent } from '../../src/llm/structured-output.js';
-import type { ChatClient, OpenAITool } from '../../src/llm/types.js';
+import type { ChatClient, OpenAITool } from '../../src/domain/chat.js';
 import { UsageMeter } from '../../src/llm/usage-meter.js';
 
 const tools: OpenAITool[] = [

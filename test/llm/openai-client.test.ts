@@ -7,7 +7,7 @@ import { createChatClient, createClientForModelRef } from '../../src/llm/client.
 import { LlmEndpointError } from '../../src/llm/openai-client.js';
 import { parseJsonContent, parseToolArguments } from '../../src/llm/parse-output.js';
 import { replyByRules, startScriptedServer, type ScriptedServer } from '../../src/llm/scripted-server.js';
-import type { OpenAITool } from '../../src/llm/types.js';
+import type { OpenAITool } from '../../src/domain/chat.js';
 import { UsageMeter } from '../../src/llm/usage-meter.js';
 
 const tools: OpenAITool[] = [

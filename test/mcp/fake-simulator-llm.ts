@@ -1,6 +1,6 @@
 // A deterministic stand-in for the LLM that role-plays a backend (the edge of the world in these
 // tests): it answers from the call in the prompt, and records every request it saw.
-import type { ChatClient, ChatRequest, ChatResponse } from '../../src/llm/types.js';
+import type { ChatClient, ChatRequest, ChatResponse } from '../../src/domain/chat.js';
 
 export type Answer = (call: { tool: string; args: Record<string, unknown>; prompt: string; request: ChatRequest; attempt: number }) => string;
 

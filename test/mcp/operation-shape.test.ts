@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import { operationShape } from '../../src/mcp/operation-shape.js';
 import { defaultForSchema } from '../../src/mcp/schema-default.js';
 import { loadExampleCatalog } from '../../src/specs/examples.js';
-import { compileSchema } from '../../src/specs/json-schema.js';
+import { compileSchema } from '../../src/domain/schema-validator.js';
 
 test('every example tool gets the shape a reader would give it', async () => {
   const catalog = await loadExampleCatalog();

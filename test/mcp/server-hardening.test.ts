@@ -3,13 +3,12 @@
 // before any backend sees the call; and passthrough that forwards declared environment variables by name.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { connectInMemory } from '../../src/mcp/connect.js';
+import { connectInMemory, passEnv } from '../../src/specs/mcp-client.js';
 import { serveHttp } from '../../src/mcp/http-server.js';
-import { passEnv } from '../../src/mcp/passthrough-backend.js';
 import { counterUuid } from '../../src/mcp/simulated-backend.js';
 import { toolResultText } from '../../src/mcp/tool-result.js';
 import { CallLog, createToolSetServer, MAX_ARGUMENT_BYTES } from '../../src/mcp/tool-server.js';
-import { CatalogSchema, type Catalog } from '../../src/specs/catalog.js';
+import { CatalogSchema, type Catalog } from '../../src/domain/catalog.js';
 import { loadExampleCatalog } from '../../src/specs/examples.js';
 import { importSources } from '../../src/specs/import.js';
 

@@ -3,11 +3,11 @@
 // repaired or replaced, every call recorded, and the same seed replaying the same session.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { McpCallRecordSchema } from '../../src/agents/types.js';
+import { McpCallRecordSchema } from '../../src/domain/trajectory.js';
 import { toolResultText } from '../../src/mcp/tool-result.js';
-import { connectInMemory } from '../../src/mcp/connect.js';
+import { connectInMemory } from '../../src/specs/mcp-client.js';
 import { CallLog, createToolSetServer, type RecordedCall } from '../../src/mcp/tool-server.js';
-import { CatalogSchema } from '../../src/specs/catalog.js';
+import { CatalogSchema } from '../../src/domain/catalog.js';
 import { loadExampleCatalog } from '../../src/specs/examples.js';
 import { FakeSimulatorLlm } from './fake-simulator-llm.js';
 

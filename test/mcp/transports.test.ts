@@ -10,10 +10,10 @@ import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { startScriptedServer, type ScriptedServer } from '../../src/llm/scripted-server.js';
 import { toolResultText } from '../../src/mcp/tool-result.js';
-import { connectInMemory, connectToServer } from '../../src/mcp/connect.js';
+import { connectInMemory, connectToServer } from '../../src/specs/mcp-client.js';
 import { serveHttp } from '../../src/mcp/http-server.js';
 import { CallLog, createToolSetServer } from '../../src/mcp/tool-server.js';
-import type { Catalog } from '../../src/specs/catalog.js';
+import type { Catalog } from '../../src/domain/catalog.js';
 import { loadExampleCatalog } from '../../src/specs/examples.js';
 import { importSources } from '../../src/specs/import.js';
 

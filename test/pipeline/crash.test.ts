@@ -9,7 +9,7 @@ import { startTestTemporal, spawnWorker, waitFor, type TestTemporal, type Worker
 import { startScriptedRoles, startRun, status, tempHome, testConfig, workerEnv } from '../support/pipeline.js';
 import type { ScriptedServer } from '../../src/llm/scripted-server.js';
 import type { RunStatus } from '../../src/workflows/definitions.js';
-import type { CycleRecord } from '../../src/store/cycle-record.js';
+import type { CycleRecord } from '../../src/domain/cycle-record.js';
 import type { RunConfig } from '../../src/config.js';
 
 /** temporal.api.enums.v1.PendingActivityState.PENDING_ACTIVITY_STATE_STARTED: a worker holds the attempt. */

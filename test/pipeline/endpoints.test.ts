@@ -16,7 +16,7 @@ import { startScriptedRoles, startRun, status, tempHome, testConfig, workerEnv }
 import { startFaultProxy, type FaultProxy } from '../support/fault-proxy.js';
 import type { ChatCompletionBody, ScriptedServer } from '../../src/llm/scripted-server.js';
 import type { RunStatus } from '../../src/workflows/definitions.js';
-import { CycleRecordSchema, type CycleRecord, type FaultCounts } from '../../src/store/cycle-record.js';
+import { CycleRecordSchema, type CycleRecord, type FaultCounts } from '../../src/domain/cycle-record.js';
 import { endpointWaits } from '../../src/cli/endpoint-status.js';
 import type { RunConfig } from '../../src/config.js';
 

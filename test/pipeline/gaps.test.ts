@@ -10,7 +10,7 @@ import { startTestTemporal, spawnWorker, type TestTemporal, type WorkerProcess }
 import { startScriptedRoles, startRun, tempHome, testConfig, workerEnv } from '../support/pipeline.js';
 import type { ScriptedServer } from '../../src/llm/scripted-server.js';
 import type { RunStatus } from '../../src/workflows/definitions.js';
-import type { CycleRecord } from '../../src/store/cycle-record.js';
+import type { CycleRecord } from '../../src/domain/cycle-record.js';
 import { writeRunReportFromStore } from '../../src/cli/report-run.js';
 import { openPage } from '../report/browser.js';
 

@@ -9,7 +9,7 @@ import { startTestTemporal, spawnWorker, type TestTemporal, type WorkerProcess }
 import { startScriptedRoles, startRun, tempHome, testConfig, workerEnv } from '../support/pipeline.js';
 import type { ScriptedServer } from '../../src/llm/scripted-server.js';
 import type { RunStatus } from '../../src/workflows/definitions.js';
-import { CycleRecordSchema } from '../../src/store/cycle-record.js';
+import { CycleRecordSchema } from '../../src/domain/cycle-record.js';
 import { scoreTable } from '../../src/cli/format.js';
 
 let temporal: TestTemporal;

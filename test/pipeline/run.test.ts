@@ -15,8 +15,9 @@ import { startTestTemporal, spawnWorker, REPO_ROOT, type TestTemporal, type Work
 import { startScriptedRoles, startRun, tempHome, testConfig, workerEnv } from '../support/pipeline.js';
 import type { ScriptedServer } from '../../src/llm/scripted-server.js';
 import type { RunStatus } from '../../src/workflows/definitions.js';
-import { CycleRecordSchema } from '../../src/store/cycle-record.js';
-import { RlPromptSchema, TrajectorySchema } from '../../src/agents/types.js';
+import { CycleRecordSchema } from '../../src/domain/cycle-record.js';
+import { RlPromptSchema } from '../../src/domain/rl-prompt.js';
+import { TrajectorySchema } from '../../src/domain/trajectory.js';
 
 const run = promisify(execFile);
 let temporal: TestTemporal;

@@ -12,7 +12,7 @@ import { spawnPyTrainWorker, startTestTemporal, spawnWorker, waitFor, REPO_ROOT,
 import { startScriptedRoles, startRun, status, tempHome, testConfig, workerEnv } from '../support/pipeline.js';
 import type { ScriptedServer } from '../../src/llm/scripted-server.js';
 import type { RunStatus } from '../../src/workflows/definitions.js';
-import type { CycleRecord } from '../../src/store/cycle-record.js';
+import type { CycleRecord } from '../../src/domain/cycle-record.js';
 
 const PYTHON = join(REPO_ROOT, 'trainer', '.venv', 'bin', 'python');
 let temporal: TestTemporal;

@@ -2,12 +2,12 @@
 // the reported benchmark never steers, hard/easy rollouts are told apart, and stopping rules fire.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { Category } from '../../src/agents/types.js';
+import type { Category } from '../../src/domain/category.js';
 import {
   classifyErrorType, classifyRollouts, initialPlan, planAfterCycle, planNextCycle, PlannerConfigSchema,
   shouldStop, summarizeValidation, type Plan, type RolloutConsistency, type ValidationSummary,
 } from '../../src/plan/index.js';
-import type { CycleRecord } from '../../src/store/cycle-record.js';
+import type { CycleRecord } from '../../src/domain/cycle-record.js';
 import { CATS, syntheticRun, TOOLSETS } from '../report/fixtures.js';
 
 const synthesis: CycleRecord['synthesis'] = {

@@ -1,8 +1,8 @@
 // A synthetic 3-cycle run where `parallel` is the weak category: records built the way the workflow
 // builds them (plans from the real planner), shared by the planner's and the report's tests.
-import type { Category } from '../../src/agents/types.js';
+import type { Category } from '../../src/domain/category.js';
 import { initialPlan, planAfterCycle, type RolloutConsistency } from '../../src/plan/index.js';
-import type { CycleRecord } from '../../src/store/cycle-record.js';
+import type { CycleRecord } from '../../src/domain/cycle-record.js';
 
 export const CATS: Category[] = ['simple', 'multiple', 'parallel', 'parallel_multiple', 'irrelevance'];
 export const TOOLSETS = ['petstore', 'weather', 'calendar'];

@@ -13,7 +13,7 @@ import { mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ChatCompletionTool } from 'openai/resources/chat/completions';
-import type { ChatCallOptions, ChatRequest } from '../../src/llm/types.js';
+import type { ChatCallOptions, ChatRequest } from '../../src/domain/chat.js';
 
 const MODEL = 'smollm2-test';
 const tools: ChatCompletionTool[] = [

@@ -6,16 +6,14 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
-import type { ChatClient, ChatRequest, ChatResponse } from '../../src/llm/types.js';
+import type { ChatClient, ChatRequest, ChatResponse } from '../../src/domain/chat.js';
 import { startScriptedServer } from '../../src/llm/scripted-server.js';
 import { openAiEmbedder } from '../../src/cli/specs.js';
-import { CatalogSchema } from '../../src/specs/catalog.js';
-import { consolidateCatalog } from '../../src/specs/consolidate.js';
+import { CatalogSchema, type Tool } from '../../src/domain/catalog.js';
+import { consolidateCatalog, ruleMerges } from '../../src/specs/consolidate.js';
 import { EXAMPLE_FILES, EXAMPLES_DIR } from '../../src/specs/examples.js';
 import { importSources } from '../../src/specs/import.js';
 import { cluster, nameKey, tfidfVectors, sparseCosine } from '../../src/specs/similarity.js';
-import { ruleMerges } from '../../src/specs/consolidate.js';
-import type { Tool } from '../../src/specs/catalog.js';
 
 const pool = async () =>
   (await importSources([...EXAMPLE_FILES.map((f) => path.join(EXAMPLES_DIR, f)), path.join(import.meta.dirname, 'fixtures', 'weather-mirror.json')])).catalog;

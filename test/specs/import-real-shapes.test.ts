@@ -6,10 +6,10 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
-import type { JsonSchema, Tool } from '../../src/specs/catalog.js';
+import type { JsonSchema, Tool } from '../../src/domain/catalog.js';
 import { importSources } from '../../src/specs/import.js';
 import { TOOL_TOKEN_BUDGET } from '../../src/specs/import-openapi.js';
-import { compileSchema } from '../../src/specs/json-schema.js';
+import { compileSchema } from '../../src/domain/schema-validator.js';
 import { problemKind, summarizeProblems } from '../../src/specs/problems.js';
 
 const FIXTURES = path.join(import.meta.dirname, 'fixtures');

@@ -6,10 +6,10 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
-import { CatalogSchema, TOOL_NAME_PATTERN, toolsOf } from '../../src/specs/catalog.js';
+import { CatalogSchema, TOOL_NAME_PATTERN, toolsOf } from '../../src/domain/catalog.js';
 import { EXAMPLE_FILES, EXAMPLES_DIR, loadExampleCatalog } from '../../src/specs/examples.js';
 import { importSources } from '../../src/specs/import.js';
-import { compileSchema } from '../../src/specs/json-schema.js';
+import { compileSchema } from '../../src/domain/schema-validator.js';
 
 const FIXTURES = path.join(import.meta.dirname, 'fixtures');
 const fixture = (f: string) => path.join(FIXTURES, f);

@@ -4,7 +4,7 @@
 // garbage 200 bodies (an HTML page, cut-off JSON) for chosen requests. Every injected fault is counted.
 import { createServer, request as httpRequest, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { seededRng } from '../../src/agents/rng.js';
+import { seededRng } from '../../src/domain/rng.js';
 import type { ChatCompletionBody } from '../../src/llm/scripted-server.js';
 
 export type Garbage = 'html' | 'cut_json';

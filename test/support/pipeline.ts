@@ -8,7 +8,7 @@ import type { Client } from '@temporalio/client';
 import { startScriptedServer, type ChatCompletionBody, type ScriptedReply, type ScriptedServer } from '../../src/llm/scripted-server.js';
 import { parseRunConfig, type RunConfig } from '../../src/config.js';
 import { statusQuery, type EvolutionInput, type RunStatus } from '../../src/workflows/definitions.js';
-import { listedCalls, scriptedRoles } from '../agents/scripted-roles.js';
+import { listedCalls, scriptedRoles } from '../../src/agents/scripted-roles.js';
 
 export type Weakness = 'parallel' | null;
 

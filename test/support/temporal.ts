@@ -6,7 +6,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
-import { REPO_ROOT } from '../../temporal/cli-binary.js';
+import { REPO_ROOT } from '../../src/repo-root.js';
 import { startDevServer, type DevServer } from '../../temporal/dev-server.js';
 
 export async function freePort(): Promise<number> {

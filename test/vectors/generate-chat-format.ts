@@ -8,7 +8,7 @@ import { writeFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { fromToolEnvelope, renderAssistantTurn, toLlamaHistory } from '../../src/llm/local-chat-format.js';
 import { ensureLocalModel } from '../../src/llm/local-model.js';
-import type { ChatMessage, OpenAITool, ToolCall } from '../../src/llm/types.js';
+import type { ChatMessage, OpenAITool, ToolCall } from '../../src/domain/chat.js';
 
 const fn = (name: string, parameters: Record<string, unknown>, description?: string): OpenAITool => ({
   type: 'function',

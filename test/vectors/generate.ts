@@ -4,7 +4,7 @@
 // Regenerate after an intended change: npx tsx test/vectors/generate.ts
 import { writeFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
-import type { OpenAITool, ToolCall } from '../../src/llm/types.js';
+import type { OpenAITool, ToolCall } from '../../src/domain/chat.js';
 import { gatedReward, type RewardInput } from '../../src/eval/reward.js';
 
 const tool = (name: string, properties: Record<string, unknown>, required: string[]): OpenAITool => ({

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { goalDemonstrations, NO_TOOL_REPLY } from '../../src/verify/demonstrations.js';
-import type { RlPrompt } from '../../src/agents/types.js';
+import type { RlPrompt } from '../../src/domain/rl-prompt.js';
 import { DEFAULT_TRAINER_PYTHON, TRAINER_DIR } from '../../src/train/local-backend.js';
 import { LocalArtifactStore, putJsonl } from '../../src/store/artifact-store.js';
 import { trainActivities } from '../../src/activities/train.js';

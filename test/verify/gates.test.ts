@@ -2,8 +2,9 @@
 // from real synthesized trajectories that every gate accepts.
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Catalog } from '../../src/specs/catalog.js';
-import type { GateName, Trajectory } from '../../src/agents/types.js';
+import type { Catalog } from '../../src/domain/catalog.js';
+import type { GateName } from '../../src/domain/verdict.js';
+import type { Trajectory } from '../../src/domain/trajectory.js';
 import { verifyBatch, splitOf } from '../../src/verify/verify-batch.js';
 import { NoveltyIndex } from '../../src/verify/novelty-index.js';
 import { ContaminationIndex } from '../../src/verify/contamination-index.js';

@@ -3,11 +3,12 @@
 import { startScriptedServer } from '../../src/llm/scripted-server.js';
 import { createChatClient } from '../../src/llm/client.js';
 import { loadExampleCatalog } from '../../src/specs/examples.js';
-import { toolsOf, type Catalog } from '../../src/specs/catalog.js';
-import type { Category, Trajectory } from '../../src/agents/types.js';
+import { toolsOf, type Catalog } from '../../src/domain/catalog.js';
+import type { Category } from '../../src/domain/category.js';
+import type { Trajectory } from '../../src/domain/trajectory.js';
 import { synthesizeTrajectory } from '../../src/agents/synthesize.js';
 import { mcpSessionFactory } from '../../src/agents/mcp-session.js';
-import { scriptedRoles } from '../agents/scripted-roles.js';
+import { scriptedRoles } from '../../src/agents/scripted-roles.js';
 
 export async function goodTrajectories(specs: Array<{ category: Category; toolSetId: string; seed: number }>): Promise<{ catalog: Catalog; trajectories: Trajectory[] }> {
   const server = await startScriptedServer({ reply: scriptedRoles() });

@@ -8,15 +8,17 @@ import { join } from 'node:path';
 import { startScriptedServer } from '../../src/llm/scripted-server.js';
 import { createChatClient } from '../../src/llm/client.js';
 import { loadExampleCatalog } from '../../src/specs/examples.js';
-import { toolsOf } from '../../src/specs/catalog.js';
-import { CATEGORIES, RlPromptSchema, TrajectorySchema, type Trajectory } from '../../src/agents/types.js';
+import { toolsOf } from '../../src/domain/catalog.js';
+import { CATEGORIES } from '../../src/domain/category.js';
+import { RlPromptSchema } from '../../src/domain/rl-prompt.js';
+import { TrajectorySchema, type Trajectory } from '../../src/domain/trajectory.js';
 import { synthesizeTrajectory } from '../../src/agents/synthesize.js';
 import { mcpSessionFactory } from '../../src/agents/mcp-session.js';
 import { verifyBatch } from '../../src/verify/verify-batch.js';
 import { NoveltyIndex } from '../../src/verify/novelty-index.js';
 import { datasetCard, rlPromptsJsonl, trajectoriesJsonl } from '../../src/verify/dataset-card.js';
 import { exportDataset } from '../../src/cli/export.js';
-import { scriptedRoles } from '../agents/scripted-roles.js';
+import { scriptedRoles } from '../../src/agents/scripted-roles.js';
 
 const SECRET = 'sk-test-DO-NOT-LEAK-4f9c2a71';
 

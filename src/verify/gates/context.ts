@@ -1,8 +1,9 @@
 // What every gate reads: one trajectory and the catalog tools it may use. Gates are pure functions of
 // this; where rules cannot decide, a gate names the questions for an optional judge instead of guessing.
-import type { Tool } from '../../specs/catalog.js';
-import type { GateName, GateVerdict, Trajectory } from '../../agents/types.js';
-import type { ChatMessage } from '../../llm/types.js';
+import type { Tool } from '../../domain/catalog.js';
+import type { GateName, GateVerdict } from '../../domain/verdict.js';
+import type { Trajectory } from '../../domain/trajectory.js';
+import type { ChatMessage } from '../../domain/chat.js';
 
 export type GateContext = {
   trajectory: Trajectory;

@@ -1,6 +1,6 @@
 // Gate 4, execution: every call came back without a tool error, and the final answer agrees with the
 // results (it states some key value from them; an optional judge decides when it does not).
-import { leaves, mentions } from '../mentions.js';
+import { leaves, mentions } from '../../domain/mentions.js';
 import { fail, pass, type GateContext, type RuleVerdict } from './context.js';
 
 /** Scalars worth quoting from a result: numbers and strings of 3+ characters (ids, names, amounts). */

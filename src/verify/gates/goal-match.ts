@@ -1,8 +1,7 @@
 // Gate 3, goal_match: per turn, the assistant's calls match the goal's calls under BFCL's matching rules
 // (the same rules the evaluator and the reward use); irrelevance and miss_func's first turn: no call.
-import { decodedCalls } from '../../agents/synthesize.js';
-import { goalCallToGroundTruth, matchCalls } from '../bfcl-match.js';
-import { resolveTurn } from '../../agents/result-refs.js';
+import { decodedCalls, goalCallToGroundTruth, matchCalls } from '../../eval/bfcl-match.js';
+import { resolveTurn } from '../../domain/result-refs.js';
 import { fail, pass, turnStartsOf, type GateContext, type RuleVerdict } from './context.js';
 
 export function goalMatchGate({ trajectory: t, tools }: GateContext): RuleVerdict {

@@ -1,9 +1,9 @@
 // Gate 0, goal_sanity: the user simulator's goal is a fair task — schema-valid calls shaped like the
 // category, every value stated in the request (or following from it or from earlier results).
-import type { GoalCall } from '../../agents/types.js';
-import { schemaErrors } from '../schema-validator.js';
-import { describeRef, isResultRef, outputProperties, resolveTurn, type ResultRef } from '../../agents/result-refs.js';
-import { leaves, mentions } from '../mentions.js';
+import type { GoalCall } from '../../domain/task.js';
+import { schemaErrors } from '../../domain/schema-validator.js';
+import { describeRef, isResultRef, outputProperties, resolveTurn, type ResultRef } from '../../domain/result-refs.js';
+import { leaves, mentions } from '../../domain/mentions.js';
 import { fail, pass, turnStartsOf, userText, type GateContext, type RuleVerdict } from './context.js';
 
 function categoryShapeError(category: string, turns: GoalCall[][]): string | undefined {

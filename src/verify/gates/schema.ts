@@ -1,7 +1,7 @@
 // Gate 2, schema: every call's arguments are valid under its tool's input schema (ajv), so training
 // never teaches a call the real API would refuse.
 import { parseToolArguments } from '../../llm/parse-output.js';
-import { schemaErrors } from '../schema-validator.js';
+import { schemaErrors } from '../../domain/schema-validator.js';
 import { assistantCalls, fail, pass, type GateContext, type RuleVerdict } from './context.js';
 
 export function schemaGate({ trajectory: t, tools }: GateContext): RuleVerdict {

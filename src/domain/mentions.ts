@@ -54,7 +54,7 @@ export function mentions(text: string, value: string | number): boolean {
 export type Leaf = { path: string; value: unknown };
 
 /** Every scalar inside an argument object, with its path (`city`, `tags/0`, `filter/min`). A reference to
- * an earlier call's result (`{"$result": ...}`, src/agents/result-refs.ts) is one leaf: it states no value. */
+ * an earlier call's result (`{"$result": ...}`, src/domain/result-refs.ts) is one leaf: it states no value. */
 export function leaves(value: unknown, path = ''): Leaf[] {
   if (Array.isArray(value)) return value.flatMap((v, i) => leaves(v, path ? `${path}/${i}` : String(i)));
   if (value && typeof value === 'object' && !('$result' in value)) return Object.entries(value).flatMap(([k, v]) => leaves(v, path ? `${path}/${k}` : k));

@@ -1,7 +1,7 @@
 // A cycle's plan is data: which categories, tool sets and difficulties to synthesize, how many of
 // each, and why. Stored per cycle so a run's story can be read back.
 import { z } from 'zod';
-import { CategorySchema, DifficultySchema } from '../agents/types.js';
+import { CategorySchema, DifficultySchema } from './category.js';
 
 export const PlanItemSchema = z.object({
   category: CategorySchema,

@@ -1,11 +1,13 @@
 // Gate 3's link to the one BFCL checker (src/eval): our JSON-Schema tools as BFCL function docs, goal
 // calls in BFCL ground-truth form, and the order-free call-list match the evaluator and reward use too.
-import { matchCalls as bfclMatchCalls } from '../eval/check-entry.js';
-import type { FunctionDoc } from '../eval/ast-checker.js';
-import { toolToFunctionDoc } from '../eval/function-docs.js';
-import type { DecodedCall, GroundTruthCall } from '../eval/types.js';
-import type { GoalCall } from '../agents/types.js';
-import type { Tool } from '../specs/catalog.js';
+import { matchCalls as bfclMatchCalls } from './check-entry.js';
+import type { FunctionDoc } from './ast-checker.js';
+import { toolToFunctionDoc } from './function-docs.js';
+import type { DecodedCall, GroundTruthCall } from './types.js';
+import type { GoalCall } from '../domain/task.js';
+import type { Tool } from '../domain/catalog.js';
+import type { ChatMessage } from '../domain/chat.js';
+import { parseToolArguments } from '../llm/parse-output.js';
 
 export type MatchResult = { valid: boolean; error_type?: string; errors: string[] };
 
@@ -48,4 +50,11 @@ export function goalCallToGroundTruth(call: GoalCall, tool?: Tool): GroundTruthC
     params[param] = schema.default !== undefined ? ['', answerValue(schema.default)] : [''];
   }
   return { [call.name]: params };
+}
+
+/** Calls the assistant made in messages[from..], decoded BFCL-style (unparseable ones as `{}` arguments). */
+export function decodedCalls(messages: ChatMessage[], from = 0, to = messages.length): DecodedCall[] {
+  return messages.slice(from, to).flatMap((m) =>
+    m.role === 'assistant' && m.tool_calls ? m.tool_calls.map((c) => ({ [c.function.name]: (parseToolArguments(c) as { value?: Record<string, unknown> }).value ?? {} })) : [],
+  );
 }

@@ -4,9 +4,9 @@
 // (the synthesis loop, goal_sanity, goal_match, RL prompts) resolves it against the conversation's own
 // tool results. A wrong goal therefore cannot certify a call that copied the wrong id.
 import { z } from 'zod';
-import type { ChatMessage } from '../llm/types.js';
-import type { Tool } from '../specs/catalog.js';
-import type { Goal, GoalCall } from './types.js';
+import type { ChatMessage } from './chat.js';
+import type { Tool } from './catalog.js';
+import type { Goal, GoalCall } from './task.js';
 
 export const ResultRefSchema = z
   .object({ $result: z.object({ turn: z.number().int().nonnegative(), call: z.number().int().nonnegative(), path: z.string().startsWith('/') }).strict() })

@@ -67,3 +67,10 @@ export async function connectToServer(target: string, opts: { env?: Record<strin
   }
   throw new Error(`MCP server '${target}' is neither 'stdio:<command>' nor an http(s):// URL`);
 }
+
+/** The named variables' values from this process; a declared one that is unset is an error naming it. */
+export function passEnv(names: string[] = [], from: NodeJS.ProcessEnv = process.env): Record<string, string> {
+  const missing = names.filter((n) => from[n] === undefined);
+  if (missing.length) throw new Error(`environment variable${missing.length > 1 ? 's' : ''} ${missing.join(', ')} declared for this server but not set`);
+  return Object.fromEntries(names.map((n) => [n, from[n] as string]));
+}

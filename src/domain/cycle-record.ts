@@ -1,8 +1,7 @@
 // The summary of one finished cycle, written by the workflow's last stage: what the planner of the
 // next cycle and the run report read. Small on purpose; details live in the artifacts it references.
 import { z } from 'zod';
-import { PlanSchema } from '../plan/types.js';
-import type { RoleUsage, UsageSnapshot } from '../llm/usage-meter.js';
+import { PlanSchema } from './plan.js';
 
 const Counts = z.record(z.number());
 
@@ -44,33 +43,6 @@ export const CycleFaultsSchema = z.object({
   total: FaultCountsSchema,
 });
 export type CycleFaults = z.infer<typeof CycleFaultsSchema>;
-
-function countsOf(u: RoleUsage): FaultCounts {
-  return { requests: u.requests, retries: u.retries, throttles: u.throttles, outages: u.outages, garbage: u.garbage, malformed: u.formatErrors, failures: u.failures };
-}
-
-function sum(a: FaultCounts, b: FaultCounts): FaultCounts {
-  return Object.fromEntries(Object.keys(a).map((k) => [k, a[k as keyof FaultCounts] + b[k as keyof FaultCounts]])) as FaultCounts;
-}
-
-/** A cycle's fault counts from its stages' usage snapshots (missing stages contribute nothing). */
-export function cycleFaults(stages: Record<string, UsageSnapshot | undefined>): CycleFaults {
-  const zero = countsOf({ requests: 0, retries: 0, throttles: 0, outages: 0, garbage: 0, formatErrors: 0, failures: 0 } as RoleUsage);
-  const byStage: CycleFaults['byStage'] = {};
-  const byRole: CycleFaults['byRole'] = {};
-  let total = zero;
-  for (const [stage, snap] of Object.entries(stages)) {
-    if (!snap) continue;
-    byStage[stage] = {};
-    for (const [role, usage] of Object.entries(snap.roles)) {
-      const c = countsOf(usage);
-      byStage[stage][role] = c;
-      byRole[role] = sum(byRole[role] ?? zero, c);
-      total = sum(total, c);
-    }
-  }
-  return { byStage, byRole, total };
-}
 
 export const CycleRecordSchema = z.object({
   runId: z.string(),

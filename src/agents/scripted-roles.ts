@@ -1,7 +1,8 @@
 // Test double at the edge of the world: one scripted OpenAI-compatible server playing the user simulator
 // (states the values of the calls it is shown in plain words, and remembers what it meant) and an oracle
-// assistant (calls what the user meant).
-import type { ChatCompletionBody, ReplyFn, ScriptedReply } from '../../src/llm/scripted-server.js';
+// assistant (calls what the user meant). In src, beside llm/scripted-server.ts, because the tests and
+// bench/synthesis.ts both use it.
+import type { ChatCompletionBody, ReplyFn, ScriptedReply } from '../llm/scripted-server.js';
 
 type Msg = ChatCompletionBody['messages'][number];
 const text = (m?: Msg) => (typeof m?.content === 'string' ? m.content : '');

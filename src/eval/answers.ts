@@ -1,10 +1,9 @@
 // Builds model results from BFCL ground truths: the correct answer in each language's expected form (Java
 // and JavaScript arguments are source text) and deterministic mutations of it, for tests and the
 // agreement check against the official checker.
-import type { FunctionDoc } from '../../src/eval/ast-checker.js';
-import { PyFloat, isDict, pyType, type PyDict, type PyValue } from '../../src/eval/py-value.js';
+import type { FunctionDoc, Language } from './ast-checker.js';
+import { PyFloat, isDict, pyType, type PyDict, type PyValue } from './py-value.js';
 
-export type Language = 'python' | 'java' | 'javascript';
 type Call = Map<string, PyDict>;
 
 const firstChoice = (values: PyValue): PyValue | undefined =>
