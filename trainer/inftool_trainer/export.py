@@ -68,7 +68,8 @@ def _export_merged(job, final_dir: Path) -> Path:
         merged_model(job, final_dir).save_pretrained(str(merged_dir))
         # The base's own tokenizer and chat template (no pad token added), so the runtime renders prompts as for the base.
         load_tokenizer(job, fill_pad=False).save_pretrained(str(merged_dir))
-        _convert("convert_hf_to_gguf.py", [str(merged_dir), "--outfile", str(model_gguf), "--outtype", merged_outtype(job.base_model)])
+        name = Path(job.base_model.path).name.removesuffix(".gguf") + "-merged"  # not the temporary folder's
+        _convert("convert_hf_to_gguf.py", [str(merged_dir), "--outfile", str(model_gguf), "--outtype", merged_outtype(job.base_model), "--model-name", name])
     if isinstance(job.base_model, GgufBase):
         _take_tokenizer(model_gguf, Path(job.base_model.path))
     return model_gguf

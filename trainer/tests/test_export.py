@@ -109,6 +109,7 @@ def test_merged_export_serves_one_gguf_that_computes_base_plus_adapter(tiny_worl
     served, base = gguf.GGUFReader(model_ref["path"]), gguf.GGUFReader(str(tiny_gguf))
     assert served.get_field("general.file_type").contents() == gguf.LlamaFileType.MOSTLY_Q8_0  # the base's speed class
     assert [t.name for t in served.tensors] == [t.name for t in base.tensors]
+    assert served.get_field("general.name").contents() == "tiny.Q8_0-merged"
     tokenizer_keys = sorted(k for k in base.fields if k.startswith("tokenizer."))
     assert tokenizer_keys == sorted(k for k in served.fields if k.startswith("tokenizer."))
     for key in tokenizer_keys:
