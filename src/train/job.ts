@@ -66,8 +66,12 @@ export const TrainConfigSchema = strictEverywhere(z.object({
   checkpointEvery: z.number().int().positive().default(10),
   keepCheckpoints: z.number().int().positive().default(2),
   seed: z.number().int().default(0),
-  /** Convert the trained policy to GGUF (+ LoRA GGUF) so the embedded runtime can serve it. */
+  /** Convert the trained policy to GGUF so the embedded runtime can serve it (a LoRA one: see mergeAdapter). */
   exportGguf: z.boolean().default(true),
+  /** With exportGguf and a LoRA adapter: serve the base with the adapter merged in, a GGUF of its own
+   * (trainer/inftool_trainer/export.py), rather than the base GGUF plus a LoRA GGUF applied at run time.
+   * Either way the next cycle continues training the adapter (`policy`). */
+  mergeAdapter: z.boolean().default(true),
   device: z.enum(['auto', 'cpu', 'cuda']).default('auto'),
   /** CPU threads for torch; default: all cores. */
   threads: z.number().int().positive().optional(),

@@ -104,6 +104,7 @@ class TrainConfig(_Model):
     keep_checkpoints: int = Field(2, gt=0)
     seed: int = 0
     export_gguf: bool = True
+    merge_adapter: bool = True  # a LoRA policy is served merged into a GGUF of its own (export.py)
     device: Literal["auto", "cpu", "cuda"] = "auto"
     threads: int | None = Field(None, gt=0)
     chat_format: Literal["auto", "hermes", "runtime-json"] = "auto"

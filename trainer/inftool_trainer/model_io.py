@@ -27,22 +27,25 @@ def _from_pretrained_args(base) -> tuple[str, dict]:
     return str(path), {}
 
 
-def load_tokenizer(job: TrainJob):
+def load_tokenizer(job: TrainJob, fill_pad: bool = True):
+    """`fill_pad`: batching needs a pad token; one with none gets its EOS token (not for the export, which
+    writes the base's tokenizer as it is)."""
     where, extra = _from_pretrained_args(job.base_model)
     tok = AutoTokenizer.from_pretrained(where, local_files_only=True, **extra)
-    if tok.pad_token is None:
+    if fill_pad and tok.pad_token is None:
         tok.pad_token = tok.eos_token
     return tok
 
 
-def load_base_model(job: TrainJob, from_path: str | None = None):
-    """The model to train. `from_path` (a full model folder from an earlier phase) overrides the base."""
+def load_base_model(job: TrainJob, from_path: str | None = None, dtype: torch.dtype | None = None):
+    """The model to train. `from_path` (a full model folder from an earlier phase) overrides the base.
+    `dtype` by default: float32 on CPU (bf16 matmuls are slow there); bf16 on GPUs that have it."""
     if from_path is not None:
         where, extra = from_path, {}
     else:
         where, extra = _from_pretrained_args(job.base_model)
-    # float32 on CPU (bf16 matmuls are slow there); bf16 on GPUs that have it.
-    dtype = torch.bfloat16 if torch.cuda.is_available() and torch.cuda.is_bf16_supported() and job.config.device != "cpu" else torch.float32
+    if dtype is None:
+        dtype = torch.bfloat16 if torch.cuda.is_available() and torch.cuda.is_bf16_supported() and job.config.device != "cpu" else torch.float32
     model = AutoModelForCausalLM.from_pretrained(where, local_files_only=True, dtype=dtype, **extra)
     if "gguf_file" in extra:
         _forget_gguf_quantization(model)

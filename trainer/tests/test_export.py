@@ -1,0 +1,132 @@
+"""The GGUF export of a LoRA policy: merged into a GGUF of its own (config.mergeAdapter, the default) the
+policy is served without a LoRA file, computes what base + adapter computes and keeps the base's tokenizer;
+unmerged it stays a LoRA GGUF over the base. Real llama.cpp converters on a tiny quantized Llama GGUF with
+a SentencePiece tokenizer trained on the spot (the converters refuse a byte-level BPE vocabulary they do not
+know, like tiny_fixture's, and a real one costs seconds to parse at every load)."""
+import io
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+
+@pytest.fixture(scope="session")
+def tiny_gguf(tmp_path_factory) -> Path:
+    """A random 2-layer Llama (hidden 32) as a Q8_0 GGUF: a quantized base, like the bundled SmolLM2."""
+    import sentencepiece as spm
+    from transformers import LlamaConfig, LlamaForCausalLM, LlamaTokenizer
+
+    from inftool_trainer import tiny_fixture
+    from inftool_trainer.chat_format import render_prompt
+    from inftool_trainer.export import _convert
+
+    hf = tmp_path_factory.mktemp("tiny-gguf") / "hf"
+    hf.mkdir()
+    sp = io.BytesIO()
+    corpus = [render_prompt(p["messages"], p["tools"]) for p in tiny_fixture.RL_PROMPTS]
+    spm.SentencePieceTrainer.train(
+        sentence_iterator=iter(corpus), model_writer=sp, vocab_size=400, model_type="bpe", byte_fallback=True,
+        hard_vocab_limit=False, unk_id=0, bos_id=1, eos_id=2, pad_id=-1, minloglevel=2,
+    )
+    (hf / "tokenizer.model").write_bytes(sp.getvalue())
+    tok = LlamaTokenizer.from_pretrained(str(hf))
+    tok.save_pretrained(str(hf))
+    torch.manual_seed(0)
+    cfg = LlamaConfig(
+        vocab_size=len(tok), hidden_size=32, intermediate_size=64, num_hidden_layers=2, num_attention_heads=4,
+        num_key_value_heads=2, max_position_embeddings=512, bos_token_id=1, eos_token_id=2, tie_word_embeddings=True,
+    )
+    LlamaForCausalLM(cfg).save_pretrained(str(hf))
+    gguf_path = hf.parent / "tiny.Q8_0.gguf"
+    _convert("convert_hf_to_gguf.py", [str(hf), "--outfile", str(gguf_path), "--outtype", "q8_0"])
+    return gguf_path
+
+
+def _job(tiny_world, tiny_gguf, out: Path, **config):
+    from inftool_trainer import tiny_fixture
+    from inftool_trainer.job import load_job
+
+    job = tiny_fixture.tiny_job(tiny_world, out, exportGguf=True, **config)
+    job["baseModel"] = {"kind": "gguf", "path": str(tiny_gguf)}
+    return load_job(job)
+
+
+IDS = torch.tensor([[1, 57, 300, 120, 20]])
+
+
+@pytest.fixture(scope="session")
+def adapter(tiny_world, tiny_gguf, tmp_path_factory):
+    """A LoRA adapter on the dequantized base, as training leaves one but with B nonzero (as after some
+    steps), and what the model computes with it and without it."""
+    from inftool_trainer.model_io import load_base_model, wrap_for_training
+
+    job = _job(tiny_world, tiny_gguf, tmp_path_factory.mktemp("adapter"))
+    torch.manual_seed(1)
+    model = wrap_for_training(load_base_model(job, dtype=torch.float32), job, None)
+    for name, p in model.named_parameters():
+        if "lora_B" in name:
+            torch.nn.init.normal_(p, std=0.05)
+    folder = tmp_path_factory.mktemp("adapter-folder")
+    model.save_pretrained(str(folder))
+    model.eval()  # no dropout in the comparison
+    with torch.no_grad():
+        with_adapter = model(IDS).logits
+        with model.disable_adapter():
+            without = model(IDS).logits
+    v_base = model.get_base_model().model.layers[0].self_attn.v_proj.base_layer.weight.detach().clone()
+    return {"folder": folder, "with": with_adapter, "without": without, "v_base": v_base}
+
+
+def _final(adapter, out: Path) -> Path:
+    final = out / "final"
+    shutil.copytree(adapter["folder"], final)
+    return final
+
+
+def test_merged_export_serves_one_gguf_that_computes_base_plus_adapter(tiny_world, tiny_gguf, adapter, tmp_path, monkeypatch):
+    import gguf
+
+    from inftool_trainer import export
+
+    job = _job(tiny_world, tiny_gguf, tmp_path / "out")
+    final = _final(adapter, tmp_path / "out")
+    merged = []
+    real = export.merged_model
+    monkeypatch.setattr(export, "merged_model", lambda *a: merged.append(real(*a)) or merged[-1])
+    model_ref, policy = export.export_policy(job, final)
+
+    assert model_ref == {"kind": "gguf", "path": str(final / "model.gguf")}  # no loraPath: nothing applied at run time
+    # Training goes on from the adapter, not from the merged weights.
+    assert policy == {"kind": "gguf", "path": str(tiny_gguf), "adapterPath": str(final)}
+    assert not (final / "adapter.gguf").exists() and not list((tmp_path / "out").glob("merged-*"))
+    # Before conversion: the merged model computes what base + adapter computes.
+    assert (adapter["with"] - adapter["without"]).abs().max() > 1e-2, "the adapter should change the logits, or the comparison proves nothing"
+    with torch.no_grad():
+        torch.testing.assert_close(merged[0](IDS).logits, adapter["with"], atol=1e-5, rtol=1e-5)
+
+    served, base = gguf.GGUFReader(model_ref["path"]), gguf.GGUFReader(str(tiny_gguf))
+    assert served.get_field("general.file_type").contents() == gguf.LlamaFileType.MOSTLY_Q8_0  # the base's speed class
+    assert [t.name for t in served.tensors] == [t.name for t in base.tensors]
+    assert served.get_field("general.name").contents() == "tiny.Q8_0-merged"
+    tokenizer_keys = sorted(k for k in base.fields if k.startswith("tokenizer."))
+    assert tokenizer_keys == sorted(k for k in served.fields if k.startswith("tokenizer."))
+    for key in tokenizer_keys:
+        assert served.get_field(key).contents() == base.get_field(key).contents(), key
+    # The merged delta survived quantization (attn_v: the converter permutes q and k, not v).
+    tensor = next(t for t in served.tensors if t.name == "blk.0.attn_v.weight")
+    v_served = torch.from_numpy(np.asarray(gguf.quants.dequantize(tensor.data, tensor.tensor_type), dtype=np.float32))
+    v_merged = merged[0].model.layers[0].self_attn.v_proj.weight.detach()
+    assert (v_served - v_merged).abs().max() < 0.1 * (v_merged - adapter["v_base"]).abs().max()
+
+
+def test_unmerged_export_serves_the_base_with_a_lora_gguf(tiny_world, tiny_gguf, adapter, tmp_path):
+    from inftool_trainer.export import export_policy
+
+    job = _job(tiny_world, tiny_gguf, tmp_path / "out", mergeAdapter=False)
+    final = _final(adapter, tmp_path / "out")
+    model_ref, policy = export_policy(job, final)
+    assert model_ref == {"kind": "gguf", "path": str(tiny_gguf), "loraPath": str(final / "adapter.gguf")}
+    assert Path(model_ref["loraPath"]).stat().st_size > 0 and not (final / "model.gguf").exists()
+    assert policy["adapterPath"] == str(final)
