@@ -34,4 +34,10 @@ show(baseline);
 const four = await tokensPerSecond(4);
 show(four);
 console.log(`ratio threads=${cores} / threads=4: ${(baseline.tokPerS / four.tokPerS).toFixed(2)}x`);
+if (cores > 1) {
+  // Fewer threads than cores: what a role gets with `threads: 1` (a busy machine's better choice, if it is).
+  const one = await tokensPerSecond(1);
+  show(one);
+  console.log(`ratio threads=1 / threads=${cores}: ${(one.tokPerS / baseline.tokPerS).toFixed(2)}x`);
+}
 await disposeLocalModels();

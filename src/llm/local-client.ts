@@ -155,7 +155,7 @@ export class LocalChatClient implements ChatClient {
   ) {
     this.role = opts.role ?? 'default';
     this.modelPath = path.resolve(cfg.modelPath ?? defaultLocalModelPath());
-    this.threads = opts.threads ?? os.availableParallelism();
+    this.threads = opts.threads ?? cfg.threads ?? os.availableParallelism();
     const lora = cfg.loraPath ? `+${path.basename(cfg.loraPath)}` : '';
     this.label = `${this.role}:local:${path.basename(this.modelPath)}${lora}`;
   }

@@ -29,6 +29,11 @@ export const EndpointConfigSchema = z.discriminatedUnion('kind', [
     maxTokens: z.number().int().positive().default(256),
     concurrency: z.number().int().positive().default(1),
     contextSize: z.number().int().positive().default(4096),
+    /**
+     * CPU threads each context decodes with; default the core count. On a busy machine fewer are faster:
+     * a decode step waits for its slowest thread, so one thread on a core another process holds stalls them all.
+     */
+    threads: z.number().int().positive().optional(),
   }),
 ]);
 export type EndpointConfig = z.infer<typeof EndpointConfigSchema>;
