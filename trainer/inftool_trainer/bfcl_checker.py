@@ -4,7 +4,6 @@ Python's own == and `in` give the original's int/float/bool semantics for free."
 from __future__ import annotations
 
 import re
-from typing import Any
 
 PYTHON_TYPE_MAPPING = {"string": str, "integer": int, "float": float, "boolean": bool, "array": list, "tuple": list, "dict": dict, "any": str}
 PYTHON_NESTED_TYPE_CHECK_LIST = ["array", "tuple"]
@@ -58,12 +57,12 @@ def _type_checker(param, value, possible_answer, expected_type_description, expe
     pa_type = _possible_answer_type(possible_answer)
     if pa_type is not None and pa_type != expected_type:
         is_variable = True
-    if type(value) == expected_type:
+    if type(value) is expected_type:
         if nested_type is None:
             return True, is_variable
         for pa_item in possible_answer:
             flag = True
-            if type(pa_item) == list:
+            if type(pa_item) is list:
                 for value_item in value:
                     ok, _ = _type_checker(param, value_item, pa_item, str(nested_type), nested_type, None)
                     if not ok:
@@ -71,7 +70,7 @@ def _type_checker(param, value, possible_answer, expected_type_description, expe
                         break
             if flag:
                 return True, is_variable
-    if pa_type is not None and type(value) == pa_type:
+    if pa_type is not None and type(value) is pa_type:
         return True, True
     return False, False
 
@@ -149,26 +148,26 @@ def simple_function_checker(doc: dict, model_output: dict, possible_answer_call:
         nested_type = None
         if description in PYTHON_NESTED_TYPE_CHECK_LIST:
             nested_type = PYTHON_TYPE_MAPPING[param_details[param]["items"]["type"]]
-        if description == "float" and type(value) == int:
+        if description == "float" and type(value) is int:
             value = float(value)
         pa_values = possible_answer[param]
         ok, is_variable = _type_checker(param, value, pa_values, description, expected_type, nested_type)
         if not ok:
             return False
         if not is_variable:
-            if expected_type == dict:
+            if expected_type is dict:
                 if not _dict_checker(value, [pa_values[i] for i in range(len(pa_values))]):
                     return False
                 continue
-            if expected_type == list and nested_type == dict:
+            if expected_type is list and nested_type is dict:
                 if not _list_dict_checker(value, pa_values):
                     return False
                 continue
-            if expected_type == str:
+            if expected_type is str:
                 if not _string_checker(value, pa_values):
                     return False
                 continue
-            if expected_type == list:
+            if expected_type is list:
                 if not _list_checker(value, pa_values):
                     return False
                 continue

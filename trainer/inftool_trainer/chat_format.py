@@ -15,8 +15,8 @@ from __future__ import annotations
 
 import json
 import re
-from urllib.parse import unquote
 from typing import Any, Mapping, Protocol, Sequence
+from urllib.parse import unquote
 
 from .reward import Completion
 

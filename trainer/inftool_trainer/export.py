@@ -110,7 +110,6 @@ def _export_lora(job, final_dir: Path) -> dict[str, Any]:
     base_cfg = final_dir / "base-config"
     if isinstance(base, GgufBase):
         from transformers import AutoConfig
-
         from transformers.models.auto.modeling_auto import MODEL_FOR_CAUSAL_LM_MAPPING_NAMES
 
         cfg = AutoConfig.from_pretrained(str(Path(base.path).parent), gguf_file=Path(base.path).name, local_files_only=True)

@@ -21,7 +21,7 @@ def _sample(model, tok, prompts, rows, n, tokens, temperature, constrained):
 
     eos = [tok.eos_token_id]
     outs = []
-    for prompt, row in zip(prompts, rows):
+    for prompt, row in zip(prompts, rows, strict=False):
         ids = tok(prompt, add_special_tokens=False, return_tensors="pt")["input_ids"].repeat(n, 1)
         kw = {}
         if constrained:
@@ -59,7 +59,7 @@ def measure(job, adapter: str | None, n: int, limit: int, tokens: int, temperatu
         texts = _sample(model, tok, [r["prompt"] for r in rows], rows, n, tokens, temperature, constrained)
         secs = time.time() - t0
         rewards, gates, calls, varied = [], [], [], 0
-        for row, group in zip(rows, texts):
+        for row, group in zip(rows, texts, strict=False):
             tools = json.loads(row["tools_json"])
             rs = []
             for text in group:

@@ -41,7 +41,7 @@ def regroup(completions: Sequence, rewards: Sequence[float], group: int, tries: 
             if _flat([fresh_rewards[j] for j in new]):
                 still.append(g)
                 continue
-            for i, j in zip(g, new):
+            for i, j in zip(g, new, strict=False):
                 completions[i], rewards[i] = list(fresh[j]), fresh_rewards[j]
         flat = still
     stats = {"groups_with_advantage": 1 - len(flat) / len(groups), "flat_first_try": first_flat / len(groups), "resampled_groups": float(redrawn)}

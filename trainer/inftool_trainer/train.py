@@ -100,7 +100,7 @@ class GatedRewardFunc:
         rewards: list[float] = []
         sums: dict[str, float] = {}
         gate_pass: dict[str, float] = {}
-        for text, tj, rj, cat in zip(completions, tools_json, reference_json, category):
+        for text, tj, rj, cat in zip(completions, tools_json, reference_json, category, strict=False):
             text = text if isinstance(text, str) else text[-1]["content"]
             tools = json.loads(tj)
             result = gated_reward(tools, json.loads(rj), cat, self.fmt.parse_completion(text, tools), self.reward_config)

@@ -11,8 +11,8 @@ def test_only_assistant_tokens_are_masked_in(tiny_world):
     traj = TRAJECTORIES[0]
     ex = tokenize_conversation(tok, traj["messages"], traj["tools"], 4096)
     assert len(ex["input_ids"]) == len(ex["assistant_masks"])
-    policy_text = tok.decode([i for i, m in zip(ex["input_ids"], ex["assistant_masks"]) if m])
-    context_text = tok.decode([i for i, m in zip(ex["input_ids"], ex["assistant_masks"]) if not m])
+    policy_text = tok.decode([i for i, m in zip(ex["input_ids"], ex["assistant_masks"], strict=False) if m])
+    context_text = tok.decode([i for i, m in zip(ex["input_ids"], ex["assistant_masks"], strict=False) if not m])
     assert '<tool_call>{"name": "get_weather"' in policy_text and "It is 3 degrees" in policy_text
     # The tool's result and the user's words are context only.
     assert '"sky": "snow"' not in policy_text and '"sky": "snow"' in context_text

@@ -21,7 +21,8 @@ from temporalio.exceptions import ActivityError, ApplicationError
 from temporalio.testing import ActivityEnvironment, WorkflowEnvironment
 from temporalio.worker import UnsandboxedWorkflowRunner, Worker
 
-from inftool_trainer import tiny_fixture, worker as worker_module
+from inftool_trainer import tiny_fixture
+from inftool_trainer import worker as worker_module
 from inftool_trainer.worker import connect_config, thin_curve, train_policy
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
