@@ -5,12 +5,12 @@
 import type { RunConfig } from '../config.js';
 import type { Trajectory } from '../agents/types.js';
 import { synthesizeTrajectory } from '../agents/synthesize.js';
-import { expandPlan } from '../plan/expand.js';
+import { expandPlanRange } from '../plan/expand.js';
 import type { Plan } from '../plan/types.js';
 import type { ModelRef } from '../llm/types.js';
 import { toolsOf, type Catalog } from '../specs/catalog.js';
 import { mcpSessionFactory } from '../agents/mcp-session.js';
-import { contentKey, getJson, putJson, putJsonl, type ArtifactRef } from '../store/artifact-store.js';
+import { contentKey, getJson, getJsonShared, putJson, putJsonl, type ArtifactRef } from '../store/artifact-store.js';
 import { heartbeating, type ActivityDeps } from './context.js';
 import { attemptsSoFar, meteredAttempt } from './faults.js';
 import type { UsageSnapshot } from '../llm/usage-meter.js';
@@ -45,9 +45,10 @@ export function synthesizeActivities(deps: ActivityDeps) {
       };
       if (await deps.store.exists(metaRef)) return done();
       return meteredAttempt(deps, key, { cycle: input.cycle, stage: 'synthesize' }, async (metered) => {
-        const plan = await getJson<Plan>(deps.store, input.planRef);
-        const catalog = await getJson<Catalog>(deps.store, input.catalogRef);
-        const tasks = expandPlan(plan).slice(input.batchIndex * input.batchSize, (input.batchIndex + 1) * input.batchSize);
+        // Every batch of the cycle reads the same plan and catalog: parsed once per worker, and only this batch's tasks built.
+        const plan = await getJsonShared<Plan>(deps.store, input.planRef);
+        const catalog = await getJsonShared<Catalog>(deps.store, input.catalogRef);
+        const tasks = expandPlanRange(plan, input.batchIndex * input.batchSize, (input.batchIndex + 1) * input.batchSize);
         const roles = { user: roleClient('user', config.roles.user), assistant: policyClient(input.policy, config) };
         const simulator = roleClient('simulator', config.roles.simulator);
 
