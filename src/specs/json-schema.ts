@@ -16,16 +16,23 @@ addFormats(ajv);
 export type CompiledSchema = { ok: true; validate: ValidateFunction } | { ok: false; error: string };
 
 const cache = new WeakMap<object, CompiledSchema>();
+// The same schema arrives as a new object whenever its catalog is read again or a caller builds it per call:
+// compiling is keyed by content too, so each distinct schema is compiled (and kept by ajv) once per process.
+const byContent = new Map<string, CompiledSchema>();
 
-/** Compiles a schema once (cached per object); a schema ajv refuses comes back with ajv's reason. */
+/** Compiles a schema once (cached per object, then per content); a schema ajv refuses comes back with ajv's reason. */
 export function compileSchema(schema: JsonSchema): CompiledSchema {
   const hit = cache.get(schema);
   if (hit) return hit;
-  let out: CompiledSchema;
-  try {
-    out = { ok: true, validate: ajv.compile(schema) };
-  } catch (e) {
-    out = { ok: false, error: (e as Error).message };
+  const text = JSON.stringify(schema);
+  let out = byContent.get(text);
+  if (!out) {
+    try {
+      out = { ok: true, validate: ajv.compile(schema) };
+    } catch (e) {
+      out = { ok: false, error: (e as Error).message };
+    }
+    byContent.set(text, out);
   }
   cache.set(schema, out);
   return out;

@@ -12,16 +12,24 @@ type Validate = ((data: unknown) => boolean) & { errors?: Array<{ instancePath: 
 const ajv = new (Ajv as any)({ allErrors: true, strict: false, validateFormats: true });
 (addFormats as any)(ajv);
 const compiled = new WeakMap<object, Validate>();
+// Schemas built per call (a string parameter's own constraints) and catalogs read again arrive as new objects:
+// keyed by content too, so each distinct schema is compiled (and kept by ajv) once per process, not once per call.
+const byContent = new Map<string, Validate>();
 
 function compile(schema: Record<string, unknown>): Validate {
   let fn = compiled.get(schema);
   if (!fn) {
-    try {
-      fn = ajv.compile(schema) as Validate;
-    } catch (err) {
-      // A schema ajv cannot compile validates nothing: report that instead of crashing the batch.
-      const msg = (err as Error).message;
-      fn = Object.assign(() => false, { errors: [{ instancePath: '', message: `schema does not compile: ${msg}` }] }) as Validate;
+    const text = JSON.stringify(schema);
+    fn = byContent.get(text);
+    if (!fn) {
+      try {
+        fn = ajv.compile(schema) as Validate;
+      } catch (err) {
+        // A schema ajv cannot compile validates nothing: report that instead of crashing the batch.
+        const msg = (err as Error).message;
+        fn = Object.assign(() => false, { errors: [{ instancePath: '', message: `schema does not compile: ${msg}` }] }) as Validate;
+      }
+      byContent.set(text, fn);
     }
     compiled.set(schema, fn);
   }
