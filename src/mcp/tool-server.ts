@@ -6,6 +6,7 @@ import type { McpCallRecord } from '../agents/types.js';
 import type { ChatClient } from '../llm/types.js';
 import { toolsOf, type Catalog, type Tool } from '../specs/catalog.js';
 import { compileSchema, describeErrors } from '../specs/json-schema.js';
+import { sharedSchemaValidator } from './connect.js';
 import type { ToolBackend, ToolOutcome } from './backend.js';
 import { PassthroughBackend } from './passthrough-backend.js';
 import { SimulatedBackend } from './simulated-backend.js';
@@ -81,7 +82,7 @@ export function createToolSetServer(opts: CreateToolSetServerOptions): ToolSetSe
     else opts.recorder.record(r);
   };
 
-  const server = new Server({ name: `inftool-${toolSet.id}`, version: '0.1.0' }, { capabilities: { tools: {} }, instructions: toolSet.description || undefined });
+  const server = new Server({ name: `inftool-${toolSet.id}`, version: '0.1.0' }, { capabilities: { tools: {} }, instructions: toolSet.description || undefined, jsonSchemaValidator: sharedSchemaValidator });
   const listed = tools.map((t) => ({
     name: t.name,
     ...(t.title ? { title: t.title } : {}),
