@@ -65,9 +65,9 @@ export async function startTestTemporal(o: { ui?: boolean } = {}): Promise<TestT
 
 export type WorkerProcess = { child: ChildProcess; output: () => string; kill(signal?: NodeJS.Signals): Promise<void> };
 
-/** Starts `src/workers/main.ts` as its own process, the way `inftool worker` runs. */
-export async function spawnWorker(env: Record<string, string>): Promise<WorkerProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'src/workers/main.ts')], {
+/** Starts `src/workers/main.ts` as its own process, the way `inftool worker` runs; `nodeArgs` go before the script (e.g. --cpu-prof). */
+export async function spawnWorker(env: Record<string, string>, nodeArgs: string[] = []): Promise<WorkerProcess> {
+  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', join(REPO_ROOT, 'src/workers/main.ts')], {
     cwd: REPO_ROOT,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
