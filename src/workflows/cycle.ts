@@ -1,5 +1,6 @@
 // One self-evolution cycle, as the paper runs it: synthesize -> verify -> train -> evaluate -> target
-// gaps. Each arrow is an activity; only references and counts pass through this history.
+// gaps. Each arrow is an activity (a large cycle synthesizes in lane workflows: synthesis-lane.ts); only
+// references and counts pass through this history.
 import {
   ApplicationFailure, condition, executeChild, getExternalWorkflowHandle, patched, proxyActivities, setCurrentDetails, setHandler, workflowInfo,
 } from '@temporalio/workflow';
