@@ -2,7 +2,8 @@
 // ports, a worker process, the cycle workflow, its activities and the artifact store) against the scripted
 // endpoint with a fixed latency per chat call, measured from the cycle's own history. The run is
 // terminated once verification has finished: training is off and evaluation is not what these measure.
-import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { tsToMs } from '@temporalio/common/lib/time.js';
@@ -50,9 +51,17 @@ export type CycleBenchResult = {
    * Where a lane's time goes between batches, over every synthesizeBatch: scheduled to started (task dispatch),
    * and a batch's completion to the next batch's scheduling in the same workflow (a workflow task).
    */
-  dispatch: { batches: number; scheduleToStartMs: number; completedToNextScheduledMs: number; batchMs: number };
-  /** The worker process: its peak RSS so far and the CPU time this cycle took. */
-  worker: { peakRssBytes: number; cpuMs: number };
+  dispatch: { batches: number; scheduleToStartMs: number; completedToNextScheduledMs: number; batchMs: number; startMs: number; drainMs: number };
+  /**
+   * The worker process: its peak RSS so far, the largest RSS seen (sampled every 250 ms) while the run was still
+   * synthesizing, and the CPU time this cycle took. The difference between the peaks is verification's.
+   */
+  worker: { peakRssBytes: number; synthesisRssBytes: number; cpuMs: number };
+  /**
+   * CPU time this cycle took in each process (the worker; this one, which plays the endpoint; the Temporal server)
+   * and what it allows on this machine's cores: the throughput bound when the CPU, not the latency, is what limits.
+   */
+  cpu: { workerMs: number; endpointMs: number; serverMs: number; cores: number; boundPerSecond: number };
 };
 
 type Ctx = { temporal: TestTemporal; worker: WorkerProcess; home: string; taskQueue: string; workerConcurrency: number };
@@ -62,16 +71,24 @@ export async function startBenchPipeline(o: { workerConcurrency: number; workerE
   const temporal = await startTestTemporal();
   const home = tempHome();
   const taskQueue = `bench-${Math.random().toString(36).slice(2, 8)}`;
+  const removeAll = () => {
+    for (const dir of [home, temporal.dataDir]) rmSync(dir, { recursive: true, force: true });
+  };
   const worker = await spawnWorker({
     ...workerEnv(temporal.env, parseRunConfig({ temporal: { taskQueue } }), home),
     INFTOOL_WORKER_CONCURRENCY: String(o.workerConcurrency),
     ...o.workerEnv,
-  }, o.workerNodeArgs);
+  }, o.workerNodeArgs).catch(async (err: unknown) => {
+    await temporal.close();
+    removeAll();
+    throw err;
+  });
   return {
     temporal, worker, home, taskQueue, workerConcurrency: o.workerConcurrency,
     async close() {
-      await worker.kill('SIGTERM'); // graceful: a --cpu-prof in NODE_OPTIONS writes its profile on exit
+      await worker.kill('SIGTERM'); // graceful: --cpu-prof writes the worker's profile on exit
       await temporal.close();
+      removeAll(); // the artifacts and the server's database of a benchmark are not kept
     },
   };
 }
@@ -102,6 +119,14 @@ export function processUsage(pid: number): { peakRssBytes: number; cpuMs: number
     return { peakRssBytes: hwm, cpuMs: ticks * 10 };
   } catch {
     return { peakRssBytes: 0, cpuMs: 0 };
+  }
+}
+
+function rssBytes(pid: number): number {
+  try {
+    return Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) * 1024;
+  } catch {
+    return 0;
   }
 }
 
@@ -137,17 +162,27 @@ export async function runBenchCycle(ctx: Ctx, input: CycleBenchOptions): Promise
   const runId = `run-${o.label}-${Math.random().toString(36).slice(2, 8)}`;
   const client = ctx.temporal.client;
   const cpuBefore = processUsage(ctx.worker.child.pid!).cpuMs;
+  const serverBefore = processUsage(ctx.temporal.server.process.pid!).cpuMs;
+  const selfBefore = process.cpuUsage();
   try {
     const handle = await startRun(client, config, runId);
     const pastVerify = new Set(['baseline', 'train', 'evaluate', 'target_gaps', 'done', 'stopped']);
-    for (;;) {
+    let synthesisRssBytes = 0;
+    for (let i = 0; ; i++) {
       const s: RunStatus | undefined = await handle.query(statusQuery).catch(() => undefined);
       if (s && pastVerify.has(s.stage)) break;
-      const desc = await handle.describe();
-      if (desc.status.name !== 'RUNNING') throw new Error(`run ${runId} ended ${desc.status.name} before verification finished`);
-      await new Promise((r) => setTimeout(r, 200));
+      if (!s || s.stage === 'prepare' || s.stage === 'synthesize') synthesisRssBytes = Math.max(synthesisRssBytes, rssBytes(ctx.worker.child.pid!));
+      if (ctx.worker.child.exitCode !== null || ctx.worker.child.signalCode !== null) throw new Error(`the worker exited:\n${ctx.worker.output().slice(-2000)}`);
+      if (i % 8 === 7 && (await handle.describe()).status.name !== 'RUNNING') throw new Error(`run ${runId} ended before verification finished`);
+      await new Promise((r) => setTimeout(r, 250));
     }
     await handle.terminate('benchmark: synthesis and verification measured');
+    const self = process.cpuUsage(selfBefore);
+    const endpointMs = (self.user + self.system) / 1000;
+    const serverMs = processUsage(ctx.temporal.server.process.pid!).cpuMs - serverBefore;
+    const workerUsage = processUsage(ctx.worker.child.pid!);
+    const workerMs = workerUsage.cpuMs - cpuBefore;
+    const cores = availableParallelism();
 
     const cycleId = `${runId}/cycle-0`;
     const history = await client.workflow.getHandle(cycleId).fetchHistory();
@@ -167,8 +202,13 @@ export async function runBenchCycle(ctx: Ctx, input: CycleBenchOptions): Promise
       const d = await client.workflow.getHandle(wf.workflowId, wf.runId).describe();
       executions.push({ workflowId: wf.workflowId, runId: wf.runId, type: d.type, events: d.historyLength, bytes: d.historySize ?? 0 });
     }
-    const dispatch = { batches: 0, scheduleToStartMs: 0, completedToNextScheduledMs: 0, batchMs: 0 };
+    // startMs: the cycle's start to its first batch; drainMs: the last batch's scheduling to the last completion
+    // (lanes run out of batches at different times: the tail the ideal does not count).
+    const dispatch = { batches: 0, scheduleToStartMs: 0, completedToNextScheduledMs: 0, batchMs: 0, startMs: 0, drainMs: 0 };
     let refills = 0;
+    let firstScheduled = Infinity;
+    let lastScheduled = 0;
+    let lastCompleted = 0;
     for (const e of executions) {
       if (e.type !== 'cycleWorkflow' && e.type !== 'synthesisLaneWorkflow') continue;
       const evs = e.type === 'cycleWorkflow' ? events : (await client.workflow.getHandle(e.workflowId, e.runId).fetchHistory()).events ?? [];
@@ -178,6 +218,8 @@ export async function runBenchCycle(ctx: Ctx, input: CycleBenchOptions): Promise
         const at = tsToMs(ev.eventTime);
         if (ev.activityTaskScheduledEventAttributes?.activityType?.name === 'synthesizeBatch') {
           scheduled.set(Number(ev.eventId), at);
+          firstScheduled = Math.min(firstScheduled, at);
+          lastScheduled = Math.max(lastScheduled, at);
           const done = completions.shift();
           if (done !== undefined) (dispatch.completedToNextScheduledMs += at - done), refills++;
         }
@@ -187,6 +229,7 @@ export async function runBenchCycle(ctx: Ctx, input: CycleBenchOptions): Promise
         if (c && scheduled.has(Number(c.scheduledEventId))) {
           dispatch.batches++;
           dispatch.batchMs += at - scheduled.get(Number(c.scheduledEventId))!;
+          lastCompleted = Math.max(lastCompleted, at);
           completions.push(at);
         }
       }
@@ -196,6 +239,8 @@ export async function runBenchCycle(ctx: Ctx, input: CycleBenchOptions): Promise
       dispatch.batchMs = Math.round(dispatch.batchMs / dispatch.batches);
     }
     dispatch.completedToNextScheduledMs = refills ? Math.round(dispatch.completedToNextScheduledMs / refills) : 0;
+    dispatch.startMs = Math.round(firstScheduled - start);
+    dispatch.drainMs = Math.round(lastCompleted - lastScheduled);
     return {
       options: o, config, home: ctx.home, dispatch,
       synthesisMs: tsToMs(verifySched.eventTime) - start,
@@ -205,7 +250,8 @@ export async function runBenchCycle(ctx: Ctx, input: CycleBenchOptions): Promise
       maxInFlight: server.stats.maxInFlight,
       verify,
       executions: executions.sort((a, b) => b.events - a.events),
-      worker: (({ peakRssBytes, cpuMs }) => ({ peakRssBytes, cpuMs: cpuMs - cpuBefore }))(processUsage(ctx.worker.child.pid!)),
+      worker: { peakRssBytes: workerUsage.peakRssBytes, synthesisRssBytes, cpuMs: workerMs },
+      cpu: { workerMs, endpointMs: Math.round(endpointMs), serverMs, cores, boundPerSecond: (cores * 1000 * o.n) / (workerMs + endpointMs + serverMs) },
     };
   } finally {
     await server.close();

@@ -5,7 +5,7 @@
 // cycle would need, checked against Temporal's limits (51,200 events per history, 2 MB per payload, 2,000
 // pending activities or children per workflow).
 // Usage: node --expose-gc --import tsx bench/scale.ts [--n 10000] [--concurrency 32] [--batch-size 4]
-//          [--latency-ms 5] [--segment 500] [--inline-batches 0] [--json]
+//          [--latency-ms 5] [--segment 500] [--inline-batches 0] [--worker-heap-mb M] [--json]
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -24,6 +24,11 @@ const ArgsSchema = z.object({
   segment: z.coerce.number().int().positive().optional(),
   /** synthesis.inlineBatches: 0 (default here) takes the lane path at any --n, so a small run proves the large one's machinery. */
   'inline-batches': z.coerce.number().int().nonnegative().default(0),
+  /**
+   * The worker's V8 old-space cap (--max-old-space-size), MB. Uncapped, V8 lets garbage grow for long between full
+   * collections, so the peak RSS says more about its heap policy than about what the cycle needs; a cap shows that.
+   */
+  'worker-heap-mb': z.coerce.number().int().positive().optional(),
   /** The cycle to extrapolate to. */
   target: z.coerce.number().int().positive().default(1_000_000),
   json: z.boolean().default(false),
@@ -31,13 +36,16 @@ const ArgsSchema = z.object({
 const { values } = parseArgs({
   options: {
     n: { type: 'string' }, concurrency: { type: 'string' }, 'batch-size': { type: 'string' }, 'latency-ms': { type: 'string' },
-    segment: { type: 'string' }, 'inline-batches': { type: 'string' }, target: { type: 'string' }, json: { type: 'boolean' },
+    segment: { type: 'string' }, 'inline-batches': { type: 'string' }, 'worker-heap-mb': { type: 'string' }, target: { type: 'string' }, json: { type: 'boolean' },
   },
 });
 const args = ArgsSchema.parse(values);
 const LIMITS = { events: 51_200, payloadBytes: 2 * 1024 * 1024, pending: 2_000 };
 
-const pipeline = await startBenchPipeline({ workerConcurrency: args.concurrency + 8 });
+const pipeline = await startBenchPipeline({
+  workerConcurrency: args.concurrency + 8,
+  workerNodeArgs: args['worker-heap-mb'] ? [`--max-old-space-size=${args['worker-heap-mb']}`] : [],
+});
 let report: Record<string, unknown>;
 try {
   const r = await runBenchCycle(pipeline, {
@@ -93,8 +101,11 @@ try {
     measured: {
       n, batches, batchSize: args['batch-size'], lanes, segment, latencyMs: args['latency-ms'], callsPerTrajectory: +calls.toFixed(2),
       wallMs: r.throughVerifyMs, synthesisMs: r.synthesisMs, idealMs: Math.round(idealMs), ratio: +(idealMs / r.throughVerifyMs).toFixed(3),
+      // What this machine's cores allow at the CPU the cycle took (worker + endpoint + server): the bound when it is not latency.
+      cpuBoundMs: Math.round((n / r.cpu.boundPerSecond) * 1000), cpu: { ...r.cpu, boundPerSecond: +r.cpu.boundPerSecond.toFixed(1) },
       dispatch: r.dispatch,
-      workerPeakRssMB: +(r.worker.peakRssBytes / 2 ** 20).toFixed(1), workerCpuMsPerTrajectory: +workerCpuMs.toFixed(1),
+      workerHeapCapMB: args['worker-heap-mb'] ?? null,
+      workerPeakRssMB: +(r.worker.peakRssBytes / 2 ** 20).toFixed(1), workerRssWhileSynthesizingMB: +(r.worker.synthesisRssBytes / 2 ** 20).toFixed(1), workerCpuMsPerTrajectory: +workerCpuMs.toFixed(1),
       largestHistory: {
         cycle: pick(largest(byType('cycleWorkflow'))), lane: pick(largest(byType('synthesisLaneWorkflow'))), run: pick(largest(byType('evolutionWorkflow'))),
         laneExecutions: byType('synthesisLaneWorkflow').length, largestPayloadBytes: largestPayload.bytes, largestPayloadAt: largestPayload.where,
