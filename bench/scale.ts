@@ -92,7 +92,7 @@ try {
   const laneBound = Math.ceil(Math.min(segment, tPerLane) * eventsPerBatch) + 10;
   // The cycle: this run's whole history, plus per lane a child (3 events, up to 2 workflow tasks), every lane signal
   // (1 event and a task) and every report to the run (2 events and a task) the target cycle can send.
-  const cycleBound = (largest(byType('cycleWorkflow'))?.events ?? 0) + 9 * tLanes + 4 * (LANE_PROGRESS_SIGNALS + tLanes) + 5 * (RUN_PROGRESS_REPORTS + 1);
+  const cycleBound = (largest(byType('cycleWorkflow'))?.events ?? 0) + 9 * tLanes + 4 * LANE_PROGRESS_SIGNALS + 5 * (RUN_PROGRESS_REPORTS + 1);
   const verifyInputBytes = tLanes * 80; // one manifest ref per lane
   const workerCpuMs = r.worker.cpuMs / n;
   const tIdealS = (T * calls * args['latency-ms']) / 1000 / tLanes;
