@@ -50,8 +50,16 @@ export const RunConfigSchema = strictEverywhere(z
         perCycle: z.number().int().positive().default(12),
         /** Tasks per synthesis activity: small enough to retry cheaply, large enough to stay far from history limits. */
         batchSize: z.number().int().positive().default(4),
-        /** Synthesis activities running at once. */
-        parallelBatches: z.number().int().positive().default(2),
+        /** Synthesis activities running at once (Temporal allows 2,000 pending activities or child workflows per workflow). */
+        parallelBatches: z.number().int().positive().max(2000).default(2),
+        /**
+         * A cycle of at most this many batches runs them as activities of the cycle workflow itself (each one on its
+         * History timeline). A larger one runs `parallelBatches` lane workflows (`<cycle>/synthesize-<lane>`), each a
+         * loop over its share of the batches that continues as new every `laneSegmentBatches`, so no workflow's
+         * history grows with the size of the cycle (README "Scale").
+         */
+        inlineBatches: z.number().int().nonnegative().default(256),
+        laneSegmentBatches: z.number().int().positive().default(500),
         categories: z.array(CategorySchema).min(1).default(['simple', 'multiple', 'parallel', 'irrelevance']),
         difficulty: DifficultySchema.default('easy'),
         maxAssistantSteps: z.number().int().positive().default(4),

@@ -5,7 +5,7 @@ import type { Catalog } from '../domain/catalog.js';
 import { importSources } from '../specs/import.js';
 import { loadExampleCatalog } from '../specs/examples.js';
 import { initialPlan } from '../plan/index.js';
-import { expandPlan } from '../plan/expand.js';
+import { planSize } from '../plan/expand.js';
 import type { Plan } from '../domain/plan.js';
 import type { CategorySchema } from '../domain/category.js';
 import { contentKey, getJson, putJson, type ArtifactRef } from '../store/artifact-store.js';
@@ -59,7 +59,7 @@ export function prepareActivities(deps: ActivityDeps) {
     /** How many synthesis tasks a plan expands to (the workflow fans out over batches of them). */
     async planTaskCount({ planRef }: { planRef: ArtifactRef }): Promise<{ tasks: number }> {
       const plan = await getJson<Plan>(deps.store, planRef);
-      return { tasks: expandPlan(plan).length };
+      return { tasks: planSize(plan) };
     },
   };
 }

@@ -2,16 +2,17 @@
 // batch's content key at once, so a retry after a crash redoes only the unfinished ones. A trajectory
 // interrupted by an endpoint outage is not stored: the outage fails the attempt and the retry asks again.
 // The batch's fault counts (every attempt's) are kept in batch.meta.json, where verification reads them.
+import { z } from 'zod';
 import type { RunConfig } from '../config.js';
 import type { Trajectory } from '../domain/trajectory.js';
 import { synthesizeTrajectory } from '../agents/synthesize.js';
-import { expandPlan } from '../plan/expand.js';
+import { expandPlanRange } from '../plan/expand.js';
 import type { Plan } from '../domain/plan.js';
 import type { ModelRef } from '../llm/types.js';
 import { toolsOf, type Catalog } from '../domain/catalog.js';
 import { mcpSessionFactory } from '../agents/mcp-session.js';
-import { contentKey, getJson, putJson, putJsonl, type ArtifactRef } from '../store/artifact-store.js';
-import { heartbeating, type ActivityDeps } from './context.js';
+import { contentKey, getJson, getJsonShared, putJson, putJsonl, type ArtifactRef } from '../store/artifact-store.js';
+import { BadInput, heartbeating, type ActivityDeps } from './context.js';
 import { attemptsSoFar, meteredAttempt } from './faults.js';
 import type { UsageSnapshot } from '../llm/usage-meter.js';
 import { policyClient, roleClient } from './roles.js';
@@ -30,8 +31,58 @@ export type SynthesizeBatchResult = { ref: ArtifactRef; count: number; failed: n
 /** batch.meta.json: the result's counts plus the batch's fault counts (not carried through history). */
 export type SynthesizeBatchMeta = Omit<SynthesizeBatchResult, 'ref'> & { faults?: UsageSnapshot };
 
+const RefSchema = z.object({ key: z.string(), name: z.string() });
+
+/**
+ * What a synthesis lane (src/workflows/synthesis-lane.ts) writes at the end of each segment of its batches:
+ * where each batch's trajectories are and its counts, and the lane's previous manifest. A lane carries only
+ * the newest one, so its history, its continue-as-new input, its result and the cycle's verify input hold one
+ * ref per lane however many batches the cycle has.
+ */
+export const BatchManifestSchema = z.object({
+  previous: RefSchema.nullable(),
+  entries: z.array(z.object({
+    batchIndex: z.number().int().nonnegative(),
+    ref: RefSchema,
+    count: z.number().int().nonnegative(),
+    failed: z.number().int().nonnegative(),
+    tokens: z.number().nonnegative(),
+  })),
+});
+export type BatchEntry = z.infer<typeof BatchManifestSchema>['entries'][number];
+
+/**
+ * The batch refs of a cycle in batch order, from its lanes' newest manifests (each chain followed to its start):
+ * every batch 0..batches-1 exactly once, else they are refused (a lost or doubled batch must never reach the dataset).
+ */
+export async function batchRefsFromManifests(deps: ActivityDeps, lanes: ArtifactRef[], batches: number): Promise<ArtifactRef[]> {
+  const refs: (ArtifactRef | undefined)[] = new Array(batches);
+  for (const head of lanes) {
+    for (let m: ArtifactRef | null = head; m; ) {
+      const manifest = BatchManifestSchema.parse(await getJson(deps.store, m));
+      for (const e of manifest.entries) {
+        if (e.batchIndex >= batches) throw new BadInput(`batch manifest ${m.key}/${m.name} names batch ${e.batchIndex} of a cycle of ${batches}`);
+        if (refs[e.batchIndex]) throw new BadInput(`batch ${e.batchIndex} appears twice in the cycle's batch manifests`);
+        refs[e.batchIndex] = e.ref;
+      }
+      m = manifest.previous;
+    }
+  }
+  const missing = refs.findIndex((r) => !r);
+  if (missing >= 0) throw new BadInput(`batch ${missing} of ${batches} is in none of the cycle's batch manifests (${lanes.length} lanes)`);
+  return refs as ArtifactRef[];
+}
+
 export function synthesizeActivities(deps: ActivityDeps) {
   return {
+    /** Stores a lane segment's batch entries (and the lane's previous manifest) under their content key. */
+    async recordBatchManifest(input: { previous: ArtifactRef | null; entries: BatchEntry[] }): Promise<ArtifactRef> {
+      const manifest = BatchManifestSchema.parse(input);
+      const ref: ArtifactRef = { key: contentKey('batch-manifest', manifest), name: 'manifest.json' };
+      await putJson(deps.store, ref, manifest);
+      return ref;
+    },
+
     async synthesizeBatch(input: SynthesizeBatchInput): Promise<SynthesizeBatchResult> {
       const { config } = input;
       // The key is everything that decides the output; the run id is not, so identical runs share work.
@@ -45,9 +96,10 @@ export function synthesizeActivities(deps: ActivityDeps) {
       };
       if (await deps.store.exists(metaRef)) return done();
       return meteredAttempt(deps, key, { cycle: input.cycle, stage: 'synthesize' }, async (metered) => {
-        const plan = await getJson<Plan>(deps.store, input.planRef);
-        const catalog = await getJson<Catalog>(deps.store, input.catalogRef);
-        const tasks = expandPlan(plan).slice(input.batchIndex * input.batchSize, (input.batchIndex + 1) * input.batchSize);
+        // Every batch of the cycle reads the same plan and catalog: parsed once per worker, and only this batch's tasks built.
+        const plan = await getJsonShared<Plan>(deps.store, input.planRef);
+        const catalog = await getJsonShared<Catalog>(deps.store, input.catalogRef);
+        const tasks = expandPlanRange(plan, input.batchIndex * input.batchSize, (input.batchIndex + 1) * input.batchSize);
         const roles = { user: roleClient('user', config.roles.user), assistant: policyClient(input.policy, config) };
         const simulator = roleClient('simulator', config.roles.simulator);
 

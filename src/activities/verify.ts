@@ -16,7 +16,7 @@ import { BadInput, heartbeating, type ActivityDeps } from './context.js';
 import { FULL_BFCL_DATA, fullBfclDataDir, hasFullBfclData } from '../eval/bfcl-full-data.js';
 import { attemptsSoFar, meteredAttempt } from './faults.js';
 import { mergeUsageSnapshots, type UsageSnapshot } from '../llm/usage-meter.js';
-import type { SynthesizeBatchMeta } from './synthesize.js';
+import { batchRefsFromManifests, type SynthesizeBatchMeta } from './synthesize.js';
 import { roleClient } from './roles.js';
 
 /** A cycle's verification statistics (its stats.json): the batches' VerifyStats summed, with the fault counts. */
@@ -32,7 +32,11 @@ export type VerifyCycleInput = {
   cycle: number;
   config: RunConfig;
   catalogRef: ArtifactRef;
+  /** The cycle's batches in order (a cycle that ran them itself), or [] with `batchManifests`. */
   batchRefs: ArtifactRef[];
+  /** A cycle that ran lane workflows: each lane's newest batch manifest (src/activities/synthesize.ts), `batches` in all. */
+  batchManifests?: ArtifactRef[];
+  batches?: number;
   /** The previous cycle's novelty index, so a run never accepts the same item twice. */
   noveltyRef?: ArtifactRef;
 };
@@ -61,7 +65,9 @@ export function verifyActivities(deps: ActivityDeps) {
   return {
     async verifyCycle(input: VerifyCycleInput): Promise<VerifyCycleResult> {
       const { config } = input;
-      const key = contentKey('verify', input.catalogRef, input.batchRefs, input.noveltyRef ?? null, config.roles.judge ?? null, bfclDataDir(config));
+      const batchRefs = input.batchManifests ? await batchRefsFromManifests(deps, input.batchManifests, input.batches ?? 0) : input.batchRefs;
+      // The same batches give the same key, however the cycle fanned out over them.
+      const key = contentKey('verify', input.catalogRef, batchRefs, input.noveltyRef ?? null, config.roles.judge ?? null, bfclDataDir(config));
       const refs = {
         trajectoriesRef: { key, name: 'trajectories.jsonl' },
         rlPromptsRef: { key, name: 'rl_prompts.jsonl' },
@@ -74,7 +80,7 @@ export function verifyActivities(deps: ActivityDeps) {
       return meteredAttempt(deps, key, { cycle: input.cycle, stage: 'verify' }, (metered) => heartbeating<VerifyCycleResult, { phase: string }>(async ({ beat }) => {
         const catalog = await getJson<Catalog>(deps.store, input.catalogRef);
         const raw: Trajectory[] = [];
-        for (const ref of input.batchRefs) raw.push(...(await getJsonl<Trajectory>(deps.store, ref)));
+        for (const ref of batchRefs) raw.push(...(await getJsonl<Trajectory>(deps.store, ref)));
         beat({ phase: `gating ${raw.length} trajectories` });
         const seen = input.noveltyRef ? NoveltyIndex.fromJSON(await getJson(deps.store, input.noveltyRef)) : new NoveltyIndex();
         const contamination = await ContaminationIndex.fromBfclDir(bfclDataDir(config));
@@ -100,7 +106,7 @@ export function verifyActivities(deps: ActivityDeps) {
           },
           judgeCalls: stats.judgeCalls,
           judgeTokens: stats.judgeTokens,
-          faults: { synthesize: await batchFaults(deps, input.batchRefs), verify: await attemptsSoFar(deps, key, metered) },
+          faults: { synthesize: await batchFaults(deps, batchRefs), verify: await attemptsSoFar(deps, key, metered) },
         };
         const card = datasetCard({ verified, rlPrompts, stats });
         await deps.store.put(refs.trajectoriesRef, trajectoriesJsonl(verified));

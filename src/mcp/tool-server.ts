@@ -6,6 +6,7 @@ import type { McpCallRecord } from '../domain/trajectory.js';
 import type { ChatClient } from '../domain/chat.js';
 import { toolsOf, type Catalog, type Tool } from '../domain/catalog.js';
 import { compileSchema, describeErrors } from '../domain/schema-validator.js';
+import { sharedSchemaValidator } from '../specs/mcp-client.js';
 import type { ToolBackend, ToolOutcome } from './backend.js';
 import { PassthroughBackend } from './passthrough-backend.js';
 import { SimulatedBackend } from './simulated-backend.js';
@@ -81,7 +82,7 @@ export function createToolSetServer(opts: CreateToolSetServerOptions): ToolSetSe
     else opts.recorder.record(r);
   };
 
-  const server = new Server({ name: `inftool-${toolSet.id}`, version: '0.1.0' }, { capabilities: { tools: {} }, instructions: toolSet.description || undefined });
+  const server = new Server({ name: `inftool-${toolSet.id}`, version: '0.1.0' }, { capabilities: { tools: {} }, instructions: toolSet.description || undefined, jsonSchemaValidator: sharedSchemaValidator });
   const listed = tools.map((t) => ({
     name: t.name,
     ...(t.title ? { title: t.title } : {}),

@@ -9,10 +9,27 @@ import type { Plan } from '../domain/plan.js';
  * workflow that tops up a cycle after rejections asks for round 1, 2, ... and gets fresh, stable seeds).
  */
 export function expandPlan(plan: Plan, round = 0): TaskSpec[] {
+  return expandPlanRange(plan, 0, planSize(plan), round);
+}
+
+/** How many tasks the plan expands to, without expanding it. */
+export function planSize(plan: Plan): number {
+  return plan.items.reduce((n, item) => n + item.count, 0);
+}
+
+/**
+ * Tasks `start` to `end` (exclusive) of `expandPlan(plan, round)`, building only those: a synthesis batch
+ * reads its slice of a plan of any size in time proportional to the slice.
+ */
+export function expandPlanRange(plan: Plan, start: number, end: number, round = 0): TaskSpec[] {
   const base = stableHash(plan.seed ?? 0, `cycle-${plan.cycle}/round-${round}`);
   const tasks: TaskSpec[] = [];
+  let offset = 0; // index of the item's first task in the whole expansion
   for (const item of plan.items) {
-    for (let k = 0; k < item.count; k++) {
+    const from = Math.max(0, start - offset);
+    const to = Math.min(item.count, end - offset);
+    offset += item.count;
+    for (let k = from; k < to; k++) {
       const where = `${item.category}/${item.toolSetId}/${item.difficulty}/${k}`;
       const seed = stableHash(base, where) & 0x7fffffff;
       tasks.push(TaskSpecSchema.parse({
@@ -20,6 +37,7 @@ export function expandPlan(plan: Plan, round = 0): TaskSpec[] {
         cycle: plan.cycle, toolSetId: item.toolSetId, category: item.category, difficulty: item.difficulty, seed,
       }));
     }
+    if (offset >= end) break;
   }
   return tasks;
 }

@@ -9,4 +9,4 @@ export {
   ValidationSummarySchema, type ValidationSummary, type CategoryAccuracy,
 } from './error-classes.js';
 export { PlanSchema, ERROR_CLASSES, ErrorClassSchema, type Plan, type PlanItem, type ErrorClass } from '../domain/plan.js';
-export { expandPlan } from './expand.js';
+export { expandPlan, expandPlanRange, planSize } from './expand.js';

@@ -5,17 +5,35 @@ import { StdioClientTransport, getDefaultEnvironment } from '@modelcontextprotoc
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import { Server } from '@modelcontextprotocol/sdk/server/index.js';
+import { AjvJsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/ajv';
+import type { JsonSchemaValidator, jsonSchemaValidator } from '@modelcontextprotocol/sdk/validation';
 
 export type McpConnection = { client: Client; close(): Promise<void> };
 
 const CLIENT_INFO = { name: 'inftool', version: '0.1.0' };
+
+/**
+ * One JSON Schema validator for every in-process client and server: the SDK's default builds a new ajv per
+ * Client and per Server (about a millisecond each, and synthesis opens one pair per trajectory). The SDK's
+ * own validator over one ajv, its validators kept per schema content so ajv compiles each schema once.
+ */
+const sdkValidator = new AjvJsonSchemaValidator();
+const validators = new Map<string, JsonSchemaValidator<unknown>>();
+export const sharedSchemaValidator: jsonSchemaValidator = {
+  getValidator<T>(schema: Parameters<jsonSchemaValidator['getValidator']>[0]): JsonSchemaValidator<T> {
+    const key = JSON.stringify(schema);
+    let v = validators.get(key);
+    if (!v) validators.set(key, (v = sdkValidator.getValidator(schema)));
+    return v as JsonSchemaValidator<T>;
+  },
+};
 
 /** Links a client to a server object in this process; no I/O, ~100 µs per round trip. */
 export async function connectInMemory(server: Server | { server: Server; close(): Promise<void> }): Promise<McpConnection> {
   const srv = server instanceof Server ? server : server.server;
   const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
   await srv.connect(serverSide);
-  const client = new Client(CLIENT_INFO);
+  const client = new Client(CLIENT_INFO, { jsonSchemaValidator: sharedSchemaValidator });
   await client.connect(clientSide);
   return {
     client,

@@ -70,6 +70,27 @@ export async function putJson(store: ArtifactStore, ref: ArtifactRef, value: unk
 export async function getJson<T = unknown>(store: ArtifactStore, ref: ArtifactRef): Promise<T> {
   return JSON.parse((await store.get(ref)).toString('utf8')) as T;
 }
+/**
+ * `getJson` for artifacts read by many activities of a worker (a cycle's catalog and plan, read by every
+ * synthesis batch): parsed once per process and shared. An artifact under a content key never changes,
+ * so the cache cannot go stale; callers must treat the value as read-only. Holds the last few only.
+ */
+export async function getJsonShared<T = unknown>(store: ArtifactStore, ref: ArtifactRef): Promise<T> {
+  const id = store.locate(ref);
+  let hit = shared.get(id);
+  if (hit) {
+    shared.delete(id); // most recently used last
+  } else {
+    hit = getJson<T>(store, ref);
+    hit.catch(() => shared.delete(id)); // a failed read is not kept
+  }
+  shared.set(id, hit);
+  while (shared.size > SHARED_ENTRIES) shared.delete(shared.keys().next().value!);
+  return hit as Promise<T>;
+}
+const SHARED_ENTRIES = 4;
+const shared = new Map<string, Promise<unknown>>();
+
 export async function putJsonl(store: ArtifactStore, ref: ArtifactRef, rows: unknown[]): Promise<ArtifactRef> {
   await store.put(ref, rows.map((r) => JSON.stringify(r)).join('\n') + (rows.length ? '\n' : ''));
   return ref;

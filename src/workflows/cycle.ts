@@ -1,17 +1,24 @@
 // One self-evolution cycle, as the paper runs it: synthesize -> verify -> train -> evaluate -> target
-// gaps. Each arrow is an activity; only references and counts pass through this history.
+// gaps. Each arrow is an activity (a large cycle synthesizes in lane workflows: synthesis-lane.ts); only
+// references and counts pass through this history.
 import {
-  ApplicationFailure, condition, getExternalWorkflowHandle, patched, proxyActivities, setCurrentDetails, setHandler, workflowInfo,
+  ApplicationFailure, condition, executeChild, getExternalWorkflowHandle, patched, proxyActivities, setCurrentDetails, setHandler, workflowInfo,
 } from '@temporalio/workflow';
 import { cycleDetails, trainPlan, type CycleProgress } from './ui-text.js';
 import type { Activities, EvaluationResult, StageTimes, TrainStageResult } from '../activities/index.js';
 import type { TrainJob, TrainResult } from '../train/job.js';
 import { curveForHistory, lastCallRate } from '../train/curve.js';
 import {
-  pauseSignal, resumeSignal, stageSignal, stopSignal,
+  laneProgressSignal, pauseSignal, resumeSignal, stageSignal, stopSignal,
   type CycleInput, type CycleResult, type Scores, type Stage, type StageUpdate,
 } from './definitions.js';
 import { stageActivities } from './options.js';
+import { synthesisLaneWorkflow } from './synthesis-lane.js';
+import type { ArtifactRef } from '../store/artifact-store.js';
+
+/** A large cycle's lanes signal it at most about this many times in all, and it tells its run at most this often. */
+export const LANE_PROGRESS_SIGNALS = 200;
+export const RUN_PROGRESS_REPORTS = 100;
 
 export async function cycleWorkflow(input: CycleInput): Promise<CycleResult> {
   let paused = input.paused;
@@ -48,6 +55,15 @@ export async function cycleWorkflow(input: CycleInput): Promise<CycleResult> {
   async function report(update: StageUpdate): Promise<void> {
     await parent.signal(stageSignal, update).catch(() => undefined); // the parent may be mid continue-as-new
   }
+  // Synthesis progress goes to the run without holding up the next batch: one report in flight at a time, so
+  // they arrive in order and a busy cycle sends fewer; `reported()` waits for it before the stage's last word.
+  let reporting: Promise<void> | undefined;
+  function reportProgress(update: StageUpdate): void {
+    if (!reporting) reporting = report(update).then(() => void (reporting = undefined));
+  }
+  const reported = async () => {
+    while (reporting) await reporting;
+  };
   async function timed<T>(stage: Stage, work: () => Promise<T & { tokens?: number }>): Promise<T & { tokens?: number }> {
     const start = Date.now();
     const out = await work();
@@ -61,7 +77,15 @@ export async function cycleWorkflow(input: CycleInput): Promise<CycleResult> {
   const batchSize = config.synthesis.batchSize;
   const batches = Math.ceil(tasks / batchSize);
   const batchRefs: Awaited<ReturnType<Activities['synthesizeBatch']>>[] = new Array(batches);
+  let batchManifests: ArtifactRef[] | undefined;
   await timed('synthesize', async () => {
+    // A large cycle runs its batches in lane workflows (a config from before the switch never does).
+    if (batches > (config.synthesis.inlineBatches ?? Infinity) && patched('inftool-synthesis-lanes')) {
+      const lanes = await synthesizeInLanes();
+      batchManifests = lanes.manifests;
+      return { tokens: lanes.tokens };
+    }
+    const asyncReports = patched('inftool-synthesis-report-async');
     let next = 0;
     let done = 0;
     const lane = async () => {
@@ -73,17 +97,67 @@ export async function cycleWorkflow(input: CycleInput): Promise<CycleResult> {
         );
         done++;
         show({ batchesDone: done, batches });
-        await report({ cycle, stage: 'synthesize', counts: { batchesDone: done, batches } });
+        if (asyncReports) reportProgress({ cycle, stage: 'synthesize', counts: { batchesDone: done, batches } });
+        else await report({ cycle, stage: 'synthesize', counts: { batchesDone: done, batches } });
       }
     };
     await Promise.all(Array.from({ length: Math.min(config.synthesis.parallelBatches, batches) }, lane));
+    if (asyncReports) {
+      await reported();
+      await report({ cycle, stage: 'synthesize', counts: { batchesDone: batches, batches } });
+    }
     return { tokens: batchRefs.reduce((s, b) => s + b.tokens, 0) };
   });
+
+  /**
+   * `parallelBatches` lane workflows (synthesis-lane.ts), lane j running batches j, j + lanes, ...: this history holds
+   * one child and one manifest ref per lane and a bounded number of progress signals, whatever the cycle's size.
+   */
+  async function synthesizeInLanes(): Promise<{ manifests: ArtifactRef[]; tokens: number }> {
+    const lanes = Math.min(config.synthesis.parallelBatches, batches);
+    const doneByLane = new Array<number>(lanes).fill(0);
+    const reportEvery = Math.ceil(batches / RUN_PROGRESS_REPORTS);
+    let lastReport = 0;
+    const progressed = () => {
+      const batchesDone = doneByLane.reduce((a, b) => a + b, 0);
+      show({ batchesDone, batches });
+      if (batchesDone < batches && batchesDone >= lastReport + reportEvery) {
+        lastReport = batchesDone;
+        reportProgress({ cycle, stage: 'synthesize', counts: { batchesDone, batches } });
+      }
+    };
+    setHandler(laneProgressSignal, ({ lane, done }) => {
+      if (lane < 0 || lane >= lanes || done <= doneByLane[lane]) return;
+      doneByLane[lane] = done;
+      progressed();
+    });
+    const cycleId = workflowInfo().workflowId;
+    const results = await Promise.all(Array.from({ length: lanes }, async (_, lane) => {
+      const out = await executeChild(synthesisLaneWorkflow, {
+        workflowId: `${cycleId}/synthesize-${lane}`,
+        staticSummary: `cycle ${cycle} synthesis lane ${lane + 1}/${lanes}: batches ${lane + 1}, ${lane + 1 + lanes}, ... of ${batches}`,
+        args: [{
+          runId, cycle, cycleId, config, planRef: input.planRef, catalogRef: input.catalogRef, policy: input.policy, tasks, batchSize, batches,
+          lane, lanes, segmentBatches: config.synthesis.laneSegmentBatches, progressEvery: Math.ceil(batches / LANE_PROGRESS_SIGNALS),
+          next: lane, done: 0, tokens: 0, manifest: null,
+        }],
+      });
+      doneByLane[lane] = out.batches;
+      progressed();
+      return out;
+    }));
+    await reported();
+    await report({ cycle, stage: 'synthesize', counts: { batchesDone: batches, batches } });
+    return { manifests: results.flatMap((r) => (r.manifest ? [r.manifest] : [])), tokens: results.reduce((a, r) => a + r.tokens, 0) };
+  }
 
   // 2. Verify: gates in order over the whole cycle (novelty needs every batch), in task order.
   if (!(await enter('verify'))) return { kind: 'stopped', stage: 'verify' };
   const verified = await timed('verify', () =>
-    verifyCycle({ runId, cycle, config, catalogRef: input.catalogRef, batchRefs: batchRefs.map((b) => b.ref), noveltyRef: input.noveltyRef }),
+    verifyCycle({
+      runId, cycle, config, catalogRef: input.catalogRef, noveltyRef: input.noveltyRef,
+      ...(batchManifests ? { batchRefs: [], batchManifests, batches } : { batchRefs: batchRefs.map((b) => b.ref) }),
+    }),
   );
   show({ trajectories: verified.trajectories, accepted: verified.accepted, rlPrompts: verified.rlPrompts });
   if (verified.rlPrompts === 0) {

@@ -30,6 +30,10 @@ export const RunKey = defineSearchAttributeKey('InfToolRun', SearchAttributeType
 
 export type StageUpdate = { cycle: number; stage: Stage; counts?: Record<string, number> };
 
+/** Sent by a synthesis lane to its cycle now and then: how many of its batches it has finished. */
+export const laneProgressSignal = defineSignal<[LaneProgress]>('laneProgress');
+export type LaneProgress = { lane: number; done: number };
+
 
 /** What a finished cycle leaves in history: scores and references, never data. */
 export type CycleSummary = {

@@ -36,16 +36,22 @@ export async function evolutionWorkflow(input: EvolutionInput): Promise<RunStatu
     if (childId) await getExternalWorkflowHandle(childId).signal(signal).catch(() => undefined);
   };
   setHandler(statusQuery, () => status);
+  // The UI's current details say so at once (metadata only, no command: histories from before replay as they were);
+  // before, they waited for the cycle's next stage or progress signal, which a cycle resting paused never sends.
+  const showSteering = () => setCurrentDetails(runCurrentDetails(status));
   setHandler(pauseSignal, async () => {
     status.paused = true;
+    showSteering();
     await forward(pauseSignal);
   });
   setHandler(resumeSignal, async () => {
     status.paused = false;
+    showSteering();
     await forward(resumeSignal);
   });
   setHandler(stopSignal, async () => {
     status.stopRequested = true;
+    showSteering();
     await forward(stopSignal);
   });
   // The same stop as an Update: it answers once the stop has taken effect (the run ended), with why.

@@ -11,7 +11,7 @@ export const nonRetryableErrorTypes = ['ConfigError', 'BadInput', 'NothingToTrai
 /** Heartbeat timeouts bound how long a dead worker holds a stage; activities heartbeat every few seconds. */
 export const activityOptions = {
   /**
-   * planTaskCount, prepareTrainJob, deployPolicy, targetGaps: read and write a few artifacts (deploy: one adapter
+   * planTaskCount, prepareTrainJob, deployPolicy, targetGaps, recordBatchManifest: read and write a few artifacts (deploy: one adapter
    * registration). Measured at 7-45 ms each on a two-cycle pipeline run (README "Durability"); 30 s is a wide margin
    * that still hands a killed worker's work on within seconds.
    */
@@ -63,6 +63,7 @@ export function stageActivities(heartbeatSeconds?: number) {
       planTaskCount: quick.planTaskCount,
       deployPolicy: quick.deployPolicy,
       targetGaps: quick.targetGaps,
+      recordBatchManifest: quick.recordBatchManifest,
       prepareRun: proxyActivities<Activities>(hb(activityOptions.prepare)).prepareRun,
     },
     synthesize: proxyActivities<Activities>(hb(activityOptions.synthesize)),

@@ -1,7 +1,7 @@
 // expandPlan: one task per planned trajectory, stable ids and seeds, fresh ones per round.
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
-import { expandPlan, initialPlan } from '../../src/plan/index.js';
+import { expandPlan, expandPlanRange, initialPlan, planSize } from '../../src/plan/index.js';
 
 it('expands every planned trajectory into a unique, reproducible task', () => {
   const plan = initialPlan({ cycle: 0, categories: ['simple', 'parallel'], toolSetIds: ['a', 'b'], total: 20, seed: 3 });
@@ -16,4 +16,13 @@ it('expands every planned trajectory into a unique, reproducible task', () => {
   assert.equal(again.length, 20);
   assert.ok(again.every((t, i) => t.seed !== tasks[i].seed || t.id !== tasks[i].id), 'a new round gives new seeds');
   assert.notDeepEqual(expandPlan({ ...plan, seed: 4 }).map((t) => t.seed), tasks.map((t) => t.seed));
+});
+
+it('a range is the same slice of the expansion, built alone (what a synthesis batch reads)', () => {
+  const plan = initialPlan({ cycle: 0, categories: ['simple', 'multiple', 'irrelevance'], toolSetIds: ['a', 'b', 'c'], total: 37, seed: 9 });
+  const all = expandPlan(plan, 1);
+  assert.equal(planSize(plan), all.length);
+  for (const [start, end] of [[0, 4], [3, 9], [10, 37], [36, 40], [40, 44], [0, 37]]) {
+    assert.deepEqual(expandPlanRange(plan, start, end, 1), all.slice(start, end), `[${start}, ${end})`);
+  }
 });

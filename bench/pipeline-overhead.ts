@@ -1,0 +1,78 @@
+// The real pipeline's overhead: one cycle per (latency L, concurrency C) cell through the worker, the cycle
+// workflow, the activities and the artifact store, against the scripted endpoint answering every chat call
+// after L ms. Ideal = C / (L x chat calls per trajectory): what the endpoint's latency alone allows. Prints
+// each cell's trajectories/s to the end of synthesis and to the end of verification, and both ratios.
+// Usage: node --import tsx bench/pipeline-overhead.ts [--latency-ms 20,50,200] [--concurrency 8,64]
+//          [--per-lane 24] [--n N] [--batch-size 2] [--inline-batches K] [--json] [--cpu-prof DIR]
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { z } from 'zod';
+import { runBenchCycle, startBenchPipeline, type CycleBenchResult } from './cycle-harness.js';
+
+const list = z.string().transform((s) => s.split(',').map((x) => Number(x.trim()))).pipe(z.array(z.number().positive()).min(1));
+const ArgsSchema = z.object({
+  'latency-ms': list.default('20,50,200'),
+  concurrency: list.pipe(z.array(z.number().int())).default('8,64'),
+  /**
+   * Trajectories per lane when --n is not given: N = C x per-lane. Enough that the tail (lanes running out of
+   * batches at different times: categories differ in calls per trajectory) stays a small part of the run.
+   */
+  'per-lane': z.coerce.number().int().positive().default(24),
+  n: z.coerce.number().int().positive().optional(),
+  'batch-size': z.coerce.number().int().positive().default(2),
+  /** synthesis.inlineBatches; 0 runs every batch through the lane workflows (the path large cycles take). */
+  'inline-batches': z.coerce.number().int().nonnegative().optional(),
+  json: z.boolean().default(false),
+  /** Writes the worker's CPU profile (node --cpu-prof) into this folder when the worker exits. */
+  'cpu-prof': z.string().optional(),
+});
+const { values } = parseArgs({
+  options: {
+    'latency-ms': { type: 'string' }, concurrency: { type: 'string' }, 'per-lane': { type: 'string' }, n: { type: 'string' },
+    'batch-size': { type: 'string' }, 'inline-batches': { type: 'string' }, json: { type: 'boolean' }, 'cpu-prof': { type: 'string' },
+  },
+});
+const args = ArgsSchema.parse(values);
+
+const pipeline = await startBenchPipeline({
+  workerConcurrency: Math.max(...args.concurrency) + 8,
+  workerNodeArgs: args['cpu-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${resolve(args['cpu-prof'])}`] : [],
+});
+const rows: Array<Record<string, number | string>> = [];
+try {
+  // A first cycle loads and compiles what every later one reuses (modules, the catalog, schemas): not measured.
+  await runBenchCycle(pipeline, { n: 16, concurrency: 4, latencyMs: 0, batchSize: 2, label: 'warm-up' });
+  for (const latencyMs of args['latency-ms']) {
+    for (const concurrency of args.concurrency) {
+      const n = args.n ?? concurrency * args['per-lane'];
+      const r: CycleBenchResult = await runBenchCycle(pipeline, {
+        n, concurrency, latencyMs, batchSize: args['batch-size'], inlineBatches: args['inline-batches'], label: `overhead-l${latencyMs}-c${concurrency}`,
+      });
+      const calls = r.chatCalls / n;
+      const ideal = concurrency / ((latencyMs / 1000) * calls);
+      const synth = n / (r.synthesisMs / 1000);
+      const through = n / (r.throughVerifyMs / 1000);
+      const row = {
+        latencyMs, concurrency, n, batchSize: args['batch-size'],
+        fanOut: Math.ceil(n / args['batch-size']) > r.config.synthesis.inlineBatches ? 'lanes' : 'inline', callsPerTrajectory: +calls.toFixed(2), maxInFlight: r.maxInFlight,
+        idealPerSecond: +ideal.toFixed(2), synthesisPerSecond: +synth.toFixed(2), synthesisRatio: +(synth / ideal).toFixed(3),
+        throughVerifyPerSecond: +through.toFixed(2), ratio: +(through / ideal).toFixed(3),
+        synthesisMs: r.synthesisMs, verifyMs: r.verifyMs, startMs: r.dispatch.startMs, drainMs: r.dispatch.drainMs, batchMs: r.dispatch.batchMs, scheduleToStartMs: r.dispatch.scheduleToStartMs, refillMs: r.dispatch.completedToNextScheduledMs, workerCpuMsPerTrajectory: +(r.worker.cpuMs / n).toFixed(1),
+        cpuMsPerTrajectory: +((r.cpu.workerMs + r.cpu.endpointMs + r.cpu.serverMs) / n).toFixed(1), cpuBoundPerSecond: +r.cpu.boundPerSecond.toFixed(1),
+        accepted: r.verify.accepted,
+      };
+      rows.push(row);
+      if (!args.json) {
+        console.log(
+          `L=${latencyMs} ms C=${concurrency} N=${n} (${row.fanOut}): ${calls.toFixed(2)} calls/trajectory, ideal ${ideal.toFixed(2)}/s; ` +
+            `synthesis ${synth.toFixed(2)}/s (${row.synthesisRatio}), through verification ${through.toFixed(2)}/s: ratio ${row.ratio}` +
+            ` [synthesis ${r.synthesisMs} ms (first batch at ${r.dispatch.startMs}, last ${r.dispatch.drainMs} ms before the end), verify ${r.verifyMs} ms; a batch ${r.dispatch.batchMs} ms, dispatched in ${r.dispatch.scheduleToStartMs} ms, next scheduled ${r.dispatch.completedToNextScheduledMs} ms after; CPU ${row.cpuMsPerTrajectory} ms/trajectory (worker ${row.workerCpuMsPerTrajectory}) allows ${row.cpuBoundPerSecond}/s on ${r.cpu.cores} cores; max in flight ${r.maxInFlight}]`,
+        );
+      }
+    }
+  }
+} finally {
+  await pipeline.close();
+}
+if (args.json) console.log(JSON.stringify(rows, null, 2));
+else console.table(rows.map(({ latencyMs, concurrency, n, fanOut, callsPerTrajectory, idealPerSecond, throughVerifyPerSecond, cpuBoundPerSecond, synthesisRatio, ratio }) => ({ latencyMs, concurrency, n, fanOut, callsPerTrajectory, idealPerSecond, throughVerifyPerSecond, cpuBoundPerSecond, synthesisRatio, ratio })));
