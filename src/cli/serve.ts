@@ -1,10 +1,9 @@
 // `inftool serve`: the base model or any cycle's trained policy as an OpenAI-compatible endpoint, for other
 // tools, agents and harnesses (the official BFCL harness among them). Needs no Temporal server.
 import { basename, join, resolve } from 'node:path';
-import os from 'node:os';
 import type { Command } from 'commander';
 import { positiveInt } from './args.js';
-import { LocalChatClient } from '../llm/local-client.js';
+import { LocalChatClient, defaultThreads } from '../llm/local-client.js';
 import { defaultLocalModelPath } from '../llm/local-model.js';
 import { ModelRefSchema } from '../llm/types.js';
 import { loadCycleRecords } from '../report/write.js';
@@ -49,7 +48,7 @@ export async function serve(o: ServeCliOptions): Promise<{ server: OpenAIServer;
   const modelId = o.name ?? (policy ? `${o.policy}/cycle-${policy.cycle}` : basename(files.modelPath, '.gguf'));
   const client = new LocalChatClient(
     { kind: 'local', modelPath: files.modelPath, loraPath: files.loraPath, concurrency: o.parallel, contextSize: o.contextSize, temperature: 1, maxTokens: o.maxTokens },
-    { role: 'serve', strictContext: true, threads: o.threads ?? os.availableParallelism() },
+    { role: 'serve', strictContext: true, threads: o.threads ?? defaultThreads() },
   );
   const server = await startOpenAIServer({
     models: [{ id: modelId, client, defaultMaxTokens: o.maxTokens }],
@@ -78,7 +77,7 @@ export function register(program: Command): Command {
     .option('--parallel <n>', 'requests decoded at once (parallel sequences of one context)', positiveInt, 2)
     .option('--context-size <n>', 'tokens of prompt and reply together, per sequence', positiveInt, 8192)
     .option('--max-tokens <n>', 'reply length when a request sets no max_tokens', positiveInt, 512)
-    .option('--threads <n>', 'CPU threads (default: all cores)', positiveInt)
+    .option('--threads <n>', 'CPU threads (default: one fewer than the cores, at least 1)', positiveInt)
     .option('--quiet', 'no request log')
     .action(async (o: ServeCliOptions) => {
       const { server, modelId, description } = await serve({ ...o, apiKey: o.apiKey ?? process.env.INFTOOL_SERVE_API_KEY });

@@ -23,8 +23,18 @@ import path from 'node:path';
 
 export type LocalEndpointConfig = Extract<EndpointConfig, { kind: 'local' }>;
 
+/**
+ * One core fewer than the machine has: a decode step waits for its slowest thread, so a thread on a core that
+ * the worker's own event loop (MCP, verification, Temporal) or any other process holds stalls every step.
+ * Measured on 2 cores (bench/llm-local.ts, 2026-12-01): 1 thread 70 tok/s against 2 threads 58.5 quiet, and
+ * 43 against 2-4 with the machine busy.
+ */
+export function defaultThreads(): number {
+  return Math.max(1, os.availableParallelism() - 1);
+}
+
 export type LocalClientOptions = ClientOptions & {
-  /** CPU threads for evaluation; default os.availableParallelism(). More threads than cores is far slower. */
+  /** CPU threads for evaluation; default `defaultThreads()`. More threads than cores is far slower. */
   threads?: number;
   /** Refuse a prompt that does not fit the context (ContextOverflowError) instead of letting the runtime
    * drop the oldest turns; the served endpoint uses it, so a client hears about the overflow. */
@@ -155,7 +165,7 @@ export class LocalChatClient implements ChatClient {
   ) {
     this.role = opts.role ?? 'default';
     this.modelPath = path.resolve(cfg.modelPath ?? defaultLocalModelPath());
-    this.threads = opts.threads ?? cfg.threads ?? os.availableParallelism();
+    this.threads = opts.threads ?? cfg.threads ?? defaultThreads();
     const lora = cfg.loraPath ? `+${path.basename(cfg.loraPath)}` : '';
     this.label = `${this.role}:local:${path.basename(this.modelPath)}${lora}`;
   }

@@ -30,7 +30,7 @@ export const EndpointConfigSchema = z.discriminatedUnion('kind', [
     concurrency: z.number().int().positive().default(1),
     contextSize: z.number().int().positive().default(4096),
     /**
-     * CPU threads each context decodes with; default the core count. On a busy machine fewer are faster:
+     * CPU threads each context decodes with; default one fewer than the cores (at least 1). Fewer are faster:
      * a decode step waits for its slowest thread, so one thread on a core another process holds stalls them all.
      */
     threads: z.number().int().positive().optional(),
