@@ -24,7 +24,7 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { execFileSync } from 'node:child_process';
 import { z } from 'zod';
-import { disposeLocalModels, LocalChatClient } from '../src/llm/local-client.js';
+import { defaultThreads, disposeLocalModels, LocalChatClient } from '../src/llm/local-client.js';
 import { ensureLocalModel } from '../src/llm/local-model.js';
 import type { ChatClient, ChatRequest } from '../src/domain/chat.js';
 import { DEFAULT_TRAINER_PYTHON, TRAINER_DIR, runLocalTraining } from '../src/train/local-backend.js';
@@ -34,7 +34,7 @@ const count = z.coerce.number().int().positive();
 const OptionsSchema = z.object({
   tokens: count.default(48),
   repeats: count.default(5),
-  threads: count.default(os.availableParallelism()),
+  threads: count.default(defaultThreads()),
   'sft-steps': count.default(2),
   base: z.string().optional(),
   lora: z.string().optional(),
