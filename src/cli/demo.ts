@@ -9,6 +9,7 @@ import { connectClient, uiLink } from './temporal-client.js';
 import { timeStamp } from './args.js';
 import { printStatus, startRun, watch } from './run.js';
 import type { RunStatus } from '../workflows/definitions.js';
+import { LocalArtifactStore, artifactsDir } from '../store/artifact-store.js';
 
 export function defaultHome(): string {
   return resolve(process.env.INFTOOL_HOME ?? '.inftool');
@@ -37,8 +38,8 @@ export async function startDemo(o: { configFile?: string; home: string; exitWhen
     const status = await watch(c, runId);
     console.log('');
     printStatus(status, 'COMPLETED');
-    console.log(`artifacts: ${join(o.home, 'artifacts')}`);
-    for (const cy of status.cycles) console.log(`  cycle ${cy.cycle} record: ${join(o.home, 'artifacts', cy.recordRef.key, cy.recordRef.name)}`);
+    console.log(`artifacts: ${artifactsDir(o.home)}`);
+    for (const cy of status.cycles) console.log(`  cycle ${cy.cycle} record: ${new LocalArtifactStore(artifactsDir(o.home)).locate(cy.recordRef)}`);
     const report = await writeRunReport(o.home, runId, status.cycles.map((cy) => cy.recordRef));
     if (report) console.log(`report: ${report}`);
     const link = uiLink(c, runId);

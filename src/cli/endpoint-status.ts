@@ -2,10 +2,10 @@
 // (a pending activity whose last attempt failed with EndpointUnavailable, read from Temporal, not from the
 // workflow's state) and the fault counts of every finished cycle (read from the cycle records).
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import type { Client } from '@temporalio/client';
 import type { RunStatus } from '../workflows/definitions.js';
 import type { CycleFaults, CycleRecord } from '../domain/cycle-record.js';
+import { LocalArtifactStore, artifactsDir } from '../store/artifact-store.js';
 
 export type EndpointWait = { workflowId: string; activity: string; attempt: number; error: string };
 
@@ -26,7 +26,7 @@ export async function endpointWaits(client: Client, status: Pick<RunStatus, 'run
 export function cycleFaultCounts(home: string, status: Pick<RunStatus, 'cycles'>): Array<{ cycle: number; faults: CycleFaults | null }> {
   return status.cycles.map((c) => {
     try {
-      const record = JSON.parse(readFileSync(join(home, 'artifacts', c.recordRef.key, c.recordRef.name), 'utf8')) as CycleRecord;
+      const record = JSON.parse(readFileSync(new LocalArtifactStore(artifactsDir(home)).locate(c.recordRef), 'utf8')) as CycleRecord;
       return { cycle: c.cycle, faults: record.faults ?? null };
     } catch {
       return { cycle: c.cycle, faults: null };

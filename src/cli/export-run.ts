@@ -4,13 +4,13 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { exportDataset } from './export.js';
-import { LocalArtifactStore, getJson } from '../store/artifact-store.js';
+import { LocalArtifactStore, artifactsDir, getJson } from '../store/artifact-store.js';
 import type { CycleRecord } from '../domain/cycle-record.js';
 import type { RunStatus } from '../workflows/definitions.js';
 
 export async function exportRun(o: { status: RunStatus; home: string; format: 'openai' | 'sharegpt' | 'hf'; outDir: string }) {
   if (!o.status.cycles.length) throw new Error(`run ${o.status.runId} has no finished cycle yet: nothing to export (see 'inftool status ${o.status.runId}')`);
-  const store = new LocalArtifactStore(join(o.home, 'artifacts'));
+  const store = new LocalArtifactStore(artifactsDir(o.home));
   const parts: string[] = [];
   for (const cy of o.status.cycles) {
     const record = await getJson<CycleRecord>(store, cy.recordRef);

@@ -1,6 +1,6 @@
 // `inftool serve`: the base model or any cycle's trained policy as an OpenAI-compatible endpoint, for other
 // tools, agents and harnesses (the official BFCL harness among them). Needs no Temporal server.
-import { basename, join, resolve } from 'node:path';
+import { basename, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { positiveInt } from './args.js';
 import { LocalChatClient, defaultThreads } from '../llm/local-client.js';
@@ -8,6 +8,7 @@ import { defaultLocalModelPath } from '../llm/local-model.js';
 import { ModelRefSchema } from '../llm/types.js';
 import { loadCycleRecords } from '../report/write.js';
 import { startOpenAIServer, type OpenAIServer } from '../serve/openai-server.js';
+import { artifactsDir } from '../store/artifact-store.js';
 
 export type ServeCliOptions = {
   policy?: string;
@@ -29,7 +30,7 @@ export type ServeCliOptions = {
 
 /** The GGUF (and adapter) a run's cycle trained: the last cycle's unless `cycle` is given. */
 export async function policyFiles(home: string, runId: string, cycle?: number): Promise<{ modelPath: string; loraPath?: string; cycle: number }> {
-  const records = await loadCycleRecords({ storeRoot: join(resolve(home), 'artifacts'), runId });
+  const records = await loadCycleRecords({ storeRoot: artifactsDir(home), runId });
   if (records.length === 0) throw new Error(`no finished cycle of run "${runId}" in ${resolve(home)}/artifacts; pass --home (the run's data directory) or wait for its first cycle`);
   const record = cycle === undefined ? records.at(-1)! : records.find((r) => r.cycle === cycle);
   if (!record) throw new Error(`run "${runId}" has no finished cycle ${cycle}; finished: ${records.map((r) => r.cycle).join(', ')}`);

@@ -3,7 +3,7 @@
 import { mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { CycleRecordSchema, type CycleRecord } from '../domain/cycle-record.js';
-import type { ArtifactRef } from '../store/artifact-store.js';
+import { LocalArtifactStore, type ArtifactRef } from '../store/artifact-store.js';
 import { renderReport, type ReportData, type RunInfo } from './render.js';
 
 /** Writes `index.html` and `report.json` into `dir` (created if missing), each via a temp file and rename. */
@@ -32,7 +32,7 @@ export async function loadCycleRecords(opts: { storeRoot: string; runId: string;
   const root = resolve(opts.storeRoot);
   if (opts.refs) {
     return Promise.all(opts.refs.map(async (ref) => {
-      const path = join(root, ref.key, ref.name);
+      const path = new LocalArtifactStore(root).locate(ref);
       const text = await readFile(path, 'utf8').catch((err: Error) => {
         throw new Error(`cycle record ${ref.key}/${ref.name} is missing from ${root}: ${err.message}`);
       });

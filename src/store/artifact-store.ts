@@ -30,6 +30,11 @@ export interface ArtifactStore {
   list(key: string): Promise<string[]>;
 }
 
+/** Where a data directory (`--home`, INFTOOL_HOME) keeps its local artifact store: the one place that says so. */
+export function artifactsDir(home: string): string {
+  return join(resolve(home), 'artifacts');
+}
+
 export class LocalArtifactStore implements ArtifactStore {
   constructor(readonly root: string) {
     this.root = resolve(root);

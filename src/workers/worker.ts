@@ -2,9 +2,9 @@
 // The artifact store lives where the worker runs: activities read and write it by reference.
 import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { fileURLToPath } from 'node:url';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { createActivities } from '../activities/index.js';
-import { LocalArtifactStore } from '../store/artifact-store.js';
+import { LocalArtifactStore, artifactsDir } from '../store/artifact-store.js';
 import { keepAlive } from './keep-alive.js';
 import type { TemporalTarget } from '../../temporal/connection.js';
 
@@ -23,10 +23,6 @@ export function quietRuntime() {
   runtimeInstalled = true;
   // The SDK logs every bundle and poll at INFO; users watch progress through the CLI and UI instead.
   Runtime.install({ logger: new DefaultLogger((process.env.INFTOOL_LOG_LEVEL as 'WARN') ?? 'WARN') });
-}
-
-export function artifactsDir(home: string): string {
-  return join(resolve(home), 'artifacts');
 }
 
 export async function createWorker(opts: WorkerOptions): Promise<{ worker: Worker; connection: NativeConnection }> {
