@@ -11,13 +11,19 @@ const nodeBuiltins = [...builtinModules, ...builtinModules.map((m) => `node:${m}
 
 // Workflow code runs in Temporal's deterministic sandbox: what it may import is an allow-list.
 const workflowRestrictions = {
-  paths: nodeBuiltins.map((name) => ({ name, message: 'workflow code runs in a deterministic sandbox: no Node built-ins (do I/O in an activity)' })),
-  patterns: [{
-    // Values only from the workflow folder, Temporal's workflow packages, and pure helpers listed here.
-    group: ['../*.js', '../*/*.js', '../*/*/*.js', '!../train/curve.js'],
-    allowTypeImports: true,
-    message: 'workflow code imports values only from src/workflows, @temporalio/workflow|common and pure helpers allow-listed in eslint.config.js (activities are proxied, never imported)',
-  }],
+  paths: nodeBuiltins.map((name) => ({
+    name,
+    message: 'workflow code runs in a deterministic sandbox: no Node built-ins (do I/O in an activity)',
+  })),
+  patterns: [
+    {
+      // Values only from the workflow folder, Temporal's workflow packages, and pure helpers listed here.
+      group: ['../*.js', '../*/*.js', '../*/*/*.js', '!../train/curve.js'],
+      allowTypeImports: true,
+      message:
+        'workflow code imports values only from src/workflows, @temporalio/workflow|common and pure helpers allow-listed in eslint.config.js (activities are proxied, never imported)',
+    },
+  ],
 };
 
 const escapeRegex = (s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
@@ -41,16 +47,21 @@ function layeringOverride(pkg, depth) {
   return {
     files: [isFile ? pkg : `${pkg}/${'*/'.repeat(depth)}*.ts`],
     rules: {
-      'no-restricted-imports': ['error', {
-        ...(workflow ? { paths: workflowRestrictions.paths } : {}),
-        patterns: [...patterns, ...(workflow ? workflowRestrictions.patterns : [])],
-      }],
+      'no-restricted-imports': [
+        'error',
+        {
+          ...(workflow ? { paths: workflowRestrictions.paths } : {}),
+          patterns: [...patterns, ...(workflow ? workflowRestrictions.patterns : [])],
+        },
+      ],
     },
   };
 }
 
 const layering = LAYERS.flatMap((layer) => layer.packages).flatMap((pkg) =>
-  pkg.endsWith('.ts') ? [layeringOverride(pkg, 0)] : Array.from({ length: MAX_DEPTH + 1 }, (_, depth) => layeringOverride(pkg, depth)),
+  pkg.endsWith('.ts')
+    ? [layeringOverride(pkg, 0)]
+    : Array.from({ length: MAX_DEPTH + 1 }, (_, depth) => layeringOverride(pkg, depth)),
 );
 
 export default tseslint.config(
@@ -64,9 +75,18 @@ export default tseslint.config(
     plugins: { '@typescript-eslint': tseslint.plugin },
     rules: {
       // node:test's test()/describe() return promises the runner awaits itself.
-      '@typescript-eslint/no-floating-promises': ['error', {
-        allowForKnownSafeCalls: [{ from: 'package', package: 'node:test', name: ['test', 'it', 'describe', 'suite', 'before', 'after', 'beforeEach', 'afterEach'] }],
-      }],
+      '@typescript-eslint/no-floating-promises': [
+        'error',
+        {
+          allowForKnownSafeCalls: [
+            {
+              from: 'package',
+              package: 'node:test',
+              name: ['test', 'it', 'describe', 'suite', 'before', 'after', 'beforeEach', 'afterEach'],
+            },
+          ],
+        },
+      ],
       '@typescript-eslint/consistent-type-imports': ['error', { fixStyle: 'inline-type-imports' }],
     },
   },

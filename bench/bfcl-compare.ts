@@ -28,7 +28,9 @@ const { values: args } = parseArgs({
 const dataset = loadBfclDataset(args.data!);
 const underscore = args['underscore-to-dot']!;
 const renamed = (r: PyValue): PyValue =>
-  underscore && Array.isArray(r) ? r.map((c) => (c instanceof Map ? new Map([...c].map(([k, v]) => [k.replace(/\./g, '_'), v])) : c)) : r;
+  underscore && Array.isArray(r)
+    ? r.map((c) => (c instanceof Map ? new Map([...c].map(([k, v]) => [k.replace(/\./g, '_'), v])) : c))
+    : r;
 type Case = { key: string; id: string; category: string; mutation: string; result: PyValue };
 const cases: Case[] = [];
 let seed = 0;
@@ -36,7 +38,8 @@ for (const [category, entries] of dataset.byCategory) {
   for (const e of entries) {
     seed++;
     if (isRelevanceCategory(category)) {
-      for (const r of relevanceResults(e.functions)) cases.push({ key: `${e.id}#${r.name}`, id: e.id, category, mutation: r.name, result: r.result });
+      for (const r of relevanceResults(e.functions))
+        cases.push({ key: `${e.id}#${r.name}`, id: e.id, category, mutation: r.name, result: r.result });
       continue;
     }
     const lang = languageOf(category);
@@ -45,7 +48,14 @@ for (const [category, entries] of dataset.byCategory) {
       for (const m of MUTATIONS) {
         if (pick === 'second' && m.name !== 'correct' && m.name !== 'wrong_type') continue;
         const result = m.apply(calls, { functions: e.functions, language: lang, seed });
-        if (result !== undefined) cases.push({ key: `${e.id}#${m.name}#${pick}`, id: e.id, category, mutation: `${m.name}${pick === 'second' ? '(2nd value)' : ''}`, result });
+        if (result !== undefined)
+          cases.push({
+            key: `${e.id}#${m.name}#${pick}`,
+            id: e.id,
+            category,
+            mutation: `${m.name}${pick === 'second' ? '(2nd value)' : ''}`,
+            result,
+          });
       }
     }
   }
@@ -53,7 +63,15 @@ for (const [category, entries] of dataset.byCategory) {
 
 const dir = mkdtempSync(join(tmpdir(), 'bfcl-compare-'));
 const casesPath = join(dir, 'cases.jsonl');
-writeFileSync(casesPath, cases.map((c) => `{"key": ${JSON.stringify(c.key)}, "id": ${JSON.stringify(c.id)}, "category": ${JSON.stringify(c.category)}, "result": ${toPyJson(renamed(c.result))}}`).join('\n') + '\n');
+writeFileSync(
+  casesPath,
+  cases
+    .map(
+      (c) =>
+        `{"key": ${JSON.stringify(c.key)}, "id": ${JSON.stringify(c.id)}, "category": ${JSON.stringify(c.category)}, "result": ${toPyJson(renamed(c.result))}}`,
+    )
+    .join('\n') + '\n',
+);
 
 // Ours: read the same text back, as the CLI would.
 const t0 = performance.now();
@@ -63,17 +81,31 @@ for (const line of readFileSync(casesPath, 'utf8').split('\n')) {
   const c = parsePyJson(line) as Map<string, PyValue>;
   const id = c.get('id') as string;
   const entry = dataset.byId.get(id)!;
-  const v = checkEntry({ category: entry.category, functions: entry.functions, result: c.get('result')!, groundTruth: entry.groundTruth, underscoreToDot: underscore });
+  const v = checkEntry({
+    category: entry.category,
+    functions: entry.functions,
+    result: c.get('result')!,
+    groundTruth: entry.groundTruth,
+    underscoreToDot: underscore,
+  });
   ours.set(c.get('key') as string, { valid: v.valid, error_type: v.error_type });
 }
 const oursSeconds = (performance.now() - t0) / 1000;
 
 const officialPath = join(dir, 'official.jsonl');
-const pyOut = execFileSync(args.python!, [join(import.meta.dirname, 'bfcl_official.py'), args.data!, casesPath, officialPath], { encoding: 'utf8', maxBuffer: 1 << 26, env: { ...process.env, BFCL_UNDERSCORE_TO_DOT: underscore ? '1' : '0' } });
+const pyOut = execFileSync(
+  args.python!,
+  [join(import.meta.dirname, 'bfcl_official.py'), args.data!, casesPath, officialPath],
+  { encoding: 'utf8', maxBuffer: 1 << 26, env: { ...process.env, BFCL_UNDERSCORE_TO_DOT: underscore ? '1' : '0' } },
+);
 const pyStats = JSON.parse(pyOut.trim().split('\n').pop()!) as { cases: number; seconds: number };
 
 const official = new Map<string, { valid: boolean; error_type?: string | null; exception?: string }>();
-for (const line of readFileSync(officialPath, 'utf8').split('\n')) if (line) { const v = JSON.parse(line); official.set(v.key, v); }
+for (const line of readFileSync(officialPath, 'utf8').split('\n'))
+  if (line) {
+    const v = JSON.parse(line);
+    official.set(v.key, v);
+  }
 
 let sameValid = 0;
 let sameType = 0;
@@ -87,23 +119,35 @@ for (const c of cases) {
   const typeAgree = validAgree && (a.valid || a.error_type === (b.error_type ?? undefined));
   if (validAgree) sameValid++;
   if (typeAgree) sameType++;
-  else disagreements.push(`${c.key}: ours ${a.valid} ${a.error_type ?? ''} | official ${b.valid} ${b.error_type ?? ''} ${b.exception ?? ''}`);
+  else
+    disagreements.push(
+      `${c.key}: ours ${a.valid} ${a.error_type ?? ''} | official ${b.valid} ${b.error_type ?? ''} ${b.exception ?? ''}`,
+    );
   const m = perMutation.get(c.mutation) ?? { n: 0, agree: 0, valid: 0 };
-  m.n++; if (typeAgree) m.agree++; if (b.valid) m.valid++;
+  m.n++;
+  if (typeAgree) m.agree++;
+  if (b.valid) m.valid++;
   perMutation.set(c.mutation, m);
   const pc = perCategory.get(c.category) ?? { n: 0, agree: 0 };
-  pc.n++; if (typeAgree) pc.agree++;
+  pc.n++;
+  if (typeAgree) pc.agree++;
   perCategory.set(c.category, pc);
 }
 
 console.log(`entries: ${dataset.byId.size}   cases: ${cases.length}   (data: ${args.data})`);
-console.log(`valid/invalid agreement: ${sameValid}/${cases.length} (${((100 * sameValid) / cases.length).toFixed(3)}%)`);
-console.log(`verdict + error_type agreement: ${sameType}/${cases.length} (${((100 * sameType) / cases.length).toFixed(3)}%)`);
+console.log(
+  `valid/invalid agreement: ${sameValid}/${cases.length} (${((100 * sameValid) / cases.length).toFixed(3)}%)`,
+);
+console.log(
+  `verdict + error_type agreement: ${sameType}/${cases.length} (${((100 * sameType) / cases.length).toFixed(3)}%)`,
+);
 console.log('\nper category (agree/n):');
 for (const [k, v] of perCategory) console.log(`  ${k.padEnd(26)} ${v.agree}/${v.n}`);
 console.log('\nper mutation (agree/n, official valid):');
 for (const [k, v] of perMutation) console.log(`  ${k.padEnd(26)} ${v.agree}/${v.n}   valid ${v.valid}`);
-console.log(`\nscoring speed: ours ${(cases.length / oursSeconds).toFixed(0)} cases/s, official ${(pyStats.cases / pyStats.seconds).toFixed(0)} cases/s`);
+console.log(
+  `\nscoring speed: ours ${(cases.length / oursSeconds).toFixed(0)} cases/s, official ${(pyStats.cases / pyStats.seconds).toFixed(0)} cases/s`,
+);
 const show = Number(args.show);
 if (disagreements.length) {
   console.log(`\n${disagreements.length} disagreements (first ${show}):`);

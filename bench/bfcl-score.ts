@@ -23,13 +23,23 @@ const { values: args } = parseArgs({
 
 const dataset = loadBfclDataset(args.data!);
 // A realistic model: mostly right, sometimes wrong in one of the usual ways.
-const mix = ['correct', 'correct', 'wrong_value', 'missing_param', 'text_answer', 'wrong_type', 'correct', 'extra_param'];
+const mix = [
+  'correct',
+  'correct',
+  'wrong_value',
+  'missing_param',
+  'text_answer',
+  'wrong_type',
+  'correct',
+  'extra_param',
+];
 const lines: string[] = [];
 const cases: string[] = [];
 let i = 0;
 for (const e of dataset.byId.values()) {
   let result: PyValue;
-  if (e.groundTruth === undefined) result = i % 3 ? 'I cannot help with that.' : [new Map([[e.functions[0]?.name ?? 'f', new Map()]])];
+  if (e.groundTruth === undefined)
+    result = i % 3 ? 'I cannot help with that.' : [new Map([[e.functions[0]?.name ?? 'f', new Map()]])];
   else {
     const calls = correctCalls(e.groundTruth, e.functions, languageOf(e.category));
     const m = MUTATIONS.find((x) => x.name === mix[i % mix.length])!;
@@ -37,7 +47,9 @@ for (const e of dataset.byId.values()) {
   }
   i++;
   lines.push(`{"id": ${JSON.stringify(e.id)}, "result": ${toPyJson(result)}}`);
-  cases.push(`{"key": ${JSON.stringify(e.id)}, "id": ${JSON.stringify(e.id)}, "category": ${JSON.stringify(e.category)}, "result": ${toPyJson(result)}}`);
+  cases.push(
+    `{"key": ${JSON.stringify(e.id)}, "id": ${JSON.stringify(e.id)}, "category": ${JSON.stringify(e.category)}, "result": ${toPyJson(result)}}`,
+  );
 }
 const text = lines.join('\n') + '\n';
 
@@ -55,13 +67,21 @@ times.sort((a, b) => a - b);
 const median = times[Math.floor(times.length / 2)];
 const ours = dataset.byId.size / median;
 console.log(`entries: ${dataset.byId.size} (${dataset.byCategory.size} categories), ${reps} reps`);
-console.log(`ours, first (cold) run: ${(cold * 1000).toFixed(1)} ms  ->  ${(dataset.byId.size / cold).toFixed(0)} entries/s`);
-console.log(`ours: median ${(median * 1000).toFixed(1)} ms  ->  ${ours.toFixed(0)} entries/s  (parse + score; single-turn overall ${(accuracy * 100).toFixed(2)}%)`);
+console.log(
+  `ours, first (cold) run: ${(cold * 1000).toFixed(1)} ms  ->  ${(dataset.byId.size / cold).toFixed(0)} entries/s`,
+);
+console.log(
+  `ours: median ${(median * 1000).toFixed(1)} ms  ->  ${ours.toFixed(0)} entries/s  (parse + score; single-turn overall ${(accuracy * 100).toFixed(2)}%)`,
+);
 
 if (existsSync(args.python!)) {
   const dir = mkdtempSync(join(tmpdir(), 'bfcl-bench-'));
   writeFileSync(join(dir, 'cases.jsonl'), cases.join('\n') + '\n');
-  const out = execFileSync(args.python!, [join(import.meta.dirname, 'bfcl_official.py'), args.data!, join(dir, 'cases.jsonl'), join(dir, 'official.jsonl')], { encoding: 'utf8' });
+  const out = execFileSync(
+    args.python!,
+    [join(import.meta.dirname, 'bfcl_official.py'), args.data!, join(dir, 'cases.jsonl'), join(dir, 'official.jsonl')],
+    { encoding: 'utf8' },
+  );
   const s = JSON.parse(out.trim().split('\n').pop()!) as { cases: number; seconds: number };
   const official = s.cases / s.seconds;
   console.log(`official bfcl-eval checker: ${official.toFixed(0)} entries/s (scoring loop only, data pre-loaded)`);

@@ -50,7 +50,14 @@ export type CycleBenchResult = {
    * Where a lane's time goes between batches, over every synthesizeBatch: scheduled to started (task dispatch),
    * and a batch's completion to the next batch's scheduling in the same workflow (a workflow task).
    */
-  dispatch: { batches: number; scheduleToStartMs: number; completedToNextScheduledMs: number; batchMs: number; startMs: number; drainMs: number };
+  dispatch: {
+    batches: number;
+    scheduleToStartMs: number;
+    completedToNextScheduledMs: number;
+    batchMs: number;
+    startMs: number;
+    drainMs: number;
+  };
   /**
    * The worker process: its peak RSS so far, the largest RSS seen (sampled every 250 ms) while the run was still
    * synthesizing, and the CPU time this cycle took. The difference between the peaks is verification's.
@@ -64,33 +71,58 @@ export type CycleBenchResult = {
 };
 
 const tempHome = () => mkdtempSync(join(tmpdir(), 'inftool-bench-home-'));
-const workerEnv = (env: Record<string, string>, config: RunConfig, home: string) => ({ ...env, INFTOOL_TASK_QUEUE: config.temporal.taskQueue, INFTOOL_HOME: home });
+const workerEnv = (env: Record<string, string>, config: RunConfig, home: string) => ({
+  ...env,
+  INFTOOL_TASK_QUEUE: config.temporal.taskQueue,
+  INFTOOL_HOME: home,
+});
 function startRun(client: TestTemporal['client'], config: RunConfig, runId: string) {
   const input: EvolutionInput = { runId, config };
-  return client.workflow.start('evolutionWorkflow', { workflowId: runId, taskQueue: config.temporal.taskQueue, args: [input] });
+  return client.workflow.start('evolutionWorkflow', {
+    workflowId: runId,
+    taskQueue: config.temporal.taskQueue,
+    args: [input],
+  });
 }
 
-type Ctx = { temporal: TestTemporal; worker: WorkerProcess; home: string; taskQueue: string; workerConcurrency: number };
+type Ctx = {
+  temporal: TestTemporal;
+  worker: WorkerProcess;
+  home: string;
+  taskQueue: string;
+  workerConcurrency: number;
+};
 
 /** One dev server and one worker for several cycles (a grid): each cycle gets its own scripted endpoint and task queue. */
-export async function startBenchPipeline(o: { workerConcurrency: number; workerEnv?: Record<string, string>; workerNodeArgs?: string[] }): Promise<Ctx & { close(): Promise<void> }> {
+export async function startBenchPipeline(o: {
+  workerConcurrency: number;
+  workerEnv?: Record<string, string>;
+  workerNodeArgs?: string[];
+}): Promise<Ctx & { close(): Promise<void> }> {
   const temporal = await startTestTemporal();
   const home = tempHome();
   const taskQueue = `bench-${Math.random().toString(36).slice(2, 8)}`;
   const removeAll = () => {
     for (const dir of [home, temporal.dataDir]) rmSync(dir, { recursive: true, force: true });
   };
-  const worker = await spawnWorker({
-    ...workerEnv(temporal.env, parseRunConfig({ temporal: { taskQueue } }), home),
-    INFTOOL_WORKER_CONCURRENCY: String(o.workerConcurrency),
-    ...o.workerEnv,
-  }, o.workerNodeArgs).catch(async (err: unknown) => {
+  const worker = await spawnWorker(
+    {
+      ...workerEnv(temporal.env, parseRunConfig({ temporal: { taskQueue } }), home),
+      INFTOOL_WORKER_CONCURRENCY: String(o.workerConcurrency),
+      ...o.workerEnv,
+    },
+    o.workerNodeArgs,
+  ).catch(async (err: unknown) => {
     await temporal.close();
     removeAll();
     throw err;
   });
   return {
-    temporal, worker, home, taskQueue, workerConcurrency: o.workerConcurrency,
+    temporal,
+    worker,
+    home,
+    taskQueue,
+    workerConcurrency: o.workerConcurrency,
     async close() {
       await worker.kill('SIGTERM'); // graceful: --cpu-prof writes the worker's profile on exit
       await temporal.close();
@@ -136,15 +168,29 @@ function rssBytes(pid: number): number {
   }
 }
 
-export function benchConfig(o: z.output<typeof CycleBenchOptionsSchema>, baseURL: string, taskQueue: string): RunConfig {
+export function benchConfig(
+  o: z.output<typeof CycleBenchOptionsSchema>,
+  baseURL: string,
+  taskQueue: string,
+): RunConfig {
   // The endpoint's limiter must never be what caps concurrency here: all three roles share it.
-  const endpoint = { kind: 'openai', baseURL, model: 'scripted-model', maxRetries: 2, temperature: 0, concurrency: Math.max(16, 4 * o.concurrency) };
+  const endpoint = {
+    kind: 'openai',
+    baseURL,
+    model: 'scripted-model',
+    maxRetries: 2,
+    temperature: 0,
+    concurrency: Math.max(16, 4 * o.concurrency),
+  };
   return parseRunConfig({
     name: o.label,
     seed: 11,
     cycles: { max: 1 },
     synthesis: {
-      perCycle: o.n, batchSize: o.batchSize, parallelBatches: o.concurrency, categories: ['simple', 'multiple', 'parallel', 'irrelevance'],
+      perCycle: o.n,
+      batchSize: o.batchSize,
+      parallelBatches: o.concurrency,
+      categories: ['simple', 'multiple', 'parallel', 'irrelevance'],
       ...(o.inlineBatches !== undefined ? { inlineBatches: o.inlineBatches } : {}),
       ...(o.laneSegmentBatches !== undefined ? { laneSegmentBatches: o.laneSegmentBatches } : {}),
     },
@@ -162,7 +208,8 @@ function decodePayload<T>(p: temporal.api.common.v1.IPayload | null | undefined)
 /** Runs one cycle to the end of verification on `ctx`'s worker, then terminates the run and measures it. */
 export async function runBenchCycle(ctx: Ctx, input: CycleBenchOptions): Promise<CycleBenchResult> {
   const o = CycleBenchOptionsSchema.parse(input);
-  if (o.concurrency + 2 > ctx.workerConcurrency) throw new Error(`the worker runs ${ctx.workerConcurrency} activities at once; ${o.concurrency} lanes need more`);
+  if (o.concurrency + 2 > ctx.workerConcurrency)
+    throw new Error(`the worker runs ${ctx.workerConcurrency} activities at once; ${o.concurrency} lanes need more`);
   const { server, arrivals } = await scriptedEndpoint(o.latencyMs);
   const config = benchConfig(o, server.baseURL, ctx.taskQueue);
   const runId = `run-${o.label}-${Math.random().toString(36).slice(2, 8)}`;
@@ -177,9 +224,12 @@ export async function runBenchCycle(ctx: Ctx, input: CycleBenchOptions): Promise
     for (let i = 0; ; i++) {
       const s: RunStatus | undefined = await handle.query(statusQuery).catch(() => undefined);
       if (s && pastVerify.has(s.stage)) break;
-      if (!s || s.stage === 'prepare' || s.stage === 'synthesize') synthesisRssBytes = Math.max(synthesisRssBytes, rssBytes(ctx.worker.child.pid!));
-      if (ctx.worker.child.exitCode !== null || ctx.worker.child.signalCode !== null) throw new Error(`the worker exited:\n${ctx.worker.output().slice(-2000)}`);
-      if (i % 8 === 7 && (await handle.describe()).status.name !== 'RUNNING') throw new Error(`run ${runId} ended before verification finished`);
+      if (!s || s.stage === 'prepare' || s.stage === 'synthesize')
+        synthesisRssBytes = Math.max(synthesisRssBytes, rssBytes(ctx.worker.child.pid!));
+      if (ctx.worker.child.exitCode !== null || ctx.worker.child.signalCode !== null)
+        throw new Error(`the worker exited:\n${ctx.worker.output().slice(-2000)}`);
+      if (i % 8 === 7 && (await handle.describe()).status.name !== 'RUNNING')
+        throw new Error(`run ${runId} ended before verification finished`);
       await new Promise((r) => setTimeout(r, 250));
     }
     await handle.terminate('benchmark: synthesis and verification measured');
@@ -194,30 +244,54 @@ export async function runBenchCycle(ctx: Ctx, input: CycleBenchOptions): Promise
     const history = await client.workflow.getHandle(cycleId).fetchHistory();
     const events = history.events ?? [];
     const start = tsToMs(events[0].eventTime);
-    const verifySched = events.find((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'verifyCycle');
+    const verifySched = events.find(
+      (e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'verifyCycle',
+    );
     if (!verifySched) throw new Error(`${cycleId}: no verifyCycle in its history`);
     const schedId = Number(verifySched.eventId);
-    const started = events.find((e) => Number(e.activityTaskStartedEventAttributes?.scheduledEventId ?? -1) === schedId);
-    const completed = events.find((e) => Number(e.activityTaskCompletedEventAttributes?.scheduledEventId ?? -1) === schedId);
+    const started = events.find(
+      (e) => Number(e.activityTaskStartedEventAttributes?.scheduledEventId ?? -1) === schedId,
+    );
+    const completed = events.find(
+      (e) => Number(e.activityTaskCompletedEventAttributes?.scheduledEventId ?? -1) === schedId,
+    );
     if (!started || !completed) throw new Error(`${cycleId}: verifyCycle did not complete`);
     const verifyEnd = tsToMs(completed.eventTime);
-    const verify = decodePayload<VerifyCycleResult>(completed.activityTaskCompletedEventAttributes?.result?.payloads?.[0]);
+    const verify = decodePayload<VerifyCycleResult>(
+      completed.activityTaskCompletedEventAttributes?.result?.payloads?.[0],
+    );
 
     const executions: ExecutionSize[] = [];
     for await (const wf of client.workflow.list({ query: `WorkflowId STARTS_WITH '${runId}'` })) {
       const d = await client.workflow.getHandle(wf.workflowId, wf.runId).describe();
-      executions.push({ workflowId: wf.workflowId, runId: wf.runId, type: d.type, events: d.historyLength, bytes: d.historySize ?? 0 });
+      executions.push({
+        workflowId: wf.workflowId,
+        runId: wf.runId,
+        type: d.type,
+        events: d.historyLength,
+        bytes: d.historySize ?? 0,
+      });
     }
     // startMs: the cycle's start to its first batch; drainMs: the last batch's scheduling to the last completion
     // (lanes run out of batches at different times: the tail the ideal does not count).
-    const dispatch = { batches: 0, scheduleToStartMs: 0, completedToNextScheduledMs: 0, batchMs: 0, startMs: 0, drainMs: 0 };
+    const dispatch = {
+      batches: 0,
+      scheduleToStartMs: 0,
+      completedToNextScheduledMs: 0,
+      batchMs: 0,
+      startMs: 0,
+      drainMs: 0,
+    };
     let refills = 0;
     let firstScheduled = Infinity;
     let lastScheduled = 0;
     let lastCompleted = 0;
     for (const e of executions) {
       if (e.type !== 'cycleWorkflow' && e.type !== 'synthesisLaneWorkflow') continue;
-      const evs = e.type === 'cycleWorkflow' ? events : (await client.workflow.getHandle(e.workflowId, e.runId).fetchHistory()).events ?? [];
+      const evs =
+        e.type === 'cycleWorkflow'
+          ? events
+          : ((await client.workflow.getHandle(e.workflowId, e.runId).fetchHistory()).events ?? []);
       const scheduled = new Map<number, number>();
       const completions: number[] = [];
       for (const ev of evs) {
@@ -227,10 +301,11 @@ export async function runBenchCycle(ctx: Ctx, input: CycleBenchOptions): Promise
           firstScheduled = Math.min(firstScheduled, at);
           lastScheduled = Math.max(lastScheduled, at);
           const done = completions.shift();
-          if (done !== undefined) (dispatch.completedToNextScheduledMs += at - done), refills++;
+          if (done !== undefined) ((dispatch.completedToNextScheduledMs += at - done), refills++);
         }
         const st = ev.activityTaskStartedEventAttributes;
-        if (st && scheduled.has(Number(st.scheduledEventId))) dispatch.scheduleToStartMs += at - scheduled.get(Number(st.scheduledEventId))!;
+        if (st && scheduled.has(Number(st.scheduledEventId)))
+          dispatch.scheduleToStartMs += at - scheduled.get(Number(st.scheduledEventId))!;
         const c = ev.activityTaskCompletedEventAttributes;
         if (c && scheduled.has(Number(c.scheduledEventId))) {
           dispatch.batches++;
@@ -248,7 +323,10 @@ export async function runBenchCycle(ctx: Ctx, input: CycleBenchOptions): Promise
     dispatch.startMs = Math.round(firstScheduled - start);
     dispatch.drainMs = Math.round(lastCompleted - lastScheduled);
     return {
-      options: o, config, home: ctx.home, dispatch,
+      options: o,
+      config,
+      home: ctx.home,
+      dispatch,
       synthesisMs: tsToMs(verifySched.eventTime) - start,
       verifyMs: verifyEnd - tsToMs(started.eventTime),
       throughVerifyMs: verifyEnd - start,
@@ -257,7 +335,13 @@ export async function runBenchCycle(ctx: Ctx, input: CycleBenchOptions): Promise
       verify,
       executions: executions.sort((a, b) => b.events - a.events),
       worker: { peakRssBytes: workerUsage.peakRssBytes, synthesisRssBytes, cpuMs: workerMs },
-      cpu: { workerMs, endpointMs: Math.round(endpointMs), serverMs, cores, boundPerSecond: (cores * 1000 * o.n) / (workerMs + endpointMs + serverMs) },
+      cpu: {
+        workerMs,
+        endpointMs: Math.round(endpointMs),
+        serverMs,
+        cores,
+        boundPerSecond: (cores * 1000 * o.n) / (workerMs + endpointMs + serverMs),
+      },
     };
   } finally {
     await server.close();

@@ -13,11 +13,20 @@ import type { ChatRequest } from '../src/domain/chat.js';
 const tokens = Number(process.argv[2] ?? 48);
 const repeats = Number(process.argv[3] ?? 3);
 const modelPath = await ensureLocalModel();
-const prompts = ['Write a long story about a lighthouse keeper.', 'Describe, step by step, how to bake sourdough bread.'];
-const request = (content: string): ChatRequest => ({ messages: [{ role: 'user', content }], maxTokens: tokens, temperature: 0 });
+const prompts = [
+  'Write a long story about a lighthouse keeper.',
+  'Describe, step by step, how to bake sourdough bread.',
+];
+const request = (content: string): ChatRequest => ({
+  messages: [{ role: 'user', content }],
+  maxTokens: tokens,
+  temperature: 0,
+});
 
 async function aggregate(sequences: number): Promise<number[]> {
-  const client = createChatClient({ kind: 'local', modelPath, maxTokens: tokens, concurrency: sequences }, { role: `lanes-${sequences}` } as never);
+  const client = createChatClient({ kind: 'local', modelPath, maxTokens: tokens, concurrency: sequences }, {
+    role: `lanes-${sequences}`,
+  } as never);
   await Promise.all(prompts.map((p) => client.chat({ ...request(p), maxTokens: 4 }))); // load outside the timed runs
   const runs: number[] = [];
   for (let i = 0; i < repeats; i++) {
@@ -33,9 +42,16 @@ async function aggregate(sequences: number): Promise<number[]> {
 
 const median = (xs: number[]) => xs[Math.floor(xs.length / 2)];
 const fmt = (xs: number[]) => xs.map((x) => x.toFixed(1)).join(', ');
-console.log(`cores=${os.availableParallelism()} tokens/request=${tokens} repeats=${repeats} loadavg=${os.loadavg().map((l) => l.toFixed(2)).join(',')}`);
+console.log(
+  `cores=${os.availableParallelism()} tokens/request=${tokens} repeats=${repeats} loadavg=${os
+    .loadavg()
+    .map((l) => l.toFixed(2))
+    .join(',')}`,
+);
 const one = await aggregate(1);
 console.log(`1 sequence  (requests queue): median ${median(one).toFixed(1)} tok/s (runs ${fmt(one)})`);
 const two = await aggregate(2);
 console.log(`2 sequences (one batch)     : median ${median(two).toFixed(1)} tok/s (runs ${fmt(two)})`);
-console.log(`ratio 2 sequences / 1: ${(median(two) / median(one)).toFixed(2)}x (spread ${(two[0] / one.at(-1)!).toFixed(2)}-${(two.at(-1)! / one[0]).toFixed(2)}x)`);
+console.log(
+  `ratio 2 sequences / 1: ${(median(two) / median(one)).toFixed(2)}x (spread ${(two[0] / one.at(-1)!).toFixed(2)}-${(two.at(-1)! / one[0]).toFixed(2)}x)`,
+);

@@ -12,7 +12,11 @@ const tokens = Number(process.argv[2] ?? 16);
 const repeats = Number(process.argv[3] ?? 2);
 const cores = os.availableParallelism();
 const modelPath = await ensureLocalModel();
-const request: ChatRequest = { messages: [{ role: 'user', content: 'Write a long story about a lighthouse keeper.' }], maxTokens: tokens, temperature: 0 };
+const request: ChatRequest = {
+  messages: [{ role: 'user', content: 'Write a long story about a lighthouse keeper.' }],
+  maxTokens: tokens,
+  temperature: 0,
+};
 
 async function tokensPerSecond(threads: number): Promise<{ threads: number; tokPerS: number; runs: number[] }> {
   const client = createChatClient({ kind: 'local', modelPath, maxTokens: tokens }, { role: 'bench', threads } as never);
@@ -26,9 +30,16 @@ async function tokensPerSecond(threads: number): Promise<{ threads: number; tokP
   return { threads, tokPerS: runs[Math.floor(runs.length / 2)], runs };
 }
 
-console.log(`cores=${cores} tokens/run=${tokens} repeats=${repeats} loadavg=${os.loadavg().map((l) => l.toFixed(2)).join(',')}`);
+console.log(
+  `cores=${cores} tokens/run=${tokens} repeats=${repeats} loadavg=${os
+    .loadavg()
+    .map((l) => l.toFixed(2))
+    .join(',')}`,
+);
 const show = (r: Awaited<ReturnType<typeof tokensPerSecond>>) =>
-  console.log(`threads=${r.threads}: median ${r.tokPerS.toFixed(1)} tok/s (runs ${r.runs.map((x) => x.toFixed(1)).join(', ')})`);
+  console.log(
+    `threads=${r.threads}: median ${r.tokPerS.toFixed(1)} tok/s (runs ${r.runs.map((x) => x.toFixed(1)).join(', ')})`,
+  );
 const baseline = await tokensPerSecond(cores);
 show(baseline);
 const four = await tokensPerSecond(4);

@@ -34,9 +34,11 @@ export function errorClass(errorType: string | undefined, category: string): str
   if (t === 'ast_decoder:decoder_failed' || t === 'relevance_error:decoder_failed') return 'text instead of a call';
   if (t.startsWith('ast_decoder')) return 'unparseable call';
   if (t.endsWith('wrong_count')) return 'wrong call count';
-  if (t.endsWith('wrong_func_name') || t.endsWith('cannot_find_match')) return category.includes('parallel') ? 'calls match no reference' : 'wrong function';
+  if (t.endsWith('wrong_func_name') || t.endsWith('cannot_find_match'))
+    return category.includes('parallel') ? 'calls match no reference' : 'wrong function';
   if (t.startsWith('value_error') || t.startsWith('type_error')) return 'wrong values';
-  if (t.includes('missing_required') || t.includes('unexpected_param') || t.includes('missing_optional')) return 'wrong parameters';
+  if (t.includes('missing_required') || t.includes('unexpected_param') || t.includes('missing_optional'))
+    return 'wrong parameters';
   return t;
 }
 
@@ -65,20 +67,31 @@ export function verdictOnTarget(baseline: Scores, last: Scores): { met: boolean;
   const b = baseline.bfcl[NON_LIVE_MEAN];
   const l = last.bfcl[NON_LIVE_MEAN];
   const gain = typeof b === 'number' && typeof l === 'number' ? (l - b) * 100 : NaN;
-  lines.push(`non-live AST mean: ${(b * 100).toFixed(1)}% -> ${(l * 100).toFixed(1)}% (${gain >= 0 ? '+' : ''}${gain.toFixed(1)} pts; target +10)`);
+  lines.push(
+    `non-live AST mean: ${(b * 100).toFixed(1)}% -> ${(l * 100).toFixed(1)}% (${gain >= 0 ? '+' : ''}${gain.toFixed(1)} pts; target +10)`,
+  );
   const drops = Object.keys(baseline.bfcl)
     .filter((k) => !k.startsWith('group/') && typeof last.bfcl[k] === 'number')
     .map((k) => ({ k, d: (last.bfcl[k] - baseline.bfcl[k]) * 100 }))
     .filter((x) => x.d < -5);
-  lines.push(drops.length ? `categories more than 5 pts below baseline: ${drops.map((x) => `${x.k} ${x.d.toFixed(1)}`).join(', ')}` : 'no category more than 5 pts below its baseline');
+  lines.push(
+    drops.length
+      ? `categories more than 5 pts below baseline: ${drops.map((x) => `${x.k} ${x.d.toFixed(1)}`).join(', ')}`
+      : 'no category more than 5 pts below its baseline',
+  );
   return { met: gain >= 10 && drops.length === 0, lines };
 }
 
 function printTable(status: RunStatus, wallS: number | null): void {
   const baseline = status.baseline ?? undefined;
-  console.log(`\nloop-gain: ${status.runId}, ${status.cycles.length} cycle(s)${wallS ? `, ${(wallS / 60).toFixed(1)} min wall` : ''}`);
+  console.log(
+    `\nloop-gain: ${status.runId}, ${status.cycles.length} cycle(s)${wallS ? `, ${(wallS / 60).toFixed(1)} min wall` : ''}`,
+  );
   console.log(scoreTable(baseline, status.cycles).join('\n'));
-  const columns = [{ name: 'baseline', scores: baseline }, ...status.cycles.map((c) => ({ name: `cycle ${c.cycle}`, scores: c.scores }))];
+  const columns = [
+    { name: 'baseline', scores: baseline },
+    ...status.cycles.map((c) => ({ name: `cycle ${c.cycle}`, scores: c.scores })),
+  ];
   const errs = columns.map((c) => errorsOf(c.scores));
   const classes = [...new Set(errs.flatMap((e) => Object.keys(e)))].sort();
   if (classes.length) {
@@ -86,7 +99,9 @@ function printTable(status: RunStatus, wallS: number | null): void {
     console.log(''.padEnd(30) + columns.map((c) => c.name.padStart(12)).join(''));
     for (const k of classes) console.log(k.padEnd(30) + errs.map((e) => String(e[k] ?? 0).padStart(12)).join(''));
   }
-  console.log('\nsynthesis: ' + status.cycles.map((c) => `cycle ${c.cycle} accepted ${c.accepted}/${c.trajectories}`).join(', '));
+  console.log(
+    '\nsynthesis: ' + status.cycles.map((c) => `cycle ${c.cycle} accepted ${c.accepted}/${c.trajectories}`).join(', '),
+  );
   const last = status.cycles.at(-1)?.scores;
   if (baseline && last) {
     const v = verdictOnTarget(baseline, last);
@@ -110,12 +125,31 @@ async function main(): Promise<void> {
   mkdirSync(home, { recursive: true });
   const { startDemo } = await import('../src/cli/demo.js');
   const t0 = Date.now();
-  const out = await startDemo({ configFile: resolve(args.config!), home, exitWhenDone: true, runId: `run-loop-gain-${stamp}` });
+  const out = await startDemo({
+    configFile: resolve(args.config!),
+    home,
+    exitWhenDone: true,
+    runId: `run-loop-gain-${stamp}`,
+  });
   const wallS = (Date.now() - t0) / 1000;
   printTable(out.status, wallS);
   const file = join(REPO, 'bench', 'out', `loop-gain-${stamp}.json`);
   mkdirSync(join(REPO, 'bench', 'out'), { recursive: true });
-  writeFileSync(file, JSON.stringify({ runId: out.runId, config: args.config, wallS, baseline: out.status.baseline, cycles: out.status.cycles, report: out.report }, null, 2));
+  writeFileSync(
+    file,
+    JSON.stringify(
+      {
+        runId: out.runId,
+        config: args.config,
+        wallS,
+        baseline: out.status.baseline,
+        cycles: out.status.cycles,
+        report: out.report,
+      },
+      null,
+      2,
+    ),
+  );
   console.log(`\nwrote ${file}${out.report ? `; report ${out.report}` : ''}`);
 }
 

@@ -42,7 +42,12 @@ const OptionsSchema = z.object({
   out: z.string().default(resolve(import.meta.dirname, 'out', 'lora-speed')),
 });
 const { values } = parseArgs({
-  options: Object.fromEntries(['tokens', 'repeats', 'threads', 'sft-steps', 'base', 'lora', 'merged', 'out'].map((k) => [k, { type: 'string' as const }])),
+  options: Object.fromEntries(
+    ['tokens', 'repeats', 'threads', 'sft-steps', 'base', 'lora', 'merged', 'out'].map((k) => [
+      k,
+      { type: 'string' as const },
+    ]),
+  ),
 });
 const opts = OptionsSchema.parse(Object.fromEntries(Object.entries(values).filter(([, v]) => v !== undefined)));
 
@@ -64,22 +69,42 @@ async function trainedFiles(base: string): Promise<{ lora: string; merged: strin
   const python = process.env.INFTOOL_TRAINER_PYTHON ?? DEFAULT_TRAINER_PYTHON;
   const data = z
     .object({ trajectoriesPath: z.string(), rlPromptsPath: z.string() })
-    .parse(JSON.parse(execFileSync(python, ['-m', 'inftool_trainer.example_set', join(opts.out, 'data')], { cwd: TRAINER_DIR, encoding: 'utf8' })));
+    .parse(
+      JSON.parse(
+        execFileSync(python, ['-m', 'inftool_trainer.example_set', join(opts.out, 'data')], {
+          cwd: TRAINER_DIR,
+          encoding: 'utf8',
+        }),
+      ),
+    );
   const job = (mergeAdapter: boolean): TrainJobInput => ({
     rlPromptsPath: data.rlPromptsPath,
     trajectoriesPath: data.trajectoriesPath,
     baseModel: { kind: 'gguf', path: base },
     outputDir: join(opts.out, 'train'),
-    config: { sft: { maxSteps: opts['sft-steps'], batchSize: 2, maxLength: 1024 }, grpo: { enabled: false }, exportGguf: true, mergeAdapter, device: 'cpu' },
+    config: {
+      sft: { maxSteps: opts['sft-steps'], batchSize: 2, maxLength: 1024 },
+      grpo: { enabled: false },
+      exportGguf: true,
+      mergeAdapter,
+      device: 'cpu',
+    },
   });
   const started = performance.now();
-  const unmerged = await runLocalTraining({ job: job(false), onProgress: (step, _r, loss) => console.log(`  sft step ${step}: loss ${loss?.toFixed(3)}`) });
-  if (unmerged.model?.kind !== 'gguf' || !unmerged.model.loraPath) throw new Error(`the unmerged export gave no LoRA GGUF: ${JSON.stringify(unmerged.model)}`);
+  const unmerged = await runLocalTraining({
+    job: job(false),
+    onProgress: (step, _r, loss) => console.log(`  sft step ${step}: loss ${loss?.toFixed(3)}`),
+  });
+  if (unmerged.model?.kind !== 'gguf' || !unmerged.model.loraPath)
+    throw new Error(`the unmerged export gave no LoRA GGUF: ${JSON.stringify(unmerged.model)}`);
   copyFileSync(unmerged.model.loraPath, lora); // the second export replaces final/
   const again = await runLocalTraining({ job: job(true) });
-  if (!again.model || again.model.kind !== 'gguf' || again.model.loraPath) throw new Error(`the merged export gave ${JSON.stringify(again.model)}`);
+  if (!again.model || again.model.kind !== 'gguf' || again.model.loraPath)
+    throw new Error(`the merged export gave ${JSON.stringify(again.model)}`);
   copyFileSync(again.model.path, merged);
-  console.log(`trained ${unmerged.steps} SFT steps and exported both ways in ${((performance.now() - started) / 1000).toFixed(0)} s`);
+  console.log(
+    `trained ${unmerged.steps} SFT steps and exported both ways in ${((performance.now() - started) / 1000).toFixed(0)} s`,
+  );
   return { lora, merged };
 }
 
@@ -87,14 +112,23 @@ type Variant = { name: string; label: string; client: ChatClient };
 type Run = { decode: number; tokens: number; firstMs: number; text: string };
 
 async function measure(client: ChatClient, prompt: string): Promise<Run> {
-  const request: ChatRequest = { messages: [{ role: 'user', content: prompt }], maxTokens: opts.tokens, temperature: 0 };
+  const request: ChatRequest = {
+    messages: [{ role: 'user', content: prompt }],
+    maxTokens: opts.tokens,
+    temperature: 0,
+  };
   const started = performance.now();
   let first: number | undefined;
   const res = await client.chat(request, { onText: () => void (first ??= performance.now()) });
   const end = performance.now();
   const tokens = res.usage.completionTokens;
   const decodeS = (end - (first ?? end)) / 1000;
-  return { decode: tokens > 1 && decodeS > 0 ? (tokens - 1) / decodeS : NaN, tokens, firstMs: (first ?? end) - started, text: res.message.content ?? '' };
+  return {
+    decode: tokens > 1 && decodeS > 0 ? (tokens - 1) / decodeS : NaN,
+    tokens,
+    firstMs: (first ?? end) - started,
+    text: res.message.content ?? '',
+  };
 }
 
 const median = (xs: number[]): number => {
@@ -108,22 +142,42 @@ const spread = (xs: number[], digits: number) => {
 const mb = (f: string) => `${(statSync(f).size / 2 ** 20).toFixed(0)} MB`;
 
 const base = resolve(opts.base ?? (await ensureLocalModel()));
-const files = opts.lora && opts.merged ? { lora: resolve(opts.lora), merged: resolve(opts.merged) } : await trainedFiles(base);
+const files =
+  opts.lora && opts.merged ? { lora: resolve(opts.lora), merged: resolve(opts.merged) } : await trainedFiles(base);
 const local = (modelPath: string, loraPath?: string): ChatClient =>
-  new LocalChatClient({ kind: 'local', modelPath, loraPath, temperature: 0, maxTokens: opts.tokens, concurrency: 1, contextSize: 1024 }, { role: 'bench', threads: opts.threads });
+  new LocalChatClient(
+    { kind: 'local', modelPath, loraPath, temperature: 0, maxTokens: opts.tokens, concurrency: 1, contextSize: 1024 },
+    { role: 'bench', threads: opts.threads },
+  );
 const variants: Variant[] = [
   { name: 'a', label: `base            ${base.split('/').pop()} (${mb(base)})`, client: local(base) },
-  { name: 'b', label: `base + LoRA     + ${files.lora.split('/').pop()} (${mb(files.lora)}) at run time`, client: local(base, files.lora) },
-  { name: 'c', label: `merged          ${files.merged.split('/').pop()} (${mb(files.merged)})`, client: local(files.merged) },
+  {
+    name: 'b',
+    label: `base + LoRA     + ${files.lora.split('/').pop()} (${mb(files.lora)}) at run time`,
+    client: local(base, files.lora),
+  },
+  {
+    name: 'c',
+    label: `merged          ${files.merged.split('/').pop()} (${mb(files.merged)})`,
+    client: local(files.merged),
+  },
 ];
 
-console.log(`cores=${os.availableParallelism()} threads=${opts.threads} tokens/reply=${opts.tokens} prompts=${PROMPTS.length} rounds=${opts.repeats} loadavg=${os.loadavg().map((l) => l.toFixed(2)).join(',')}`);
+console.log(
+  `cores=${os.availableParallelism()} threads=${opts.threads} tokens/reply=${opts.tokens} prompts=${PROMPTS.length} rounds=${opts.repeats} loadavg=${os
+    .loadavg()
+    .map((l) => l.toFixed(2))
+    .join(',')}`,
+);
 const promptTokens = new Map<string, number>();
 for (const v of variants) {
   const res = await v.client.chat({ messages: [{ role: 'user', content: PROMPTS[0] }], maxTokens: 4, temperature: 0 }); // loads outside the timed runs
   promptTokens.set(v.name, res.usage.promptTokens);
 }
-if (promptTokens.get('a') !== promptTokens.get('c')) console.log(`WARNING: the merged GGUF renders the prompt in ${promptTokens.get('c')} tokens, the base in ${promptTokens.get('a')}`);
+if (promptTokens.get('a') !== promptTokens.get('c'))
+  console.log(
+    `WARNING: the merged GGUF renders the prompt in ${promptTokens.get('c')} tokens, the base in ${promptTokens.get('a')}`,
+  );
 
 const cell: Array<Record<string, Run>> = []; // one per round and prompt: each variant's run
 for (let round = 0; round < opts.repeats; round++) {
@@ -132,20 +186,46 @@ for (let round = 0; round < opts.repeats; round++) {
     const k = (round * PROMPTS.length + p) % variants.length;
     for (const v of [...variants.slice(k), ...variants.slice(0, k)]) turn[v.name] = await measure(v.client, PROMPTS[p]);
     cell.push(turn);
-    if (round === 0 && p === 0) for (const v of variants) console.log(`  ${v.name} replies: ${JSON.stringify(turn[v.name].text.slice(0, 70))}`);
+    if (round === 0 && p === 0)
+      for (const v of variants) console.log(`  ${v.name} replies: ${JSON.stringify(turn[v.name].text.slice(0, 70))}`);
   }
-  console.log(`round ${round + 1}/${opts.repeats}: ` + variants.map((v) => `${v.name} ${median(cell.slice(-PROMPTS.length).map((t) => t[v.name].decode)).toFixed(1)}`).join(', ') + ' tok/s');
+  console.log(
+    `round ${round + 1}/${opts.repeats}: ` +
+      variants
+        .map((v) => `${v.name} ${median(cell.slice(-PROMPTS.length).map((t) => t[v.name].decode)).toFixed(1)}`)
+        .join(', ') +
+      ' tok/s',
+  );
 }
 
 console.log('\ndecoding tokens/s per reply:');
 for (const v of variants) {
   const all = cell.map((t) => t[v.name]);
-  console.log(`  (${v.name}) ${v.label}\n      ${spread(all.map((r) => r.decode), 1)}; tokens/reply ${spread(all.map((r) => r.tokens), 0)}; to first text ${median(all.map((r) => r.firstMs)).toFixed(0)} ms`);
+  console.log(
+    `  (${v.name}) ${v.label}\n      ${spread(
+      all.map((r) => r.decode),
+      1,
+    )}; tokens/reply ${spread(
+      all.map((r) => r.tokens),
+      0,
+    )}; to first text ${median(all.map((r) => r.firstMs)).toFixed(0)} ms`,
+  );
 }
 console.log('ratios, per round and prompt:');
-for (const v of variants.slice(1)) console.log(`  ${v.name}/a: ${spread(cell.map((t) => t[v.name].decode / t.a.decode), 2)}`);
+for (const v of variants.slice(1))
+  console.log(
+    `  ${v.name}/a: ${spread(
+      cell.map((t) => t[v.name].decode / t.a.decode),
+      2,
+    )}`,
+  );
 // Greedy replies of the merged file and of base + LoRA should mostly agree (they differ only by rounding:
 // the merged weights are requantized), and differ from the base's where the adapter changed something.
 const same = (x: string, y: string) => cell.filter((t) => t[x].text === t[y].text).length;
-console.log(`identical replies: b and c ${same('b', 'c')}/${cell.length}, a and c ${same('a', 'c')}/${cell.length}; loadavg at the end ${os.loadavg().map((l) => l.toFixed(2)).join(',')}`);
+console.log(
+  `identical replies: b and c ${same('b', 'c')}/${cell.length}, a and c ${same('a', 'c')}/${cell.length}; loadavg at the end ${os
+    .loadavg()
+    .map((l) => l.toFixed(2))
+    .join(',')}`,
+);
 await disposeLocalModels();

@@ -17,8 +17,14 @@ const baseURL = arg('--base-url');
 const maxTokens = Number(arg('--max-tokens') ?? 256);
 const retries = Number(arg('--retries') ?? 1) === 0 ? 0 : 1;
 const llm = baseURL
-  ? createChatClient({ kind: 'openai', baseURL, model: arg('--model') ?? 'default', temperature: 0, maxTokens }, { role: 'mcp-simulator' })
-  : createChatClient({ kind: 'local', temperature: 0, maxTokens, contextSize: 4096 }, { role: 'mcp-simulator', threads: os.availableParallelism() } as never);
+  ? createChatClient(
+      { kind: 'openai', baseURL, model: arg('--model') ?? 'default', temperature: 0, maxTokens },
+      { role: 'mcp-simulator' },
+    )
+  : createChatClient({ kind: 'local', temperature: 0, maxTokens, contextSize: 4096 }, {
+      role: 'mcp-simulator',
+      threads: os.availableParallelism(),
+    } as never);
 
 const SESSION: Array<[string, string, Record<string, unknown>]> = [
   ['notes', 'create_note', { title: 'Dentist', body: 'Tuesday 10:00, bring the insurance card', tags: ['health'] }],
@@ -40,17 +46,34 @@ const log = new CallLog();
 const sessions = new Map<string, Awaited<ReturnType<typeof connectInMemory>>>();
 const t0 = performance.now();
 for (const [set, tool, args] of SESSION.slice(0, Number(arg('--calls') ?? SESSION.length))) {
-  if (!sessions.has(set)) sessions.set(set, await connectInMemory(createToolSetServer({ catalog, toolSetId: set, handler: { kind: 'simulated', llm, seed: 1, maxTokens, retries }, recorder: log })));
+  if (!sessions.has(set))
+    sessions.set(
+      set,
+      await connectInMemory(
+        createToolSetServer({
+          catalog,
+          toolSetId: set,
+          handler: { kind: 'simulated', llm, seed: 1, maxTokens, retries },
+          recorder: log,
+        }),
+      ),
+    );
   // A slow model (plus one retry) can take longer than the MCP client's 60 s default per request.
   await sessions.get(set)!.client.callTool({ name: tool, arguments: args }, undefined, { timeout: 600_000 });
   const r = log.records.at(-1)!;
-  console.log(`${tool.padEnd(22)} ${r.isError ? 'ERROR ' : r.repaired ? (r.repaired.startsWith('retried') ? 'retry ' : 'default') : 'ok    '} ${r.latencyMs.toFixed(0).padStart(6)} ms  ${JSON.stringify(r.isError ? r.error : r.result).slice(0, 90)}`);
+  console.log(
+    `${tool.padEnd(22)} ${r.isError ? 'ERROR ' : r.repaired ? (r.repaired.startsWith('retried') ? 'retry ' : 'default') : 'ok    '} ${r.latencyMs.toFixed(0).padStart(6)} ms  ${JSON.stringify(r.isError ? r.error : r.result).slice(0, 90)}`,
+  );
 }
 const total = performance.now() - t0;
 for (const s of sessions.values()) await s.close();
 const n = log.records.length;
 const count = (f: (r: (typeof log.records)[number]) => boolean) => log.records.filter(f).length;
 console.log(`\nLLM: ${llm.label}; ${n} calls in ${(total / 1000).toFixed(1)} s`);
-console.log(`valid at once: ${count((r) => !r.isError && !r.repaired)}/${n}; after one retry: ${count((r) => !!r.repaired?.startsWith('retried'))}/${n}; schema default: ${count((r) => !!r.repaired?.startsWith('synthesized'))}/${n}; tool errors: ${count((r) => r.isError)}/${n}`);
-console.log(`tokens: ${log.records.reduce((a, r) => a + r.tokens, 0)}; served from the world without the LLM: ${count((r) => r.tokens === 0 && !r.isError)}`);
+console.log(
+  `valid at once: ${count((r) => !r.isError && !r.repaired)}/${n}; after one retry: ${count((r) => !!r.repaired?.startsWith('retried'))}/${n}; schema default: ${count((r) => !!r.repaired?.startsWith('synthesized'))}/${n}; tool errors: ${count((r) => r.isError)}/${n}`,
+);
+console.log(
+  `tokens: ${log.records.reduce((a, r) => a + r.tokens, 0)}; served from the world without the LLM: ${count((r) => r.tokens === 0 && !r.isError)}`,
+);
 if (!baseURL) await disposeLocalModels();

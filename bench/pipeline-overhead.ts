@@ -9,7 +9,10 @@ import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { runBenchCycle, startBenchPipeline, type CycleBenchResult } from './cycle-harness.js';
 
-const list = z.string().transform((s) => s.split(',').map((x) => Number(x.trim()))).pipe(z.array(z.number().positive()).min(1));
+const list = z
+  .string()
+  .transform((s) => s.split(',').map((x) => Number(x.trim())))
+  .pipe(z.array(z.number().positive()).min(1));
 const ArgsSchema = z.object({
   'latency-ms': list.default('20,50,200'),
   concurrency: list.pipe(z.array(z.number().int())).default('8,64'),
@@ -28,8 +31,14 @@ const ArgsSchema = z.object({
 });
 const { values } = parseArgs({
   options: {
-    'latency-ms': { type: 'string' }, concurrency: { type: 'string' }, 'per-lane': { type: 'string' }, n: { type: 'string' },
-    'batch-size': { type: 'string' }, 'inline-batches': { type: 'string' }, json: { type: 'boolean' }, 'cpu-prof': { type: 'string' },
+    'latency-ms': { type: 'string' },
+    concurrency: { type: 'string' },
+    'per-lane': { type: 'string' },
+    n: { type: 'string' },
+    'batch-size': { type: 'string' },
+    'inline-batches': { type: 'string' },
+    json: { type: 'boolean' },
+    'cpu-prof': { type: 'string' },
   },
 });
 const args = ArgsSchema.parse(values);
@@ -46,19 +55,40 @@ try {
     for (const concurrency of args.concurrency) {
       const n = args.n ?? concurrency * args['per-lane'];
       const r: CycleBenchResult = await runBenchCycle(pipeline, {
-        n, concurrency, latencyMs, batchSize: args['batch-size'], inlineBatches: args['inline-batches'], label: `overhead-l${latencyMs}-c${concurrency}`,
+        n,
+        concurrency,
+        latencyMs,
+        batchSize: args['batch-size'],
+        inlineBatches: args['inline-batches'],
+        label: `overhead-l${latencyMs}-c${concurrency}`,
       });
       const calls = r.chatCalls / n;
       const ideal = concurrency / ((latencyMs / 1000) * calls);
       const synth = n / (r.synthesisMs / 1000);
       const through = n / (r.throughVerifyMs / 1000);
       const row = {
-        latencyMs, concurrency, n, batchSize: args['batch-size'],
-        fanOut: Math.ceil(n / args['batch-size']) > r.config.synthesis.inlineBatches ? 'lanes' : 'inline', callsPerTrajectory: +calls.toFixed(2), maxInFlight: r.maxInFlight,
-        idealPerSecond: +ideal.toFixed(2), synthesisPerSecond: +synth.toFixed(2), synthesisRatio: +(synth / ideal).toFixed(3),
-        throughVerifyPerSecond: +through.toFixed(2), ratio: +(through / ideal).toFixed(3),
-        synthesisMs: r.synthesisMs, verifyMs: r.verifyMs, startMs: r.dispatch.startMs, drainMs: r.dispatch.drainMs, batchMs: r.dispatch.batchMs, scheduleToStartMs: r.dispatch.scheduleToStartMs, refillMs: r.dispatch.completedToNextScheduledMs, workerCpuMsPerTrajectory: +(r.worker.cpuMs / n).toFixed(1),
-        cpuMsPerTrajectory: +((r.cpu.workerMs + r.cpu.endpointMs + r.cpu.serverMs) / n).toFixed(1), cpuBoundPerSecond: +r.cpu.boundPerSecond.toFixed(1),
+        latencyMs,
+        concurrency,
+        n,
+        batchSize: args['batch-size'],
+        fanOut: Math.ceil(n / args['batch-size']) > r.config.synthesis.inlineBatches ? 'lanes' : 'inline',
+        callsPerTrajectory: +calls.toFixed(2),
+        maxInFlight: r.maxInFlight,
+        idealPerSecond: +ideal.toFixed(2),
+        synthesisPerSecond: +synth.toFixed(2),
+        synthesisRatio: +(synth / ideal).toFixed(3),
+        throughVerifyPerSecond: +through.toFixed(2),
+        ratio: +(through / ideal).toFixed(3),
+        synthesisMs: r.synthesisMs,
+        verifyMs: r.verifyMs,
+        startMs: r.dispatch.startMs,
+        drainMs: r.dispatch.drainMs,
+        batchMs: r.dispatch.batchMs,
+        scheduleToStartMs: r.dispatch.scheduleToStartMs,
+        refillMs: r.dispatch.completedToNextScheduledMs,
+        workerCpuMsPerTrajectory: +(r.worker.cpuMs / n).toFixed(1),
+        cpuMsPerTrajectory: +((r.cpu.workerMs + r.cpu.endpointMs + r.cpu.serverMs) / n).toFixed(1),
+        cpuBoundPerSecond: +r.cpu.boundPerSecond.toFixed(1),
         accepted: r.verify.accepted,
       };
       rows.push(row);
@@ -75,4 +105,31 @@ try {
   await pipeline.close();
 }
 if (args.json) console.log(JSON.stringify(rows, null, 2));
-else console.table(rows.map(({ latencyMs, concurrency, n, fanOut, callsPerTrajectory, idealPerSecond, throughVerifyPerSecond, cpuBoundPerSecond, synthesisRatio, ratio }) => ({ latencyMs, concurrency, n, fanOut, callsPerTrajectory, idealPerSecond, throughVerifyPerSecond, cpuBoundPerSecond, synthesisRatio, ratio })));
+else
+  console.table(
+    rows.map(
+      ({
+        latencyMs,
+        concurrency,
+        n,
+        fanOut,
+        callsPerTrajectory,
+        idealPerSecond,
+        throughVerifyPerSecond,
+        cpuBoundPerSecond,
+        synthesisRatio,
+        ratio,
+      }) => ({
+        latencyMs,
+        concurrency,
+        n,
+        fanOut,
+        callsPerTrajectory,
+        idealPerSecond,
+        throughVerifyPerSecond,
+        cpuBoundPerSecond,
+        synthesisRatio,
+        ratio,
+      }),
+    ),
+  );

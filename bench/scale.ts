@@ -35,8 +35,15 @@ const ArgsSchema = z.object({
 });
 const { values } = parseArgs({
   options: {
-    n: { type: 'string' }, concurrency: { type: 'string' }, 'batch-size': { type: 'string' }, 'latency-ms': { type: 'string' },
-    segment: { type: 'string' }, 'inline-batches': { type: 'string' }, 'worker-heap-mb': { type: 'string' }, target: { type: 'string' }, json: { type: 'boolean' },
+    n: { type: 'string' },
+    concurrency: { type: 'string' },
+    'batch-size': { type: 'string' },
+    'latency-ms': { type: 'string' },
+    segment: { type: 'string' },
+    'inline-batches': { type: 'string' },
+    'worker-heap-mb': { type: 'string' },
+    target: { type: 'string' },
+    json: { type: 'boolean' },
   },
 });
 const args = ArgsSchema.parse(values);
@@ -49,8 +56,13 @@ const pipeline = await startBenchPipeline({
 let report: Record<string, unknown>;
 try {
   const r = await runBenchCycle(pipeline, {
-    n: args.n, concurrency: args.concurrency, batchSize: args['batch-size'], latencyMs: args['latency-ms'],
-    inlineBatches: args['inline-batches'], laneSegmentBatches: args.segment, label: 'scale',
+    n: args.n,
+    concurrency: args.concurrency,
+    batchSize: args['batch-size'],
+    latencyMs: args['latency-ms'],
+    inlineBatches: args['inline-batches'],
+    laneSegmentBatches: args.segment,
+    label: 'scale',
   });
   const { n } = args;
   const perK = (x: number) => (x / n) * 1000;
@@ -62,7 +74,8 @@ try {
 
   // Histories: every execution of the run (lanes continue as new), and the largest payload in each kind.
   const byType = (t: string) => r.executions.filter((e) => e.type === t);
-  const largest = (xs: ExecutionSize[]) => xs.reduce<ExecutionSize | undefined>((m, e) => (!m || e.events > m.events ? e : m), undefined);
+  const largest = (xs: ExecutionSize[]) =>
+    xs.reduce<ExecutionSize | undefined>((m, e) => (!m || e.events > m.events ? e : m), undefined);
   let largestPayload = { bytes: 0, where: '' };
   const laneEvents: Array<{ events: number; batches: number; bytes: number }> = [];
   for (const e of r.executions) {
@@ -70,9 +83,12 @@ try {
     let scheduled = 0;
     for (const ev of history.events ?? []) {
       if (ev.activityTaskScheduledEventAttributes?.activityType?.name === 'synthesizeBatch') scheduled++;
-      for (const p of payloadsOf(ev)) if ((p.data?.length ?? 0) > largestPayload.bytes) largestPayload = { bytes: p.data!.length, where: `${e.workflowId} event ${ev.eventId} (${ev.eventType})` };
+      for (const p of payloadsOf(ev))
+        if ((p.data?.length ?? 0) > largestPayload.bytes)
+          largestPayload = { bytes: p.data!.length, where: `${e.workflowId} event ${ev.eventId} (${ev.eventType})` };
     }
-    if (e.type === 'synthesisLaneWorkflow' && scheduled) laneEvents.push({ events: e.events, batches: scheduled, bytes: e.bytes });
+    if (e.type === 'synthesisLaneWorkflow' && scheduled)
+      laneEvents.push({ events: e.events, batches: scheduled, bytes: e.bytes });
   }
   // A lane execution's cost per batch, from its fullest execution (its few fixed events spread over the most batches).
   const fullest = laneEvents.sort((a, b) => b.batches - a.batches)[0];
@@ -92,33 +108,77 @@ try {
   const laneBound = Math.ceil(Math.min(segment, tPerLane) * eventsPerBatch) + 10;
   // The cycle: this run's whole history, plus per lane a child (3 events, up to 2 workflow tasks), every lane signal
   // (1 event and a task) and every report to the run (2 events and a task) the target cycle can send.
-  const cycleBound = (largest(byType('cycleWorkflow'))?.events ?? 0) + 9 * tLanes + 4 * LANE_PROGRESS_SIGNALS + 5 * (RUN_PROGRESS_REPORTS + 1);
+  const cycleBound =
+    (largest(byType('cycleWorkflow'))?.events ?? 0) +
+    9 * tLanes +
+    4 * LANE_PROGRESS_SIGNALS +
+    5 * (RUN_PROGRESS_REPORTS + 1);
   const verifyInputBytes = tLanes * 80; // one manifest ref per lane
   const workerCpuMs = r.worker.cpuMs / n;
   const tIdealS = (T * calls * args['latency-ms']) / 1000 / tLanes;
 
   report = {
     measured: {
-      n, batches, batchSize: args['batch-size'], lanes, segment, latencyMs: args['latency-ms'], callsPerTrajectory: +calls.toFixed(2),
-      wallMs: r.throughVerifyMs, synthesisMs: r.synthesisMs, idealMs: Math.round(idealMs), ratio: +(idealMs / r.throughVerifyMs).toFixed(3),
+      n,
+      batches,
+      batchSize: args['batch-size'],
+      lanes,
+      segment,
+      latencyMs: args['latency-ms'],
+      callsPerTrajectory: +calls.toFixed(2),
+      wallMs: r.throughVerifyMs,
+      synthesisMs: r.synthesisMs,
+      idealMs: Math.round(idealMs),
+      ratio: +(idealMs / r.throughVerifyMs).toFixed(3),
       // What this machine's cores allow at the CPU the cycle took (worker + endpoint + server): the bound when it is not latency.
-      cpuBoundMs: Math.round((n / r.cpu.boundPerSecond) * 1000), cpu: { ...r.cpu, boundPerSecond: +r.cpu.boundPerSecond.toFixed(1) },
+      cpuBoundMs: Math.round((n / r.cpu.boundPerSecond) * 1000),
+      cpu: { ...r.cpu, boundPerSecond: +r.cpu.boundPerSecond.toFixed(1) },
       dispatch: r.dispatch,
       workerHeapCapMB: args['worker-heap-mb'] ?? null,
-      workerPeakRssMB: +(r.worker.peakRssBytes / 2 ** 20).toFixed(1), workerRssWhileSynthesizingMB: +(r.worker.synthesisRssBytes / 2 ** 20).toFixed(1), workerCpuMsPerTrajectory: +workerCpuMs.toFixed(1),
+      workerPeakRssMB: +(r.worker.peakRssBytes / 2 ** 20).toFixed(1),
+      workerRssWhileSynthesizingMB: +(r.worker.synthesisRssBytes / 2 ** 20).toFixed(1),
+      workerCpuMsPerTrajectory: +workerCpuMs.toFixed(1),
       largestHistory: {
-        cycle: pick(largest(byType('cycleWorkflow'))), lane: pick(largest(byType('synthesisLaneWorkflow'))), run: pick(largest(byType('evolutionWorkflow'))),
-        laneExecutions: byType('synthesisLaneWorkflow').length, largestPayloadBytes: largestPayload.bytes, largestPayloadAt: largestPayload.where,
-        laneEventsPerBatch: +eventsPerBatch.toFixed(2), laneBytesPerBatch: Math.round(bytesPerBatch),
+        cycle: pick(largest(byType('cycleWorkflow'))),
+        lane: pick(largest(byType('synthesisLaneWorkflow'))),
+        run: pick(largest(byType('evolutionWorkflow'))),
+        laneExecutions: byType('synthesisLaneWorkflow').length,
+        largestPayloadBytes: largestPayload.bytes,
+        largestPayloadAt: largestPayload.where,
+        laneEventsPerBatch: +eventsPerBatch.toFixed(2),
+        laneBytesPerBatch: Math.round(bytesPerBatch),
       },
-      artifacts: { files: artifacts.files, MB: +(artifacts.bytes / 2 ** 20).toFixed(1), filesPer1000: Math.round(perK(artifacts.files)), MBPer1000: +(perK(artifacts.bytes) / 2 ** 20).toFixed(2) },
-      verification: { ms: r.verifyMs, msPer1000: Math.round(perK(r.verifyMs)), accepted: r.verify.accepted, datasetMBPer1000: +(perK(rawBytes) / 2 ** 20).toFixed(2) },
-      noveltyIndex: { entries: novelty.entries, fileKBPer1000Accepted: +((novelty.fileBytes / Math.max(1, novelty.entries)) * 1000 / 1024).toFixed(1), heapKBPer1000Accepted: novelty.heapBytes === null ? null : +((novelty.heapBytes / Math.max(1, novelty.entries)) * 1000 / 1024).toFixed(1) },
+      artifacts: {
+        files: artifacts.files,
+        MB: +(artifacts.bytes / 2 ** 20).toFixed(1),
+        filesPer1000: Math.round(perK(artifacts.files)),
+        MBPer1000: +(perK(artifacts.bytes) / 2 ** 20).toFixed(2),
+      },
+      verification: {
+        ms: r.verifyMs,
+        msPer1000: Math.round(perK(r.verifyMs)),
+        accepted: r.verify.accepted,
+        datasetMBPer1000: +(perK(rawBytes) / 2 ** 20).toFixed(2),
+      },
+      noveltyIndex: {
+        entries: novelty.entries,
+        fileKBPer1000Accepted: +(((novelty.fileBytes / Math.max(1, novelty.entries)) * 1000) / 1024).toFixed(1),
+        heapKBPer1000Accepted:
+          novelty.heapBytes === null
+            ? null
+            : +(((novelty.heapBytes / Math.max(1, novelty.entries)) * 1000) / 1024).toFixed(1),
+      },
     },
     extrapolated: {
-      trajectories: T, batches: tBatches, lanes: tLanes, batchesPerLane: tPerLane, laneExecutionsPerLane: Math.ceil(tPerLane / segment),
-      laneHistoryEvents: laneBound, laneHistoryMB: +((Math.min(segment, tPerLane) * bytesPerBatch) / 2 ** 20).toFixed(2),
-      cycleHistoryEventsAtMost: cycleBound, verifyInputKB: Math.ceil(verifyInputBytes / 1024),
+      trajectories: T,
+      batches: tBatches,
+      lanes: tLanes,
+      batchesPerLane: tPerLane,
+      laneExecutionsPerLane: Math.ceil(tPerLane / segment),
+      laneHistoryEvents: laneBound,
+      laneHistoryMB: +((Math.min(segment, tPerLane) * bytesPerBatch) / 2 ** 20).toFixed(2),
+      cycleHistoryEventsAtMost: cycleBound,
+      verifyInputKB: Math.ceil(verifyInputBytes / 1024),
       pendingPerWorkflow: tLanes,
       latencyBoundHours: +(tIdealS / 3600).toFixed(2),
       workerCpuHours: +((workerCpuMs * T) / 3.6e6).toFixed(1),
@@ -126,10 +186,16 @@ try {
       storageGB: +((perK(artifacts.bytes) * (T / 1000)) / 2 ** 30).toFixed(1),
       verificationHours: +((perK(r.verifyMs) * (T / 1000)) / 3.6e6).toFixed(2),
       verificationDatasetGB: +((perK(rawBytes) * (T / 1000)) / 2 ** 30).toFixed(2),
-      noveltyIndexMB: novelty.heapBytes === null ? null : +(((novelty.heapBytes / Math.max(1, novelty.entries)) * T * (r.verify.accepted / n)) / 2 ** 20).toFixed(0),
+      noveltyIndexMB:
+        novelty.heapBytes === null
+          ? null
+          : +(((novelty.heapBytes / Math.max(1, novelty.entries)) * T * (r.verify.accepted / n)) / 2 ** 20).toFixed(0),
       withinLimits: {
-        laneEvents: laneBound < LIMITS.events, cycleEvents: cycleBound < LIMITS.events, verifyInput: verifyInputBytes < LIMITS.payloadBytes,
-        pending: tLanes <= LIMITS.pending, largestPayloadMeasured: largestPayload.bytes < LIMITS.payloadBytes,
+        laneEvents: laneBound < LIMITS.events,
+        cycleEvents: cycleBound < LIMITS.events,
+        verifyInput: verifyInputBytes < LIMITS.payloadBytes,
+        pending: tLanes <= LIMITS.pending,
+        largestPayloadMeasured: largestPayload.bytes < LIMITS.payloadBytes,
       },
     },
   };
@@ -148,8 +214,10 @@ function payloadsOf(ev: Ev): Array<{ data?: Uint8Array | null }> {
   const out: Array<{ data?: Uint8Array | null }> = [];
   const walk = (v: unknown, depth: number) => {
     if (!v || typeof v !== 'object' || depth > 6) return;
-    if (Array.isArray((v as { payloads?: unknown }).payloads)) out.push(...((v as { payloads: Array<{ data?: Uint8Array | null }> }).payloads));
-    for (const [k, x] of Object.entries(v)) if (k !== 'payloads' && x && typeof x === 'object' && !(x instanceof Uint8Array)) walk(x, depth + 1);
+    if (Array.isArray((v as { payloads?: unknown }).payloads))
+      out.push(...(v as { payloads: Array<{ data?: Uint8Array | null }> }).payloads);
+    for (const [k, x] of Object.entries(v))
+      if (k !== 'payloads' && x && typeof x === 'object' && !(x instanceof Uint8Array)) walk(x, depth + 1);
   };
   walk(ev, 0);
   return out;

@@ -45,7 +45,10 @@ function entryDocuments(dir: string): string[] {
 
 /** Operations the spec declares, counted independently of the importer (path items that are `$ref`s are read too). */
 function countOperations(file: string): number {
-  const parse = (f: string) => (/\.json$/i.test(f) ? JSON.parse(readFileSync(f, 'utf8')) : YAML.parse(readFileSync(f, 'utf8'), { maxAliasCount: -1 }));
+  const parse = (f: string) =>
+    /\.json$/i.test(f)
+      ? JSON.parse(readFileSync(f, 'utf8'))
+      : YAML.parse(readFileSync(f, 'utf8'), { maxAliasCount: -1 });
   const doc = parse(file) as { paths?: Record<string, Record<string, unknown>> };
   let n = 0;
   for (const item of Object.values(doc.paths ?? {})) {
@@ -104,11 +107,33 @@ async function main(): Promise<void> {
       row = { spec, mb, ...(JSON.parse(last) as Omit<Row, 'spec' | 'mb'>) };
     } catch {
       const why = run.error ? run.error.message : `exit ${run.status}: ${(run.stderr ?? '').trim().split('\n').pop()}`;
-      row = { spec, mb, operations: 0, tools: 0, refused: 0, warnings: 0, seconds: 0, peakMb: 0, catalogMb: 0, maxToolKb: 0, note: why };
+      row = {
+        spec,
+        mb,
+        operations: 0,
+        tools: 0,
+        refused: 0,
+        warnings: 0,
+        seconds: 0,
+        peakMb: 0,
+        catalogMb: 0,
+        maxToolKb: 0,
+        note: why,
+      };
     }
     rows.push(row);
     const f = (x: number, d = 1) => x.toFixed(d);
-    const cells = [spec, f(mb, 2), row.operations, row.tools, row.refused, row.warnings, f(row.seconds), f(row.peakMb, 0), f(row.catalogMb, 2)];
+    const cells = [
+      spec,
+      f(mb, 2),
+      row.operations,
+      row.tools,
+      row.refused,
+      row.warnings,
+      f(row.seconds),
+      f(row.peakMb, 0),
+      f(row.catalogMb, 2),
+    ];
     console.log([...cells, f(row.maxToolKb), row.note ?? ''].join('\t'));
   }
   const sum = (k: keyof Row) => rows.reduce((n, r) => n + (typeof r[k] === 'number' ? (r[k] as number) : 0), 0);

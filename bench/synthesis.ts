@@ -14,29 +14,54 @@ import { verifyBatch } from '../src/verify/verify-batch.js';
 import { NoveltyIndex } from '../src/verify/novelty-index.js';
 import { scriptedRoles } from '../src/agents/scripted-roles.js';
 
-const { values } = parseArgs({ options: { n: { type: 'string', default: '60' }, concurrency: { type: 'string', default: '8' }, 'latency-ms': { type: 'string', default: '50' } } });
+const { values } = parseArgs({
+  options: {
+    n: { type: 'string', default: '60' },
+    concurrency: { type: 'string', default: '8' },
+    'latency-ms': { type: 'string', default: '50' },
+  },
+});
 const n = Number(values.n);
 const concurrency = Number(values.concurrency);
 const latencyMs = Number(values['latency-ms']);
 
 const server = await startScriptedServer({ reply: scriptedRoles(), delayMs: latencyMs });
 const catalog = await loadExampleCatalog();
-const client = () => createChatClient({ kind: 'openai', baseURL: server.baseURL, model: 'scripted-model', maxRetries: 0, concurrency: 1000 });
+const client = () =>
+  createChatClient({
+    kind: 'openai',
+    baseURL: server.baseURL,
+    model: 'scripted-model',
+    maxRetries: 0,
+    concurrency: 1000,
+  });
 const sets = ['weather', 'notes', 'city-library'];
 const tasks = Array.from({ length: n }, (_, i) => ({
-  id: `bench-${i}`, cycle: 0, toolSetId: sets[i % sets.length], category: CATEGORIES[i % CATEGORIES.length], difficulty: 'medium' as const, seed: i,
+  id: `bench-${i}`,
+  cycle: 0,
+  toolSetId: sets[i % sets.length],
+  category: CATEGORIES[i % CATEGORIES.length],
+  difficulty: 'medium' as const,
+  seed: i,
 }));
 
 const started = performance.now();
 const trajectories: Trajectory[] = new Array(n);
 let next = 0;
-await Promise.all(Array.from({ length: concurrency }, async () => {
-  while (next < n) {
-    const i = next++;
-    const t = tasks[i];
-    trajectories[i] = await synthesizeTrajectory({ task: t, tools: toolsOf(catalog, t.toolSetId), roles: { user: client(), assistant: client() }, mcp: mcpSessionFactory(catalog, t.toolSetId, { kind: 'simulated', seed: t.seed }) });
-  }
-}));
+await Promise.all(
+  Array.from({ length: concurrency }, async () => {
+    while (next < n) {
+      const i = next++;
+      const t = tasks[i];
+      trajectories[i] = await synthesizeTrajectory({
+        task: t,
+        tools: toolsOf(catalog, t.toolSetId),
+        roles: { user: client(), assistant: client() },
+        mcp: mcpSessionFactory(catalog, t.toolSetId, { kind: 'simulated', seed: t.seed }),
+      });
+    }
+  }),
+);
 const synthMs = performance.now() - started;
 const v0 = performance.now();
 const { stats } = await verifyBatch({ trajectories, tools: catalog.tools, seen: new NoveltyIndex() });
@@ -48,15 +73,23 @@ const llmCalls = trajectories.reduce((s, t) => s + (t.usage.user?.calls ?? 0) + 
 const callsPerTrajectory = llmCalls / n;
 const ideal = concurrency / ((latencyMs / 1000) * callsPerTrajectory);
 const actual = n / (totalMs / 1000);
-console.log(JSON.stringify({
-  n, concurrency, latencyMs,
-  llmCallsPerTrajectory: +callsPerTrajectory.toFixed(2),
-  trajectoriesPerSecond: +actual.toFixed(2),
-  idealPerSecond: +ideal.toFixed(2),
-  fractionOfIdeal: +(actual / ideal).toFixed(3),
-  synthesisMs: Math.round(synthMs),
-  verifyMs: Math.round(verifyMs),
-  verifyMsPerTrajectory: +(verifyMs / n).toFixed(2),
-  accepted: stats.accepted,
-  failures: trajectories.filter((t) => t.failure).length,
-}, null, 2));
+console.log(
+  JSON.stringify(
+    {
+      n,
+      concurrency,
+      latencyMs,
+      llmCallsPerTrajectory: +callsPerTrajectory.toFixed(2),
+      trajectoriesPerSecond: +actual.toFixed(2),
+      idealPerSecond: +ideal.toFixed(2),
+      fractionOfIdeal: +(actual / ideal).toFixed(3),
+      synthesisMs: Math.round(synthMs),
+      verifyMs: Math.round(verifyMs),
+      verifyMsPerTrajectory: +(verifyMs / n).toFixed(2),
+      accepted: stats.accepted,
+      failures: trajectories.filter((t) => t.failure).length,
+    },
+    null,
+    2,
+  ),
+);

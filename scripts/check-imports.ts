@@ -24,7 +24,8 @@ function compilerSetup(): ts.ParsedCommandLine {
   return ts.parseJsonConfigFileContent(read.config, ts.sys, ROOT);
 }
 
-const allTypeOnly = (elements: readonly { isTypeOnly: boolean }[]) => elements.length > 0 && elements.every((e) => e.isTypeOnly);
+const allTypeOnly = (elements: readonly { isTypeOnly: boolean }[]) =>
+  elements.length > 0 && elements.every((e) => e.isTypeOnly);
 
 /** Every module specifier a file names: static imports and re-exports, `import()` calls and `import('x').T` types. */
 function specifiersOf(source: ts.SourceFile): Array<{ spec: string; node: ts.Node; typeOnly: boolean }> {
@@ -33,8 +34,10 @@ function specifiersOf(source: ts.SourceFile): Array<{ spec: string; node: ts.Nod
     if (ts.isImportDeclaration(node) && ts.isStringLiteral(node.moduleSpecifier)) {
       const clause = node.importClause;
       const bindings = clause?.namedBindings;
-      const typeOnly = !!clause && (clause.isTypeOnly
-        || (!clause.name && !!bindings && ts.isNamedImports(bindings) && allTypeOnly(bindings.elements)));
+      const typeOnly =
+        !!clause &&
+        (clause.isTypeOnly ||
+          (!clause.name && !!bindings && ts.isNamedImports(bindings) && allTypeOnly(bindings.elements)));
       out.push({ spec: node.moduleSpecifier.text, node, typeOnly });
     } else if (ts.isExportDeclaration(node) && node.moduleSpecifier && ts.isStringLiteral(node.moduleSpecifier)) {
       const clause = node.exportClause;
@@ -43,7 +46,11 @@ function specifiersOf(source: ts.SourceFile): Array<{ spec: string; node: ts.Nod
     } else if (ts.isCallExpression(node) && node.expression.kind === ts.SyntaxKind.ImportKeyword) {
       const [arg] = node.arguments;
       if (arg && ts.isStringLiteralLike(arg)) out.push({ spec: arg.text, node, typeOnly: false });
-    } else if (ts.isImportTypeNode(node) && ts.isLiteralTypeNode(node.argument) && ts.isStringLiteral(node.argument.literal)) {
+    } else if (
+      ts.isImportTypeNode(node) &&
+      ts.isLiteralTypeNode(node.argument) &&
+      ts.isStringLiteral(node.argument.literal)
+    ) {
       out.push({ spec: node.argument.literal.text, node, typeOnly: true });
     }
     ts.forEachChild(node, visit);
@@ -124,7 +131,9 @@ for (const component of cycles(graph)) {
 }
 
 if (problems.length) {
-  console.error(`${problems.join('\n')}\n\n${problems.length} import problem(s); the layers and the one allowed direction are in ARCHITECTURE.md.`);
+  console.error(
+    `${problems.join('\n')}\n\n${problems.length} import problem(s); the layers and the one allowed direction are in ARCHITECTURE.md.`,
+  );
   process.exitCode = 1;
 } else {
   console.log(`imports: ${graph.size} files, every arrow runs down the layers of scripts/layers.js, no cycles`);

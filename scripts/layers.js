@@ -33,6 +33,7 @@ export function packageOf(file) {
 /** Why `from` may not import `to` (both from packageOf), or undefined when it may. */
 export function forbiddenArrow(from, to) {
   if (from.pkg === to.pkg || to.index < from.index) return undefined;
-  if (to.index === from.index) return `${from.pkg} and ${to.pkg} are both in layer '${from.layer}': a helper both need goes down a layer`;
+  if (to.index === from.index)
+    return `${from.pkg} and ${to.pkg} are both in layer '${from.layer}': a helper both need goes down a layer`;
   return `${from.pkg} (layer '${from.layer}') reaches up to ${to.pkg} (layer '${to.layer}')`;
 }

@@ -42,7 +42,8 @@ const bfcl = await ensureFullBfclData().catch((err) => {
 });
 log(`BFCL v4 data (for evaluate.bfclData: bfcl-eval): ${bfcl}`);
 step('trainer Python environment', () => run('bash', [join(REPO_ROOT, 'trainer', 'setup.sh')]));
-if (forTests && !existsSync('/usr/bin/chromium')) step('Chromium (report tests)', () => run('bash', [join(REPO_ROOT, 'scripts', 'ensure-chromium.sh')]));
+if (forTests && !existsSync('/usr/bin/chromium'))
+  step('Chromium (report tests)', () => run('bash', [join(REPO_ROOT, 'scripts', 'ensure-chromium.sh')]));
 if (forTests) {
   // The official BFCL harness (its own environment): the tests score the served policy with it. Users get it
   // on the first `inftool bfcl official`.

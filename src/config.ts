@@ -17,15 +17,22 @@ function phaseSwitchesAtTheTop(train: { trainer: Record<string, unknown> }, ctx:
   for (const phase of ['sft', 'grpo'] as const) {
     const block = train.trainer[phase] as { enabled?: unknown } | undefined;
     if (block?.enabled !== undefined) {
-      ctx.addIssue({ code: 'custom', path: ['trainer', phase, 'enabled'], message: `set train.${phase} instead: the train stage switches phases on and off` });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['trainer', phase, 'enabled'],
+        message: `set train.${phase} instead: the train stage switches phases on and off`,
+      });
     }
   }
 }
 
-export const RunConfigSchema = strictEverywhere(z
-  .object({
+export const RunConfigSchema = strictEverywhere(
+  z.object({
     /** Names the run; the workflow id is `run-<name>` unless given on the command line. */
-    name: z.string().regex(/^[a-zA-Z0-9_.-]+$/, 'letters, digits, . _ - only').default('demo'),
+    name: z
+      .string()
+      .regex(/^[a-zA-Z0-9_.-]+$/, 'letters, digits, . _ - only')
+      .default('demo'),
     seed: z.number().int().default(7),
     specs: z
       .object({
@@ -153,7 +160,8 @@ export const RunConfigSchema = strictEverywhere(z
       .default({}),
     /** The gap planner's knobs (src/plan/config.ts, see src/plan/README.md), checked here and kept as written. */
     planner: checkedAsWritten(PlannerConfigSchema).default({}),
-  }));
+  }),
+);
 export type RunConfig = z.infer<typeof RunConfigSchema>;
 
 export class ConfigError extends Error {}
@@ -162,7 +170,10 @@ export class ConfigError extends Error {}
 export function describeIssues(error: z.ZodError): string {
   const where = (path: (string | number)[]) => (path.length ? path.join('.') : '(root)');
   return error.issues
-    .map((i) => `  ${i.code === 'unrecognized_keys' ? i.keys.map((k) => where([...i.path, k])).join(', ') : where(i.path)}: ${i.message}`)
+    .map(
+      (i) =>
+        `  ${i.code === 'unrecognized_keys' ? i.keys.map((k) => where([...i.path, k])).join(', ') : where(i.path)}: ${i.message}`,
+    )
     .join('\n');
 }
 
@@ -183,7 +194,9 @@ export async function loadRunConfig(file: string): Promise<RunConfig> {
   try {
     raw = file.endsWith('.json') ? JSON.parse(text) : parseYaml(text);
   } catch (err) {
-    throw new ConfigError(`${file} is not valid ${file.endsWith('.json') ? 'JSON' : 'YAML'}: ${(err as Error).message}`);
+    throw new ConfigError(
+      `${file} is not valid ${file.endsWith('.json') ? 'JSON' : 'YAML'}: ${(err as Error).message}`,
+    );
   }
   return parseRunConfig(raw, file);
 }

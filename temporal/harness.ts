@@ -92,7 +92,12 @@ export async function spawnWorker(env: Record<string, string>, nodeArgs: string[
   };
 }
 
-export async function waitFor<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 120_000, everyMs = 250): Promise<T> {
+export async function waitFor<T>(
+  what: string,
+  probe: () => Promise<T | undefined | false>,
+  timeoutMs = 120_000,
+  everyMs = 250,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let lastErr: unknown;
   while (Date.now() < deadline) {
@@ -104,18 +109,28 @@ export async function waitFor<T>(what: string, probe: () => Promise<T | undefine
     }
     await new Promise((r) => setTimeout(r, everyMs));
   }
-  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${lastErr ? `: ${(lastErr as Error).message}` : ''}`);
+  throw new Error(
+    `timed out after ${timeoutMs} ms waiting for ${what}${lastErr ? `: ${(lastErr as Error).message}` : ''}`,
+  );
 }
 
 export { REPO_ROOT };
 
 /** The trainer's GPU worker (trainer/inftool_trainer/worker.py) as a child process; resolves once it polls `queue`. */
-export function spawnPyTrainWorker(queue: string, env: Record<string, string>, into: ChildProcess[]): Promise<ChildProcess> {
-  const child = spawn(join(REPO_ROOT, 'trainer', '.venv', 'bin', 'python'), ['-m', 'inftool_trainer.worker', '--task-queue', queue], {
-    cwd: join(REPO_ROOT, 'trainer'),
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
+export function spawnPyTrainWorker(
+  queue: string,
+  env: Record<string, string>,
+  into: ChildProcess[],
+): Promise<ChildProcess> {
+  const child = spawn(
+    join(REPO_ROOT, 'trainer', '.venv', 'bin', 'python'),
+    ['-m', 'inftool_trainer.worker', '--task-queue', queue],
+    {
+      cwd: join(REPO_ROOT, 'trainer'),
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    },
+  );
   into.push(child);
   let err = '';
   return new Promise((ready, fail) => {

@@ -66,16 +66,33 @@ type Progress = { phase: 'validation' | 'rollouts' | 'bfcl' | 'official'; done: 
  * The official harness on `categories` (`limit` seeded entries each) against `client`, served over HTTP for the
  * run of the harness only. A retry reuses the harness's results already written in `workDir` (it skips ids it has).
  */
-export async function officialScores(client: ChatClient, o: { categories: string[]; limit: number }, seed: number, workDir: string): Promise<Record<string, number>> {
+export async function officialScores(
+  client: ChatClient,
+  o: { categories: string[]; limit: number },
+  seed: number,
+  workDir: string,
+): Promise<Record<string, number>> {
   const python = await ensureOfficialHarness();
   const dataDir = await ensureFullBfclData();
   const ids = officialSelection(dataDir, o.categories, o.limit, seed);
   // The harness records a failed request as the entry's answer; an outage is not an answer, so a run that met
   // one is thrown away (its results too, or the retry would resume from them) and the activity retries.
   let outage: unknown;
-  const server = await startOpenAIServer({ models: [{ id: 'inftool-policy', client }], onModelError: (e) => { if (isOutage(e)) outage ??= e; } });
+  const server = await startOpenAIServer({
+    models: [{ id: 'inftool-policy', client }],
+    onModelError: (e) => {
+      if (isOutage(e)) outage ??= e;
+    },
+  });
   try {
-    const run = await runOfficialHarness({ python, baseURL: server.baseURL, model: 'inftool-policy', ids, workDir, resume: true });
+    const run = await runOfficialHarness({
+      python,
+      baseURL: server.baseURL,
+      model: 'inftool-policy',
+      ids,
+      workDir,
+      resume: true,
+    });
     if (outage) throw outage;
     return Object.fromEntries(Object.entries(run.scores).map(([c, s]) => [c, s.accuracy]));
   } catch (err) {
@@ -100,77 +117,123 @@ export function evaluateActivities(deps: ActivityDeps) {
       const own = input.baseline ? [] : heldOut(cyclePrompts).filter((p) => !poolIds.has(p.id));
       const prompts = [...pool, ...own];
       // The baseline scores another set (the pool alone) and keeps its own fault counts, even for the same policy.
-      const valKey = contentKey('validation', input.rlPromptsRef, input.poolRef ?? null, policy, input.baseline ?? false);
-      const rollKey = contentKey('rollouts', input.rlPromptsRef, policy, config.evaluate.rolloutPrompts, config.evaluate.rolloutGroup, config.evaluate.rolloutTemperature);
+      const valKey = contentKey(
+        'validation',
+        input.rlPromptsRef,
+        input.poolRef ?? null,
+        policy,
+        input.baseline ?? false,
+      );
+      const rollKey = contentKey(
+        'rollouts',
+        input.rlPromptsRef,
+        policy,
+        config.evaluate.rolloutPrompts,
+        config.evaluate.rolloutGroup,
+        config.evaluate.rolloutTemperature,
+      );
       const selectionSeed = config.evaluate.limit ? (config.evaluate.selectionSeed ?? config.seed) : undefined;
-      const bfclKey = contentKey('bfcl', policy, bfclDataDir(config), config.evaluate.categories, config.evaluate.limit ?? null, selectionSeed ?? null);
+      const bfclKey = contentKey(
+        'bfcl',
+        policy,
+        bfclDataDir(config),
+        config.evaluate.categories,
+        config.evaluate.limit ?? null,
+        selectionSeed ?? null,
+      );
 
       // An outage anywhere below fails the attempt (nothing is scored); each attempt's fault counts are kept.
-      return meteredAttempt(deps, valKey, { cycle: input.cycle, stage: 'evaluate' }, (metered) => heartbeating<EvaluationResult, Progress>(async ({ beat }) => {
-        // Validation: one verdict per held-out prompt, each stored as it is made, so a retry skips the done ones.
-        const verdicts: Verdict[] = [];
-        for (const [i, prompt] of prompts.entries()) {
-          const ref: ArtifactRef = { key: valKey, name: `items/${prompt.id}.json` };
-          if (!(await deps.store.exists(ref))) await putJson(deps.store, ref, await validationVerdict(client, prompt, catalog));
-          verdicts.push(await getJson<Verdict>(deps.store, ref));
-          beat({ phase: 'validation', done: i + 1, total: prompts.length });
-        }
-        const validationVerdictsRef = await putJsonl(deps.store, { key: valKey, name: 'verdicts.jsonl' }, verdicts);
+      return meteredAttempt(deps, valKey, { cycle: input.cycle, stage: 'evaluate' }, (metered) =>
+        heartbeating<EvaluationResult, Progress>(async ({ beat }) => {
+          // Validation: one verdict per held-out prompt, each stored as it is made, so a retry skips the done ones.
+          const verdicts: Verdict[] = [];
+          for (const [i, prompt] of prompts.entries()) {
+            const ref: ArtifactRef = { key: valKey, name: `items/${prompt.id}.json` };
+            if (!(await deps.store.exists(ref)))
+              await putJson(deps.store, ref, await validationVerdict(client, prompt, catalog));
+            verdicts.push(await getJson<Verdict>(deps.store, ref));
+            beat({ phase: 'validation', done: i + 1, total: prompts.length });
+          }
+          const validationVerdictsRef = await putJsonl(deps.store, { key: valKey, name: 'verdicts.jsonl' }, verdicts);
 
-        // Rollout consistency: how many of a group of sampled answers pass, per train-split prompt.
-        const e = config.evaluate;
-        const rolloutPrompts = e.rolloutPrompts && !input.baseline ? cyclePrompts.filter((p) => p.split === 'train').slice(0, e.rolloutPrompts) : [];
-        const groups: RolloutConsistency[] = [];
-        for (const [i, prompt] of rolloutPrompts.entries()) {
-          const ref: ArtifactRef = { key: rollKey, name: `rollouts/${prompt.id}.json` };
-          if (!(await deps.store.exists(ref))) await putJson(deps.store, ref, await rolloutConsistency(client, prompt, e.rolloutGroup, e.rolloutTemperature));
-          groups.push(await getJson<RolloutConsistency>(deps.store, ref));
-          beat({ phase: 'rollouts', done: i + 1, total: rolloutPrompts.length });
-        }
-        const rolloutsRef = groups.length ? await putJsonl(deps.store, { key: rollKey, name: 'rollouts.jsonl' }, groups) : undefined;
+          // Rollout consistency: how many of a group of sampled answers pass, per train-split prompt.
+          const e = config.evaluate;
+          const rolloutPrompts =
+            e.rolloutPrompts && !input.baseline
+              ? cyclePrompts.filter((p) => p.split === 'train').slice(0, e.rolloutPrompts)
+              : [];
+          const groups: RolloutConsistency[] = [];
+          for (const [i, prompt] of rolloutPrompts.entries()) {
+            const ref: ArtifactRef = { key: rollKey, name: `rollouts/${prompt.id}.json` };
+            if (!(await deps.store.exists(ref)))
+              await putJson(
+                deps.store,
+                ref,
+                await rolloutConsistency(client, prompt, e.rolloutGroup, e.rolloutTemperature),
+              );
+            groups.push(await getJson<RolloutConsistency>(deps.store, ref));
+            beat({ phase: 'rollouts', done: i + 1, total: rolloutPrompts.length });
+          }
+          const rolloutsRef = groups.length
+            ? await putJsonl(deps.store, { key: rollKey, name: 'rollouts.jsonl' }, groups)
+            : undefined;
 
-        // BFCL: runBfcl appends to results.jsonl in its folder and skips ids already answered.
-        const bfclRef: ArtifactRef = { key: bfclKey, name: 'bfcl' };
-        const report = await runBfcl({
-          dataDir: bfclDataDir(config),
-          outDir: deps.store.locate(bfclRef),
-          categories: config.evaluate.categories as BfclCategory[],
-          limit: config.evaluate.limit,
-          seed: selectionSeed,
-          concurrency: config.evaluate.concurrency,
-          client,
-          onProgress: (p) => beat({ phase: 'bfcl', done: p.done, total: p.total }),
-        });
-        const bfcl: Record<string, number> = {};
-        for (const [cat, score] of Object.entries(report.summary.categories)) if (score?.evaluated) bfcl[cat] = score.accuracy;
-        const g = report.summary.groups;
-        const bfclSummary = {
-          overall: g.overall_single_turn.accuracy, overall_bfcl: g.overall_bfcl.accuracy, non_live_ast: g.non_live_ast.accuracy,
-          live_ast: g.live_ast.accuracy, irrelevance: g.irrelevance.accuracy, relevance: g.relevance.accuracy,
-          ...optional('non_live_ast_mean', evaluatedMean(bfcl, NON_LIVE_AST)),
-        };
-        // The official harness, where configured: the policy served to it in-process, as the pipeline asks it.
-        let official: Record<string, number> | undefined;
-        let officialRef: ArtifactRef | undefined;
-        if (config.evaluate.official) {
-          const o = config.evaluate.official;
-          const seed = selectionSeed ?? config.seed;
-          officialRef = { key: contentKey('bfcl-official', policy, o.categories, o.limit, seed), name: 'official' };
-          beat({ phase: 'official', done: 0, total: o.categories.length });
-          official = await officialScores(client, o, seed, deps.store.locate(officialRef));
-          beat({ phase: 'official', done: o.categories.length, total: o.categories.length });
-        }
-        const onPool = summarize(verdicts.filter((v) => poolIds.has(v.id)));
-        const usage = await attemptsSoFar(deps, valKey, metered);
-        const faultsRef = await putJson(deps.store, { key: valKey, name: `faults-${metered.tag}.json` }, usage);
-        // Every token the stage spent, retried attempts included (the report's tokens-per-stage chart).
-        const tokens = Object.values(usage.roles).reduce((sum, r) => sum + r.promptTokens + r.completionTokens, 0);
-        return {
-          ...summarize(verdicts), pool: onPool.validation, poolOverall: onPool.validationOverall,
-          validationVerdictsRef, rolloutsRef, bfcl, bfclSummary, bfclRef, faultsRef, tokens,
-          ...(official ? { official, officialRef } : {}),
-        };
-      }));
+          // BFCL: runBfcl appends to results.jsonl in its folder and skips ids already answered.
+          const bfclRef: ArtifactRef = { key: bfclKey, name: 'bfcl' };
+          const report = await runBfcl({
+            dataDir: bfclDataDir(config),
+            outDir: deps.store.locate(bfclRef),
+            categories: config.evaluate.categories as BfclCategory[],
+            limit: config.evaluate.limit,
+            seed: selectionSeed,
+            concurrency: config.evaluate.concurrency,
+            client,
+            onProgress: (p) => beat({ phase: 'bfcl', done: p.done, total: p.total }),
+          });
+          const bfcl: Record<string, number> = {};
+          for (const [cat, score] of Object.entries(report.summary.categories))
+            if (score?.evaluated) bfcl[cat] = score.accuracy;
+          const g = report.summary.groups;
+          const bfclSummary = {
+            overall: g.overall_single_turn.accuracy,
+            overall_bfcl: g.overall_bfcl.accuracy,
+            non_live_ast: g.non_live_ast.accuracy,
+            live_ast: g.live_ast.accuracy,
+            irrelevance: g.irrelevance.accuracy,
+            relevance: g.relevance.accuracy,
+            ...optional('non_live_ast_mean', evaluatedMean(bfcl, NON_LIVE_AST)),
+          };
+          // The official harness, where configured: the policy served to it in-process, as the pipeline asks it.
+          let official: Record<string, number> | undefined;
+          let officialRef: ArtifactRef | undefined;
+          if (config.evaluate.official) {
+            const o = config.evaluate.official;
+            const seed = selectionSeed ?? config.seed;
+            officialRef = { key: contentKey('bfcl-official', policy, o.categories, o.limit, seed), name: 'official' };
+            beat({ phase: 'official', done: 0, total: o.categories.length });
+            official = await officialScores(client, o, seed, deps.store.locate(officialRef));
+            beat({ phase: 'official', done: o.categories.length, total: o.categories.length });
+          }
+          const onPool = summarize(verdicts.filter((v) => poolIds.has(v.id)));
+          const usage = await attemptsSoFar(deps, valKey, metered);
+          const faultsRef = await putJson(deps.store, { key: valKey, name: `faults-${metered.tag}.json` }, usage);
+          // Every token the stage spent, retried attempts included (the report's tokens-per-stage chart).
+          const tokens = Object.values(usage.roles).reduce((sum, r) => sum + r.promptTokens + r.completionTokens, 0);
+          return {
+            ...summarize(verdicts),
+            pool: onPool.validation,
+            poolOverall: onPool.validationOverall,
+            validationVerdictsRef,
+            rolloutsRef,
+            bfcl,
+            bfclSummary,
+            bfclRef,
+            faultsRef,
+            tokens,
+            ...(official ? { official, officialRef } : {}),
+          };
+        }),
+      );
     },
   };
 }
@@ -201,13 +264,32 @@ export async function validationVerdict(client: ChatClient, prompt: RlPrompt, ca
   }
   const calls = reply.message.tool_calls ?? [];
   if (prompt.reference.length === 0) {
-    return calls.length ? { ...base, valid: false, error_type: 'irrelevance_error:decoder_success', error: ['called a tool on an irrelevance prompt'] } : { ...base, valid: true, error: [] };
+    return calls.length
+      ? {
+          ...base,
+          valid: false,
+          error_type: 'irrelevance_error:decoder_success',
+          error: ['called a tool on an irrelevance prompt'],
+        }
+      : { ...base, valid: true, error: [] };
   }
-  if (!calls.length) return { ...base, valid: false, error_type: 'ast_decoder:decoder_failed', error: ['no tool call where one was needed'] };
+  if (!calls.length)
+    return {
+      ...base,
+      valid: false,
+      error_type: 'ast_decoder:decoder_failed',
+      error: ['no tool call where one was needed'],
+    };
   const decoded: Record<string, Record<string, unknown>>[] = [];
   for (const c of calls) {
     const args = parseToolArguments(c);
-    if (!args.ok) return { ...base, valid: false, error_type: 'ast_decoder:decoder_wrong_output_format', error: [`${c.function.name}: ${args.error}`] };
+    if (!args.ok)
+      return {
+        ...base,
+        valid: false,
+        error_type: 'ast_decoder:decoder_wrong_output_format',
+        error: [`${c.function.name}: ${args.error}`],
+      };
     decoded.push({ [c.function.name]: args.value });
   }
   // The same match as verification's goal-match gate: one implementation of BFCL's rules.
@@ -218,17 +300,29 @@ export async function validationVerdict(client: ChatClient, prompt: RlPrompt, ca
 }
 
 /** Samples `group` answers at `temperature`; an answer passes when the gated reward is full (every gate, exact match). */
-export async function rolloutConsistency(client: ChatClient, prompt: RlPrompt, group: number, temperature: number): Promise<RolloutConsistency> {
+export async function rolloutConsistency(
+  client: ChatClient,
+  prompt: RlPrompt,
+  group: number,
+  temperature: number,
+): Promise<RolloutConsistency> {
   let passes = 0;
   for (let g = 0; g < group; g++) {
     const reply = await client.chat({ messages: prompt.messages, tools: prompt.tools, temperature, seed: g });
-    const r = gatedReward({ tools: prompt.tools, reference: prompt.reference, category: prompt.category, completion: reply.message });
+    const r = gatedReward({
+      tools: prompt.tools,
+      reference: prompt.reference,
+      category: prompt.category,
+      completion: reply.message,
+    });
     if (r.reward >= 0.999999) passes++;
   }
   return { promptId: prompt.id, category: prompt.category, toolSetId: prompt.toolSetId, group, passes };
 }
 
-function summarize(verdicts: Verdict[]): Pick<EvaluationResult, 'validation' | 'validationOverall' | 'validationErrors'> {
+function summarize(
+  verdicts: Verdict[],
+): Pick<EvaluationResult, 'validation' | 'validationOverall' | 'validationErrors'> {
   const validation: Record<string, number> = {};
   const validationErrors: Record<string, number> = {};
   const byCat = new Map<string, Verdict[]>();
@@ -236,7 +330,10 @@ function summarize(verdicts: Verdict[]): Pick<EvaluationResult, 'validation' | '
   for (const [cat, vs] of byCat) {
     validation[cat] = vs.filter((v) => v.valid).length / vs.length;
     validation[`n/${cat}`] = vs.length;
-    for (const v of vs) if (!v.valid) validationErrors[`${cat}/${v.error_type ?? 'unknown'}`] = (validationErrors[`${cat}/${v.error_type ?? 'unknown'}`] ?? 0) + 1;
+    for (const v of vs)
+      if (!v.valid)
+        validationErrors[`${cat}/${v.error_type ?? 'unknown'}`] =
+          (validationErrors[`${cat}/${v.error_type ?? 'unknown'}`] ?? 0) + 1;
   }
   const cats = [...byCat.keys()];
   const validationOverall = cats.length ? cats.reduce((s, c) => s + validation[c], 0) / cats.length : null;

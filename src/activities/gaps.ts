@@ -38,7 +38,11 @@ export type TargetGapsInput = {
   baseline?: Scores;
   baselineFaultsRef?: ArtifactRef;
 };
-export type TargetGapsResult = { recordRef: ArtifactRef; nextPlanRef: ArtifactRef; stop: { stop: boolean; reason: string } };
+export type TargetGapsResult = {
+  recordRef: ArtifactRef;
+  nextPlanRef: ArtifactRef;
+  stop: { stop: boolean; reason: string };
+};
 
 export function gapActivities(deps: ActivityDeps) {
   return {
@@ -48,10 +52,16 @@ export function gapActivities(deps: ActivityDeps) {
       const catalog = await getJson<Catalog>(deps.store, input.catalogRef);
       const stats = await getJson<VerifyCycleStats>(deps.store, input.statsRef);
       const verdicts = await getJsonl<Verdict>(deps.store, input.evaluation.validationVerdictsRef);
-      const rollouts = input.evaluation.rolloutsRef ? await getJsonl<RolloutConsistency>(deps.store, input.evaluation.rolloutsRef) : [];
+      const rollouts = input.evaluation.rolloutsRef
+        ? await getJsonl<RolloutConsistency>(deps.store, input.evaluation.rolloutsRef)
+        : [];
       const previous = await Promise.all(input.previousRecords.map((r) => getJson<CycleRecord>(deps.store, r)));
-      const baselineFaults = input.baselineFaultsRef ? await getJson<UsageSnapshot>(deps.store, input.baselineFaultsRef) : undefined;
-      const evaluateFaults = input.evaluation.faultsRef ? await getJson<UsageSnapshot>(deps.store, input.evaluation.faultsRef) : undefined;
+      const baselineFaults = input.baselineFaultsRef
+        ? await getJson<UsageSnapshot>(deps.store, input.baselineFaultsRef)
+        : undefined;
+      const evaluateFaults = input.evaluation.faultsRef
+        ? await getJson<UsageSnapshot>(deps.store, input.evaluation.faultsRef)
+        : undefined;
 
       const record: CycleRecord = CycleRecordSchema.parse({
         runId: input.runId,
@@ -70,7 +80,9 @@ export function gapActivities(deps: ActivityDeps) {
           bfclSummary: input.evaluation.bfclSummary,
           validation: input.evaluation.validation,
           validationErrors: input.evaluation.validationErrors,
-          ...(input.evaluation.pool ? { pool: input.evaluation.pool, poolOverall: input.evaluation.poolOverall ?? null } : {}),
+          ...(input.evaluation.pool
+            ? { pool: input.evaluation.pool, poolOverall: input.evaluation.poolOverall ?? null }
+            : {}),
           ...(input.evaluation.official ? { official: input.evaluation.official } : {}),
         },
         ...(input.baseline ? { baseline: input.baseline } : {}),
@@ -79,8 +91,12 @@ export function gapActivities(deps: ActivityDeps) {
         // The workflow's clock, not the wall clock, would be nicer; this is only shown in the report.
         finishedAt: new Date().toISOString(),
         artifacts: {
-          plan: input.planRef, catalog: input.catalogRef, stats: input.statsRef, rlPrompts: input.rlPromptsRef,
-          trajectories: input.trajectoriesRef, validationVerdicts: input.evaluation.validationVerdictsRef,
+          plan: input.planRef,
+          catalog: input.catalogRef,
+          stats: input.statsRef,
+          rlPrompts: input.rlPromptsRef,
+          trajectories: input.trajectoriesRef,
+          validationVerdicts: input.evaluation.validationVerdictsRef,
           ...(input.evaluation.bfclRef ? { bfcl: input.evaluation.bfclRef } : {}),
           ...(input.evaluation.officialRef ? { bfclOfficial: input.evaluation.officialRef } : {}),
           ...(input.evaluation.rolloutsRef ? { rollouts: input.evaluation.rolloutsRef } : {}),
@@ -100,12 +116,21 @@ export function gapActivities(deps: ActivityDeps) {
       const nextPlanRef = await storePlan(deps, input.catalogRef, next);
       // Keyed by what the cycle consumed and produced, minus the wall-clock time, so a retry finds it.
       const recordRef: ArtifactRef = {
-        key: contentKey('cycle-record', input.workflowId, input.planRef, input.statsRef, input.evaluation.validationVerdictsRef, input.policy),
+        key: contentKey(
+          'cycle-record',
+          input.workflowId,
+          input.planRef,
+          input.statsRef,
+          input.evaluation.validationVerdictsRef,
+          input.policy,
+        ),
         name: `cycle-record-${cycle}.json`,
       };
       if (!(await deps.store.exists(recordRef))) await putJson(deps.store, recordRef, record);
       const stop = shouldStop([...previous, record], {
-        maxCycles: config.cycles.max, targetScore: config.cycles.targetScore, patience: config.cycles.patience,
+        maxCycles: config.cycles.max,
+        targetScore: config.cycles.targetScore,
+        patience: config.cycles.patience,
       });
       return { recordRef, nextPlanRef, stop };
     },

@@ -20,7 +20,10 @@ export function createActivities(deps: ActivityDeps) {
     ...deployActivities(),
   };
   return Object.fromEntries(
-    Object.entries(all).map(([name, fn]) => [name, failFastOnBadInput(name, fn as (...a: unknown[]) => Promise<unknown>)]),
+    Object.entries(all).map(([name, fn]) => [
+      name,
+      failFastOnBadInput(name, fn as (...a: unknown[]) => Promise<unknown>),
+    ]),
   ) as typeof all;
 }
 

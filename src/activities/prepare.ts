@@ -16,7 +16,14 @@ import type { z } from 'zod';
 
 type Category = z.infer<typeof CategorySchema>;
 
-export type PrepareResult = { catalogRef: ArtifactRef; planRef: ArtifactRef; policy: ModelRef; tools: number; toolSets: number; problems: number };
+export type PrepareResult = {
+  catalogRef: ArtifactRef;
+  planRef: ArtifactRef;
+  policy: ModelRef;
+  tools: number;
+  toolSets: number;
+  problems: number;
+};
 
 export function prepareActivities(deps: ActivityDeps) {
   return {
@@ -24,21 +31,30 @@ export function prepareActivities(deps: ActivityDeps) {
       const sources = config.specs.sources.length ? config.specs.sources : ['(bundled examples)'];
       const imported = config.specs.sources.length
         ? await importSources(config.specs.sources)
-        : { catalog: await loadExampleCatalog(), problems: [] as Awaited<ReturnType<typeof importSources>>['problems'] };
+        : {
+            catalog: await loadExampleCatalog(),
+            problems: [] as Awaited<ReturnType<typeof importSources>>['problems'],
+          };
       let catalog = imported.catalog;
       if (config.specs.toolSets.length) {
         const wanted = new Set(config.specs.toolSets);
         const missing = config.specs.toolSets.filter((id) => !catalog.toolSets.some((s) => s.id === id));
-        if (missing.length) throw new BadInput(`specs.toolSets names tool sets the catalog lacks: ${missing.join(', ')} (have: ${catalog.toolSets.map((s) => s.id).join(', ')})`);
+        if (missing.length)
+          throw new BadInput(
+            `specs.toolSets names tool sets the catalog lacks: ${missing.join(', ')} (have: ${catalog.toolSets.map((s) => s.id).join(', ')})`,
+          );
         catalog = { ...catalog, toolSets: catalog.toolSets.filter((s) => wanted.has(s.id)) };
       }
       if (!catalog.toolSets.length) {
-        const why = imported.problems.map((p) => `  ${p.file}${p.pointer ? `#${p.pointer}` : ''}: ${p.reason}`).join('\n');
+        const why = imported.problems
+          .map((p) => `  ${p.file}${p.pointer ? `#${p.pointer}` : ''}: ${p.reason}`)
+          .join('\n');
         throw new BadInput(`no tool set could be imported from ${sources.join(', ')}${why ? `:\n${why}` : ''}`);
       }
       const catalogRef: ArtifactRef = { key: contentKey('catalog', catalog), name: 'catalog.json' };
       await putJson(deps.store, catalogRef, catalog);
-      if (imported.problems.length) await putJson(deps.store, { key: catalogRef.key, name: 'import-problems.json' }, imported.problems);
+      if (imported.problems.length)
+        await putJson(deps.store, { key: catalogRef.key, name: 'import-problems.json' }, imported.problems);
 
       const plan = initialPlan({
         cycle: 0,
@@ -51,8 +67,12 @@ export function prepareActivities(deps: ActivityDeps) {
       });
       const planRef = await storePlan(deps, catalogRef, plan);
       return {
-        catalogRef, planRef, policy: await initialPolicy(config),
-        tools: catalog.tools.length, toolSets: catalog.toolSets.length, problems: imported.problems.length,
+        catalogRef,
+        planRef,
+        policy: await initialPolicy(config),
+        tools: catalog.tools.length,
+        toolSets: catalog.toolSets.length,
+        problems: imported.problems.length,
       };
     },
 
@@ -69,9 +89,13 @@ export async function storePlan(deps: ActivityDeps, catalogRef: ArtifactRef, pla
 }
 
 /** Multi-tool categories need tool sets with several tools; the rest may use any. */
-export function toolSetsByCategory(catalog: Catalog, categories: readonly Category[]): Partial<Record<Category, string[]>> {
+export function toolSetsByCategory(
+  catalog: Catalog,
+  categories: readonly Category[],
+): Partial<Record<Category, string[]>> {
   const multi = catalog.toolSets.filter((s) => s.toolNames.length >= 2).map((s) => s.id);
   const out: Partial<Record<Category, string[]>> = {};
-  for (const c of categories) if (c === 'multiple' || c === 'parallel_multiple' || c === 'multi_turn_miss_func') out[c] = multi;
+  for (const c of categories)
+    if (c === 'multiple' || c === 'parallel_multiple' || c === 'multi_turn_miss_func') out[c] = multi;
   return out;
 }

@@ -25,7 +25,11 @@ export function roleClient(role: 'user' | 'simulator' | 'judge' | 'assistant', c
 export async function initialPolicy(config: RunConfig): Promise<ModelRef> {
   const a = config.roles.assistant;
   if (a.kind === 'openai') return { kind: 'endpoint', baseURL: a.baseURL, model: a.model };
-  return { kind: 'gguf', path: a.modelPath ?? (await ensureLocalModel()), ...(a.loraPath ? { loraPath: a.loraPath } : {}) };
+  return {
+    kind: 'gguf',
+    path: a.modelPath ?? (await ensureLocalModel()),
+    ...(a.loraPath ? { loraPath: a.loraPath } : {}),
+  };
 }
 
 /** The policy's client keeps the assistant role's sampling settings and limits. */
@@ -33,7 +37,25 @@ export function policyClient(policy: ModelRef, config: RunConfig): ChatClient {
   const a = config.roles.assistant;
   const defaults =
     a.kind === 'openai'
-      ? { openai: { temperature: a.temperature, maxTokens: a.maxTokens, concurrency: a.concurrency, timeoutMs: a.timeoutMs, maxRetries: a.maxRetries, apiKeyEnv: a.apiKeyEnv } }
-      : { local: { temperature: a.temperature, maxTokens: a.maxTokens, concurrency: a.concurrency, contextSize: a.contextSize } };
-  return cached(`policy:${canonicalJson(policy)}:${canonicalJson(a)}`, () => createClientForModelRef(policy, { role: 'assistant', ...defaults }));
+      ? {
+          openai: {
+            temperature: a.temperature,
+            maxTokens: a.maxTokens,
+            concurrency: a.concurrency,
+            timeoutMs: a.timeoutMs,
+            maxRetries: a.maxRetries,
+            apiKeyEnv: a.apiKeyEnv,
+          },
+        }
+      : {
+          local: {
+            temperature: a.temperature,
+            maxTokens: a.maxTokens,
+            concurrency: a.concurrency,
+            contextSize: a.contextSize,
+          },
+        };
+  return cached(`policy:${canonicalJson(policy)}:${canonicalJson(a)}`, () =>
+    createClientForModelRef(policy, { role: 'assistant', ...defaults }),
+  );
 }

@@ -41,13 +41,15 @@ const RefSchema = z.object({ key: z.string(), name: z.string() });
  */
 export const BatchManifestSchema = z.object({
   previous: RefSchema.nullable(),
-  entries: z.array(z.object({
-    batchIndex: z.number().int().nonnegative(),
-    ref: RefSchema,
-    count: z.number().int().nonnegative(),
-    failed: z.number().int().nonnegative(),
-    tokens: z.number().nonnegative(),
-  })),
+  entries: z.array(
+    z.object({
+      batchIndex: z.number().int().nonnegative(),
+      ref: RefSchema,
+      count: z.number().int().nonnegative(),
+      failed: z.number().int().nonnegative(),
+      tokens: z.number().nonnegative(),
+    }),
+  ),
 });
 export type BatchEntry = z.infer<typeof BatchManifestSchema>['entries'][number];
 
@@ -55,21 +57,30 @@ export type BatchEntry = z.infer<typeof BatchManifestSchema>['entries'][number];
  * The batch refs of a cycle in batch order, from its lanes' newest manifests (each chain followed to its start):
  * every batch 0..batches-1 exactly once, else they are refused (a lost or doubled batch must never reach the dataset).
  */
-export async function batchRefsFromManifests(deps: ActivityDeps, lanes: ArtifactRef[], batches: number): Promise<ArtifactRef[]> {
+export async function batchRefsFromManifests(
+  deps: ActivityDeps,
+  lanes: ArtifactRef[],
+  batches: number,
+): Promise<ArtifactRef[]> {
   const refs: (ArtifactRef | undefined)[] = new Array(batches);
   for (const head of lanes) {
-    for (let m: ArtifactRef | null = head; m; ) {
+    for (let m: ArtifactRef | null = head; m;) {
       const manifest = BatchManifestSchema.parse(await getJson(deps.store, m));
       for (const e of manifest.entries) {
-        if (e.batchIndex >= batches) throw new BadInput(`batch manifest ${m.key}/${m.name} names batch ${e.batchIndex} of a cycle of ${batches}`);
-        if (refs[e.batchIndex]) throw new BadInput(`batch ${e.batchIndex} appears twice in the cycle's batch manifests`);
+        if (e.batchIndex >= batches)
+          throw new BadInput(`batch manifest ${m.key}/${m.name} names batch ${e.batchIndex} of a cycle of ${batches}`);
+        if (refs[e.batchIndex])
+          throw new BadInput(`batch ${e.batchIndex} appears twice in the cycle's batch manifests`);
         refs[e.batchIndex] = e.ref;
       }
       m = manifest.previous;
     }
   }
   const missing = refs.findIndex((r) => !r);
-  if (missing >= 0) throw new BadInput(`batch ${missing} of ${batches} is in none of the cycle's batch manifests (${lanes.length} lanes)`);
+  if (missing >= 0)
+    throw new BadInput(
+      `batch ${missing} of ${batches} is in none of the cycle's batch manifests (${lanes.length} lanes)`,
+    );
   return refs as ArtifactRef[];
 }
 
@@ -86,8 +97,18 @@ export function synthesizeActivities(deps: ActivityDeps) {
     async synthesizeBatch(input: SynthesizeBatchInput): Promise<SynthesizeBatchResult> {
       const { config } = input;
       // The key is everything that decides the output; the run id is not, so identical runs share work.
-      const key = contentKey('synthesize', input.planRef.key, input.catalogRef.key, input.policy, config.roles.user,
-        config.roles.simulator, config.seed, config.synthesis.maxAssistantSteps, input.batchIndex, input.batchSize);
+      const key = contentKey(
+        'synthesize',
+        input.planRef.key,
+        input.catalogRef.key,
+        input.policy,
+        config.roles.user,
+        config.roles.simulator,
+        config.seed,
+        config.synthesis.maxAssistantSteps,
+        input.batchIndex,
+        input.batchSize,
+      );
       const ref: ArtifactRef = { key, name: 'batch.jsonl' };
       const metaRef: ArtifactRef = { key, name: 'batch.meta.json' };
       const done = async (): Promise<SynthesizeBatchResult> => {
@@ -99,7 +120,11 @@ export function synthesizeActivities(deps: ActivityDeps) {
         // Every batch of the cycle reads the same plan and catalog: parsed once per worker, and only this batch's tasks built.
         const plan = await getJsonShared<Plan>(deps.store, input.planRef);
         const catalog = await getJsonShared<Catalog>(deps.store, input.catalogRef);
-        const tasks = expandPlanRange(plan, input.batchIndex * input.batchSize, (input.batchIndex + 1) * input.batchSize);
+        const tasks = expandPlanRange(
+          plan,
+          input.batchIndex * input.batchSize,
+          (input.batchIndex + 1) * input.batchSize,
+        );
         const roles = { user: roleClient('user', config.roles.user), assistant: policyClient(input.policy, config) };
         const simulator = roleClient('simulator', config.roles.simulator);
 
@@ -131,7 +156,10 @@ export function synthesizeActivities(deps: ActivityDeps) {
         const meta = {
           count: out.length,
           failed: out.filter((t) => t.failure).length,
-          tokens: out.reduce((s, t) => s + Object.values(t.usage ?? {}).reduce((a, u) => a + u.promptTokens + u.completionTokens, 0), 0),
+          tokens: out.reduce(
+            (s, t) => s + Object.values(t.usage ?? {}).reduce((a, u) => a + u.promptTokens + u.completionTokens, 0),
+            0,
+          ),
         };
         await putJson(deps.store, metaRef, { ...meta, faults: await attemptsSoFar(deps, key, metered) });
         return done();

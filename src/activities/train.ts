@@ -51,10 +51,17 @@ export function trainActivities(deps: ActivityDeps) {
       const prompts = await getJsonl<RlPrompt>(deps.store, input.rlPromptsRef);
       const trainPrompts = prompts.filter((p) => p.split === 'train').length;
       // Goal demonstrations (config.train.demonstrations) join the accepted trajectories in the SFT data.
-      const demos = config.train.demonstrations ? goalDemonstrations(prompts, new Set(trajectories.filter((t) => t.accepted).map((t) => t.id)), { declineShare: config.train.declineShare }) : [];
+      const demos = config.train.demonstrations
+        ? goalDemonstrations(prompts, new Set(trajectories.filter((t) => t.accepted).map((t) => t.id)), {
+            declineShare: config.train.declineShare,
+          })
+        : [];
       let sftRef = input.trajectoriesRef;
       if (demos.length) {
-        sftRef = { key: contentKey('sft-data', input.trajectoriesRef, input.rlPromptsRef, config.train.declineShare), name: 'sft.jsonl' };
+        sftRef = {
+          key: contentKey('sft-data', input.trajectoriesRef, input.rlPromptsRef, config.train.declineShare),
+          name: 'sft.jsonl',
+        };
         if (!(await deps.store.exists(sftRef))) await putJsonl(deps.store, sftRef, [...trajectories, ...demos]);
       }
       const accepted = trajectories.filter((t) => t.accepted).length + demos.length;
@@ -75,7 +82,10 @@ export function trainActivities(deps: ActivityDeps) {
         outputDir: deps.store.locate({ key, name: 'out' }),
         config: jobConfig,
       });
-      if (!parsed.success) throw new BadInput(`train.trainer is invalid: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+      if (!parsed.success)
+        throw new BadInput(
+          `train.trainer is invalid: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
+        );
       return parsed.data;
     },
 
@@ -89,7 +99,8 @@ export function trainActivities(deps: ActivityDeps) {
           job,
           signal,
           resumeFrom: previous?.checkpoint ?? undefined,
-          onProgress: (step, _reward, _loss, checkpoint, detail) => beat({ step, phase: detail.phase, checkpoint: checkpoint ?? previous?.checkpoint ?? null }),
+          onProgress: (step, _reward, _loss, checkpoint, detail) =>
+            beat({ step, phase: detail.phase, checkpoint: checkpoint ?? previous?.checkpoint ?? null }),
         }).catch((err) => {
           // Exit code 2: the trainer refused its input (BadJob); no retry can fix that.
           if (err instanceof TrainingError && err.exitCode === 2) throw new BadInput(err.message);

@@ -55,7 +55,10 @@ export type VerifyCycleResult = {
 export function bfclDataDir(config: RunConfig): string {
   const dir = config.evaluate.bfclData;
   if (dir === FULL_BFCL_DATA) {
-    if (!hasFullBfclData()) throw new BadInput(`evaluate.bfclData is '${FULL_BFCL_DATA}' but ${fullBfclDataDir()} is missing: run \`npm run setup\``);
+    if (!hasFullBfclData())
+      throw new BadInput(
+        `evaluate.bfclData is '${FULL_BFCL_DATA}' but ${fullBfclDataDir()} is missing: run \`npm run setup\``,
+      );
     return fullBfclDataDir();
   }
   return dir ?? join(REPO_ROOT, 'data', 'bfcl-sample');
@@ -65,9 +68,18 @@ export function verifyActivities(deps: ActivityDeps) {
   return {
     async verifyCycle(input: VerifyCycleInput): Promise<VerifyCycleResult> {
       const { config } = input;
-      const batchRefs = input.batchManifests ? await batchRefsFromManifests(deps, input.batchManifests, input.batches ?? 0) : input.batchRefs;
+      const batchRefs = input.batchManifests
+        ? await batchRefsFromManifests(deps, input.batchManifests, input.batches ?? 0)
+        : input.batchRefs;
       // The same batches give the same key, however the cycle fanned out over them.
-      const key = contentKey('verify', input.catalogRef, batchRefs, input.noveltyRef ?? null, config.roles.judge ?? null, bfclDataDir(config));
+      const key = contentKey(
+        'verify',
+        input.catalogRef,
+        batchRefs,
+        input.noveltyRef ?? null,
+        config.roles.judge ?? null,
+        bfclDataDir(config),
+      );
       const refs = {
         trajectoriesRef: { key, name: 'trajectories.jsonl' },
         rlPromptsRef: { key, name: 'rl_prompts.jsonl' },
@@ -75,50 +87,66 @@ export function verifyActivities(deps: ActivityDeps) {
         noveltyRef: { key, name: 'novelty.json' },
       };
       const summaryRef: ArtifactRef = { key, name: 'summary.json' };
-      if (await deps.store.exists(summaryRef)) return { ...refs, ...(await getJson<Omit<VerifyCycleResult, keyof typeof refs>>(deps.store, summaryRef)) };
+      if (await deps.store.exists(summaryRef))
+        return { ...refs, ...(await getJson<Omit<VerifyCycleResult, keyof typeof refs>>(deps.store, summaryRef)) };
 
-      return meteredAttempt(deps, key, { cycle: input.cycle, stage: 'verify' }, (metered) => heartbeating<VerifyCycleResult, { phase: string }>(async ({ beat }) => {
-        const catalog = await getJson<Catalog>(deps.store, input.catalogRef);
-        const raw: Trajectory[] = [];
-        for (const ref of batchRefs) raw.push(...(await getJsonl<Trajectory>(deps.store, ref)));
-        beat({ phase: `gating ${raw.length} trajectories` });
-        const seen = input.noveltyRef ? NoveltyIndex.fromJSON(await getJson(deps.store, input.noveltyRef)) : new NoveltyIndex();
-        const contamination = await ContaminationIndex.fromBfclDir(bfclDataDir(config));
-        const { verified, rlPrompts, stats } = await verifyBatch({
-          trajectories: raw,
-          tools: catalog.tools,
-          seen,
-          contamination,
-          judge: config.roles.judge ? roleClient('judge', config.roles.judge) : undefined,
-        });
+      return meteredAttempt(deps, key, { cycle: input.cycle, stage: 'verify' }, (metered) =>
+        heartbeating<VerifyCycleResult, { phase: string }>(async ({ beat }) => {
+          const catalog = await getJson<Catalog>(deps.store, input.catalogRef);
+          const raw: Trajectory[] = [];
+          for (const ref of batchRefs) raw.push(...(await getJsonl<Trajectory>(deps.store, ref)));
+          beat({ phase: `gating ${raw.length} trajectories` });
+          const seen = input.noveltyRef
+            ? NoveltyIndex.fromJSON(await getJson(deps.store, input.noveltyRef))
+            : new NoveltyIndex();
+          const contamination = await ContaminationIndex.fromBfclDir(bfclDataDir(config));
+          const { verified, rlPrompts, stats } = await verifyBatch({
+            trajectories: raw,
+            tools: catalog.tools,
+            seen,
+            contamination,
+            judge: config.roles.judge ? roleClient('judge', config.roles.judge) : undefined,
+          });
 
-        const byToolSet: Record<string, { trajectories: number; accepted: number }> = {};
-        for (const t of verified) {
-          const s = (byToolSet[t.task.toolSetId] ??= { trajectories: 0, accepted: 0 });
-          s.trajectories++;
-          if (t.accepted) s.accepted++;
-        }
-        const cycleStats: VerifyCycleStats = {
-          synthesis: {
-            trajectories: stats.trajectories, accepted: stats.accepted, rejectedByGate: stats.rejectedByGate,
-            rejectedByCategoryGate: stats.rejectedByCategoryGate, acceptedByCategory: stats.acceptedByCategory,
-            rlPrompts: stats.rlPrompts, byToolSet, requestSources: stats.requestSources, valueSources: stats.valueSources,
-          },
-          judgeCalls: stats.judgeCalls,
-          judgeTokens: stats.judgeTokens,
-          faults: { synthesize: await batchFaults(deps, batchRefs), verify: await attemptsSoFar(deps, key, metered) },
-        };
-        const card = datasetCard({ verified, rlPrompts, stats });
-        await deps.store.put(refs.trajectoriesRef, trajectoriesJsonl(verified));
-        await deps.store.put(refs.rlPromptsRef, rlPromptsJsonl(rlPrompts));
-        await putJson(deps.store, refs.statsRef, cycleStats);
-        await putJson(deps.store, refs.noveltyRef, seen.toJSON());
-        await putJson(deps.store, { key, name: 'dataset_card.json' }, card.json);
-        await deps.store.put({ key, name: 'dataset_card.md' }, card.markdown);
-        const summary = { trajectories: stats.trajectories, accepted: stats.accepted, rlPrompts: stats.rlPrompts, tokens: stats.judgeTokens };
-        await putJson(deps.store, summaryRef, summary); // last: its presence means every output above exists
-        return { ...refs, ...summary };
-      }));
+          const byToolSet: Record<string, { trajectories: number; accepted: number }> = {};
+          for (const t of verified) {
+            const s = (byToolSet[t.task.toolSetId] ??= { trajectories: 0, accepted: 0 });
+            s.trajectories++;
+            if (t.accepted) s.accepted++;
+          }
+          const cycleStats: VerifyCycleStats = {
+            synthesis: {
+              trajectories: stats.trajectories,
+              accepted: stats.accepted,
+              rejectedByGate: stats.rejectedByGate,
+              rejectedByCategoryGate: stats.rejectedByCategoryGate,
+              acceptedByCategory: stats.acceptedByCategory,
+              rlPrompts: stats.rlPrompts,
+              byToolSet,
+              requestSources: stats.requestSources,
+              valueSources: stats.valueSources,
+            },
+            judgeCalls: stats.judgeCalls,
+            judgeTokens: stats.judgeTokens,
+            faults: { synthesize: await batchFaults(deps, batchRefs), verify: await attemptsSoFar(deps, key, metered) },
+          };
+          const card = datasetCard({ verified, rlPrompts, stats });
+          await deps.store.put(refs.trajectoriesRef, trajectoriesJsonl(verified));
+          await deps.store.put(refs.rlPromptsRef, rlPromptsJsonl(rlPrompts));
+          await putJson(deps.store, refs.statsRef, cycleStats);
+          await putJson(deps.store, refs.noveltyRef, seen.toJSON());
+          await putJson(deps.store, { key, name: 'dataset_card.json' }, card.json);
+          await deps.store.put({ key, name: 'dataset_card.md' }, card.markdown);
+          const summary = {
+            trajectories: stats.trajectories,
+            accepted: stats.accepted,
+            rlPrompts: stats.rlPrompts,
+            tokens: stats.judgeTokens,
+          };
+          await putJson(deps.store, summaryRef, summary); // last: its presence means every output above exists
+          return { ...refs, ...summary };
+        }),
+      );
     },
   };
 }
@@ -127,7 +155,9 @@ export function verifyActivities(deps: ActivityDeps) {
 async function batchFaults(deps: ActivityDeps, batchRefs: ArtifactRef[]): Promise<UsageSnapshot> {
   const snaps: UsageSnapshot[] = [];
   for (const ref of batchRefs) {
-    const meta = await getJson<SynthesizeBatchMeta>(deps.store, { key: ref.key, name: 'batch.meta.json' }).catch(() => undefined);
+    const meta = await getJson<SynthesizeBatchMeta>(deps.store, { key: ref.key, name: 'batch.meta.json' }).catch(
+      () => undefined,
+    );
     if (meta?.faults) snaps.push(meta.faults);
   }
   return mergeUsageSnapshots(snaps);

@@ -25,7 +25,8 @@ export type AssistantTurn = {
 
 function toolResultText(result: unknown): string {
   const content = (result as { content?: Array<{ type: string; text?: string }> })?.content;
-  if (Array.isArray(content)) return content.map((c) => (c.type === 'text' ? c.text ?? '' : JSON.stringify(c))).join('\n');
+  if (Array.isArray(content))
+    return content.map((c) => (c.type === 'text' ? (c.text ?? '') : JSON.stringify(c))).join('\n');
   return JSON.stringify((result as { structuredContent?: unknown })?.structuredContent ?? result);
 }
 
@@ -47,13 +48,22 @@ export class ToolCallingAssistant {
   async runTurn(history: ChatMessage[], tools: OpenAITool[]): Promise<AssistantTurn> {
     const added: ChatMessage[] = [];
     for (let step = 0; step < this.maxSteps; step++) {
-      const res = await this.client.chat({ messages: [...history, ...added], tools: tools.length ? tools : undefined, toolChoice: tools.length ? 'auto' : undefined, temperature: 0 });
+      const res = await this.client.chat({
+        messages: [...history, ...added],
+        tools: tools.length ? tools : undefined,
+        toolChoice: tools.length ? 'auto' : undefined,
+        temperature: 0,
+      });
       this.usage.promptTokens += res.usage.promptTokens;
       this.usage.completionTokens += res.usage.completionTokens;
       this.usage.calls += 1;
       const msg = res.message;
       const calls = msg.tool_calls ?? [];
-      added.push(calls.length ? { role: 'assistant', content: msg.content ?? null, tool_calls: calls } : { role: 'assistant', content: msg.content ?? '' });
+      added.push(
+        calls.length
+          ? { role: 'assistant', content: msg.content ?? null, tool_calls: calls }
+          : { role: 'assistant', content: msg.content ?? '' },
+      );
       if (!calls.length) return { messages: added, finalText: msg.content ?? '', stepsExhausted: false };
       for (const call of calls) added.push(await this.execute(call, tools));
     }
@@ -64,9 +74,14 @@ export class ToolCallingAssistant {
   private async execute(call: ToolCall, tools: OpenAITool[]): Promise<ChatMessage> {
     const reply = (content: string): ChatMessage => ({ role: 'tool', tool_call_id: call.id, content });
     const args = parseToolArguments(call);
-    if (!args.ok) return reply(`Error: arguments for ${call.function.name} are not a JSON object (${args.error}); resend the call with valid JSON.`);
+    if (!args.ok)
+      return reply(
+        `Error: arguments for ${call.function.name} are not a JSON object (${args.error}); resend the call with valid JSON.`,
+      );
     if (!tools.some((t) => t.function.name === call.function.name))
-      return reply(`Error: there is no tool named '${call.function.name}'. Available: ${tools.map((t) => t.function.name).join(', ') || 'none'}.`);
+      return reply(
+        `Error: there is no tool named '${call.function.name}'. Available: ${tools.map((t) => t.function.name).join(', ') || 'none'}.`,
+      );
     const started = Date.now();
     try {
       const result = await this.mcp.client.callTool({ name: call.function.name, arguments: args.value });
@@ -74,15 +89,35 @@ export class ToolCallingAssistant {
       const isError = Boolean((result as { isError?: boolean }).isError);
       if (!this.mcp.trace) {
         let parsed: unknown = text;
-        try { parsed = JSON.parse(text); } catch { /* plain text result */ }
-        this.localTrace.push({ tool: call.function.name, arguments: args.value, result: parsed, isError, error: isError ? text : undefined, latencyMs: Date.now() - started, tokens: 0 });
+        try {
+          parsed = JSON.parse(text);
+        } catch {
+          /* plain text result */
+        }
+        this.localTrace.push({
+          tool: call.function.name,
+          arguments: args.value,
+          result: parsed,
+          isError,
+          error: isError ? text : undefined,
+          latencyMs: Date.now() - started,
+          tokens: 0,
+        });
       }
       return reply(text);
     } catch (err) {
       const outage = this.mcp.outage?.();
       if (outage) throw outage;
       const error = (err as Error).message;
-      if (!this.mcp.trace) this.localTrace.push({ tool: call.function.name, arguments: args.value, isError: true, error, latencyMs: Date.now() - started, tokens: 0 });
+      if (!this.mcp.trace)
+        this.localTrace.push({
+          tool: call.function.name,
+          arguments: args.value,
+          isError: true,
+          error,
+          latencyMs: Date.now() - started,
+          tokens: 0,
+        });
       return reply(`Error: ${error}`);
     }
   }

@@ -41,7 +41,10 @@ export function planGoalSkeleton(category: Category, difficulty: Difficulty, too
     return rng.shuffle([...targets, ...extra]);
   };
   const needTwo = () => {
-    if (tools.length < 2) throw new Error(`category '${category}' needs a tool set with at least 2 tools (this one has ${tools.length}); plan it for a larger tool set`);
+    if (tools.length < 2)
+      throw new Error(
+        `category '${category}' needs a tool set with at least 2 tools (this one has ${tools.length}); plan it for a larger tool set`,
+      );
   };
   switch (category) {
     case 'simple': {
@@ -72,20 +75,38 @@ export function planGoalSkeleton(category: Category, difficulty: Difficulty, too
       // A real multi-step task where the tool set has one: the second step needs what the first returns.
       const chain = category === 'multi_turn_base' ? findChain(shuffled) : undefined;
       if (chain) turns.splice(0, 2, [chain.producer], [chain.consumer]);
-      return { ...base, offered: shuffled.slice(0, 6), turns, contextExchanges: category === 'multi_turn_long_context' ? [3, 6, 10][d] : 0 };
+      return {
+        ...base,
+        offered: shuffled.slice(0, 6),
+        turns,
+        contextExchanges: category === 'multi_turn_long_context' ? [3, 6, 10][d] : 0,
+      };
     }
     case 'multi_turn_miss_param': {
       const withParam = shuffled.filter((t) => scalarRequired(t).length > 0);
-      if (!withParam.length) throw new Error(`category 'multi_turn_miss_param' needs a tool with a required string or number parameter; none in this tool set`);
+      if (!withParam.length)
+        throw new Error(
+          `category 'multi_turn_miss_param' needs a tool with a required string or number parameter; none in this tool set`,
+        );
       const first = withParam[0];
       const rest = Array.from({ length: 1 + d }, () => [rng.pick(shuffled)]);
-      return { ...base, offered: offerAround([first], 6), turns: [[first], ...rest].slice(0, 1 + Math.max(1, d)), withholdParam: rng.pick(scalarRequired(first)) };
+      return {
+        ...base,
+        offered: offerAround([first], 6),
+        turns: [[first], ...rest].slice(0, 1 + Math.max(1, d)),
+        withholdParam: rng.pick(scalarRequired(first)),
+      };
     }
     case 'multi_turn_miss_func': {
       const late = shuffled[0];
       const rest = Array.from({ length: d }, () => [rng.pick(shuffled)]);
       // Turn 0 asks for the late tool's job while it is not offered: the right reply is no call.
-      return { ...base, offered: offerAround([late], 6), turns: [[], [late], ...rest], lateTool: { name: late.name, turn: 1 } };
+      return {
+        ...base,
+        offered: offerAround([late], 6),
+        turns: [[], [late], ...rest],
+        lateTool: { name: late.name, turn: 1 },
+      };
     }
   }
 }

@@ -18,20 +18,76 @@ function seeded(rng: Rng): Faker {
 }
 
 const WORLD_CITIES = [
-  'Lisbon, Portugal', 'Osaka, Japan', 'Nairobi, Kenya', 'Toronto, Canada', 'Krakow, Poland', 'Lima, Peru', 'Oslo, Norway',
-  'Hanoi, Vietnam', 'Melbourne, Australia', 'Cape Town, South Africa', 'Seville, Spain', 'Lyon, France', 'Munich, Germany',
-  'Bologna, Italy', 'Edinburgh, United Kingdom', 'Dublin, Ireland', 'Vancouver, Canada', 'Monterrey, Mexico', 'Bogota, Colombia',
-  'Santiago, Chile', 'Porto Alegre, Brazil', 'Marrakesh, Morocco', 'Cairo, Egypt', 'Istanbul, Turkey', 'Tbilisi, Georgia',
-  'Mumbai, India', 'Bangalore, India', 'Seoul, South Korea', 'Taipei, Taiwan', 'Singapore, Singapore', 'Auckland, New Zealand',
-  'Reykjavik, Iceland', 'Helsinki, Finland', 'Prague, Czech Republic', 'Vienna, Austria', 'Zurich, Switzerland', 'Rotterdam, Netherlands',
-  'Ghent, Belgium', 'Chicago, United States', 'Austin, United States', 'Denver, United States', 'Seattle, United States',
+  'Lisbon, Portugal',
+  'Osaka, Japan',
+  'Nairobi, Kenya',
+  'Toronto, Canada',
+  'Krakow, Poland',
+  'Lima, Peru',
+  'Oslo, Norway',
+  'Hanoi, Vietnam',
+  'Melbourne, Australia',
+  'Cape Town, South Africa',
+  'Seville, Spain',
+  'Lyon, France',
+  'Munich, Germany',
+  'Bologna, Italy',
+  'Edinburgh, United Kingdom',
+  'Dublin, Ireland',
+  'Vancouver, Canada',
+  'Monterrey, Mexico',
+  'Bogota, Colombia',
+  'Santiago, Chile',
+  'Porto Alegre, Brazil',
+  'Marrakesh, Morocco',
+  'Cairo, Egypt',
+  'Istanbul, Turkey',
+  'Tbilisi, Georgia',
+  'Mumbai, India',
+  'Bangalore, India',
+  'Seoul, South Korea',
+  'Taipei, Taiwan',
+  'Singapore, Singapore',
+  'Auckland, New Zealand',
+  'Reykjavik, Iceland',
+  'Helsinki, Finland',
+  'Prague, Czech Republic',
+  'Vienna, Austria',
+  'Zurich, Switzerland',
+  'Rotterdam, Netherlands',
+  'Ghent, Belgium',
+  'Chicago, United States',
+  'Austin, United States',
+  'Denver, United States',
+  'Seattle, United States',
 ];
 const TAGS = [
-  'work', 'ideas', 'travel', 'family', 'finance', 'health', 'urgent', 'reading', 'groceries', 'garden', 'school', 'meetings', 'recipes', 'fitness',
+  'work',
+  'ideas',
+  'travel',
+  'family',
+  'finance',
+  'health',
+  'urgent',
+  'reading',
+  'groceries',
+  'garden',
+  'school',
+  'meetings',
+  'recipes',
+  'fitness',
 ];
 const LANGUAGES = [
-  ['en', 'English'], ['fr', 'French'], ['de', 'German'], ['es', 'Spanish'], ['pt', 'Portuguese'],
-  ['ja', 'Japanese'], ['it', 'Italian'], ['nl', 'Dutch'], ['ko', 'Korean'], ['pl', 'Polish'],
+  ['en', 'English'],
+  ['fr', 'French'],
+  ['de', 'German'],
+  ['es', 'Spanish'],
+  ['pt', 'Portuguese'],
+  ['ja', 'Japanese'],
+  ['it', 'Italian'],
+  ['nl', 'Dutch'],
+  ['ko', 'Korean'],
+  ['pl', 'Polish'],
 ];
 const TICKERS = ['AAPL', 'MSFT', 'GOOGL', 'AMZN', 'NVDA', 'TSLA', 'META', 'NFLX', 'IBM', 'ORCL', 'SAP', 'ASML'];
 const NOTE_TITLES = [
@@ -40,39 +96,63 @@ const NOTE_TITLES = [
   (f: Faker) => `${f.date.month()} budget review`,
   (f: Faker) => `Gift ideas for ${f.person.firstName()}`,
   (f: Faker) => `Meeting notes with ${f.company.name()}`,
-  (f: Faker) => `${f.helpers.arrayElement(['Weekly', 'Weekend', 'Monthly'])} ${f.helpers.arrayElement(['shopping list', 'plan', 'chores', 'reading list'])}`,
+  (f: Faker) =>
+    `${f.helpers.arrayElement(['Weekly', 'Weekend', 'Monthly'])} ${f.helpers.arrayElement(['shopping list', 'plan', 'chores', 'reading list'])}`,
   (f: Faker) => `Fix the ${f.commerce.product().toLowerCase()} before ${f.date.weekday()}`,
 ];
 const NOTE_BODIES = [
-  (f: Faker) => `Remember to ask ${f.person.firstName()} about the ${f.commerce.product().toLowerCase()} delivery before ${f.date.weekday()}.`,
-  (f: Faker) => `Buy ${f.food.ingredient().toLowerCase()}, ${f.food.ingredient().toLowerCase()} and bread on the way home.`,
-  (f: Faker) => `Book the train to ${f.helpers.arrayElement(WORLD_CITIES).split(',')[0]} and confirm the hotel for ${f.date.month()}.`,
-  (f: Faker) => `Draft the proposal for ${f.company.name()} and send it to ${f.person.firstName()} by ${f.date.weekday()}.`,
+  (f: Faker) =>
+    `Remember to ask ${f.person.firstName()} about the ${f.commerce.product().toLowerCase()} delivery before ${f.date.weekday()}.`,
+  (f: Faker) =>
+    `Buy ${f.food.ingredient().toLowerCase()}, ${f.food.ingredient().toLowerCase()} and bread on the way home.`,
+  (f: Faker) =>
+    `Book the train to ${f.helpers.arrayElement(WORLD_CITIES).split(',')[0]} and confirm the hotel for ${f.date.month()}.`,
+  (f: Faker) =>
+    `Draft the proposal for ${f.company.name()} and send it to ${f.person.firstName()} by ${f.date.weekday()}.`,
   (f: Faker) => `Try the ${f.food.dish().toLowerCase()} recipe this weekend.`,
-  (f: Faker) => `Renew the ${f.helpers.arrayElement(['passport', 'gym membership', 'car insurance', 'library card'])} before ${f.date.month()}.`,
+  (f: Faker) =>
+    `Renew the ${f.helpers.arrayElement(['passport', 'gym membership', 'car insurance', 'library card'])} before ${f.date.month()}.`,
 ];
 const QUERIES = [
   (f: Faker) => f.book.genre().toLowerCase(),
   (f: Faker) => f.word.noun(),
   (f: Faker) => `${f.word.adjective()} ${f.word.noun()}`,
   (f: Faker) => f.commerce.product().toLowerCase(),
-  (f: Faker) => f.helpers.arrayElement(['budget', 'meeting', 'recipe', 'invoice', 'birthday', 'project plan', 'vacation']),
+  (f: Faker) =>
+    f.helpers.arrayElement(['budget', 'meeting', 'recipe', 'invoice', 'birthday', 'project plan', 'vacation']),
 ];
 
 type StringRule = { when: (k: Keys) => boolean; make: (f: Faker, k: Keys) => string };
-type Keys = { words: string[]; name: string; desc: string; rawDesc: string; tool: string; has: (...w: string[]) => boolean; last: string };
+type Keys = {
+  words: string[];
+  name: string;
+  desc: string;
+  rawDesc: string;
+  tool: string;
+  has: (...w: string[]) => boolean;
+  last: string;
+};
 
 /** `bookId`, `book_id`, `book-id` -> ['book', 'id']. */
 export function nameWords(name: string): string[] {
-  return name.replace(/([a-z0-9])([A-Z])/g, '$1 $2').toLowerCase().split(/[^a-z0-9]+/).filter(Boolean);
+  return name
+    .replace(/([a-z0-9])([A-Z])/g, '$1 $2')
+    .toLowerCase()
+    .split(/[^a-z0-9]+/)
+    .filter(Boolean);
 }
 
 function keysOf(ctx: ValueContext): Keys {
   const words = nameWords(ctx.name);
   const set = new Set(words.flatMap((w) => [w, w.replace(/s$/, '')]));
   return {
-    words, name: words.join('_'), desc: (ctx.description ?? '').toLowerCase(), rawDesc: ctx.description ?? '', tool: (ctx.tool ?? '').toLowerCase(),
-    has: (...w) => w.some((x) => set.has(x)), last: words[words.length - 1] ?? '',
+    words,
+    name: words.join('_'),
+    desc: (ctx.description ?? '').toLowerCase(),
+    rawDesc: ctx.description ?? '',
+    tool: (ctx.tool ?? '').toLowerCase(),
+    has: (...w) => w.some((x) => set.has(x)),
+    last: words[words.length - 1] ?? '',
   };
 }
 
@@ -80,7 +160,9 @@ function keysOf(ctx: ValueContext): Keys {
 function likeExample(desc: string, f: Faker): string | undefined {
   const m = /e\.g\.?,?\s*['"`]([A-Za-z0-9][A-Za-z0-9_-]{2,24})['"`]/i.exec(desc);
   if (!m || !/\d/.test(m[1])) return undefined;
-  return m[1].replace(/\d/g, () => String(f.number.int(9))).replace(/[a-z]/g, () => f.string.alpha({ casing: 'lower' }));
+  return m[1]
+    .replace(/\d/g, () => String(f.number.int(9)))
+    .replace(/[a-z]/g, () => f.string.alpha({ casing: 'lower' }));
 }
 
 function idValue(f: Faker, k: Keys): string {
@@ -88,18 +170,44 @@ function idValue(f: Faker, k: Keys): string {
   const style = f.number.int(2);
   if (k.has('pid', 'pr') || noun === 'number' || style === 0) return String(f.number.int({ min: 100, max: 99999 }));
   const prefix = noun.length <= 3 ? noun.toUpperCase() : noun.slice(0, 3).toUpperCase();
-  return style === 1 ? `${prefix}-${f.number.int({ min: 1000, max: 99999 })}` : `${noun}_${f.string.alphanumeric({ length: 6, casing: 'lower' })}`;
+  return style === 1
+    ? `${prefix}-${f.number.int({ min: 1000, max: 99999 })}`
+    : `${noun}_${f.string.alphanumeric({ length: 6, casing: 'lower' })}`;
 }
 
 const personish = [
-  'author', 'owner', 'customer', 'contact', 'recipient', 'assignee', 'passenger', 'guest', 'employee', 'patient',
-  'driver', 'attendee', 'sender', 'manager', 'member', 'person', 'student', 'teacher', 'doctor', 'host',
+  'author',
+  'owner',
+  'customer',
+  'contact',
+  'recipient',
+  'assignee',
+  'passenger',
+  'guest',
+  'employee',
+  'patient',
+  'driver',
+  'attendee',
+  'sender',
+  'manager',
+  'member',
+  'person',
+  'student',
+  'teacher',
+  'doctor',
+  'host',
 ];
 
 const STRING_RULES: StringRule[] = [
   { when: (k) => k.has('email', 'mail'), make: (f) => f.internet.email().toLowerCase() },
-  { when: (k) => k.has('phone', 'mobile', 'tel', 'telephone'), make: (f) => f.phone.number({ style: 'international' }) },
-  { when: (k) => k.has('url', 'website', 'link', 'homepage', 'uri'), make: (f) => f.internet.url({ appendSlash: false }) },
+  {
+    when: (k) => k.has('phone', 'mobile', 'tel', 'telephone'),
+    make: (f) => f.phone.number({ style: 'international' }),
+  },
+  {
+    when: (k) => k.has('url', 'website', 'link', 'homepage', 'uri'),
+    make: (f) => f.internet.url({ appendSlash: false }),
+  },
   {
     when: (k) => k.has('username', 'login', 'handle') || k.name === 'user' || k.name === 'user_name',
     make: (f) => f.internet.username().toLowerCase(),
@@ -107,12 +215,24 @@ const STRING_RULES: StringRule[] = [
   { when: (k) => k.has('first', 'given') && k.has('name'), make: (f) => f.person.firstName() },
   { when: (k) => (k.has('last', 'family') && k.has('name')) || k.has('surname'), make: (f) => f.person.lastName() },
   {
-    when: (k) => k.has('company', 'organization', 'organisation', 'employer', 'vendor', 'merchant', 'supplier', 'brand', 'business'),
+    when: (k) =>
+      k.has(
+        'company',
+        'organization',
+        'organisation',
+        'employer',
+        'vendor',
+        'merchant',
+        'supplier',
+        'brand',
+        'business',
+      ),
     make: (f) => f.company.name(),
   },
   {
     when: (k) => k.has('restaurant'),
-    make: (f) => `${f.person.lastName()}'s ${f.helpers.arrayElement(['Bistro', 'Kitchen', 'Trattoria', 'Diner', 'Grill'])}`,
+    make: (f) =>
+      `${f.person.lastName()}'s ${f.helpers.arrayElement(['Bistro', 'Kitchen', 'Trattoria', 'Diner', 'Grill'])}`,
   },
   { when: (k) => k.has('hotel'), make: (f) => `Hotel ${f.person.lastName()}` },
   {
@@ -120,7 +240,10 @@ const STRING_RULES: StringRule[] = [
     make: (f) => f.airline.airport().iataCode,
   },
   { when: (k) => k.has('airline', 'carrier'), make: (f) => f.airline.airline().name },
-  { when: (k) => k.has('flight'), make: (f) => `${f.airline.airline().iataCode}${f.number.int({ min: 100, max: 9999 })}` },
+  {
+    when: (k) => k.has('flight'),
+    make: (f) => `${f.airline.airline().iataCode}${f.number.int({ min: 100, max: 9999 })}`,
+  },
   {
     when: (k) => k.has('street', 'address'),
     make: (f) => `${f.location.streetAddress()}, ${f.helpers.arrayElement(WORLD_CITIES).split(',')[0]}`,
@@ -129,7 +252,10 @@ const STRING_RULES: StringRule[] = [
   { when: (k) => k.has('country') && k.has('code'), make: (f) => f.location.countryCode('alpha-2') },
   { when: (k) => k.has('country', 'nation'), make: (f) => f.location.country() },
   { when: (k) => k.has('state', 'province', 'region') && !k.has('status'), make: (f) => f.location.state() },
-  { when: (k) => k.has('city', 'location', 'place', 'town', 'origin', 'destination', 'from', 'to'), make: (f, k) => city(f, k) },
+  {
+    when: (k) => k.has('city', 'location', 'place', 'town', 'origin', 'destination', 'from', 'to'),
+    make: (f, k) => city(f, k),
+  },
   { when: (k) => k.has('currency'), make: (f) => f.finance.currencyCode() },
   {
     when: (k) => k.has('language', 'lang', 'locale'),
@@ -162,9 +288,16 @@ const STRING_RULES: StringRule[] = [
     make: (f) => f.animal.type(),
   },
   { when: (k) => k.name === 'name' && /\bpet/.test(k.tool), make: (f) => f.animal.petName() },
-  { when: (k) => k.has('author', 'writer') && /book|librar|catalog/.test(`${k.desc} ${k.tool}`), make: (f) => f.book.author() },
   {
-    when: (k) => k.has(...personish) || k.name === 'name' || k.name === 'full_name' || (k.last === 'name' && /person|user|who/.test(k.desc)),
+    when: (k) => k.has('author', 'writer') && /book|librar|catalog/.test(`${k.desc} ${k.tool}`),
+    make: (f) => f.book.author(),
+  },
+  {
+    when: (k) =>
+      k.has(...personish) ||
+      k.name === 'name' ||
+      k.name === 'full_name' ||
+      (k.last === 'name' && /person|user|who/.test(k.desc)),
     make: (f) => `${f.person.firstName()} ${f.person.lastName()}`,
   },
   { when: (k) => k.has('product', 'item'), make: (f) => f.commerce.productName() },
@@ -179,7 +312,20 @@ const STRING_RULES: StringRule[] = [
     make: (f) => f.helpers.arrayElement(QUERIES)(f),
   },
   {
-    when: (k) => k.has('body', 'content', 'text', 'message', 'note', 'notes', 'comment', 'description', 'details', 'reason', 'instructions'),
+    when: (k) =>
+      k.has(
+        'body',
+        'content',
+        'text',
+        'message',
+        'note',
+        'notes',
+        'comment',
+        'description',
+        'details',
+        'reason',
+        'instructions',
+      ),
     make: (f) => f.helpers.arrayElement(NOTE_BODIES)(f),
   },
   { when: (k) => k.has('genre'), make: (f) => f.book.genre() },
@@ -209,7 +355,8 @@ export function realisticString(ctx: ValueContext, schema: Schema, rng: Rng): st
   const f = seeded(rng);
   const k = keysOf(ctx);
   const fmt = schema.format as string | undefined;
-  if (fmt === 'date' || k.has('date', 'birthday', 'dob') || /(^|_)on$/.test(k.name)) return dateValue(f, fmt === 'date-time' ? 'date-time' : 'date');
+  if (fmt === 'date' || k.has('date', 'birthday', 'dob') || /(^|_)on$/.test(k.name))
+    return dateValue(f, fmt === 'date-time' ? 'date-time' : 'date');
   if (fmt === 'date-time' || k.has('datetime', 'timestamp') || /_at$/.test(k.name)) return dateValue(f, 'date-time');
   if (fmt === 'time' || (k.has('time') && !k.has('zone'))) return dateValue(f, 'time');
   if (fmt === 'email') return f.internet.email().toLowerCase();
@@ -219,7 +366,7 @@ export function realisticString(ctx: ValueContext, schema: Schema, rng: Rng): st
   if (fmt === 'hostname') return f.internet.domainName();
   const rule = STRING_RULES.find((r) => r.when(k));
   const fromDesc = !rule ? likeExample(k.rawDesc, f) : undefined;
-  return rule ? rule.make(f, k) : fromDesc ?? `${f.word.adjective()} ${f.word.noun()}`;
+  return rule ? rule.make(f, k) : (fromDesc ?? `${f.word.adjective()} ${f.word.noun()}`);
 }
 
 /** Bounds a description states in words: "7 to 28", "between 1 and 10", "1-50". */
@@ -245,7 +392,8 @@ function magnitude(k: Keys, integer: boolean): Magnitude {
   if (k.has('minute', 'minutes')) return { lo: 5, hi: 90, step: 5 };
   if (k.has('days', 'nights')) return { lo: 1, hi: 14 };
   if (k.has('weeks')) return { lo: 1, hi: 8 };
-  if (k.has('quantity', 'qty', 'people', 'guests', 'adults', 'party', 'tickets', 'seats', 'rooms', 'copies', 'items')) return { lo: 1, hi: 8 };
+  if (k.has('quantity', 'qty', 'people', 'guests', 'adults', 'party', 'tickets', 'seats', 'rooms', 'copies', 'items'))
+    return { lo: 1, hi: 8 };
   if (k.has('limit', 'max', 'top', 'size', 'per', 'count', 'results')) return { lo: 5, hi: 50, step: 5 };
   if (k.has('page')) return { lo: 1, hi: 5 };
   if (k.has('offset', 'skip')) return { lo: 0, hi: 100, step: 10 };
@@ -253,9 +401,11 @@ function magnitude(k: Keys, integer: boolean): Magnitude {
   if (k.has('budget', 'loan', 'principal', 'deposit')) return { lo: 200, hi: 20000, step: 50 };
   if (k.has('price', 'cost', 'amount', 'total', 'fee', 'fine', 'balance', 'payment', 'charge', 'value'))
     return integer ? { lo: 5, hi: 500 } : { lo: 2, hi: 250, decimals: 2 };
-  if (k.has('percent', 'percentage', 'discount', 'tax')) return integer ? { lo: 5, hi: 40 } : { lo: 2.5, hi: 35, decimals: 1 };
+  if (k.has('percent', 'percentage', 'discount', 'tax'))
+    return integer ? { lo: 5, hi: 40 } : { lo: 2.5, hi: 35, decimals: 1 };
   if (k.has('rate', 'interest')) return { lo: 1, hi: 9, decimals: integer ? 0 : 2 };
-  if (k.has('probability', 'ratio', 'fraction', 'threshold', 'confidence')) return integer ? { lo: 0, hi: 1 } : { lo: 0.05, hi: 0.95, decimals: 2 };
+  if (k.has('probability', 'ratio', 'fraction', 'threshold', 'confidence'))
+    return integer ? { lo: 0, hi: 1 } : { lo: 0.05, hi: 0.95, decimals: 2 };
   if (k.has('temperature', 'temp')) return { lo: -5, hi: 35 };
   if (k.has('rating', 'stars', 'score', 'priority', 'level')) return { lo: 1, hi: 5 };
   if (k.has('children', 'kids', 'pets')) return { lo: 0, hi: 4 };
@@ -274,8 +424,12 @@ export function realisticNumber(ctx: ValueContext, schema: Schema, rng: Rng, int
   const said = describedRange(k.desc);
   const num = (x: unknown) => (typeof x === 'number' ? x : undefined);
   const smallStep = integer ? 1 : 0.01;
-  const minS = num(schema.minimum) ?? (num(schema.exclusiveMinimum) !== undefined ? num(schema.exclusiveMinimum)! + smallStep : undefined);
-  const maxS = num(schema.maximum) ?? (num(schema.exclusiveMaximum) !== undefined ? num(schema.exclusiveMaximum)! - smallStep : undefined);
+  const minS =
+    num(schema.minimum) ??
+    (num(schema.exclusiveMinimum) !== undefined ? num(schema.exclusiveMinimum)! + smallStep : undefined);
+  const maxS =
+    num(schema.maximum) ??
+    (num(schema.exclusiveMaximum) !== undefined ? num(schema.exclusiveMaximum)! - smallStep : undefined);
   let lo = Math.max(m.lo, minS ?? said?.[0] ?? -Infinity);
   let hi = Math.min(m.hi, maxS ?? said?.[1] ?? Infinity);
   if (lo > hi) {

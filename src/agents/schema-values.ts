@@ -14,7 +14,8 @@ function effective(schema: Schema): Schema {
     const nonNull = branches.find((b) => b.type !== 'null') ?? branches[0];
     return { ...schema, ...nonNull, anyOf: undefined, oneOf: undefined };
   }
-  if (Array.isArray(schema.allOf)) return Object.assign({}, schema, ...(schema.allOf as Schema[]), { allOf: undefined });
+  if (Array.isArray(schema.allOf))
+    return Object.assign({}, schema, ...(schema.allOf as Schema[]), { allOf: undefined });
   return schema;
 }
 
@@ -32,7 +33,10 @@ const STRING_KEYS = ['minLength', 'maxLength', 'pattern', 'format'] as const;
 
 /** A realistic string that also meets the schema's length, pattern and format (else one made from the pattern). */
 function sampleString(name: string, schema: Schema, rng: Rng, tool?: string): string {
-  const own: Schema = { type: 'string', ...Object.fromEntries(STRING_KEYS.filter((k) => k in schema).map((k) => [k, schema[k]])) };
+  const own: Schema = {
+    type: 'string',
+    ...Object.fromEntries(STRING_KEYS.filter((k) => k in schema).map((k) => [k, schema[k]])),
+  };
   const ctx = { name, description: schema.description as string | undefined, tool };
   for (let i = 0; i < 3; i++) {
     const s = realisticString(ctx, schema, rng);
@@ -59,7 +63,14 @@ const SPAN = /between|range|span|from_to|interval/;
  * A value valid under `schema`. `optional` says whether to include optional object properties
  * (harder tasks state more of them); `tool` (name and description) lets values fit the tool's domain.
  */
-export function sampleValue(name: string, rawSchema: Schema, rng: Rng, optional = false, depth = 0, tool?: string): unknown {
+export function sampleValue(
+  name: string,
+  rawSchema: Schema,
+  rng: Rng,
+  optional = false,
+  depth = 0,
+  tool?: string,
+): unknown {
   const schema = effective(rawSchema);
   if ('const' in schema) return schema.const;
   if (Array.isArray(schema.enum) && schema.enum.length) return rng.pick(schema.enum as unknown[]);
@@ -74,7 +85,8 @@ export function sampleValue(name: string, rawSchema: Schema, rng: Rng, optional 
     case 'array': {
       const rawItems = (schema.items as Schema) ?? { type: 'string' };
       // Items rarely describe themselves: the array's description says what they are.
-      const items = rawItems.description || !schema.description ? rawItems : { ...rawItems, description: schema.description };
+      const items =
+        rawItems.description || !schema.description ? rawItems : { ...rawItems, description: schema.description };
       const min = typeof schema.minItems === 'number' ? schema.minItems : 1;
       const max = Math.max(min, Math.min(typeof schema.maxItems === 'number' ? schema.maxItems : 3, min + 2));
       const n = depth > 3 ? min : rng.int(min, max);
@@ -84,7 +96,8 @@ export function sampleValue(name: string, rawSchema: Schema, rng: Rng, optional 
         // Distinct items read naturally ("tags urgent and billing") and satisfy uniqueItems.
         if (!out.some((o) => JSON.stringify(o) === JSON.stringify(v))) out.push(v);
       }
-      if (out.every((v) => typeof v === 'number') && SPAN.test(name.toLowerCase())) (out as number[]).sort((a, b) => a - b);
+      if (out.every((v) => typeof v === 'number') && SPAN.test(name.toLowerCase()))
+        (out as number[]).sort((a, b) => a - b);
       return out;
     }
     case 'object':
@@ -96,12 +109,19 @@ export function sampleValue(name: string, rawSchema: Schema, rng: Rng, optional 
   }
 }
 
-function sampleObject(schema: Schema, rng: Rng, optional: boolean, depth: number, tool?: string): Record<string, unknown> {
+function sampleObject(
+  schema: Schema,
+  rng: Rng,
+  optional: boolean,
+  depth: number,
+  tool?: string,
+): Record<string, unknown> {
   const props = (schema.properties ?? {}) as Record<string, Schema>;
   const required = new Set((schema.required ?? []) as string[]);
   const out: Record<string, unknown> = {};
   for (const [key, sub] of Object.entries(props)) {
-    if (required.has(key) || (optional && depth <= 1 && rng.next() < 0.5)) out[key] = sampleValue(key, sub, rng, optional, depth, tool);
+    if (required.has(key) || (optional && depth <= 1 && rng.next() < 0.5))
+      out[key] = sampleValue(key, sub, rng, optional, depth, tool);
   }
   return out;
 }
@@ -109,8 +129,25 @@ function sampleObject(schema: Schema, rng: Rng, optional: boolean, depth: number
 export type Repair = { arguments: Record<string, unknown>; repairs: string[] };
 
 const PLACEHOLDERS = new Set([
-  'string', 'object', 'integer', 'number', 'array', 'boolean', 'null', 'value', 'example', 'test', 'foo', 'bar', 'baz', 'xxx',
-  'n/a', 'none', 'todo', 'placeholder', '...',
+  'string',
+  'object',
+  'integer',
+  'number',
+  'array',
+  'boolean',
+  'null',
+  'value',
+  'example',
+  'test',
+  'foo',
+  'bar',
+  'baz',
+  'xxx',
+  'n/a',
+  'none',
+  'todo',
+  'placeholder',
+  '...',
 ]);
 
 /** A schema-valid value a person would never say: `"a"`, `"object"`, the parameter's own name, `<...>`. */
@@ -119,7 +156,13 @@ export function isPlaceholder(key: string, value: unknown): boolean {
   if (value && typeof value === 'object') return Object.entries(value).some(([k, v]) => isPlaceholder(k, v));
   if (typeof value !== 'string') return false;
   const v = value.trim().toLowerCase();
-  return v.length <= 1 || PLACEHOLDERS.has(v) || v === key.toLowerCase() || /[<>{}]/.test(v) || /^(my|your|the)?[ _]?(name|title|city|id)$/.test(v);
+  return (
+    v.length <= 1 ||
+    PLACEHOLDERS.has(v) ||
+    v === key.toLowerCase() ||
+    /[<>{}]/.test(v) ||
+    /^(my|your|the)?[ _]?(name|title|city|id)$/.test(v)
+  );
 }
 
 /**
@@ -127,16 +170,25 @@ export function isPlaceholder(key: string, value: unknown): boolean {
  * ones, fills missing required ones from the schema; `repairs` names each change (empty: used as proposed).
  * `toolDescription` lets filled values fit the tool's domain (a pet's name, a book's author).
  */
-export function repairArguments(toolName: string, inputSchema: Schema, proposed: unknown, rng: Rng, optional = false, toolDescription = ''): Repair {
+export function repairArguments(
+  toolName: string,
+  inputSchema: Schema,
+  proposed: unknown,
+  rng: Rng,
+  optional = false,
+  toolDescription = '',
+): Repair {
   const repairs: string[] = [];
   const tool = `${nameWords(toolName).join(' ')} ${toolDescription}`;
-  const clean = (args: unknown) => !!args && typeof args === 'object' && !Object.entries(args).some(([k, v]) => isPlaceholder(k, v));
+  const clean = (args: unknown) =>
+    !!args && typeof args === 'object' && !Object.entries(args).some(([k, v]) => isPlaceholder(k, v));
   const empty = !!proposed && typeof proposed === 'object' && Object.keys(proposed).length === 0;
   const usable = isSchemaValid(inputSchema, proposed) && clean(proposed) && !(optional && empty);
   if (usable) return { arguments: proposed as Record<string, unknown>, repairs };
   const props = (inputSchema.properties ?? {}) as Record<string, Schema>;
   const required = (inputSchema.required ?? []) as string[];
-  const given = proposed && typeof proposed === 'object' && !Array.isArray(proposed) ? (proposed as Record<string, unknown>) : {};
+  const given =
+    proposed && typeof proposed === 'object' && !Array.isArray(proposed) ? (proposed as Record<string, unknown>) : {};
   if (given !== proposed) repairs.push(`${toolName}: arguments were not an object`);
   const out: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(given)) {
@@ -145,7 +197,9 @@ export function repairArguments(toolName: string, inputSchema: Schema, proposed:
     else if (isSchemaValid(sub, value) && !isPlaceholder(key, value)) out[key] = value;
     else {
       out[key] = sampleValue(key, sub, rng, optional, 1, tool);
-      repairs.push(`${toolName}.${key}: ${JSON.stringify(value)} ${isSchemaValid(sub, value) ? 'a placeholder' : 'invalid'}, replaced`);
+      repairs.push(
+        `${toolName}.${key}: ${JSON.stringify(value)} ${isSchemaValid(sub, value) ? 'a placeholder' : 'invalid'}, replaced`,
+      );
     }
   }
   for (const key of required) {

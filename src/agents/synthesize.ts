@@ -27,7 +27,10 @@ export type SynthesizeInput = {
 };
 
 export function toOpenAITool(tool: Tool): OpenAITool {
-  return { type: 'function', function: { name: tool.name, description: tool.description, parameters: tool.inputSchema } };
+  return {
+    type: 'function',
+    function: { name: tool.name, description: tool.description, parameters: tool.inputSchema },
+  };
 }
 
 export async function synthesizeTrajectory(input: SynthesizeInput): Promise<Trajectory> {
@@ -47,7 +50,8 @@ export async function synthesizeTrajectory(input: SynthesizeInput): Promise<Traj
     connection = typeof input.mcp === 'function' ? await input.mcp(tools) : input.mcp;
     assistant = new ToolCallingAssistant(roles.assistant, connection, input.maxSteps ?? 4);
     const messages: ChatMessage[] = [{ role: 'system', content: ASSISTANT_SYSTEM_PROMPT }];
-    if (skeleton.contextExchanges) messages.push(...priorConversation(skeleton.offered, skeleton.contextExchanges, user.rng));
+    if (skeleton.contextExchanges)
+      messages.push(...priorConversation(skeleton.offered, skeleton.contextExchanges, user.rng));
     const turnStarts: number[] = [];
     const turnRequests: string[] = [];
     trajectory.messages = messages;
@@ -56,14 +60,23 @@ export async function synthesizeTrajectory(input: SynthesizeInput): Promise<Traj
       phase = `voicing turn ${turn} (user simulator)`;
       const request = await user.voiceTurn(goal, turn, skeleton.offered);
       turnRequests.push(request);
-      if (goal.lateTool && turn === goal.lateTool.turn) messages.push({ role: 'system', content: `A new tool is available: ${goal.lateTool.name}.` });
+      if (goal.lateTool && turn === goal.lateTool.turn)
+        messages.push({ role: 'system', content: `A new tool is available: ${goal.lateTool.name}.` });
       turnStarts.push(messages.length);
       messages.push({ role: 'user', content: request });
-      const offered = goal.lateTool && turn < goal.lateTool.turn ? trajectory.tools.filter((t) => t.function.name !== goal.lateTool!.name) : trajectory.tools;
+      const offered =
+        goal.lateTool && turn < goal.lateTool.turn
+          ? trajectory.tools.filter((t) => t.function.name !== goal.lateTool!.name)
+          : trajectory.tools;
       // Values an earlier step's result decides are read from this conversation's own results.
       const resolved = resolveTurn(goal, turn, messages, turnStarts);
       if (resolved.unresolved.length) break; // the step this one builds on did not produce what it needs
-      const expected = resolved.calls.map((c) => goalCallToGroundTruth(c, tools.find((t) => t.name === c.name)));
+      const expected = resolved.calls.map((c) =>
+        goalCallToGroundTruth(
+          c,
+          tools.find((t) => t.name === c.name),
+        ),
+      );
       let withheldGiven = !(turn === 0 && goal.withheld);
       let nudged = false;
       for (let round = 0; round < 3; round++) {
@@ -95,7 +108,8 @@ export async function synthesizeTrajectory(input: SynthesizeInput): Promise<Traj
     trajectory.trace = assistant ? [...assistant.trace] : [];
     trajectory.usage = { user: { ...user.usage }, ...(assistant ? { assistant: { ...assistant.usage } } : {}) };
     const mcpTokens = trajectory.trace.reduce((s, r) => s + (r.tokens ?? 0), 0);
-    if (mcpTokens) trajectory.usage.mcp = { promptTokens: 0, completionTokens: mcpTokens, calls: trajectory.trace.length };
+    if (mcpTokens)
+      trajectory.usage.mcp = { promptTokens: 0, completionTokens: mcpTokens, calls: trajectory.trace.length };
     if (typeof input.mcp === 'function') await connection?.close?.().catch(() => undefined);
   }
   return trajectory;

@@ -11,7 +11,13 @@ import { repairArguments } from './schema-values.js';
 import { leaves, mentions } from '../domain/mentions.js';
 import { describeRefs, isResultRef, linkResults } from '../domain/result-refs.js';
 import {
-  offTopicRequest, onlyValuesMissing, requestProblems, statedValues, templateRequest, type RequestExpectation, type RequestProblem,
+  offTopicRequest,
+  onlyValuesMissing,
+  requestProblems,
+  statedValues,
+  templateRequest,
+  type RequestExpectation,
+  type RequestProblem,
 } from './request-voicing.js';
 
 /** Tokens and model calls one role spent on one trajectory (Trajectory.usage); the meter's RoleUsage counts faults. */
@@ -48,11 +54,17 @@ const RequestSchema = z.object({ request: z.string().min(1) });
 const ReplySchema = z.object({ reply: z.string().min(1) });
 
 /** Values a request must state: every scalar of every call, except booleans (they follow from wording). */
-export function valuesToState(calls: GoalCall[], skip?: { tool: string; parameter: string }): Array<{ where: string; value: string | number }> {
+export function valuesToState(
+  calls: GoalCall[],
+  skip?: { tool: string; parameter: string },
+): Array<{ where: string; value: string | number }> {
   return calls.flatMap((c) =>
     leaves(c.arguments)
       .filter((l) => !(skip && c.name === skip.tool && l.path === skip.parameter))
-      .filter((l): l is { path: string; value: string | number } => typeof l.value === 'string' || typeof l.value === 'number')
+      .filter(
+        (l): l is { path: string; value: string | number } =>
+          typeof l.value === 'string' || typeof l.value === 'number',
+      )
       .map((l) => ({ where: `${c.name}.${l.path}`, value: l.value })),
   );
 }
@@ -71,8 +83,18 @@ export class UserSimulator {
     this.rng = seededRng(`${task.id}:${task.seed}`);
   }
 
-  private async ask<S extends z.ZodTypeAny>(messages: ChatMessage[], schema: S, jsonSchema: Record<string, unknown>, name: string): Promise<z.infer<S> | undefined> {
-    const res = await this.client.chat({ messages, jsonSchema: { name, schema: jsonSchema }, temperature: 0.7, seed: this.task.seed });
+  private async ask<S extends z.ZodTypeAny>(
+    messages: ChatMessage[],
+    schema: S,
+    jsonSchema: Record<string, unknown>,
+    name: string,
+  ): Promise<z.infer<S> | undefined> {
+    const res = await this.client.chat({
+      messages,
+      jsonSchema: { name, schema: jsonSchema },
+      temperature: 0.7,
+      seed: this.task.seed,
+    });
     addUsage(this.usage, res.usage);
     const parsed = parseJsonContent(res.message.content, schema);
     return parsed.ok ? parsed.value : undefined;
@@ -92,8 +114,16 @@ export class UserSimulator {
         properties: {
           persona: { type: 'string' },
           calls: {
-            type: 'array', minItems: slots.length, maxItems: slots.length,
-            items: { anyOf: distinct.map((t) => ({ type: 'object', properties: { name: { const: t.name }, arguments: t.inputSchema }, required: ['name', 'arguments'] })) },
+            type: 'array',
+            minItems: slots.length,
+            maxItems: slots.length,
+            items: {
+              anyOf: distinct.map((t) => ({
+                type: 'object',
+                properties: { name: { const: t.name }, arguments: t.inputSchema },
+                required: ['name', 'arguments'],
+              })),
+            },
           },
         },
         required: ['persona', 'calls'],
@@ -105,7 +135,9 @@ export class UserSimulator {
         'Tools:',
         ...distinct.map((t) => `- ${t.name}: ${t.description}\n  parameters: ${JSON.stringify(t.inputSchema)}`),
         'Answer with JSON: {"persona": "...", "calls": [{"name": "...", "arguments": {...}}]}',
-      ].filter(Boolean).join('\n');
+      ]
+        .filter(Boolean)
+        .join('\n');
       proposal = await this.ask([{ role: 'user', content: prompt }], ProposalSchema, schema, 'goal');
       if (!proposal) repairs.push('goal proposal did not parse as JSON; every call filled from the schema');
     }
@@ -116,7 +148,14 @@ export class UserSimulator {
         const idx = pool.findIndex((c) => c.name === tool.name);
         const proposed = idx >= 0 ? pool.splice(idx, 1)[0].arguments : undefined;
         if (idx < 0 && proposal) repairs.push(`${tool.name}: no proposed call, filled from the schema`);
-        const fixed = repairArguments(tool.name, tool.inputSchema, proposed ?? {}, this.rng, skeleton.includeOptional, tool.description);
+        const fixed = repairArguments(
+          tool.name,
+          tool.inputSchema,
+          proposed ?? {},
+          this.rng,
+          skeleton.includeOptional,
+          tool.description,
+        );
         if (proposed !== undefined) {
           proposedCalls++;
           repairs.push(...fixed.repairs);
@@ -125,8 +164,13 @@ export class UserSimulator {
       }),
     );
     this.distinguishRepeats(turns, tools, repairs, skeleton.includeOptional);
-    const valueSource: ValueSource | undefined =
-      !slots.length ? undefined : proposedCalls === 0 ? 'schema' : repairs.length ? 'model-repaired' : 'model';
+    const valueSource: ValueSource | undefined = !slots.length
+      ? undefined
+      : proposedCalls === 0
+        ? 'schema'
+        : repairs.length
+          ? 'model-repaired'
+          : 'model';
     // Ids the server will decide (create_note's id, then get_note(note_id)) are references, not invented values.
     if (turns.length > 1) linkResults(turns, tools);
     // miss_func: turn 0 asks for the job of the late tool's call, which the assistant cannot yet do.
@@ -135,7 +179,11 @@ export class UserSimulator {
     if (skeleton.lateTool) goal.lateTool = skeleton.lateTool;
     if (skeleton.withholdParam) {
       const first = turns[0][0];
-      goal.withheld = { tool: first.name, parameter: skeleton.withholdParam, value: first.arguments[skeleton.withholdParam] };
+      goal.withheld = {
+        tool: first.name,
+        parameter: skeleton.withholdParam,
+        value: first.arguments[skeleton.withholdParam],
+      };
     }
     return { goal, skeleton };
   }
@@ -147,7 +195,14 @@ export class UserSimulator {
       for (const call of turn) {
         const tool = tools.find((t) => t.name === call.name)!;
         for (let i = 0; i < 8 && seen.has(JSON.stringify(call.arguments)); i++) {
-          call.arguments = repairArguments(tool.name, tool.inputSchema, {}, this.rng, optional, tool.description).arguments;
+          call.arguments = repairArguments(
+            tool.name,
+            tool.inputSchema,
+            {},
+            this.rng,
+            optional,
+            tool.description,
+          ).arguments;
           if (i === 0) repairs.push(`${call.name}: duplicate call in one turn, re-filled`);
         }
         seen.add(JSON.stringify(call.arguments));
@@ -162,16 +217,26 @@ export class UserSimulator {
    * value is stated, a withheld one never, and `goal.requestSources[turn]` says who wrote it.
    */
   async voiceTurn(goal: Goal, turn: number, tools: Tool[]): Promise<string> {
-    const skip = turn === 0 && goal.withheld ? { tool: goal.withheld.tool, parameter: goal.withheld.parameter } : undefined;
+    const skip =
+      turn === 0 && goal.withheld ? { tool: goal.withheld.tool, parameter: goal.withheld.parameter } : undefined;
     if (this.task.category === 'irrelevance') return this.voiceIrrelevant(goal, tools);
     // miss_func: turn 0 voices the late call; the late turn just asks again once the tool is there.
-    const calls = goal.lateTool && turn === 0 ? goal.turns[goal.lateTool.turn] : goal.lateTool && turn === goal.lateTool.turn ? [] : goal.turns[turn];
+    const calls =
+      goal.lateTool && turn === 0
+        ? goal.turns[goal.lateTool.turn]
+        : goal.lateTool && turn === goal.lateTool.turn
+          ? []
+          : goal.turns[turn];
     if (calls.length === 0) {
       this.recordSource(goal, turn, 'template');
       return turn === goal.lateTool?.turn ? this.rng.pick(LATE_TOOL_NUDGES) : 'Thanks!';
     }
     const need = valuesToState(calls, skip);
-    const expect: RequestExpectation = { values: need, functionNames: tools.map((t) => t.name), withheld: skip ? goal.withheld!.value : undefined };
+    const expect: RequestExpectation = {
+      values: need,
+      functionNames: tools.map((t) => t.name),
+      withheld: skip ? goal.withheld!.value : undefined,
+    };
     const base = [
       `You are ${goal.persona}. Write the message you send to an assistant to get this done (do not name functions or mention JSON):`,
       callsForPrompt(calls, goal),
@@ -179,36 +244,59 @@ export class UserSimulator {
       calls.some((c) => Object.values(c.arguments).some(isResultRef))
         ? 'Values in <angle brackets> come from what an earlier step returned: refer to them in words (e.g. "the note you just created"); never invent them.'
         : '',
-      skip ? `Do NOT mention the ${skip.parameter} (${JSON.stringify(goal.withheld!.value)}); you will give it only when asked.` : '',
+      skip
+        ? `Do NOT mention the ${skip.parameter} (${JSON.stringify(goal.withheld!.value)}); you will give it only when asked.`
+        : '',
       turn > 0 ? 'This is a follow-up in an ongoing conversation.' : '',
       'Answer with JSON: {"request": "..."}',
-    ].filter(Boolean).join('\n');
+    ]
+      .filter(Boolean)
+      .join('\n');
     let partial: { text: string; problems: RequestProblem[] } | undefined;
     let last: RequestProblem[] = [];
     let feedback = '';
     for (let attempt = 0; attempt < 2; attempt++) {
-      const out = await this.ask([{ role: 'user', content: base + feedback }], RequestSchema, { type: 'object', properties: { request: { type: 'string' } }, required: ['request'] }, 'request');
+      const out = await this.ask(
+        [{ role: 'user', content: base + feedback }],
+        RequestSchema,
+        { type: 'object', properties: { request: { type: 'string' } }, required: ['request'] },
+        'request',
+      );
       const text = out?.request.trim() ?? '';
       last = requestProblems(text, expect);
       if (!last.length) return this.recordSource(goal, turn, 'model', text);
-      if (onlyValuesMissing(last, expect) && (!partial || last.length < partial.problems.length)) partial = { text, problems: last };
-      feedback = text ? `\nYour previous message "${text}" cannot be sent: it ${last.map((p) => p.detail).join('; ')}.` : '';
+      if (onlyValuesMissing(last, expect) && (!partial || last.length < partial.problems.length))
+        partial = { text, problems: last };
+      feedback = text
+        ? `\nYour previous message "${text}" cannot be sent: it ${last.map((p) => p.detail).join('; ')}.`
+        : '';
     }
     if (partial) {
       const missing = need.filter((n) => !mentions(partial!.text, n.value));
       const request = `${partial.text.replace(/([^.!?])$/, '$1.')} ${statedValues(missing, this.rng)}`;
       if (!requestProblems(request, expect).length) {
-        goal.repairs = [...(goal.repairs ?? []), `turn ${turn}: request left out ${missing.map((m) => m.where).join(', ')}; appended`];
+        goal.repairs = [
+          ...(goal.repairs ?? []),
+          `turn ${turn}: request left out ${missing.map((m) => m.where).join(', ')}; appended`,
+        ];
         return this.recordSource(goal, turn, 'model-repaired', request);
       }
     }
-    goal.repairs = [...(goal.repairs ?? []), `turn ${turn}: model request unusable (${last.map((p) => p.kind).join(', ') || 'no reply'}); templated`];
+    goal.repairs = [
+      ...(goal.repairs ?? []),
+      `turn ${turn}: model request unusable (${last.map((p) => p.kind).join(', ') || 'no reply'}); templated`,
+    ];
     return this.recordSource(goal, turn, 'template', this.voiceFromTemplate(goal, turn, calls, tools, expect, skip));
   }
 
   /** The seeded voicing; a few variants until one has no problem (the last one otherwise, with values appended). */
   private voiceFromTemplate(
-    goal: Goal, turn: number, calls: GoalCall[], tools: Tool[], expect: RequestExpectation, skip?: { tool: string; parameter: string },
+    goal: Goal,
+    turn: number,
+    calls: GoalCall[],
+    tools: Tool[],
+    expect: RequestExpectation,
+    skip?: { tool: string; parameter: string },
   ): string {
     let request = '';
     for (let i = 0; i < 5; i++) {
@@ -234,11 +322,19 @@ export class UserSimulator {
       'Write one realistic request that NONE of these tools can help with (a different job, not a missing detail).',
       'Answer with JSON: {"request": "..."}',
     ].join('\n');
-    const out = await this.ask([{ role: 'user', content: prompt }], RequestSchema, { type: 'object', properties: { request: { type: 'string' } }, required: ['request'] }, 'request');
+    const out = await this.ask(
+      [{ role: 'user', content: prompt }],
+      RequestSchema,
+      { type: 'object', properties: { request: { type: 'string' } }, required: ['request'] },
+      'request',
+    );
     const text = out?.request.trim() ?? '';
     const problems = requestProblems(text, { values: [], functionNames: tools.map((t) => t.name) });
     if (!problems.length) return this.recordSource(goal, 0, 'model', text);
-    goal.repairs = [...(goal.repairs ?? []), `irrelevant request unusable (${problems.map((p) => p.kind).join(', ')}); used an off-topic template`];
+    goal.repairs = [
+      ...(goal.repairs ?? []),
+      `irrelevant request unusable (${problems.map((p) => p.kind).join(', ')}); used an off-topic template`,
+    ];
     return this.recordSource(goal, 0, 'template', offTopicRequest(tools, this.rng));
   }
 
@@ -247,9 +343,17 @@ export class UserSimulator {
     if (giveWithheld && goal.withheld) {
       const value = goal.withheld.value as string | number;
       const prompt = `You are ${goal.persona}. The assistant asked: "${assistantText}". Answer briefly, giving the ${goal.withheld.parameter}: ${JSON.stringify(value)} exactly. Answer with JSON: {"reply": "..."}`;
-      const out = await this.ask([{ role: 'user', content: prompt }], ReplySchema, { type: 'object', properties: { reply: { type: 'string' } }, required: ['reply'] }, 'reply');
+      const out = await this.ask(
+        [{ role: 'user', content: prompt }],
+        ReplySchema,
+        { type: 'object', properties: { reply: { type: 'string' } }, required: ['reply'] },
+        'reply',
+      );
       if (out && mentions(out.reply, value)) return out.reply.trim();
-      goal.repairs = [...(goal.repairs ?? []), `withheld value reply did not state ${JSON.stringify(value)}; used a template`];
+      goal.repairs = [
+        ...(goal.repairs ?? []),
+        `withheld value reply did not state ${JSON.stringify(value)}; used a template`,
+      ];
       return `The ${goal.withheld.parameter.replace(/_/g, ' ')} is ${value}.`;
     }
     return 'Please go ahead and do what I asked, with the details I gave.';
@@ -258,13 +362,29 @@ export class UserSimulator {
 
 /** A deterministic earlier conversation for long_context tasks: realistic bulk the assistant must read past. */
 export function priorConversation(tools: Tool[], exchanges: number, rng: Rng): ChatMessage[] {
-  const topics = ['my schedule for next week', 'a report I am drafting', 'the notes from our last meeting', 'a budget spreadsheet', 'an email thread with a supplier'];
+  const topics = [
+    'my schedule for next week',
+    'a report I am drafting',
+    'the notes from our last meeting',
+    'a budget spreadsheet',
+    'an email thread with a supplier',
+  ];
   const out: ChatMessage[] = [];
   for (let i = 0; i < exchanges; i++) {
     const topic = rng.pick(topics);
-    const lines = Array.from({ length: 6 }, (_, j) => `${j + 1}. item ${rng.int(100, 999)} — ${rng.pick(['pending', 'done', 'blocked', 'review'])}, owner ${rng.pick(['Ana', 'Bo', 'Chen', 'Dev'])}`);
-    out.push({ role: 'user', content: `Before we start: here is ${topic}.\n${lines.join('\n')}\nCan you summarise it in one sentence?` });
-    out.push({ role: 'assistant', content: `Summary of ${topic}: ${lines.length} items, mostly ${rng.pick(['pending', 'done'])}; nothing needs ${tools[0]?.name ?? 'a tool'} yet.` });
+    const lines = Array.from(
+      { length: 6 },
+      (_, j) =>
+        `${j + 1}. item ${rng.int(100, 999)} — ${rng.pick(['pending', 'done', 'blocked', 'review'])}, owner ${rng.pick(['Ana', 'Bo', 'Chen', 'Dev'])}`,
+    );
+    out.push({
+      role: 'user',
+      content: `Before we start: here is ${topic}.\n${lines.join('\n')}\nCan you summarise it in one sentence?`,
+    });
+    out.push({
+      role: 'assistant',
+      content: `Summary of ${topic}: ${lines.length} items, mostly ${rng.pick(['pending', 'done'])}; nothing needs ${tools[0]?.name ?? 'a tool'} yet.`,
+    });
   }
   return out;
 }

@@ -8,4 +8,5 @@ export const positiveInt = (v: string): number => {
 };
 
 /** `20261201-130621`: the UTC time as default run ids and output folders carry it. */
-export const timeStamp = (d = new Date()): string => d.toISOString().replace(/[-:]/g, '').replace(/\..*/, '').replace('T', '-');
+export const timeStamp = (d = new Date()): string =>
+  d.toISOString().replace(/[-:]/g, '').replace(/\..*/, '').replace('T', '-');

@@ -6,7 +6,15 @@ import { join, resolve } from 'node:path';
 import { createChatClient } from '../llm/client.js';
 import { isAstCategory } from '../eval/bfcl-data.js';
 import { ensureFullBfclData } from '../eval/bfcl-full-data.js';
-import { ensureOfficialHarness, HARNESS_REGISTRY, HARNESS_VERSION, officialSelection, readResultsFile, runOfficialHarness, type OfficialRun } from '../eval/official-harness.js';
+import {
+  ensureOfficialHarness,
+  HARNESS_REGISTRY,
+  HARNESS_VERSION,
+  officialSelection,
+  readResultsFile,
+  runOfficialHarness,
+  type OfficialRun,
+} from '../eval/official-harness.js';
 import { runBfcl } from '../eval/run-bfcl.js';
 import type { BfclCategory } from '../eval/types.js';
 import { serve, type ServeCliOptions } from './serve.js';
@@ -36,7 +44,13 @@ export type OfficialCliOptions = {
   log?: (line: string) => void;
 };
 
-export type Disagreement = { id: string; category: string; sameReply: boolean; official: { valid: boolean; errorType?: string; reply: unknown }; inftool: { valid: boolean; errorType?: string; reply: unknown } };
+export type Disagreement = {
+  id: string;
+  category: string;
+  sameReply: boolean;
+  official: { valid: boolean; errorType?: string; reply: unknown };
+  inftool: { valid: boolean; errorType?: string; reply: unknown };
+};
 
 export type OfficialReport = {
   harness: { package: string; version: string; handler: string; registry: string; commands: string[] };
@@ -72,7 +86,8 @@ const sameReply = (a: unknown, b: unknown) => JSON.stringify(normalizeReply(a)) 
 export async function officialBfcl(o: OfficialCliOptions): Promise<OfficialReport> {
   const log = o.log ?? ((s: string) => console.error(s));
   if (o.endpoint && !o.model) throw new Error('--endpoint needs --model (the model name the endpoint serves)');
-  if (o.endpoint && (o.policy || o.modelFile)) throw new Error('give one of --endpoint URL, --policy RUN_ID or --model-file FILE');
+  if (o.endpoint && (o.policy || o.modelFile))
+    throw new Error('give one of --endpoint URL, --policy RUN_ID or --model-file FILE');
   const dataDir = await ensureFullBfclData();
   const outDir = resolve(o.out ?? join(o.home, 'bfcl-official', timeStamp()));
   mkdirSync(outDir, { recursive: true });
@@ -84,8 +99,19 @@ export async function officialBfcl(o: OfficialCliOptions): Promise<OfficialRepor
   let model = o.model;
   if (!baseURL) {
     const s: ServeCliOptions = {
-      policy: o.policy, cycle: o.cycle, home: o.home, model: o.modelFile, lora: o.lora, name: o.model ?? 'inftool-policy',
-      host: '127.0.0.1', port: 0, parallel: 1, contextSize: 8192, maxTokens: o.maxTokens ?? 256, threads: o.threads, quiet: true,
+      policy: o.policy,
+      cycle: o.cycle,
+      home: o.home,
+      model: o.modelFile,
+      lora: o.lora,
+      name: o.model ?? 'inftool-policy',
+      host: '127.0.0.1',
+      port: 0,
+      parallel: 1,
+      contextSize: 8192,
+      maxTokens: o.maxTokens ?? 256,
+      threads: o.threads,
+      quiet: true,
     };
     served = await serve(s);
     await served.server.ready;
@@ -95,8 +121,22 @@ export async function officialBfcl(o: OfficialCliOptions): Promise<OfficialRepor
   }
   try {
     const apiKey = o.apiKeyEnv ? process.env[o.apiKeyEnv] : undefined;
-    log(`official harness bfcl-eval==${HARNESS_VERSION}: ${Object.entries(ids).map(([c, l]) => `${c} ${l.length}`).join(', ')}`);
-    const official = await runOfficialHarness({ python, baseURL, model: model!, apiKey, ids, workDir: join(outDir, 'official'), log: (l) => { if (/^(🔍|✅|🦍|🏁)/u.test(l)) log(l); } });
+    log(
+      `official harness bfcl-eval==${HARNESS_VERSION}: ${Object.entries(ids)
+        .map(([c, l]) => `${c} ${l.length}`)
+        .join(', ')}`,
+    );
+    const official = await runOfficialHarness({
+      python,
+      baseURL,
+      model: model!,
+      apiKey,
+      ids,
+      workDir: join(outDir, 'official'),
+      log: (l) => {
+        if (/^(🔍|✅|🦍|🏁)/u.test(l)) log(l);
+      },
+    });
 
     const astCategories = o.categories.filter(isAstCategory) as BfclCategory[];
     const inftool: OfficialReport['inftool'] = {};
@@ -104,8 +144,28 @@ export async function officialBfcl(o: OfficialCliOptions): Promise<OfficialRepor
     const disagreements: Disagreement[] = [];
     if (!o.officialOnly && astCategories.length) {
       log(`InfTool's own bfcl run on the same entries: ${astCategories.join(', ')}`);
-      const client = createChatClient({ kind: 'openai', baseURL, model: model!, apiKeyEnv: o.apiKeyEnv, maxRetries: 4, concurrency: 1, temperature: 0, maxTokens: o.maxTokens ?? 256 }, { role: 'bfcl' });
-      const mine = await runBfcl({ dataDir, outDir: join(outDir, 'inftool'), client, categories: astCategories, limit: o.limit, seed: o.seed, concurrency: 1 });
+      const client = createChatClient(
+        {
+          kind: 'openai',
+          baseURL,
+          model: model!,
+          apiKeyEnv: o.apiKeyEnv,
+          maxRetries: 4,
+          concurrency: 1,
+          temperature: 0,
+          maxTokens: o.maxTokens ?? 256,
+        },
+        { role: 'bfcl' },
+      );
+      const mine = await runBfcl({
+        dataDir,
+        outDir: join(outDir, 'inftool'),
+        client,
+        categories: astCategories,
+        limit: o.limit,
+        seed: o.seed,
+        concurrency: 1,
+      });
       const myReplies = readResultsFile(join(outDir, 'inftool', 'results.jsonl'));
       for (const c of astCategories) {
         const s = mine.summary.categories[c];
@@ -119,8 +179,14 @@ export async function officialBfcl(o: OfficialCliOptions): Promise<OfficialRepor
             continue;
           }
           disagreements.push({
-            id: v.id, category: c, sameReply: sameReply(official.results.get(v.id), myReplies.get(v.id)),
-            official: { valid: theirs?.valid ?? false, errorType: theirs?.errorType ?? (theirs ? undefined : 'not in the harness results'), reply: official.results.get(v.id) },
+            id: v.id,
+            category: c,
+            sameReply: sameReply(official.results.get(v.id), myReplies.get(v.id)),
+            official: {
+              valid: theirs?.valid ?? false,
+              errorType: theirs?.errorType ?? (theirs ? undefined : 'not in the harness results'),
+              reply: official.results.get(v.id),
+            },
             inftool: { valid: v.valid, errorType: v.error_type, reply: myReplies.get(v.id) },
           });
         }
@@ -128,7 +194,13 @@ export async function officialBfcl(o: OfficialCliOptions): Promise<OfficialRepor
       }
     }
     const report: OfficialReport = {
-      harness: { package: 'bfcl-eval', version: HARNESS_VERSION, handler: 'OpenAICompletionsHandler (function calling)', registry: HARNESS_REGISTRY, commands: official.commands },
+      harness: {
+        package: 'bfcl-eval',
+        version: HARNESS_VERSION,
+        handler: 'OpenAICompletionsHandler (function calling)',
+        registry: HARNESS_REGISTRY,
+        commands: official.commands,
+      },
       endpoint: { baseURL, model: model!, served: served?.description ?? null },
       selection: { limit: o.limit, multiTurnLimit: o.multiTurnLimit ?? o.limit, seed: o.seed, ids },
       official: official.scores,
@@ -154,12 +226,19 @@ export function formatOfficial(r: OfficialReport): string {
   for (const [c, s] of Object.entries(r.official)) {
     const mine = r.inftool[c];
     const a = r.agreement[c];
-    lines.push(`${c.padEnd(26)}${`${pct(s.accuracy)} ${s.correct}/${s.total}`.padStart(16)}${(mine ? `${pct(mine.accuracy)} ${mine.correct}/${mine.total}` : 'not scored').padStart(16)}${(a ? `${a.agree}/${a.of}` : '').padStart(10)}`);
+    lines.push(
+      `${c.padEnd(26)}${`${pct(s.accuracy)} ${s.correct}/${s.total}`.padStart(16)}${(mine ? `${pct(mine.accuracy)} ${mine.correct}/${mine.total}` : 'not scored').padStart(16)}${(a ? `${a.agree}/${a.of}` : '').padStart(10)}`,
+    );
   }
   if (r.disagreements.length) {
-    lines.push('', `${r.disagreements.length} entr${r.disagreements.length === 1 ? 'y' : 'ies'} where the verdicts differ:`);
+    lines.push(
+      '',
+      `${r.disagreements.length} entr${r.disagreements.length === 1 ? 'y' : 'ies'} where the verdicts differ:`,
+    );
     for (const d of r.disagreements) {
-      lines.push(`- ${d.id} (${d.sameReply ? 'the same reply, scored differently' : 'the replies differ'}): official ${d.official.valid ? 'valid' : `invalid (${d.official.errorType ?? '?'})`}, inftool ${d.inftool.valid ? 'valid' : `invalid (${d.inftool.errorType ?? '?'})`}`);
+      lines.push(
+        `- ${d.id} (${d.sameReply ? 'the same reply, scored differently' : 'the replies differ'}): official ${d.official.valid ? 'valid' : `invalid (${d.official.errorType ?? '?'})`}, inftool ${d.inftool.valid ? 'valid' : `invalid (${d.inftool.errorType ?? '?'})`}`,
+      );
       lines.push(`    official reply: ${JSON.stringify(d.official.reply)}`);
       lines.push(`    inftool reply:  ${JSON.stringify(d.inftool.reply)}`);
     }

@@ -17,7 +17,12 @@ export function defaultHome(): string {
 
 export type DemoResult = { runId: string; status: RunStatus; report: string | null };
 
-export async function startDemo(o: { configFile?: string; home: string; exitWhenDone: boolean; runId?: string }): Promise<DemoResult> {
+export async function startDemo(o: {
+  configFile?: string;
+  home: string;
+  exitWhenDone: boolean;
+  runId?: string;
+}): Promise<DemoResult> {
   const config = await loadRunConfig(o.configFile ?? join(REPO_ROOT, 'configs', 'demo.yaml'));
   const target = resolveTemporalTarget();
   let server: DevServer | null = null;
@@ -39,8 +44,13 @@ export async function startDemo(o: { configFile?: string; home: string; exitWhen
     console.log('');
     printStatus(status, 'COMPLETED');
     console.log(`artifacts: ${artifactsDir(o.home)}`);
-    for (const cy of status.cycles) console.log(`  cycle ${cy.cycle} record: ${new LocalArtifactStore(artifactsDir(o.home)).locate(cy.recordRef)}`);
-    const report = await writeRunReport(o.home, runId, status.cycles.map((cy) => cy.recordRef));
+    for (const cy of status.cycles)
+      console.log(`  cycle ${cy.cycle} record: ${new LocalArtifactStore(artifactsDir(o.home)).locate(cy.recordRef)}`);
+    const report = await writeRunReport(
+      o.home,
+      runId,
+      status.cycles.map((cy) => cy.recordRef),
+    );
     if (report) console.log(`report: ${report}`);
     const link = uiLink(c, runId);
     if (!o.exitWhenDone && link) {
@@ -57,7 +67,11 @@ export async function startDemo(o: { configFile?: string; home: string; exitWhen
 }
 
 /** Writes the run's HTML report next to the artifacts; null when no cycle finished. */
-async function writeRunReport(home: string, runId: string, refs: { key: string; name: string }[]): Promise<string | null> {
+async function writeRunReport(
+  home: string,
+  runId: string,
+  refs: { key: string; name: string }[],
+): Promise<string | null> {
   if (!refs.length) return null;
   const { writeRunReportFromStore } = await import('./report-run.js');
   return writeRunReportFromStore({ home, runId, recordRefs: refs, outDir: join(home, 'reports', runId) });

@@ -10,23 +10,39 @@ import { LocalArtifactStore, artifactsDir } from '../store/artifact-store.js';
 export type EndpointWait = { workflowId: string; activity: string; attempt: number; error: string };
 
 /** Stage activities of the current cycle that are being retried because an endpoint stayed away. */
-export async function endpointWaits(client: Client, status: Pick<RunStatus, 'runId' | 'cycle'>): Promise<EndpointWait[]> {
+export async function endpointWaits(
+  client: Client,
+  status: Pick<RunStatus, 'runId' | 'cycle'>,
+): Promise<EndpointWait[]> {
   const workflowId = `${status.runId}/cycle-${status.cycle}`;
-  const desc = await client.workflow.getHandle(workflowId).describe().catch(() => undefined);
+  const desc = await client.workflow
+    .getHandle(workflowId)
+    .describe()
+    .catch(() => undefined);
   const waits: EndpointWait[] = [];
   for (const p of desc?.raw.pendingActivities ?? []) {
     const failure = p.lastFailure;
     if (failure?.applicationFailureInfo?.type !== 'EndpointUnavailable') continue;
-    waits.push({ workflowId, activity: p.activityType?.name ?? '?', attempt: p.attempt ?? 0, error: failure.message ?? '' });
+    waits.push({
+      workflowId,
+      activity: p.activityType?.name ?? '?',
+      attempt: p.attempt ?? 0,
+      error: failure.message ?? '',
+    });
   }
   return waits;
 }
 
 /** Each finished cycle's fault counts, from its record in `home`'s artifact store (null where unreadable). */
-export function cycleFaultCounts(home: string, status: Pick<RunStatus, 'cycles'>): Array<{ cycle: number; faults: CycleFaults | null }> {
+export function cycleFaultCounts(
+  home: string,
+  status: Pick<RunStatus, 'cycles'>,
+): Array<{ cycle: number; faults: CycleFaults | null }> {
   return status.cycles.map((c) => {
     try {
-      const record = JSON.parse(readFileSync(new LocalArtifactStore(artifactsDir(home)).locate(c.recordRef), 'utf8')) as CycleRecord;
+      const record = JSON.parse(
+        readFileSync(new LocalArtifactStore(artifactsDir(home)).locate(c.recordRef), 'utf8'),
+      ) as CycleRecord;
       return { cycle: c.cycle, faults: record.faults ?? null };
     } catch {
       return { cycle: c.cycle, faults: null };

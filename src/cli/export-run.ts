@@ -8,8 +8,16 @@ import { LocalArtifactStore, artifactsDir, getJson } from '../store/artifact-sto
 import type { CycleRecord } from '../domain/cycle-record.js';
 import type { RunStatus } from '../workflows/definitions.js';
 
-export async function exportRun(o: { status: RunStatus; home: string; format: 'openai' | 'sharegpt' | 'hf'; outDir: string }) {
-  if (!o.status.cycles.length) throw new Error(`run ${o.status.runId} has no finished cycle yet: nothing to export (see 'inftool status ${o.status.runId}')`);
+export async function exportRun(o: {
+  status: RunStatus;
+  home: string;
+  format: 'openai' | 'sharegpt' | 'hf';
+  outDir: string;
+}) {
+  if (!o.status.cycles.length)
+    throw new Error(
+      `run ${o.status.runId} has no finished cycle yet: nothing to export (see 'inftool status ${o.status.runId}')`,
+    );
   const store = new LocalArtifactStore(artifactsDir(o.home));
   const parts: string[] = [];
   for (const cy of o.status.cycles) {

@@ -17,7 +17,13 @@ export function statusLine(s: RunStatus, closed: string | null = null): string {
   const scores = s.lastScores
     ? ` | val ${pct(s.lastScores.validationOverall)} bfcl ${pct(s.lastScores.bfclOverall)}`
     : '';
-  const flags = [s.paused ? 'PAUSED' : '', s.stopRequested ? 'STOPPING' : '', closed && closed !== 'COMPLETED' ? closed : ''].filter(Boolean).join(' ');
+  const flags = [
+    s.paused ? 'PAUSED' : '',
+    s.stopRequested ? 'STOPPING' : '',
+    closed && closed !== 'COMPLETED' ? closed : '',
+  ]
+    .filter(Boolean)
+    .join(' ');
   return `${progressBar(done)} cycle ${s.cycle} (${s.cycle + 1} of ${maxCycles}) ${s.stage}${counts(s.counts)}${scores}${flags ? ' ' + flags : ''}`;
 }
 
@@ -41,7 +47,10 @@ export function gain(x: number | null | undefined, base: number | null | undefin
  * Baseline, then each cycle on the same fixed items, with the gain in points over the baseline: the table
  * `status`, the demo and the loop-gain benchmark print.
  */
-export function scoreTable(baseline: Scores | null | undefined, cycles: Pick<CycleSummary, 'cycle' | 'scores'>[]): string[] {
+export function scoreTable(
+  baseline: Scores | null | undefined,
+  cycles: Pick<CycleSummary, 'cycle' | 'scores'>[],
+): string[] {
   const scored = cycles.filter((c): c is typeof c & { scores: Scores } => Boolean(c.scores));
   if (!baseline && !scored.length) return [];
   const rows = scoreRows([...(baseline ? [baseline] : []), ...scored.map((c) => c.scores)]);

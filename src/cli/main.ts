@@ -30,7 +30,12 @@ export function buildProgram(): Command {
     .action(async (o) => {
       const { startDevServer } = await import('../../temporal/dev-server.js');
       const { join } = await import('node:path');
-      const server = await startDevServer({ dataDir: join(o.home, 'temporal'), port: Number(o.port), uiPort: Number(o.uiPort), log: console.error });
+      const server = await startDevServer({
+        dataDir: join(o.home, 'temporal'),
+        port: Number(o.port),
+        uiPort: Number(o.uiPort),
+        log: console.error,
+      });
       console.log(`Temporal dev server at ${server.address}; Web UI ${server.uiUrl}; database ${server.dbFile}`);
       await new Promise<void>((done) => {
         for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => void server.stop().then(done));
@@ -47,7 +52,12 @@ export function buildProgram(): Command {
     .action(async (o) => {
       const { createWorker } = await import('../workers/worker.js');
       const { resolveTemporalTarget } = await import('../../temporal/connection.js');
-      const { worker } = await createWorker({ target: resolveTemporalTarget(), taskQueue: o.taskQueue, concurrency: Number(o.concurrency), home: o.home });
+      const { worker } = await createWorker({
+        target: resolveTemporalTarget(),
+        taskQueue: o.taskQueue,
+        concurrency: Number(o.concurrency),
+        home: o.home,
+      });
       console.log(`worker polling '${o.taskQueue}' (artifacts in ${o.home}/artifacts); Ctrl-C to stop`);
       await worker.run();
     });
@@ -71,7 +81,7 @@ export function buildProgram(): Command {
     .description("show a run's cycle, stage, counts and scores")
     .option('--json', 'print JSON')
     .option('--watch', 'keep showing it live until the run ends')
-    .option('--home <dir>', 'data directory (artifacts), for the cycles\' fault counts', defaultHome())
+    .option('--home <dir>', "data directory (artifacts), for the cycles' fault counts", defaultHome())
     .action(async (id, o) =>
       withClient(async (c) => {
         if (o.watch) return void (await watch(c, id, { json: o.json }));
@@ -83,7 +93,8 @@ export function buildProgram(): Command {
         else {
           printStatus(status, closed);
           for (const w of waitingFor) console.log(`  waiting (${w.activity}, attempt ${w.attempt}): ${w.error}`);
-          for (const f of faults) if (f.faults) console.log(`  cycle ${f.cycle} endpoint faults: ${JSON.stringify(f.faults.total)}`);
+          for (const f of faults)
+            if (f.faults) console.log(`  cycle ${f.cycle} endpoint faults: ${JSON.stringify(f.faults.total)}`);
         }
       }),
     );
@@ -114,12 +125,22 @@ export function buildProgram(): Command {
         const rows: Array<Record<string, unknown>> = [];
         for await (const wf of c.client.workflow.list({ query: `WorkflowType = 'evolutionWorkflow'` })) {
           const sa = wf.typedSearchAttributes;
-          rows.push({ id: wf.workflowId, status: wf.status.name, cycle: sa.get(CycleKey), stage: sa.get(StageKey), run: sa.get(RunKey), started: wf.startTime.toISOString() });
+          rows.push({
+            id: wf.workflowId,
+            status: wf.status.name,
+            cycle: sa.get(CycleKey),
+            stage: sa.get(StageKey),
+            run: sa.get(RunKey),
+            started: wf.startTime.toISOString(),
+          });
           if (rows.length >= 100) break;
         }
         if (o.json) return void console.log(JSON.stringify(rows, null, 2));
         if (!rows.length) return void console.log('no runs yet');
-        for (const r of rows) console.log(`${String(r.id).padEnd(32)} ${String(r.status).padEnd(11)} cycle ${r.cycle ?? '-'} ${r.stage ?? ''}  ${r.started}`);
+        for (const r of rows)
+          console.log(
+            `${String(r.id).padEnd(32)} ${String(r.status).padEnd(11)} cycle ${r.cycle ?? '-'} ${r.stage ?? ''}  ${r.started}`,
+          );
       }),
     );
 
@@ -131,7 +152,8 @@ export function buildProgram(): Command {
     .option('--home <dir>', 'data directory', defaultHome())
     .action(async (id, o) =>
       withClient(async (c) => {
-        if (!['openai', 'sharegpt', 'hf'].includes(o.format)) throw new UsageError(`--format must be openai, sharegpt or hf, not '${o.format}'`);
+        if (!['openai', 'sharegpt', 'hf'].includes(o.format))
+          throw new UsageError(`--format must be openai, sharegpt or hf, not '${o.format}'`);
         const { status } = await runStatus(c.client, id);
         const written = await exportRun({ status, home: o.home, format: o.format, outDir: o.out });
         console.log(
@@ -146,7 +168,10 @@ export function buildProgram(): Command {
     .option('--config <file>', 'run config (default: configs/demo.yaml)')
     .option('--home <dir>', 'data directory', defaultHome())
     .option('--exit', 'exit when the run ends instead of keeping the UI up (default when not on a TTY)')
-    .action(async (o) => void (await startDemo({ configFile: o.config, home: o.home, exitWhenDone: o.exit || !process.stdout.isTTY })));
+    .action(
+      async (o) =>
+        void (await startDemo({ configFile: o.config, home: o.home, exitWhenDone: o.exit || !process.stdout.isTTY })),
+    );
 
   registerSpecs(program);
   registerMcp(program);
@@ -172,8 +197,8 @@ export async function main(argv: string[]): Promise<number> {
     return 0;
   } catch (err) {
     if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : 2; // help/version print and exit 0
-    if (err instanceof UsageError) return console.error(`inftool: ${err.message}`), 2;
-    if (err instanceof ConfigError) return console.error(`inftool: ${err.message}`), 2;
+    if (err instanceof UsageError) return (console.error(`inftool: ${err.message}`), 2);
+    if (err instanceof ConfigError) return (console.error(`inftool: ${err.message}`), 2);
     console.error(`inftool: ${(err as Error).message}`);
     if (process.env.INFTOOL_DEBUG) console.error(err);
     return 1;

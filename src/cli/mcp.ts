@@ -27,7 +27,10 @@ export function llmFromOptions(o: LlmCliOptions, role: string): ChatClient | und
   if (o.llmLocal) return createChatClient({ kind: 'local', temperature: 0 }, { role });
   if (!o.llmBaseUrl && !o.llmModel) return undefined;
   if (!o.llmBaseUrl || !o.llmModel) throw new CliUsageError('--llm-base-url and --llm-model go together');
-  return createChatClient({ kind: 'openai', baseURL: o.llmBaseUrl, model: o.llmModel, apiKeyEnv: o.llmApiKeyEnv, temperature: 0 }, { role });
+  return createChatClient(
+    { kind: 'openai', baseURL: o.llmBaseUrl, model: o.llmModel, apiKeyEnv: o.llmApiKeyEnv, temperature: 0 },
+    { role },
+  );
 }
 
 /**
@@ -68,7 +71,9 @@ export async function readCatalog(file: string): Promise<Catalog> {
   const parsed = CatalogSchema.safeParse(raw);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
-    throw new Error(`${file}#/${issue.path.join('/')}: not a valid catalog: ${issue.message} (write one with 'inftool specs import')`);
+    throw new Error(
+      `${file}#/${issue.path.join('/')}: not a valid catalog: ${issue.message} (write one with 'inftool specs import')`,
+    );
   }
   return parsed.data;
 }
@@ -86,39 +91,63 @@ export function register(program: Command): void {
       .option('--host <addr>', 'HTTP bind address', '127.0.0.1')
       .option('--seed <n>', 'simulation seed (with a temperature-0 LLM, same seed = same replies)', '0')
       .option('--passthrough', 'forward calls to the real MCP server the tool set came from'),
-  ).action(async (o: LlmCliOptions & { catalog: string; toolset: string; transport: 'stdio' | 'http'; port: string; host: string; seed: string; passthrough?: boolean }) => {
-    const catalog = await readCatalog(o.catalog);
-    if (!catalog.toolSets.some((s) => s.id === o.toolset)) throw new CliUsageError(`tool set '${o.toolset}' is not in ${o.catalog} (have: ${catalog.toolSets.map((s) => s.id).join(', ')})`);
-    const seed = Number(o.seed);
-    const port = Number(o.port);
-    if (!Number.isInteger(seed)) throw new CliUsageError(`--seed must be an integer, got '${o.seed}'`);
-    if (!Number.isInteger(port) || port < 0 || port > 65535) throw new CliUsageError(`--port must be 0..65535, got '${o.port}'`);
-    const llm = llmFromOptions(o, 'mcp-simulator');
-    const handler: ToolHandlerConfig = o.passthrough ? { kind: 'passthrough' } : { kind: 'simulated', llm, seed };
-    const createSession = () => createToolSetServer({ catalog, toolSetId: o.toolset, handler });
-    const mode = o.passthrough ? 'passthrough' : llm ? `simulated by ${llm.label}` : 'simulated from schemas only (no --llm-* given)';
-    if (o.transport === 'stdio') {
-      const session = createSession();
-      const transport = new StdioServerTransport();
-      await session.server.connect(transport);
-      // As over HTTP: non-object tools/call arguments get JSON-RPC's -32602, not the SDK's -32603 with a raw dump.
-      const deliver = transport.onmessage!;
-      transport.onmessage = (message) => {
-        const bad = badArguments(message);
-        if (!bad) return deliver(message);
-        void transport.send({ jsonrpc: '2.0', id: bad.id as string | number, error: { code: INVALID_PARAMS, message: bad.message } });
-      };
-      console.error(`inftool mcp: tool set '${o.toolset}' (${session.tools.length} tools, ${mode}) on stdio`);
-      return;
-    }
-    const http = await serveHttp({ createSession, port, host: o.host });
-    // The URL goes to stdout, alone on its line, so scripts (and tests) can read it.
-    console.log(http.url);
-    console.error(`inftool mcp: tool set '${o.toolset}' (${mode}) at ${http.url}; Ctrl-C to stop`);
-    await new Promise<void>((done) => {
-      for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => void http.close().then(done));
-    });
-  });
+  ).action(
+    async (
+      o: LlmCliOptions & {
+        catalog: string;
+        toolset: string;
+        transport: 'stdio' | 'http';
+        port: string;
+        host: string;
+        seed: string;
+        passthrough?: boolean;
+      },
+    ) => {
+      const catalog = await readCatalog(o.catalog);
+      if (!catalog.toolSets.some((s) => s.id === o.toolset))
+        throw new CliUsageError(
+          `tool set '${o.toolset}' is not in ${o.catalog} (have: ${catalog.toolSets.map((s) => s.id).join(', ')})`,
+        );
+      const seed = Number(o.seed);
+      const port = Number(o.port);
+      if (!Number.isInteger(seed)) throw new CliUsageError(`--seed must be an integer, got '${o.seed}'`);
+      if (!Number.isInteger(port) || port < 0 || port > 65535)
+        throw new CliUsageError(`--port must be 0..65535, got '${o.port}'`);
+      const llm = llmFromOptions(o, 'mcp-simulator');
+      const handler: ToolHandlerConfig = o.passthrough ? { kind: 'passthrough' } : { kind: 'simulated', llm, seed };
+      const createSession = () => createToolSetServer({ catalog, toolSetId: o.toolset, handler });
+      const mode = o.passthrough
+        ? 'passthrough'
+        : llm
+          ? `simulated by ${llm.label}`
+          : 'simulated from schemas only (no --llm-* given)';
+      if (o.transport === 'stdio') {
+        const session = createSession();
+        const transport = new StdioServerTransport();
+        await session.server.connect(transport);
+        // As over HTTP: non-object tools/call arguments get JSON-RPC's -32602, not the SDK's -32603 with a raw dump.
+        const deliver = transport.onmessage!;
+        transport.onmessage = (message) => {
+          const bad = badArguments(message);
+          if (!bad) return deliver(message);
+          void transport.send({
+            jsonrpc: '2.0',
+            id: bad.id as string | number,
+            error: { code: INVALID_PARAMS, message: bad.message },
+          });
+        };
+        console.error(`inftool mcp: tool set '${o.toolset}' (${session.tools.length} tools, ${mode}) on stdio`);
+        return;
+      }
+      const http = await serveHttp({ createSession, port, host: o.host });
+      // The URL goes to stdout, alone on its line, so scripts (and tests) can read it.
+      console.log(http.url);
+      console.error(`inftool mcp: tool set '${o.toolset}' (${mode}) at ${http.url}; Ctrl-C to stop`);
+      await new Promise<void>((done) => {
+        for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => void http.close().then(done));
+      });
+    },
+  );
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) await runStandalone('mcp', register);

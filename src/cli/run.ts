@@ -17,7 +17,11 @@ export async function startRun(c: Connected, config: RunConfig, id?: string): Pr
     workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY,
     staticSummary: runSummary(config),
     staticDetails: runDetails(config),
-    typedSearchAttributes: [{ key: RunKey, value: runId }, { key: CycleKey, value: 0 }, { key: StageKey, value: 'prepare' }],
+    typedSearchAttributes: [
+      { key: RunKey, value: runId },
+      { key: CycleKey, value: 0 },
+      { key: StageKey, value: 'prepare' },
+    ],
   });
   const link = uiLink(c, runId);
   console.log(`started ${runId}${link ? `\n  watch it: ${link}` : ''}`);
@@ -38,7 +42,10 @@ export async function watch(c: Connected, runId: string, o: { json?: boolean } =
     }
     if (closed) {
       if (tty) process.stdout.write('\n');
-      if (closed !== 'COMPLETED') throw new Error(`run ${runId} ended ${closed}; see it in the Temporal UI${uiLink(c, runId) ? `: ${uiLink(c, runId)}` : ''}`);
+      if (closed !== 'COMPLETED')
+        throw new Error(
+          `run ${runId} ended ${closed}; see it in the Temporal UI${uiLink(c, runId) ? `: ${uiLink(c, runId)}` : ''}`,
+        );
       return status;
     }
     await new Promise((r) => setTimeout(r, 1000));
@@ -46,11 +53,14 @@ export async function watch(c: Connected, runId: string, o: { json?: boolean } =
 }
 
 export function printStatus(s: RunStatus, closed: string | null): void {
-  console.log(`${s.runId}: cycle ${s.cycle}, stage ${s.stage}${s.paused ? ' (paused)' : ''}${s.stopRequested ? ' (stopping)' : ''}${closed ? `, ${closed}` : ''}`);
+  console.log(
+    `${s.runId}: cycle ${s.cycle}, stage ${s.stage}${s.paused ? ' (paused)' : ''}${s.stopRequested ? ' (stopping)' : ''}${closed ? `, ${closed}` : ''}`,
+  );
   if (Object.keys(s.counts).length) console.log(`  counts: ${JSON.stringify(s.counts)}`);
   const base = s.baseline;
   for (const cy of s.cycles) {
-    const g = (x: number | null | undefined, b: number | null | undefined) => (gain(x, b) ? ` (${gain(x, b)} pts vs baseline)` : '');
+    const g = (x: number | null | undefined, b: number | null | undefined) =>
+      gain(x, b) ? ` (${gain(x, b)} pts vs baseline)` : '';
     console.log(
       `  cycle ${cy.cycle}: accepted ${cy.accepted}/${cy.trajectories}, validation ${pct(cy.validationOverall)}, ` +
         `pool ${pct(cy.scores?.poolOverall)}${g(cy.scores?.poolOverall, base?.poolOverall)}, ` +
@@ -58,6 +68,9 @@ export function printStatus(s: RunStatus, closed: string | null): void {
     );
   }
   const table = scoreTable(base, s.cycles);
-  if (table.length) console.log(['  scores on the fixed items (gain in points over the baseline):', ...table.map((l) => `    ${l}`)].join('\n'));
+  if (table.length)
+    console.log(
+      ['  scores on the fixed items (gain in points over the baseline):', ...table.map((l) => `    ${l}`)].join('\n'),
+    );
   if (s.stopReason) console.log(`  ended: ${s.stopReason}`);
 }

@@ -27,28 +27,53 @@ export type ServeCliOptions = {
   quiet?: boolean;
 };
 
-
 /** The GGUF (and adapter) a run's cycle trained: the last cycle's unless `cycle` is given. */
-export async function policyFiles(home: string, runId: string, cycle?: number): Promise<{ modelPath: string; loraPath?: string; cycle: number }> {
+export async function policyFiles(
+  home: string,
+  runId: string,
+  cycle?: number,
+): Promise<{ modelPath: string; loraPath?: string; cycle: number }> {
   const records = await loadCycleRecords({ storeRoot: artifactsDir(home), runId });
-  if (records.length === 0) throw new Error(`no finished cycle of run "${runId}" in ${resolve(home)}/artifacts; pass --home (the run's data directory) or wait for its first cycle`);
+  if (records.length === 0)
+    throw new Error(
+      `no finished cycle of run "${runId}" in ${resolve(home)}/artifacts; pass --home (the run's data directory) or wait for its first cycle`,
+    );
   const record = cycle === undefined ? records.at(-1)! : records.find((r) => r.cycle === cycle);
-  if (!record) throw new Error(`run "${runId}" has no finished cycle ${cycle}; finished: ${records.map((r) => r.cycle).join(', ')}`);
+  if (!record)
+    throw new Error(
+      `run "${runId}" has no finished cycle ${cycle}; finished: ${records.map((r) => r.cycle).join(', ')}`,
+    );
   const ref = ModelRefSchema.parse(record.training.policy);
   if (ref.kind !== 'gguf') {
-    throw new Error(`cycle ${record.cycle} of "${runId}" trained a policy served by ${ref.baseURL} (model ${ref.adapter ?? ref.model}); point your client there`);
+    throw new Error(
+      `cycle ${record.cycle} of "${runId}" trained a policy served by ${ref.baseURL} (model ${ref.adapter ?? ref.model}); point your client there`,
+    );
   }
   return { modelPath: ref.path, loraPath: ref.loraPath, cycle: record.cycle };
 }
 
 /** Starts the endpoint for the CLI's options; resolves once it listens (the model may still be loading). */
-export async function serve(o: ServeCliOptions): Promise<{ server: OpenAIServer; modelId: string; description: string }> {
-  if (o.policy && (o.model || o.lora)) throw new Error('give either --policy RUN_ID or --model FILE [--lora FILE], not both');
+export async function serve(
+  o: ServeCliOptions,
+): Promise<{ server: OpenAIServer; modelId: string; description: string }> {
+  if (o.policy && (o.model || o.lora))
+    throw new Error('give either --policy RUN_ID or --model FILE [--lora FILE], not both');
   const policy = o.policy ? await policyFiles(o.home, o.policy, o.cycle) : undefined;
-  const files = policy ?? { modelPath: resolve(o.model ?? defaultLocalModelPath()), loraPath: o.lora && resolve(o.lora) };
+  const files = policy ?? {
+    modelPath: resolve(o.model ?? defaultLocalModelPath()),
+    loraPath: o.lora && resolve(o.lora),
+  };
   const modelId = o.name ?? (policy ? `${o.policy}/cycle-${policy.cycle}` : basename(files.modelPath, '.gguf'));
   const client = new LocalChatClient(
-    { kind: 'local', modelPath: files.modelPath, loraPath: files.loraPath, concurrency: o.parallel, contextSize: o.contextSize, temperature: 1, maxTokens: o.maxTokens },
+    {
+      kind: 'local',
+      modelPath: files.modelPath,
+      loraPath: files.loraPath,
+      concurrency: o.parallel,
+      contextSize: o.contextSize,
+      temperature: 1,
+      maxTokens: o.maxTokens,
+    },
     { role: 'serve', strictContext: true, threads: o.threads ?? defaultThreads() },
   );
   const server = await startOpenAIServer({
@@ -65,7 +90,9 @@ export async function serve(o: ServeCliOptions): Promise<{ server: OpenAIServer;
 export function register(program: Command): Command {
   return program
     .command('serve')
-    .description('serve the base model or a trained policy as an OpenAI-compatible endpoint (/v1/chat/completions with tools, streaming)')
+    .description(
+      'serve the base model or a trained policy as an OpenAI-compatible endpoint (/v1/chat/completions with tools, streaming)',
+    )
     .option('--policy <runId>', "serve this run's trained policy (its last cycle, or --cycle)")
     .option('--cycle <n>', 'with --policy: the cycle whose policy to serve', (v) => Number(v))
     .option('--home <dir>', 'data directory of the run (with --policy)', process.env.INFTOOL_HOME ?? '.inftool')
@@ -81,7 +108,10 @@ export function register(program: Command): Command {
     .option('--threads <n>', 'CPU threads (default: one fewer than the cores, at least 1)', positiveInt)
     .option('--quiet', 'no request log')
     .action(async (o: ServeCliOptions) => {
-      const { server, modelId, description } = await serve({ ...o, apiKey: o.apiKey ?? process.env.INFTOOL_SERVE_API_KEY });
+      const { server, modelId, description } = await serve({
+        ...o,
+        apiKey: o.apiKey ?? process.env.INFTOOL_SERVE_API_KEY,
+      });
       console.log(`serving ${description} as model "${modelId}" at ${server.baseURL} (loading...)`);
       await server.ready;
       console.log(`ready: OPENAI_BASE_URL=${server.baseURL}`);

@@ -14,7 +14,9 @@ export async function connectClient(target: TemporalTarget = resolveTemporalTarg
     const where = String(target.connectionOptions.address);
     throw new Error(
       `cannot reach Temporal at ${where}: ${(err as Error).message}\n` +
-        (target.configured ? 'Check TEMPORAL_ADDRESS / your profile.' : "Start the embedded server with 'inftool server' (or run 'inftool demo'), or set TEMPORAL_ADDRESS."),
+        (target.configured
+          ? 'Check TEMPORAL_ADDRESS / your profile.'
+          : "Start the embedded server with 'inftool server' (or run 'inftool demo'), or set TEMPORAL_ADDRESS."),
     );
   }
   return { client: new Client({ connection, namespace: target.namespace }), target, close: () => connection.close() };

@@ -66,7 +66,10 @@ export type Catalog = z.infer<typeof CatalogSchema>;
 
 export function toolsOf(catalog: Catalog, toolSetId: string): Tool[] {
   const set = catalog.toolSets.find((s) => s.id === toolSetId);
-  if (!set) throw new Error(`tool set '${toolSetId}' is not in the catalog (have: ${catalog.toolSets.map((s) => s.id).join(', ')})`);
+  if (!set)
+    throw new Error(
+      `tool set '${toolSetId}' is not in the catalog (have: ${catalog.toolSets.map((s) => s.id).join(', ')})`,
+    );
   const byName = new Map(catalog.tools.map((t) => [t.name, t]));
   return set.toolNames.map((n) => {
     const tool = byName.get(n);

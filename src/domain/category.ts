@@ -3,8 +3,15 @@
 import { z } from 'zod';
 
 export const CATEGORIES = [
-  'simple', 'multiple', 'parallel', 'parallel_multiple', 'irrelevance',
-  'multi_turn_base', 'multi_turn_miss_param', 'multi_turn_miss_func', 'multi_turn_long_context',
+  'simple',
+  'multiple',
+  'parallel',
+  'parallel_multiple',
+  'irrelevance',
+  'multi_turn_base',
+  'multi_turn_miss_param',
+  'multi_turn_miss_func',
+  'multi_turn_long_context',
 ] as const;
 export const CategorySchema = z.enum(CATEGORIES);
 export type Category = z.infer<typeof CategorySchema>;

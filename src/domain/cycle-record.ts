@@ -66,7 +66,9 @@ export const CycleRecordSchema = z.object({
     backend: z.string(),
     steps: z.number().int(),
     /** One point per logged step: mean reward (and per-gate components), loss. */
-    curve: z.array(z.object({ step: z.number(), reward: z.number(), loss: z.number().optional(), components: Counts.optional() })),
+    curve: z.array(
+      z.object({ step: z.number(), reward: z.number(), loss: z.number().optional(), components: Counts.optional() }),
+    ),
     callRate: z.number().optional(),
     policy: z.record(z.unknown()), // a ModelRef
   }),

@@ -1,8 +1,43 @@
 // Does a text state a value? The rules gates 0 and 4 (and the user simulator's self-check) share:
 // normalized substring matching with word boundaries, plus the usual spellings of numbers and dates.
 
-const NUMBER_WORDS = ['zero', 'one', 'two', 'three', 'four', 'five', 'six', 'seven', 'eight', 'nine', 'ten', 'eleven', 'twelve', 'thirteen', 'fourteen', 'fifteen', 'sixteen', 'seventeen', 'eighteen', 'nineteen', 'twenty'];
-const MONTHS = ['january', 'february', 'march', 'april', 'may', 'june', 'july', 'august', 'september', 'october', 'november', 'december'];
+const NUMBER_WORDS = [
+  'zero',
+  'one',
+  'two',
+  'three',
+  'four',
+  'five',
+  'six',
+  'seven',
+  'eight',
+  'nine',
+  'ten',
+  'eleven',
+  'twelve',
+  'thirteen',
+  'fourteen',
+  'fifteen',
+  'sixteen',
+  'seventeen',
+  'eighteen',
+  'nineteen',
+  'twenty',
+];
+const MONTHS = [
+  'january',
+  'february',
+  'march',
+  'april',
+  'may',
+  'june',
+  'july',
+  'august',
+  'september',
+  'october',
+  'november',
+  'december',
+];
 
 /** Lowercase, accents folded, everything but letters, digits, '.', '@' and '%' becomes a space. */
 export function normalizeText(text: string): string {
@@ -38,7 +73,14 @@ function spellings(value: string | number): string[] {
     const [, y, m, d] = date;
     const month = MONTHS[Number(m) - 1];
     const day = String(Number(d));
-    out.push(`${month} ${day} ${y}`, `${day} ${month} ${y}`, `${month} ${day}`, `${day} ${month}`, `${m}/${d}/${y}`, `${d}/${m}/${y}`);
+    out.push(
+      `${month} ${day} ${y}`,
+      `${day} ${month} ${y}`,
+      `${month} ${day}`,
+      `${day} ${month}`,
+      `${m}/${d}/${y}`,
+      `${d}/${m}/${y}`,
+    );
     out.push(`${month} ${day}st`, `${month} ${day}nd`, `${month} ${day}rd`, `${month} ${day}th`);
   }
   if (/^-?\d+(\.\d+)?$/.test(value)) out.push(...spellings(Number(value)).slice(1));
@@ -57,6 +99,7 @@ export type Leaf = { path: string; value: unknown };
  * an earlier call's result (`{"$result": ...}`, src/domain/result-refs.ts) is one leaf: it states no value. */
 export function leaves(value: unknown, path = ''): Leaf[] {
   if (Array.isArray(value)) return value.flatMap((v, i) => leaves(v, path ? `${path}/${i}` : String(i)));
-  if (value && typeof value === 'object' && !('$result' in value)) return Object.entries(value).flatMap(([k, v]) => leaves(v, path ? `${path}/${k}` : k));
+  if (value && typeof value === 'object' && !('$result' in value))
+    return Object.entries(value).flatMap(([k, v]) => leaves(v, path ? `${path}/${k}` : k));
   return [{ path, value }];
 }

@@ -13,8 +13,17 @@ export type PlanItem = z.infer<typeof PlanItemSchema>;
 
 /** The planner's classes of failure, onto which BFCL's `error_type` strings are mapped (see src/plan/error-classes.ts). */
 export const ERROR_CLASSES = [
-  'wrong_function', 'missing_argument', 'extra_argument', 'wrong_value', 'wrong_type',
-  'call_on_irrelevance', 'no_call', 'wrong_count', 'wrong_state', 'malformed', 'other',
+  'wrong_function',
+  'missing_argument',
+  'extra_argument',
+  'wrong_value',
+  'wrong_type',
+  'call_on_irrelevance',
+  'no_call',
+  'wrong_count',
+  'wrong_state',
+  'malformed',
+  'other',
 ] as const;
 export const ErrorClassSchema = z.enum(ERROR_CLASSES);
 export type ErrorClass = z.infer<typeof ErrorClassSchema>;
@@ -32,9 +41,17 @@ export const PlanSchema = z.object({
   /** Trajectories to synthesize this cycle (the sum of item counts). */
   total: z.number().int().nonnegative().optional(),
   /** Per category: the difficulty mix used to split its count, and why. */
-  difficulty: z.record(z.object({
-    easy: z.number(), medium: z.number(), hard: z.number(), level: z.number(), reason: z.string(),
-  })).optional(),
+  difficulty: z
+    .record(
+      z.object({
+        easy: z.number(),
+        medium: z.number(),
+        hard: z.number(),
+        level: z.number(),
+        reason: z.string(),
+      }),
+    )
+    .optional(),
   /** Per tool set: the share factor applied inside each category (1 = even), and why. */
   toolSets: z.record(z.object({ factor: z.number(), reason: z.string() })).optional(),
   /** Per category: the error classes the validation split showed most, so synthesis can aim its goals at them. */

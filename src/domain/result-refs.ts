@@ -9,7 +9,15 @@ import type { Tool } from './catalog.js';
 import type { Goal, GoalCall } from './task.js';
 
 export const ResultRefSchema = z
-  .object({ $result: z.object({ turn: z.number().int().nonnegative(), call: z.number().int().nonnegative(), path: z.string().startsWith('/') }).strict() })
+  .object({
+    $result: z
+      .object({
+        turn: z.number().int().nonnegative(),
+        call: z.number().int().nonnegative(),
+        path: z.string().startsWith('/'),
+      })
+      .strict(),
+  })
   .strict();
 export type ResultRef = z.infer<typeof ResultRefSchema>;
 
@@ -116,17 +124,26 @@ function pointer(value: unknown, path: string): { ok: true; value: unknown } | {
  * What the conversation's call for goal call (turn, call) returned: the k-th call to that tool in that
  * turn (k = how many goal calls to the same tool come before it), read from its tool message.
  */
-function resultOf(goal: Pick<Goal, 'turns'>, messages: ChatMessage[], turnStarts: number[], ref: ResultRef['$result']): { ok: true; value: unknown } | { ok: false; reason: string } {
+function resultOf(
+  goal: Pick<Goal, 'turns'>,
+  messages: ChatMessage[],
+  turnStarts: number[],
+  ref: ResultRef['$result'],
+): { ok: true; value: unknown } | { ok: false; reason: string } {
   const target = goal.turns[ref.turn]?.[ref.call];
   if (!target) return { ok: false, reason: `the goal has no call ${ref.call} in turn ${ref.turn}` };
   const from = turnStarts[ref.turn];
   if (from === undefined) return { ok: false, reason: `turn ${ref.turn} was never reached` };
   const k = goal.turns[ref.turn].slice(0, ref.call).filter((c) => c.name === target.name).length;
   const window = messages.slice(from, turnStarts[ref.turn + 1] ?? messages.length);
-  const calls = window.flatMap((m) => (m.role === 'assistant' ? (m.tool_calls ?? []) : [])).filter((c) => c.function.name === target.name);
+  const calls = window
+    .flatMap((m) => (m.role === 'assistant' ? (m.tool_calls ?? []) : []))
+    .filter((c) => c.function.name === target.name);
   const call = calls[k];
   if (!call) return { ok: false, reason: `turn ${ref.turn} made no call ${k + 1} to ${target.name}` };
-  const reply = window.find((m): m is Extract<ChatMessage, { role: 'tool' }> => m.role === 'tool' && m.tool_call_id === call.id);
+  const reply = window.find(
+    (m): m is Extract<ChatMessage, { role: 'tool' }> => m.role === 'tool' && m.tool_call_id === call.id,
+  );
   if (!reply) return { ok: false, reason: `${target.name} (turn ${ref.turn}) has no result` };
   let parsed: unknown;
   try {
@@ -135,11 +152,18 @@ function resultOf(goal: Pick<Goal, 'turns'>, messages: ChatMessage[], turnStarts
     return { ok: false, reason: `${target.name}'s result (turn ${ref.turn}) is not JSON` };
   }
   const found = pointer(parsed, ref.path);
-  return found.ok ? found : { ok: false, reason: `${target.name}'s result (turn ${ref.turn}) has nothing at ${ref.path}` };
+  return found.ok
+    ? found
+    : { ok: false, reason: `${target.name}'s result (turn ${ref.turn}) has nothing at ${ref.path}` };
 }
 
 /** A turn's goal calls with every reference replaced by the value the conversation produced for it. */
-export function resolveTurn(goal: Pick<Goal, 'turns'>, turn: number, messages: ChatMessage[], turnStarts: number[]): { calls: GoalCall[]; unresolved: string[] } {
+export function resolveTurn(
+  goal: Pick<Goal, 'turns'>,
+  turn: number,
+  messages: ChatMessage[],
+  turnStarts: number[],
+): { calls: GoalCall[]; unresolved: string[] } {
   const unresolved: string[] = [];
   const calls = (goal.turns[turn] ?? []).map((c) => {
     const args: Json = {};
@@ -148,7 +172,10 @@ export function resolveTurn(goal: Pick<Goal, 'turns'>, turn: number, messages: C
         args[k] = v;
         continue;
       }
-      const r = v.$result.turn < turn ? resultOf(goal, messages, turnStarts, v.$result) : { ok: false as const, reason: `it refers to turn ${v.$result.turn}, not an earlier one` };
+      const r =
+        v.$result.turn < turn
+          ? resultOf(goal, messages, turnStarts, v.$result)
+          : { ok: false as const, reason: `it refers to turn ${v.$result.turn}, not an earlier one` };
       if (r.ok) args[k] = r.value;
       else unresolved.push(`${c.name}.${k} (${describeRef(v, goal)}): ${r.reason}`);
     }

@@ -9,7 +9,9 @@ import addFormatsModule from 'ajv-formats';
 import type { JsonSchema } from './catalog.js';
 
 // ajv-formats is CommonJS; under NodeNext its default import is the module object on some loaders.
-const addFormats = ((addFormatsModule as unknown as { default?: unknown }).default ?? addFormatsModule) as (a: Ajv) => Ajv;
+const addFormats = ((addFormatsModule as unknown as { default?: unknown }).default ?? addFormatsModule) as (
+  a: Ajv,
+) => Ajv;
 
 // The one options set. strict:false because real specs carry vendor keywords (x-*, example) that are
 // annotations, not errors. unicodeRegExp:false: specs' patterns are written for ECMA-262 without the `u` flag
@@ -30,7 +32,10 @@ export type CompiledSchema = { ok: true; validate: ValidateFunction } | { ok: fa
 
 // Cached per schema object, and by content for schemas rebuilt per call (parsed prompts, narrowed copies),
 // so ajv compiles each distinct schema once; the content cache is bounded and drops ajv's copies with it.
-const byObject: Record<FormatMode, WeakMap<object, CompiledSchema>> = { assert: new WeakMap(), annotate: new WeakMap() };
+const byObject: Record<FormatMode, WeakMap<object, CompiledSchema>> = {
+  assert: new WeakMap(),
+  annotate: new WeakMap(),
+};
 const byContent: Record<FormatMode, Map<string, CompiledSchema>> = { assert: new Map(), annotate: new Map() };
 const MAX_CACHED = 1000;
 
@@ -63,8 +68,14 @@ export function errorMessages(errors: ErrorObject[] | null | undefined): string[
   if (!errors || errors.length === 0) return ['invalid'];
   return errors.map((e) => {
     const where = e.instancePath === '' ? '(root)' : e.instancePath;
-    const extra = e.keyword === 'additionalProperties' ? ` '${(e.params as { additionalProperty: string }).additionalProperty}'` : '';
-    const allowed = e.keyword === 'enum' ? ` (${((e.params as { allowedValues: unknown[] }).allowedValues ?? []).map((v) => JSON.stringify(v)).join(', ')})` : '';
+    const extra =
+      e.keyword === 'additionalProperties'
+        ? ` '${(e.params as { additionalProperty: string }).additionalProperty}'`
+        : '';
+    const allowed =
+      e.keyword === 'enum'
+        ? ` (${((e.params as { allowedValues: unknown[] }).allowedValues ?? []).map((v) => JSON.stringify(v)).join(', ')})`
+        : '';
     return `${where}: ${e.message}${extra}${allowed}`;
   });
 }

@@ -36,4 +36,3 @@ export const TrajectorySchema = z.object({
   failure: z.string().optional(),
 });
 export type Trajectory = z.infer<typeof TrajectorySchema>;
-

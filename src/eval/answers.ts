@@ -10,7 +10,12 @@ const firstChoice = (values: PyValue): PyValue | undefined =>
   Array.isArray(values) ? values.find((v) => !(typeof v === 'string' && v === '')) : undefined;
 
 /** Picks, per parameter, the first acceptable value (omitting may-be-omitted ones) and writes it for `language`. */
-export function correctCalls(groundTruth: PyValue, functions: FunctionDoc[], language: Language, pick: 'first' | 'second' = 'first'): Call[] {
+export function correctCalls(
+  groundTruth: PyValue,
+  functions: FunctionDoc[],
+  language: Language,
+  pick: 'first' | 'second' = 'first',
+): Call[] {
   if (!Array.isArray(groundTruth)) return [];
   return groundTruth.filter(isDict).map((gtCall) => {
     const [name, params] = [...gtCall][0] as [string, PyDict];
@@ -57,23 +62,37 @@ const floatText = (v: PyValue) => {
 
 function javaScalar(v: PyValue, type: string): string {
   switch (type) {
-    case 'long': return `${num(v)}L`;
-    case 'float': return `${floatText(v)}f`;
-    case 'double': return floatText(v);
-    case 'boolean': return String(v);
-    case 'integer': case 'short': case 'byte': return String(num(v));
-    default: return typeof v === 'string' ? v : String(v instanceof PyFloat ? v.value : v);
+    case 'long':
+      return `${num(v)}L`;
+    case 'float':
+      return `${floatText(v)}f`;
+    case 'double':
+      return floatText(v);
+    case 'boolean':
+      return String(v);
+    case 'integer':
+    case 'short':
+    case 'byte':
+      return String(num(v));
+    default:
+      return typeof v === 'string' ? v : String(v instanceof PyFloat ? v.value : v);
   }
 }
 
 function javaSource(v: PyValue, type: string, itemType?: string): string {
   if (type === 'ArrayList' && Array.isArray(v)) {
-    const items = v.map((x) => (itemType === 'String' || itemType === 'char' ? `"${x}"` : javaScalar(x, itemType ?? 'any')));
+    const items = v.map((x) =>
+      itemType === 'String' || itemType === 'char' ? `"${x}"` : javaScalar(x, itemType ?? 'any'),
+    );
     return items.length ? `new ArrayList<>(Arrays.asList(${items.join(', ')}))` : 'new ArrayList<>()';
   }
-  if (type === 'Array' && Array.isArray(v)) return `new ${itemType === 'String' ? 'String' : 'int'}[]{${v.map((x) => javaScalar(x, itemType ?? 'any')).join(', ')}}`;
+  if (type === 'Array' && Array.isArray(v))
+    return `new ${itemType === 'String' ? 'String' : 'int'}[]{${v.map((x) => javaScalar(x, itemType ?? 'any')).join(', ')}}`;
   if (type === 'HashMap' && isDict(v)) {
-    const puts = [...pickDict(v)].map(([k, x]) => `put("${k}", ${typeof x === 'string' ? `"${x}"` : javaScalar(x, pyType(x) === 'float' ? 'double' : 'any')});`);
+    const puts = [...pickDict(v)].map(
+      ([k, x]) =>
+        `put("${k}", ${typeof x === 'string' ? `"${x}"` : javaScalar(x, pyType(x) === 'float' ? 'double' : 'any')});`,
+    );
     return `new HashMap<String, Object>() {{ ${puts.join(' ')} }}`;
   }
   return javaScalar(v, type);
@@ -89,24 +108,35 @@ function jsLiteral(v: PyValue): string {
 
 function jsSource(v: PyValue, type: string, itemType?: string): string {
   switch (type) {
-    case 'String': case 'any': return typeof v === 'string' ? v : jsLiteral(v);
-    case 'integer': return String(num(v));
-    case 'float': return floatText(v);
-    case 'Bigint': return `${num(v)}n`;
-    case 'Boolean': return String(v);
+    case 'String':
+    case 'any':
+      return typeof v === 'string' ? v : jsLiteral(v);
+    case 'integer':
+      return String(num(v));
+    case 'float':
+      return floatText(v);
+    case 'Bigint':
+      return `${num(v)}n`;
+    case 'Boolean':
+      return String(v);
     case 'array':
       if (typeof v === 'string') return v; // a variable name
       if (!Array.isArray(v)) return jsLiteral(v);
       return `[${v.map((x) => (typeof x === 'string' && itemType !== 'String' ? x : jsLiteral(x))).join(', ')}]`;
-    case 'dict': return typeof v === 'string' ? v : jsLiteral(v);
-    default: return jsLiteral(v);
+    case 'dict':
+      return typeof v === 'string' ? v : jsLiteral(v);
+    default:
+      return jsLiteral(v);
   }
 }
 
 // ------------------------------------------------------------------------------------------------------
 // Mutations: each returns a result (or undefined when it does not apply to this entry).
 
-export type Mutation = { name: string; apply: (calls: Call[], ctx: { functions: FunctionDoc[]; language: Language; seed: number }) => PyValue | undefined };
+export type Mutation = {
+  name: string;
+  apply: (calls: Call[], ctx: { functions: FunctionDoc[]; language: Language; seed: number }) => PyValue | undefined;
+};
 
 const cloneCalls = (calls: Call[]): Call[] => calls.map((c) => new Map([...c].map(([n, a]) => [n, new Map(a)])));
 const firstArgs = (calls: Call[]) => (calls.length ? ([...calls[0]][0] as [string, PyDict]) : undefined);
@@ -123,25 +153,39 @@ const withArg = (calls: Call[], f: (args: PyDict, name: string) => boolean): PyV
 
 function retype(v: PyValue): PyValue {
   switch (pyType(v)) {
-    case 'int': return String(v);
-    case 'float': return Math.round((v as PyFloat).value);
-    case 'str': return (v as string).length;
-    case 'bool': return String(v);
-    case 'list': return JSON.stringify(v);
-    case 'dict': return [...(v as PyDict).keys()];
-    default: return 'null';
+    case 'int':
+      return String(v);
+    case 'float':
+      return Math.round((v as PyFloat).value);
+    case 'str':
+      return (v as string).length;
+    case 'bool':
+      return String(v);
+    case 'list':
+      return JSON.stringify(v);
+    case 'dict':
+      return [...(v as PyDict).keys()];
+    default:
+      return 'null';
   }
 }
 
 function wrongValue(v: PyValue): PyValue {
   switch (pyType(v)) {
-    case 'int': return (v as number) + 1;
-    case 'float': return new PyFloat((v as PyFloat).value + 0.5);
-    case 'str': return `${v as string}x`;
-    case 'bool': return !v;
-    case 'list': return [...(v as PyValue[]), (v as PyValue[])[0] ?? 1];
-    case 'dict': return new Map([...(v as PyDict), ['extra_key', 1]]);
-    default: return 1;
+    case 'int':
+      return (v as number) + 1;
+    case 'float':
+      return new PyFloat((v as PyFloat).value + 0.5);
+    case 'str':
+      return `${v as string}x`;
+    case 'bool':
+      return !v;
+    case 'list':
+      return [...(v as PyValue[]), (v as PyValue[])[0] ?? 1];
+    case 'dict':
+      return new Map([...(v as PyDict), ['extra_key', 1]]);
+    default:
+      return 1;
   }
 }
 
@@ -164,26 +208,176 @@ export const MUTATIONS: Mutation[] = [
   { name: 'reversed_calls', apply: (c) => (c.length > 1 ? [...c].reverse() : undefined) },
   { name: 'duplicated_call', apply: (c) => (c.length ? [...c, c[0]] : undefined) },
   { name: 'dropped_call', apply: (c) => (c.length > 1 ? c.slice(1) : undefined) },
-  { name: 'wrong_name', apply: (c) => (firstArgs(c) ? [new Map([[`${firstArgs(c)![0]}_v2`, firstArgs(c)![1]]]), ...c.slice(1)] : undefined) },
-  { name: 'missing_param', apply: (c, { seed }) => withArg(c, (a) => { const p = pickParam(a, seed); return p !== undefined && a.delete(p); }) },
-  { name: 'extra_param', apply: (c) => withArg(c, (a) => { a.set('unexpected_param', 'x'); return true; }) },
-  { name: 'wrong_type', apply: (c, { seed }) => withArg(c, (a) => { const p = pickParam(a, seed); if (p === undefined) return false; a.set(p, retype(a.get(p)!)); return true; }) },
-  { name: 'wrong_value', apply: (c, { seed }) => withArg(c, (a) => { const p = pickParam(a, seed + 1); if (p === undefined) return false; a.set(p, wrongValue(a.get(p)!)); return true; }) },
-  { name: 'int_for_float', apply: (c) => withArg(c, (a) => { let hit = false; for (const [k, v] of a) if (v instanceof PyFloat && Number.isInteger(v.value)) { a.set(k, v.value); hit = true; } return hit; }) },
-  { name: 'float_for_int', apply: (c) => withArg(c, (a) => { let hit = false; for (const [k, v] of a) if (typeof v === 'number') { a.set(k, new PyFloat(v)); hit = true; } return hit; }) },
-  { name: 'string_fuzz', apply: (c) => withArg(c, (a) => { let hit = false; for (const [k, v] of a) if (typeof v === 'string' || Array.isArray(v)) { a.set(k, fuzzString(v)); hit = true; } return hit; }) },
-  { name: 'null_value', apply: (c, { seed }) => withArg(c, (a) => { const p = pickParam(a, seed + 2); if (p === undefined) return false; a.set(p, null); return true; }) },
-  { name: 'dict_drop_key', apply: (c) => withArg(c, (a) => { for (const [k, v] of a) if (isDict(v) && v.size) { const d = new Map(v); d.delete([...d.keys()][0]); a.set(k, d); return true; } return false; }) },
-  { name: 'quote_strings', apply: (c) => withArg(c, (a) => { let hit = false; for (const [k, v] of a) if (typeof v === 'string') { a.set(k, `"${v}"`); hit = true; } return hit; }) },
-  { name: 'strip_literal_suffix', apply: (c) => withArg(c, (a) => { let hit = false; for (const [k, v] of a) if (typeof v === 'string' && /^-?\d+(\.\d+)?[fFlLn]$/.test(v)) { a.set(k, v.slice(0, -1)); hit = true; } return hit; }) },
-  { name: 'java_js_collection_variants', apply: (c) => withArg(c, (a) => { let hit = false; for (const [k, v] of a) if (typeof v === 'string' && /^(\[|new |\{)/.test(v)) { a.set(k, v.startsWith('[') ? `new Array(${v.slice(1, -1)})` : v.startsWith('{') ? v.replace(/'/g, '"') : v.replace(/Arrays\.asList\((.*)\)\)$/, '){{ add($1); }}')); hit = true; } return hit; }) },
-  { name: 'list_reordered', apply: (c) => withArg(c, (a) => { for (const [k, v] of a) if (Array.isArray(v) && v.length > 1) { a.set(k, [...v].reverse()); return true; } return false; }) },
+  {
+    name: 'wrong_name',
+    apply: (c) => (firstArgs(c) ? [new Map([[`${firstArgs(c)![0]}_v2`, firstArgs(c)![1]]]), ...c.slice(1)] : undefined),
+  },
+  {
+    name: 'missing_param',
+    apply: (c, { seed }) =>
+      withArg(c, (a) => {
+        const p = pickParam(a, seed);
+        return p !== undefined && a.delete(p);
+      }),
+  },
+  {
+    name: 'extra_param',
+    apply: (c) =>
+      withArg(c, (a) => {
+        a.set('unexpected_param', 'x');
+        return true;
+      }),
+  },
+  {
+    name: 'wrong_type',
+    apply: (c, { seed }) =>
+      withArg(c, (a) => {
+        const p = pickParam(a, seed);
+        if (p === undefined) return false;
+        a.set(p, retype(a.get(p)!));
+        return true;
+      }),
+  },
+  {
+    name: 'wrong_value',
+    apply: (c, { seed }) =>
+      withArg(c, (a) => {
+        const p = pickParam(a, seed + 1);
+        if (p === undefined) return false;
+        a.set(p, wrongValue(a.get(p)!));
+        return true;
+      }),
+  },
+  {
+    name: 'int_for_float',
+    apply: (c) =>
+      withArg(c, (a) => {
+        let hit = false;
+        for (const [k, v] of a)
+          if (v instanceof PyFloat && Number.isInteger(v.value)) {
+            a.set(k, v.value);
+            hit = true;
+          }
+        return hit;
+      }),
+  },
+  {
+    name: 'float_for_int',
+    apply: (c) =>
+      withArg(c, (a) => {
+        let hit = false;
+        for (const [k, v] of a)
+          if (typeof v === 'number') {
+            a.set(k, new PyFloat(v));
+            hit = true;
+          }
+        return hit;
+      }),
+  },
+  {
+    name: 'string_fuzz',
+    apply: (c) =>
+      withArg(c, (a) => {
+        let hit = false;
+        for (const [k, v] of a)
+          if (typeof v === 'string' || Array.isArray(v)) {
+            a.set(k, fuzzString(v));
+            hit = true;
+          }
+        return hit;
+      }),
+  },
+  {
+    name: 'null_value',
+    apply: (c, { seed }) =>
+      withArg(c, (a) => {
+        const p = pickParam(a, seed + 2);
+        if (p === undefined) return false;
+        a.set(p, null);
+        return true;
+      }),
+  },
+  {
+    name: 'dict_drop_key',
+    apply: (c) =>
+      withArg(c, (a) => {
+        for (const [k, v] of a)
+          if (isDict(v) && v.size) {
+            const d = new Map(v);
+            d.delete([...d.keys()][0]);
+            a.set(k, d);
+            return true;
+          }
+        return false;
+      }),
+  },
+  {
+    name: 'quote_strings',
+    apply: (c) =>
+      withArg(c, (a) => {
+        let hit = false;
+        for (const [k, v] of a)
+          if (typeof v === 'string') {
+            a.set(k, `"${v}"`);
+            hit = true;
+          }
+        return hit;
+      }),
+  },
+  {
+    name: 'strip_literal_suffix',
+    apply: (c) =>
+      withArg(c, (a) => {
+        let hit = false;
+        for (const [k, v] of a)
+          if (typeof v === 'string' && /^-?\d+(\.\d+)?[fFlLn]$/.test(v)) {
+            a.set(k, v.slice(0, -1));
+            hit = true;
+          }
+        return hit;
+      }),
+  },
+  {
+    name: 'java_js_collection_variants',
+    apply: (c) =>
+      withArg(c, (a) => {
+        let hit = false;
+        for (const [k, v] of a)
+          if (typeof v === 'string' && /^(\[|new |\{)/.test(v)) {
+            a.set(
+              k,
+              v.startsWith('[')
+                ? `new Array(${v.slice(1, -1)})`
+                : v.startsWith('{')
+                  ? v.replace(/'/g, '"')
+                  : v.replace(/Arrays\.asList\((.*)\)\)$/, '){{ add($1); }}'),
+            );
+            hit = true;
+          }
+        return hit;
+      }),
+  },
+  {
+    name: 'list_reordered',
+    apply: (c) =>
+      withArg(c, (a) => {
+        for (const [k, v] of a)
+          if (Array.isArray(v) && v.length > 1) {
+            a.set(k, [...v].reverse());
+            return true;
+          }
+        return false;
+      }),
+  },
 ];
 
 function jsonText(a: PyDict): string {
   // Python's json.dumps form, so floats keep their ".0".
   const enc = (v: PyValue): string => {
-    if (v instanceof PyFloat) { const s = String(v.value); return /[.eEn]/.test(s) ? s : `${s}.0`; }
+    if (v instanceof PyFloat) {
+      const s = String(v.value);
+      return /[.eEn]/.test(s) ? s : `${s}.0`;
+    }
     if (Array.isArray(v)) return `[${v.map(enc).join(', ')}]`;
     if (isDict(v)) return `{${[...v].map(([k, x]) => `${JSON.stringify(k)}: ${enc(x)}`).join(', ')}}`;
     return JSON.stringify(v);

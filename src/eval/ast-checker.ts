@@ -6,8 +6,21 @@
 import { JAVA_TYPE_CONVERSION, javaTypeConverter } from './java-values.js';
 import { JS_TYPE_CONVERSION, jsTypeConverter } from './js-values.js';
 import {
-  PyCrash, PyFloat, asDict, isList, pyEq, pyGetKey, pyIn, pyIndex, pyIter, pyLen, pyType, repr,
-  type PyDict, type PyTypeName, type PyValue,
+  PyCrash,
+  PyFloat,
+  asDict,
+  isList,
+  pyEq,
+  pyGetKey,
+  pyIn,
+  pyIndex,
+  pyIter,
+  pyLen,
+  pyType,
+  repr,
+  type PyDict,
+  type PyTypeName,
+  type PyValue,
 } from './py-value.js';
 
 export type Language = 'python' | 'java' | 'javascript';
@@ -33,7 +46,14 @@ export type CheckOptions = {
 };
 
 const PYTHON_TYPE_MAPPING: Record<string, PyTypeName> = {
-  string: 'str', integer: 'int', float: 'float', boolean: 'bool', array: 'list', tuple: 'list', dict: 'dict', any: 'str',
+  string: 'str',
+  integer: 'int',
+  float: 'float',
+  boolean: 'bool',
+  array: 'list',
+  tuple: 'list',
+  dict: 'dict',
+  any: 'str',
 };
 const PYTHON_NESTED_TYPE_CHECK_LIST = ['array', 'tuple'];
 const NESTED_CONVERSION_TYPE_LIST = ['Array', 'ArrayList', 'array'];
@@ -47,9 +67,14 @@ const fail = (error_type: string, ...error: unknown[]): CheckResult => ({ valid:
  * name exactly as BFCL does (`"parallel" in category`, then `"multiple" in category`).
  */
 export function astCheck(
-  functions: FunctionDoc[], modelOutput: PyDict[], possibleAnswer: PyDict[], category: string, opts: CheckOptions,
+  functions: FunctionDoc[],
+  modelOutput: PyDict[],
+  possibleAnswer: PyDict[],
+  category: string,
+  opts: CheckOptions,
 ): CheckResult {
-  if (category.includes('parallel')) return parallelFunctionCheckerNoOrder(functions, modelOutput, possibleAnswer, opts);
+  if (category.includes('parallel'))
+    return parallelFunctionCheckerNoOrder(functions, modelOutput, possibleAnswer, opts);
   if (category.includes('multiple')) return multipleFunctionChecker(functions, modelOutput, possibleAnswer, opts);
   if (modelOutput.length !== 1) return fail('simple_function_checker:wrong_count', 'Wrong number of functions.');
   if (functions.length === 0 || possibleAnswer.length === 0) throw new PyCrash('IndexError', 'list index out of range');
@@ -72,8 +97,12 @@ function convertFuncName(name: string, opts: CheckOptions): string {
 type TypeCheck = CheckResult & { is_variable: boolean };
 
 function typeChecker(
-  param: string, value: PyValue, possibleAnswer: PyValue, expectedDescription: string,
-  expected: ExpectedType, nested: ExpectedType | undefined,
+  param: string,
+  value: PyValue,
+  possibleAnswer: PyValue,
+  expectedDescription: string,
+  expected: ExpectedType,
+  nested: ExpectedType | undefined,
 ): TypeCheck {
   const result: TypeCheck = { valid: true, error: [], is_variable: false, error_type: 'type_error:simple' };
   let isVariable = false;
@@ -120,14 +149,20 @@ function typeChecker(
 
 /** Drops spaces and `,./-_*^`, lowercases, and turns ' into " (so "April 1, 2024" matches "april 1 2024"). */
 export function standardizeString(s: string): string {
-  return s.replace(/[ ,./\-_*^]/g, '').toLowerCase().replace(/'/g, '"');
+  return s
+    .replace(/[ ,./\-_*^]/g, '')
+    .toLowerCase()
+    .replace(/'/g, '"');
 }
 
 function stringChecker(param: string, modelOutput: string, possibleAnswer: PyValue): CheckResult {
   const std: string[] = [];
   for (const a of pyItems(possibleAnswer)) if (typeof a === 'string') std.push(standardizeString(a));
   if (!std.includes(standardizeString(modelOutput))) {
-    return fail('value_error:string', `Invalid value for parameter ${repr(param)}: ${repr(modelOutput)}. Expected one of ${repr(possibleAnswer)}. Case insensitive.`);
+    return fail(
+      'value_error:string',
+      `Invalid value for parameter ${repr(param)}: ${repr(modelOutput)}. Expected one of ${repr(possibleAnswer)}. Case insensitive.`,
+    );
   }
   return ok();
 }
@@ -139,7 +174,10 @@ function listChecker(param: string, modelOutput: PyValue[], possibleAnswer: PyVa
     stdAnswers.push(pyItems(answer).map((item) => (typeof item === 'string' ? standardizeString(item) : item)));
   }
   if (!pyIn(stdOutput, stdAnswers)) {
-    return fail('value_error:list/tuple', `Invalid value for parameter ${repr(param)}: ${repr(modelOutput)}. Expected one of ${repr(possibleAnswer)}.`);
+    return fail(
+      'value_error:list/tuple',
+      `Invalid value for parameter ${repr(param)}: ${repr(modelOutput)}. Expected one of ${repr(possibleAnswer)}.`,
+    );
   }
   return ok();
 }
@@ -162,7 +200,9 @@ function dictChecker(param: string, modelOutput: PyDict, possibleAnswers: PyValu
         typeof a === 'string' ? standardizeString(a) : a,
       );
       if (!pyIn(stdValue, stdAnswers)) {
-        result.error.push(`Invalid value for parameter ${repr(key)}: ${repr(value)}. Expected one of ${repr(stdAnswers)}.`);
+        result.error.push(
+          `Invalid value for parameter ${repr(key)}: ${repr(value)}. Expected one of ${repr(stdAnswers)}.`,
+        );
         result.error_type = 'value_error:dict_value';
         flag = false;
         break;
@@ -204,9 +244,16 @@ function listDictChecker(param: string, modelOutput: PyValue[], possibleAnswers:
 
 /** One decoded call `{name: {param: value}}` against one ground-truth call `{name: {param: [values]}}`. */
 export function simpleFunctionChecker(
-  doc: FunctionDoc | undefined, modelOutput: PyDict, possibleAnswerCall: PyDict, opts: CheckOptions,
+  doc: FunctionDoc | undefined,
+  modelOutput: PyDict,
+  possibleAnswerCall: PyDict,
+  opts: CheckOptions,
 ): CheckResult {
-  if (!doc) throw new PyCrash('TypeError', "'NoneType' object is not subscriptable (no function doc for the ground truth's name)");
+  if (!doc)
+    throw new PyCrash(
+      'TypeError',
+      "'NoneType' object is not subscriptable (no function doc for the ground truth's name)",
+    );
   const firstAnswer = possibleAnswerCall.values().next();
   if (firstAnswer.done) throw new PyCrash('IndexError', 'list index out of range (empty ground-truth call)');
   const possibleAnswer = asDict(firstAnswer.value, 'ground truth call');
@@ -216,12 +263,16 @@ export function simpleFunctionChecker(
   const funcName = convertFuncName(doc.name, opts);
 
   if (!modelOutput.has(funcName)) {
-    return fail('simple_function_checker:wrong_func_name', `Function name ${repr(funcName)} not found in model output.`);
+    return fail(
+      'simple_function_checker:wrong_func_name',
+      `Function name ${repr(funcName)} not found in model output.`,
+    );
   }
   const modelParams = asDict(modelOutput.get(funcName)!, `arguments of ${funcName}`);
 
   for (const param of doc.parameters.required) {
-    if (!modelParams.has(param)) return fail('simple_function_checker:missing_required', `Missing required parameter: ${repr(param)}.`);
+    if (!modelParams.has(param))
+      return fail('simple_function_checker:missing_required', `Missing required parameter: ${repr(param)}.`);
   }
 
   for (const [param, rawValue] of modelParams) {
@@ -234,14 +285,18 @@ export function simpleFunctionChecker(
     let expected: ExpectedType;
     let nested: ExpectedType | undefined;
     const nestedItemType = () => {
-      if (!details.items || details.items.type === undefined) throw new PyCrash('KeyError', `'items' (parameter ${param} of ${doc.name})`);
+      if (!details.items || details.items.type === undefined)
+        throw new PyCrash('KeyError', `'items' (parameter ${param} of ${doc.name})`);
       return details.items.type;
     };
 
     if (opts.language === 'java') {
       expected = lookup(JAVA_TYPE_CONVERSION, description, `Java type of ${param} in ${doc.name}`);
       if (typeof value !== 'string') {
-        return fail('type_error:java', `Incorrect type for parameter ${repr(param)}. Expected type String, got ${pyType(value)}. Parameter value: ${repr(value)}.`);
+        return fail(
+          'type_error:java',
+          `Incorrect type for parameter ${repr(param)}. Expected type String, got ${pyType(value)}. Parameter value: ${repr(value)}.`,
+        );
       }
       if (NESTED_CONVERSION_TYPE_LIST.includes(description)) {
         const nestedType = nestedItemType();
@@ -253,7 +308,10 @@ export function simpleFunctionChecker(
     } else if (opts.language === 'javascript') {
       expected = lookup(JS_TYPE_CONVERSION, description, `JavaScript type of ${param} in ${doc.name}`);
       if (typeof value !== 'string') {
-        return fail('type_error:js', `Incorrect type for parameter ${repr(param)}. Expected type String, got ${pyType(value)}. Parameter value: ${repr(value)}.`);
+        return fail(
+          'type_error:js',
+          `Incorrect type for parameter ${repr(param)}. Expected type String, got ${pyType(value)}. Parameter value: ${repr(value)}.`,
+        );
       }
       if (NESTED_CONVERSION_TYPE_LIST.includes(description)) {
         const nestedType = nestedItemType();
@@ -296,13 +354,19 @@ export function simpleFunctionChecker(
       }
     }
     if (!pyIn(value, paValues)) {
-      return fail('value_error:others', `Invalid value for parameter ${repr(param)}: ${repr(value)}. Expected one of ${repr(paValues)}.`);
+      return fail(
+        'value_error:others',
+        `Invalid value for parameter ${repr(param)}: ${repr(value)}. Expected one of ${repr(paValues)}.`,
+      );
     }
   }
 
   for (const [param, values] of possibleAnswer) {
     if (!modelParams.has(param) && !pyIn('', values)) {
-      return fail('simple_function_checker:missing_optional', `Optional parameter ${repr(param)} not provided and not marked as optional.`);
+      return fail(
+        'simple_function_checker:missing_optional',
+        `Optional parameter ${repr(param)} not provided and not marked as optional.`,
+      );
     }
   }
   return ok();
@@ -323,7 +387,10 @@ function lookup<T>(table: Record<string, T>, key: string, where: string): T {
 
 /** Parallel categories: every ground-truth call must match a distinct model call, in any order. */
 export function parallelFunctionCheckerNoOrder(
-  functions: FunctionDoc[], modelOutput: PyDict[], possibleAnswers: PyDict[], opts: CheckOptions,
+  functions: FunctionDoc[],
+  modelOutput: PyDict[],
+  possibleAnswers: PyDict[],
+  opts: CheckOptions,
 ): CheckResult {
   if (modelOutput.length !== possibleAnswers.length) {
     return fail('parallel_function_checker_no_order:wrong_count', 'Wrong number of functions.');
@@ -343,13 +410,16 @@ export function parallelFunctionCheckerNoOrder(
       }
       allErrors.push({
         [`Model Result Index ${index}`]: {
-          sub_error: result.error, sub_error_type: result.error_type,
+          sub_error: result.error,
+          sub_error_type: result.error_type,
         },
       });
     }
     if (!result.valid) {
       const considered = modelOutput.map((_, j) => j).filter((j) => !matched.has(j));
-      allErrors.unshift(`Could not find a matching function among index [${considered.join(', ')}] of model output for index ${i} of possible answers.`);
+      allErrors.unshift(
+        `Could not find a matching function among index [${considered.join(', ')}] of model output for index ${i} of possible answers.`,
+      );
       return { valid: false, error: allErrors, error_type: 'parallel_function_checker_no_order:cannot_find_match' };
     }
   }
@@ -358,9 +428,13 @@ export function parallelFunctionCheckerNoOrder(
 
 /** Multiple categories: one call, to the right one of several offered functions. */
 export function multipleFunctionChecker(
-  functions: FunctionDoc[], modelOutput: PyDict[], possibleAnswers: PyDict[], opts: CheckOptions,
+  functions: FunctionDoc[],
+  modelOutput: PyDict[],
+  possibleAnswers: PyDict[],
+  opts: CheckOptions,
 ): CheckResult {
-  if (modelOutput.length !== possibleAnswers.length) return fail('multiple_function_checker:wrong_count', 'Wrong number of functions.');
+  if (modelOutput.length !== possibleAnswers.length)
+    return fail('multiple_function_checker:wrong_count', 'Wrong number of functions.');
   if (possibleAnswers.length === 0) throw new PyCrash('IndexError', 'list index out of range (empty ground truth)');
   const doc = findDescription(functions, firstKey(possibleAnswers[0]));
   return simpleFunctionChecker(doc, modelOutput[0], possibleAnswers[0], opts);
@@ -371,4 +445,3 @@ function firstKey(d: PyDict): string {
   if (k.done) throw new PyCrash('IndexError', 'list index out of range (empty ground-truth call)');
   return k.value;
 }
-

@@ -9,11 +9,13 @@ import { parsePyJson, type PyValue } from './py-value.js';
 import { BFCL_AST_CATEGORIES, type BfclCategory } from './types.js';
 
 const ChatTurnSchema = z.array(z.object({ role: z.string(), content: z.string() }).passthrough());
-export const BfclEntrySchema = z.object({
-  id: z.string(),
-  question: z.array(ChatTurnSchema).min(1),
-  function: z.array(z.object({ name: z.string(), parameters: z.record(z.unknown()) }).passthrough()),
-}).passthrough();
+export const BfclEntrySchema = z
+  .object({
+    id: z.string(),
+    question: z.array(ChatTurnSchema).min(1),
+    function: z.array(z.object({ name: z.string(), parameters: z.record(z.unknown()) }).passthrough()),
+  })
+  .passthrough();
 
 export type BfclEntry = {
   id: string;
@@ -36,9 +38,13 @@ export const isAstCategory = (c: string): c is BfclCategory => (BFCL_AST_CATEGOR
 
 /** Loads the AST categories found in `dir` (or only `categories`); other categories are ignored. */
 export function loadBfclDataset(dir: string, categories?: readonly string[]): BfclDataset {
-  if (!existsSync(dir)) throw new Error(`BFCL data directory ${dir} does not exist (expected BFCL_v4_<category>.json files)`);
+  if (!existsSync(dir))
+    throw new Error(`BFCL data directory ${dir} does not exist (expected BFCL_v4_<category>.json files)`);
   for (const c of categories ?? []) {
-    if (!isAstCategory(c)) throw new Error(`Unknown or unsupported BFCL category "${c}"; supported: ${BFCL_AST_CATEGORIES.join(', ')} (multi-turn is out of scope)`);
+    if (!isAstCategory(c))
+      throw new Error(
+        `Unknown or unsupported BFCL category "${c}"; supported: ${BFCL_AST_CATEGORIES.join(', ')} (multi-turn is out of scope)`,
+      );
   }
   const byCategory = new Map<BfclCategory, BfclEntry[]>();
   const byId = new Map<string, BfclEntry>();
@@ -50,17 +56,29 @@ export function loadBfclDataset(dir: string, categories?: readonly string[]): Bf
     const path = join(dir, file);
     const entries = readJsonl(path).map(({ value, line }) => {
       const parsed = BfclEntrySchema.safeParse(value);
-      if (!parsed.success) throw new Error(`${path}:${line}: not a BFCL entry: ${parsed.error.issues[0].path.join('.')}: ${parsed.error.issues[0].message}`);
-      return { id: parsed.data.id, category, question: parsed.data.question, functions: parsed.data.function as unknown as FunctionDoc[] } as BfclEntry;
+      if (!parsed.success)
+        throw new Error(
+          `${path}:${line}: not a BFCL entry: ${parsed.error.issues[0].path.join('.')}: ${parsed.error.issues[0].message}`,
+        );
+      return {
+        id: parsed.data.id,
+        category,
+        question: parsed.data.question,
+        functions: parsed.data.function as unknown as FunctionDoc[],
+      } as BfclEntry;
     });
     if (!isRelevanceCategory(category)) {
       const answerPath = join(dir, 'possible_answer', file);
-      if (!existsSync(answerPath)) throw new Error(`${answerPath} is missing: category ${category} needs its ground truth beside the data (possible_answer/${file})`);
+      if (!existsSync(answerPath))
+        throw new Error(
+          `${answerPath} is missing: category ${category} needs its ground truth beside the data (possible_answer/${file})`,
+        );
       const answers = new Map<string, PyValue>();
       for (const line of readFileSync(answerPath, 'utf8').split('\n')) {
         if (!line.trim()) continue;
         const v = parsePyJson(line);
-        if (!(v instanceof Map) || typeof v.get('id') !== 'string' || !v.has('ground_truth')) throw new Error(`${answerPath}: a line without "id" and "ground_truth"`);
+        if (!(v instanceof Map) || typeof v.get('id') !== 'string' || !v.has('ground_truth'))
+          throw new Error(`${answerPath}: a line without "id" and "ground_truth"`);
         answers.set(v.get('id') as string, v.get('ground_truth')!);
       }
       for (const e of entries) {
@@ -77,13 +95,15 @@ export function loadBfclDataset(dir: string, categories?: readonly string[]): Bf
 
 function readJsonl(path: string): { value: unknown; line: number }[] {
   const out: { value: unknown; line: number }[] = [];
-  readFileSync(path, 'utf8').split('\n').forEach((text, i) => {
-    if (!text.trim()) return;
-    try {
-      out.push({ value: JSON.parse(text), line: i + 1 });
-    } catch (e) {
-      throw new Error(`${path}:${i + 1}: invalid JSON: ${(e as Error).message}`);
-    }
-  });
+  readFileSync(path, 'utf8')
+    .split('\n')
+    .forEach((text, i) => {
+      if (!text.trim()) return;
+      try {
+        out.push({ value: JSON.parse(text), line: i + 1 });
+      } catch (e) {
+        throw new Error(`${path}:${i + 1}: invalid JSON: ${(e as Error).message}`);
+      }
+    });
   return out;
 }

@@ -6,15 +6,41 @@ import { languageOf } from './check-entry.js';
 
 /** bfcl_eval.constants.type_mappings.GORILLA_TO_OPENAPI */
 const GORILLA_TO_OPENAPI: Record<string, string> = {
-  integer: 'integer', number: 'number', float: 'number', string: 'string', boolean: 'boolean', bool: 'boolean',
-  array: 'array', list: 'array', dict: 'object', object: 'object', tuple: 'array', any: 'string', byte: 'integer',
-  short: 'integer', long: 'integer', double: 'number', char: 'string', ArrayList: 'array', Array: 'array',
-  HashMap: 'object', Hashtable: 'object', Queue: 'array', Stack: 'array', Any: 'string', String: 'string', Bigint: 'integer',
+  integer: 'integer',
+  number: 'number',
+  float: 'number',
+  string: 'string',
+  boolean: 'boolean',
+  bool: 'boolean',
+  array: 'array',
+  list: 'array',
+  dict: 'object',
+  object: 'object',
+  tuple: 'array',
+  any: 'string',
+  byte: 'integer',
+  short: 'integer',
+  long: 'integer',
+  double: 'number',
+  char: 'string',
+  ArrayList: 'array',
+  Array: 'array',
+  HashMap: 'object',
+  Hashtable: 'object',
+  Queue: 'array',
+  Stack: 'array',
+  Any: 'string',
+  String: 'string',
+  Bigint: 'integer',
 };
 
 type Schema = Record<string, any>; // BFCL's docs are loose JSON; this module only rewrites their type fields.
 
-const HINT = { python: ' Note that the provided function is in Python 3 syntax.', java: ' Note that the provided function is in Java 8 SDK syntax.', javascript: ' Note that the provided function is in JavaScript syntax.' };
+const HINT = {
+  python: ' Note that the provided function is in Python 3 syntax.',
+  java: ' Note that the provided function is in Java 8 SDK syntax.',
+  javascript: ' Note that the provided function is in JavaScript syntax.',
+};
 
 /** bfcl_eval.utils._func_doc_language_specific_pre_processing: Java/JS arguments become strings of source. */
 function preprocess(fn: Schema, category: string): Schema {
@@ -23,8 +49,10 @@ function preprocess(fn: Schema, category: string): Schema {
   if (lang === 'python') return fn;
   const langName = lang === 'java' ? 'Java' : 'JavaScript';
   for (const value of Object.values<Schema>(fn.parameters.properties ?? {})) {
-    if (value.type === 'any') value.description = `${value.description ?? ''} This parameter can be of any type of ${langName} object in string representation.`;
-    else value.description = `${value.description ?? ''} This is ${langName} ${value.type} type parameter in string representation.`;
+    if (value.type === 'any')
+      value.description = `${value.description ?? ''} This parameter can be of any type of ${langName} object in string representation.`;
+    else
+      value.description = `${value.description ?? ''} This is ${langName} ${value.type} type parameter in string representation.`;
     const listTypes = lang === 'java' ? ['ArrayList', 'Array'] : ['array'];
     if (listTypes.includes(value.type)) {
       value.description += ` The list elements are of type ${value.items?.type}; they are not in string representation.`;
@@ -55,8 +83,10 @@ function castToOpenAIType(properties: Schema): Schema {
       if ('properties' in value) value.properties = castToOpenAIType(value.properties);
       else if ('items' in value) {
         value.items.type = GORILLA_TO_OPENAPI[value.items.type] ?? 'string';
-        if (value.items.type === 'array' && 'items' in value.items) value.items.items.type = GORILLA_TO_OPENAPI[value.items.items.type] ?? 'string';
-        else if (value.items.type === 'object' && 'properties' in value.items) value.items.properties = castToOpenAIType(value.items.properties);
+        if (value.items.type === 'array' && 'items' in value.items)
+          value.items.items.type = GORILLA_TO_OPENAPI[value.items.items.type] ?? 'string';
+        else if (value.items.type === 'object' && 'properties' in value.items)
+          value.items.properties = castToOpenAIType(value.items.properties);
       }
     }
   }

@@ -33,7 +33,10 @@ export function decodeFcResult(result: PyValue): DecodeResult {
     } else if (isDict(args)) {
       params = args; // decoded form: already parsed arguments
     } else {
-      return { ok: false, error: `TypeError: the JSON object must be str, bytes or bytearray, not ${pyType(args)} (arguments of ${name})` };
+      return {
+        ok: false,
+        error: `TypeError: the JSON object must be str, bytes or bytearray, not ${pyType(args)} (arguments of ${name})`,
+      };
     }
     calls.push(new Map([[name, params]]));
   }
@@ -52,7 +55,8 @@ export function isEmptyOutput(decoded: PyValue[]): boolean {
   return decoded.length === 1 && (decoded[0] as PyDict).size === 0;
 }
 
-export const isRelevanceCategory = (category: string) => category.includes('relevance') || category.includes('irrelevance');
+export const isRelevanceCategory = (category: string) =>
+  category.includes('relevance') || category.includes('irrelevance');
 
 export function languageOf(category: string): Language {
   if (category.includes('javascript')) return 'javascript';
@@ -82,36 +86,58 @@ export function checkEntry(input: EntryInput): EntryVerdict {
   if (isRelevanceCategory(input.category)) {
     const containsCall = decoded.ok && !isEmptyOutput(decoded.calls);
     const irrelevance = input.category.includes('irrelevance');
-    if (irrelevance ? !containsCall : containsCall) return { valid: true, error: [], decoded: decoded.ok ? decoded.calls : undefined };
+    if (irrelevance ? !containsCall : containsCall)
+      return { valid: true, error: [], decoded: decoded.ok ? decoded.calls : undefined };
     return irrelevance
-      ? { valid: false, error_type: 'irrelevance_error:decoder_success', error: ['Valid syntax. Successfully decode AST when it should not.'] }
+      ? {
+          valid: false,
+          error_type: 'irrelevance_error:decoder_success',
+          error: ['Valid syntax. Successfully decode AST when it should not.'],
+        }
       : {
-          valid: false, error_type: 'relevance_error:decoder_failed',
+          valid: false,
+          error_type: 'relevance_error:decoder_failed',
           error: [`Invalid syntax. Failed to decode AST when it should have. ${decoded.ok ? '' : decoded.error}`],
         };
   }
 
   if (!decoded.ok) {
-    return { valid: false, error_type: 'ast_decoder:decoder_failed', error: [`Invalid syntax. Failed to decode AST. ${decoded.error}`] };
+    return {
+      valid: false,
+      error_type: 'ast_decoder:decoder_failed',
+      error: [`Invalid syntax. Failed to decode AST. ${decoded.error}`],
+    };
   }
   if (!isFunctionCallingFormat(decoded.calls)) {
-    return { valid: false, error_type: 'ast_decoder:decoder_wrong_output_format', error: ['Did not output in the specified format.'] };
+    return {
+      valid: false,
+      error_type: 'ast_decoder:decoder_wrong_output_format',
+      error: ['Did not output in the specified format.'],
+    };
   }
   if (input.groundTruth === undefined) {
     throw new Error(`checkEntry: category ${input.category} needs a ground truth (possible_answer) but none was given`);
   }
   const groundTruth = fromPlain(input.groundTruth, 'groundTruth');
   if (!Array.isArray(groundTruth) || !groundTruth.every(isDict)) {
-    throw new Error(`checkEntry: ground truth must be a list of {function: {param: [values]}} objects, got ${pyType(groundTruth)}`);
+    throw new Error(
+      `checkEntry: ground truth must be a list of {function: {param: [values]}} objects, got ${pyType(groundTruth)}`,
+    );
   }
   const opts: CheckOptions = { language: languageOf(input.category), underscoreToDot: input.underscoreToDot };
   try {
     const r = astCheck(input.functions, decoded.calls, groundTruth as PyDict[], input.category, opts);
-    return r.valid ? { valid: true, error: [], decoded: decoded.calls } : { valid: false, error_type: r.error_type, error: r.error.map(errorText), decoded: decoded.calls };
+    return r.valid
+      ? { valid: true, error: [], decoded: decoded.calls }
+      : { valid: false, error_type: r.error_type, error: r.error.map(errorText), decoded: decoded.calls };
   } catch (e) {
     if (!(e instanceof PyCrash)) throw e;
     // The official runner would stop the whole evaluation here; we keep going and say why.
-    return { valid: false, error_type: 'checker_error:crash', error: [`The official checker raises on this entry: ${e.message}`] };
+    return {
+      valid: false,
+      error_type: 'checker_error:crash',
+      error: [`The official checker raises on this entry: ${e.message}`],
+    };
   }
 }
 
@@ -123,19 +149,31 @@ const errorText = (e: unknown) => (typeof e === 'string' ? e : JSON.stringify(e)
  * is the parallel rule (any order); `ordered: true` requires the i-th call to match the i-th answer.
  */
 export function matchCalls(
-  functionDocs: FunctionDoc[], decodedCalls: unknown, groundTruthCalls: unknown,
+  functionDocs: FunctionDoc[],
+  decodedCalls: unknown,
+  groundTruthCalls: unknown,
   opts: { language?: Language; ordered?: boolean; underscoreToDot?: boolean } = {},
 ): { valid: boolean; error_type?: string; error: unknown[] } {
   const calls = fromPlain(decodedCalls, 'decodedCalls');
   const truth = fromPlain(groundTruthCalls, 'groundTruthCalls');
   if (!Array.isArray(calls) || !isFunctionCallingFormat(calls)) {
-    return { valid: false, error_type: 'ast_decoder:decoder_wrong_output_format', error: ['decodedCalls is not a list of {name: {args}}'] };
+    return {
+      valid: false,
+      error_type: 'ast_decoder:decoder_wrong_output_format',
+      error: ['decodedCalls is not a list of {name: {args}}'],
+    };
   }
-  if (!Array.isArray(truth) || !truth.every(isDict)) throw new Error('matchCalls: groundTruthCalls must be a list of {name: {param: [values]}}');
+  if (!Array.isArray(truth) || !truth.every(isDict))
+    throw new Error('matchCalls: groundTruthCalls must be a list of {name: {param: [values]}}');
   const checkOpts: CheckOptions = { language: opts.language ?? 'python', underscoreToDot: opts.underscoreToDot };
   try {
     if (!opts.ordered) return astCheck(functionDocs, calls, truth as PyDict[], 'parallel', checkOpts);
-    if (calls.length !== truth.length) return { valid: false, error_type: 'parallel_function_checker_enforce_order:wrong_count', error: ['Wrong number of functions.'] };
+    if (calls.length !== truth.length)
+      return {
+        valid: false,
+        error_type: 'parallel_function_checker_enforce_order:wrong_count',
+        error: ['Wrong number of functions.'],
+      };
     for (let i = 0; i < truth.length; i++) {
       const r = astCheck(functionDocs, [calls[i]], [truth[i] as PyDict], 'multiple', checkOpts);
       if (!r.valid) return r;

@@ -13,13 +13,30 @@ type Schema = Record<string, unknown>;
  */
 export function bfclType(schema: Schema | undefined): string {
   if (!schema) return 'any';
-  const raw = Array.isArray(schema.type) ? (schema.type as string[]).find((t) => t !== 'null') : (schema.type as string | undefined);
-  const t = raw ?? (schema.properties ? 'object' : schema.items ? 'array' : Array.isArray(schema.enum) ? typeof (schema.enum as unknown[])[0] : undefined);
+  const raw = Array.isArray(schema.type)
+    ? (schema.type as string[]).find((t) => t !== 'null')
+    : (schema.type as string | undefined);
+  const t =
+    raw ??
+    (schema.properties
+      ? 'object'
+      : schema.items
+        ? 'array'
+        : Array.isArray(schema.enum)
+          ? typeof (schema.enum as unknown[])[0]
+          : undefined);
   switch (t) {
-    case 'object': return 'dict';
-    case 'number': return 'float';
-    case 'integer': case 'boolean': case 'array': case 'string': return t;
-    default: return 'any';
+    case 'object':
+      return 'dict';
+    case 'number':
+      return 'float';
+    case 'integer':
+    case 'boolean':
+    case 'array':
+    case 'string':
+      return t;
+    default:
+      return 'any';
   }
 }
 

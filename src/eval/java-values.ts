@@ -3,12 +3,36 @@
 //
 // Regex notes: Python's `$` also matches before a final newline (written `(?=\n?$)` here) and its `.`
 // matches \r (written `[^\n]`). Where the original "defaults to string", so does this port.
-import { PyCrash, type PyFloat, dropLast, pyFloatOf, pyIntOf, pyStrip, sliceInner, type PyDict, type PyValue } from './py-value.js';
+import {
+  PyCrash,
+  type PyFloat,
+  dropLast,
+  pyFloatOf,
+  pyIntOf,
+  pyStrip,
+  sliceInner,
+  type PyDict,
+  type PyValue,
+} from './py-value.js';
 
 export const JAVA_TYPE_CONVERSION: Record<string, 'int' | 'float' | 'bool' | 'str' | 'list' | 'dict' | 'set'> = {
-  byte: 'int', short: 'int', integer: 'int', float: 'float', double: 'float', long: 'int', boolean: 'bool',
-  char: 'str', Array: 'list', ArrayList: 'list', Set: 'set', HashMap: 'dict', Hashtable: 'dict',
-  Queue: 'list', Stack: 'list', String: 'str', any: 'str',
+  byte: 'int',
+  short: 'int',
+  integer: 'int',
+  float: 'float',
+  double: 'float',
+  long: 'int',
+  boolean: 'bool',
+  char: 'str',
+  Array: 'list',
+  ArrayList: 'list',
+  Set: 'set',
+  HashMap: 'dict',
+  Hashtable: 'dict',
+  Queue: 'list',
+  Stack: 'list',
+  String: 'str',
+  any: 'str',
 };
 
 const INT_RE = /^-?\d+(?=\n?$)/;

@@ -3,10 +3,27 @@
 //
 // Regex notes as in java-values.ts: Python `re.match` anchors only at the start (sticky `y` here), `.` is
 // `[^\n]`, and a bare `except:` in the original becomes "return the code unchanged".
-import { PyCrash, pyFloatOf, pyIntOf, pyStrip, pyStripChars, sliceInner, dropLast, type PyDict, type PyValue } from './py-value.js';
+import {
+  PyCrash,
+  pyFloatOf,
+  pyIntOf,
+  pyStrip,
+  pyStripChars,
+  sliceInner,
+  dropLast,
+  type PyDict,
+  type PyValue,
+} from './py-value.js';
 
 export const JS_TYPE_CONVERSION: Record<string, 'str' | 'int' | 'float' | 'bool' | 'dict' | 'list'> = {
-  String: 'str', integer: 'int', float: 'float', Bigint: 'int', Boolean: 'bool', dict: 'dict', array: 'list', any: 'str',
+  String: 'str',
+  integer: 'int',
+  float: 'float',
+  Bigint: 'int',
+  Boolean: 'bool',
+  dict: 'dict',
+  array: 'list',
+  any: 'str',
 };
 
 const INT_RE = /^-?\d+(?=\n?$)/;
@@ -17,7 +34,8 @@ export function jsTypeConverter(value: string, expectedType: string, nestedType?
   if (!(expectedType in JS_TYPE_CONVERSION)) throw new PyCrash('ValueError', `Unsupported type: ${expectedType}`);
   switch (expectedType) {
     case 'String':
-      if (!(value.startsWith('"') && value.endsWith('"')) && !(value.startsWith("'") && value.endsWith("'"))) return value;
+      if (!(value.startsWith('"') && value.endsWith('"')) && !(value.startsWith("'") && value.endsWith("'")))
+        return value;
       return sliceInner(value);
     case 'integer':
       return INT_RE.test(value) ? must(pyIntOf(value), value) : value;
@@ -74,7 +92,9 @@ export function parseJsCollection(codeIn: string, typeStr: 'array' | 'dict', nes
       if (nestedType) {
         return elements.map((e) => {
           const t = pyStrip(e);
-          return t.startsWith("'") || t.startsWith('"') ? jsTypeConverter(t, nestedType, 'String') : jsTypeConverter(t, nestedType);
+          return t.startsWith("'") || t.startsWith('"')
+            ? jsTypeConverter(t, nestedType, 'String')
+            : jsTypeConverter(t, nestedType);
         });
       }
       return elements.map((e) => parseJsValue(pyStrip(e)));

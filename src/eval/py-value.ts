@@ -17,7 +17,10 @@ export type PyTypeName = 'NoneType' | 'bool' | 'int' | 'float' | 'str' | 'list' 
  * catch these, so the whole evaluation stops; we turn them into a `checker_error:crash` verdict instead.
  */
 export class PyCrash extends Error {
-  constructor(readonly pyType: string, message: string) {
+  constructor(
+    readonly pyType: string,
+    message: string,
+  ) {
     super(`${pyType}: ${message}`);
     this.name = 'PyCrash';
   }
@@ -77,7 +80,8 @@ export function pyIn(x: PyValue, container: PyValue): boolean {
     return false;
   }
   if (typeof container === 'string') {
-    if (typeof x !== 'string') throw new PyCrash('TypeError', `'in <string>' requires string as left operand, not ${pyType(x)}`);
+    if (typeof x !== 'string')
+      throw new PyCrash('TypeError', `'in <string>' requires string as left operand, not ${pyType(x)}`);
     return container.includes(x);
   }
   if (container instanceof Map) {
@@ -198,7 +202,10 @@ export function repr(v: PyValue): string {
     if (!Number.isFinite(x)) return x > 0 ? 'inf' : '-inf';
     return Number.isInteger(x) && Math.abs(x) < 1e16 ? `${x}.0` : String(x);
   }
-  if (typeof v === 'string') return v.includes("'") && !v.includes('"') ? JSON.stringify(v) : `'${v.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
+  if (typeof v === 'string')
+    return v.includes("'") && !v.includes('"')
+      ? JSON.stringify(v)
+      : `'${v.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
   if (Array.isArray(v)) return `[${v.map(repr).join(', ')}]`;
   return `{${[...v].map(([k, x]) => `${repr(k)}: ${repr(x)}`).join(', ')}}`;
 }
@@ -207,7 +214,10 @@ export function repr(v: PyValue): string {
 // JSON <-> PyValue
 
 export class PyJsonError extends Error {
-  constructor(message: string, readonly position: number) {
+  constructor(
+    message: string,
+    readonly position: number,
+  ) {
     super(message);
     this.name = 'PyJsonError';
   }
@@ -286,12 +296,12 @@ export function parsePyJson(text: string): PyValue {
       }
     }
     if (c === '"') return string();
-    if (text.startsWith('true', pos)) return (pos += 4), true;
-    if (text.startsWith('false', pos)) return (pos += 5), false;
-    if (text.startsWith('null', pos)) return (pos += 4), null;
-    if (text.startsWith('NaN', pos)) return (pos += 3), new PyFloat(NaN);
-    if (text.startsWith('Infinity', pos)) return (pos += 8), new PyFloat(Infinity);
-    if (text.startsWith('-Infinity', pos)) return (pos += 9), new PyFloat(-Infinity);
+    if (text.startsWith('true', pos)) return ((pos += 4), true);
+    if (text.startsWith('false', pos)) return ((pos += 5), false);
+    if (text.startsWith('null', pos)) return ((pos += 4), null);
+    if (text.startsWith('NaN', pos)) return ((pos += 3), new PyFloat(NaN));
+    if (text.startsWith('Infinity', pos)) return ((pos += 8), new PyFloat(Infinity));
+    if (text.startsWith('-Infinity', pos)) return ((pos += 9), new PyFloat(-Infinity));
     NUM.lastIndex = pos;
     const m = NUM.exec(text);
     if (m) {

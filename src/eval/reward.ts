@@ -47,10 +47,13 @@ export type RewardGate = z.infer<typeof RewardGateSchema>;
 export const RewardConfigSchema = z.object({
   /** Enforced gates, in the order their failure is reported. */
   gates: z.array(RewardGateSchema).default(['format', 'schema']),
-  weights: z.object({
-    function_match: z.number().min(0).default(0.3),
-    argument_match: z.number().min(0).default(0.7),
-  }).default({}).refine((w) => w.function_match + w.argument_match > 0, 'weights must not both be 0'),
+  weights: z
+    .object({
+      function_match: z.number().min(0).default(0.3),
+      argument_match: z.number().min(0).default(0.7),
+    })
+    .default({})
+    .refine((w) => w.function_match + w.argument_match > 0, 'weights must not both be 0'),
   /** Reward for correctly making no call when the reference is []. */
   irrelevanceReward: z.number().min(0).max(1).default(1),
 });
@@ -64,7 +67,12 @@ export type RewardInput = {
 };
 
 export type RewardComponents = { acted: number; call_count_ok: number; function_match: number; argument_match: number };
-export type RewardResult = { reward: number; gates: Record<RewardGate, boolean>; components: RewardComponents; reason: string };
+export type RewardResult = {
+  reward: number;
+  gates: Record<RewardGate, boolean>;
+  components: RewardComponents;
+  reason: string;
+};
 
 export const r6 = (x: number) => Math.floor(x * 1e6 + 0.5) / 1e6;
 
@@ -97,7 +105,8 @@ export function gatedReward(input: RewardInput, config?: z.input<typeof RewardCo
   const reference = (fromPlain(input.reference, 'reference') as PyDict[]).map((r) => normaliseReference(r) as PyDict);
   const n = calls.length;
   const m = reference.length;
-  if (input.category === 'irrelevance' && m > 0) throw new Error(`gatedReward: category irrelevance needs reference [], got ${m} call(s)`);
+  if (input.category === 'irrelevance' && m > 0)
+    throw new Error(`gatedReward: category irrelevance needs reference [], got ${m} call(s)`);
 
   const offered = new Map(input.tools.map((t) => [t.function.name, t]));
   const parsed = calls.map((c) => parseCall(c, offered));
@@ -138,7 +147,12 @@ export function gatedReward(input: RewardInput, config?: z.input<typeof RewardCo
     functionMatch = shared / m;
     argumentMatch = gates.format ? matchedCount(reference, refNames, parsed, offered) / m : 0;
   }
-  const components: RewardComponents = { acted, call_count_ok: callCountOk, function_match: r6(functionMatch), argument_match: r6(argumentMatch) };
+  const components: RewardComponents = {
+    acted,
+    call_count_ok: callCountOk,
+    function_match: r6(functionMatch),
+    argument_match: r6(argumentMatch),
+  };
 
   const failedGate = cfg.gates.find((g) => !gates[g]);
   const zero = (reason: string): RewardResult => ({ reward: 0, gates, components, reason });
@@ -151,11 +165,18 @@ export function gatedReward(input: RewardInput, config?: z.input<typeof RewardCo
   if (n === 0) return zero('no tool call on a prompt that needs one (text-only answer)');
   if (n > m) return zero(`${n} calls for ${m} expected: padded or repeated calls`);
   const w = cfg.weights;
-  const reward = r6((w.function_match * functionMatch + w.argument_match * argumentMatch) / (w.function_match + w.argument_match));
+  const reward = r6(
+    (w.function_match * functionMatch + w.argument_match * argumentMatch) / (w.function_match + w.argument_match),
+  );
   return { reward, gates, components, reason: `functions ${r6(functionMatch)}, arguments ${r6(argumentMatch)}` };
 }
 
-function matchedCount(reference: PyDict[], refNames: string[], parsed: ParsedCall[], offered: Map<string, OpenAITool>): number {
+function matchedCount(
+  reference: PyDict[],
+  refNames: string[],
+  parsed: ParsedCall[],
+  offered: Map<string, OpenAITool>,
+): number {
   const used = new Set<number>();
   let matched = 0;
   reference.forEach((ref, i) => {
@@ -166,7 +187,9 @@ function matchedCount(reference: PyDict[], refNames: string[], parsed: ParsedCal
       if (used.has(j)) continue;
       let ok = false;
       try {
-        ok = simpleFunctionChecker(doc, new Map([[parsed[j].name, parsed[j].args!]]), ref, { language: 'python' }).valid;
+        ok = simpleFunctionChecker(doc, new Map([[parsed[j].name, parsed[j].args!]]), ref, {
+          language: 'python',
+        }).valid;
       } catch (e) {
         if (!(e instanceof PyCrash)) throw e;
       }

@@ -5,7 +5,18 @@
 //
 // outDir layout: raw.jsonl (every reply or failure, append-only), results.jsonl (`{"id","result"}`, append-only;
 // the resume key), verdicts.jsonl and summary.json (rewritten from results.jsonl at the end of every run).
-import { appendFileSync, existsSync, mkdirSync, openSync, closeSync, readFileSync, truncateSync, writeFileSync, statSync, readSync } from 'node:fs';
+import {
+  appendFileSync,
+  existsSync,
+  mkdirSync,
+  openSync,
+  closeSync,
+  readFileSync,
+  truncateSync,
+  writeFileSync,
+  statSync,
+  readSync,
+} from 'node:fs';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { z } from 'zod';
@@ -99,7 +110,13 @@ export function selectIds(ids: string[], limit: number | undefined, seed: number
   if (!limit) return ids;
   if (seed === undefined) return ids.slice(0, limit);
   const rank = (id: string) => createHash('sha256').update(`${seed}:${id}`).digest('hex');
-  const chosen = new Set(ids.map((id) => [rank(id), id] as const).sort(([a], [b]) => (a < b ? -1 : 1)).slice(0, limit).map(([, id]) => id));
+  const chosen = new Set(
+    ids
+      .map((id) => [rank(id), id] as const)
+      .sort(([a], [b]) => (a < b ? -1 : 1))
+      .slice(0, limit)
+      .map(([, id]) => id),
+  );
   return ids.filter((id) => chosen.has(id));
 }
 
@@ -109,7 +126,13 @@ export function limitDataset(dataset: BfclDataset, limit?: number, seed?: number
   const byCategory = new Map<BfclCategory, BfclEntry[]>();
   const byId = new Map<string, BfclEntry>();
   for (const [c, es] of dataset.byCategory) {
-    const chosen = new Set(selectIds(es.map((e) => e.id), limit, seed));
+    const chosen = new Set(
+      selectIds(
+        es.map((e) => e.id),
+        limit,
+        seed,
+      ),
+    );
     const kept = es.filter((e) => chosen.has(e.id));
     byCategory.set(c, kept);
     for (const e of kept) byId.set(e.id, e);
@@ -138,17 +161,31 @@ export async function runBfcl(options: RunBfclOptions): Promise<RunBfclResult> {
     for (let attempt = 0; ; attempt++) {
       try {
         const response = await client.chat({
-          messages, tools: tools.length ? tools : undefined, temperature: opts.temperature, maxTokens: opts.maxTokens,
+          messages,
+          tools: tools.length ? tools : undefined,
+          temperature: opts.temperature,
+          maxTokens: opts.maxTokens,
         });
         const result = decodeReply(response, originalName);
-        appendFileSync(rawPath, JSON.stringify({ id: entry.id, attempt, message: response.message, usage: response.usage, latencyMs: response.latencyMs, finishReason: response.finishReason }) + '\n');
+        appendFileSync(
+          rawPath,
+          JSON.stringify({
+            id: entry.id,
+            attempt,
+            message: response.message,
+            usage: response.usage,
+            latencyMs: response.latencyMs,
+            finishReason: response.finishReason,
+          }) + '\n',
+        );
         appendFileSync(resultsPath, `{"id": ${JSON.stringify(entry.id)}, "result": ${toPyJson(result)}}\n`);
         return;
       } catch (err) {
         const message = (err as Error)?.message ?? String(err);
         appendFileSync(rawPath, JSON.stringify({ id: entry.id, attempt, error: message }) + '\n');
         if (!isRetryable(err) || attempt >= opts.maxRetries) {
-          if (isOutage(err)) outage ??= err; // not an answer: nothing is written, the run stops and says why
+          if (isOutage(err))
+            outage ??= err; // not an answer: nothing is written, the run stops and says why
           else failed.push({ id: entry.id, error: message });
           return;
         }
@@ -164,17 +201,45 @@ export async function runBfcl(options: RunBfclOptions): Promise<RunBfclResult> {
       await askOne(entry);
       if (outage !== undefined) return;
       finished++;
-      onProgress?.({ done: finished + resumed, total: dataset.byId.size, id: entry.id, skipped: resumed, failed: failed.length });
+      onProgress?.({
+        done: finished + resumed,
+        total: dataset.byId.size,
+        id: entry.id,
+        skipped: resumed,
+        failed: failed.length,
+      });
     }
   };
   await Promise.all(Array.from({ length: Math.min(opts.concurrency, Math.max(todo.length, 1)) }, worker));
   if (outage !== undefined) throw outage;
 
-  const report = scoreResults(dataset, parseResultsJsonl(existsSync(resultsPath) ? readFileSync(resultsPath, 'utf8') : ''), [...dataset.byCategory.keys()]);
-  writeFileSync(join(opts.outDir, 'verdicts.jsonl'), report.verdicts.map((v) => JSON.stringify(v)).join('\n') + (report.verdicts.length ? '\n' : ''));
+  const report = scoreResults(
+    dataset,
+    parseResultsJsonl(existsSync(resultsPath) ? readFileSync(resultsPath, 'utf8') : ''),
+    [...dataset.byCategory.keys()],
+  );
+  writeFileSync(
+    join(opts.outDir, 'verdicts.jsonl'),
+    report.verdicts.map((v) => JSON.stringify(v)).join('\n') + (report.verdicts.length ? '\n' : ''),
+  );
   writeFileSync(
     join(opts.outDir, 'summary.json'),
-    JSON.stringify({ model: client.label, dataDir: opts.dataDir, limit: opts.limit ?? null, seed: opts.seed ?? null, ids: [...dataset.byId.keys()], asked: todo.length, resumed, failed, ...report.summary, problems: report.problems }, null, 2) + '\n',
+    JSON.stringify(
+      {
+        model: client.label,
+        dataDir: opts.dataDir,
+        limit: opts.limit ?? null,
+        seed: opts.seed ?? null,
+        ids: [...dataset.byId.keys()],
+        asked: todo.length,
+        resumed,
+        failed,
+        ...report.summary,
+        problems: report.problems,
+      },
+      null,
+      2,
+    ) + '\n',
   );
   return { ...report, outDir: opts.outDir, asked: todo.length, resumed, failed };
 }

@@ -18,7 +18,12 @@ export type ScoreProblems = {
   duplicate: { line: number; id: string }[];
 };
 
-export type ScoreReport = { verdicts: Verdict[]; summary: BfclSummary; problems: ScoreProblems; categories: BfclCategory[] };
+export type ScoreReport = {
+  verdicts: Verdict[];
+  summary: BfclSummary;
+  problems: ScoreProblems;
+  categories: BfclCategory[];
+};
 
 export type ResultLine = { id: string; result: PyValue; line: number };
 
@@ -53,7 +58,9 @@ export function parseResultsJsonl(text: string): { results: ResultLine[]; malfor
  * with at least one result; within them every data id gets a verdict.
  */
 export function scoreResults(
-  dataset: BfclDataset, parsed: { results: ResultLine[]; malformed: ScoreProblems['malformed'] }, categories?: BfclCategory[],
+  dataset: BfclDataset,
+  parsed: { results: ResultLine[]; malformed: ScoreProblems['malformed'] },
+  categories?: BfclCategory[],
   opts: { underscoreToDot?: boolean } = {},
 ): ScoreReport {
   const problems: ScoreProblems = { missing: [], unknown: [], malformed: [...parsed.malformed], duplicate: [] };
@@ -63,7 +70,8 @@ export function scoreResults(
     else if (byId.has(r.id)) problems.duplicate.push({ line: r.line, id: r.id });
     else byId.set(r.id, r);
   }
-  const scored = categories ?? [...dataset.byCategory.keys()].filter((c) => dataset.byCategory.get(c)!.some((e) => byId.has(e.id)));
+  const scored =
+    categories ?? [...dataset.byCategory.keys()].filter((c) => dataset.byCategory.get(c)!.some((e) => byId.has(e.id)));
   const verdicts: Verdict[] = [];
   const counts: Partial<Record<BfclCategory, { correct: number; total: number }>> = {};
   for (const category of scored) {
@@ -75,9 +83,21 @@ export function scoreResults(
       let v: Verdict;
       if (!r) {
         problems.missing.push(entry.id);
-        v = { id: entry.id, category, valid: false, error_type: 'inftool:missing_result', error: ['No result line for this id.'] };
+        v = {
+          id: entry.id,
+          category,
+          valid: false,
+          error_type: 'inftool:missing_result',
+          error: ['No result line for this id.'],
+        };
       } else {
-        const { decoded: _decoded, ...verdict } = checkEntry({ category, functions: entry.functions, result: r.result, groundTruth: entry.groundTruth, underscoreToDot: opts.underscoreToDot });
+        const { decoded: _decoded, ...verdict } = checkEntry({
+          category,
+          functions: entry.functions,
+          result: r.result,
+          groundTruth: entry.groundTruth,
+          underscoreToDot: opts.underscoreToDot,
+        });
         v = { id: entry.id, category, ...verdict };
       }
       verdicts.push(v);
@@ -91,7 +111,14 @@ export function scoreResults(
 }
 
 /** File-level convenience: `inftool bfcl score` in one call. */
-export function scoreResultsFile(opts: { dataDir: string; resultsFile: string; categories?: BfclCategory[]; underscoreToDot?: boolean }): ScoreReport {
+export function scoreResultsFile(opts: {
+  dataDir: string;
+  resultsFile: string;
+  categories?: BfclCategory[];
+  underscoreToDot?: boolean;
+}): ScoreReport {
   const dataset = loadBfclDataset(opts.dataDir, opts.categories);
-  return scoreResults(dataset, parseResultsJsonl(readFileSync(opts.resultsFile, 'utf8')), opts.categories, { underscoreToDot: opts.underscoreToDot });
+  return scoreResults(dataset, parseResultsJsonl(readFileSync(opts.resultsFile, 'utf8')), opts.categories, {
+    underscoreToDot: opts.underscoreToDot,
+  });
 }

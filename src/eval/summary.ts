@@ -3,7 +3,11 @@
 import type { BfclCategory } from './types.js';
 
 export type CategoryScore = { correct: number; total: number; accuracy: number; evaluated: boolean };
-export type GroupScore = { accuracy: number; total: number; /** false when a member category was not evaluated (BFCL prints N/A) */ complete: boolean };
+export type GroupScore = {
+  accuracy: number;
+  total: number;
+  /** false when a member category was not evaluated (BFCL prints N/A) */ complete: boolean;
+};
 
 export type BfclSummary = {
   categories: Partial<Record<BfclCategory, CategoryScore>>;
@@ -44,7 +48,11 @@ export function summarize(
   });
   const weighted = (xs: GroupScore[]): GroupScore => {
     const total = xs.reduce((a, x) => a + x.total, 0);
-    return { accuracy: total ? xs.reduce((a, x) => a + x.accuracy * x.total, 0) / total : 0, total, complete: xs.every((x) => x.complete) };
+    return {
+      accuracy: total ? xs.reduce((a, x) => a + x.accuracy * x.total, 0) / total : 0,
+      total,
+      complete: xs.every((x) => x.complete),
+    };
   };
   const percent = (xs: GroupScore[], weights: number[]): GroupScore => {
     const sum = weights.reduce((a, b) => a + b, 0);
@@ -85,6 +93,9 @@ export function formatSummary(s: BfclSummary): string {
     lines.push(`${c.padEnd(28)}${`${v.correct}/${v.total}`.padStart(13)}   ${v.evaluated ? pct(v.accuracy) : 'N/A'}`);
   }
   lines.push('', 'group                       accuracy');
-  for (const [k, v] of Object.entries(s.groups)) lines.push(`${k.padEnd(28)}${pct(v.accuracy)}${v.complete ? '' : '  (some categories not evaluated: counted as 0)'}`);
+  for (const [k, v] of Object.entries(s.groups))
+    lines.push(
+      `${k.padEnd(28)}${pct(v.accuracy)}${v.complete ? '' : '  (some categories not evaluated: counted as 0)'}`,
+    );
   return lines.join('\n');
 }

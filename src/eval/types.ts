@@ -9,9 +9,19 @@ export type GroundTruthCall = Record<string, Record<string, unknown[]>>;
 
 /** The AST categories scored here (multi-turn is out of scope for the checker). */
 export const BFCL_AST_CATEGORIES = [
-  'simple_python', 'simple_java', 'simple_javascript', 'multiple', 'parallel', 'parallel_multiple',
-  'live_simple', 'live_multiple', 'live_parallel', 'live_parallel_multiple',
-  'irrelevance', 'live_irrelevance', 'live_relevance',
+  'simple_python',
+  'simple_java',
+  'simple_javascript',
+  'multiple',
+  'parallel',
+  'parallel_multiple',
+  'live_simple',
+  'live_multiple',
+  'live_parallel',
+  'live_parallel_multiple',
+  'irrelevance',
+  'live_irrelevance',
+  'live_relevance',
 ] as const;
 export type BfclCategory = (typeof BFCL_AST_CATEGORIES)[number];
 

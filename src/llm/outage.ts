@@ -35,7 +35,13 @@ export class LlmEndpointError extends Error {
  * retry budget. Retryable: the activity fails with this type and Temporal tries it again later.
  */
 export class EndpointUnavailable extends LlmEndpointError {
-  constructor(message: string, endpoint: EndpointId, attempts: number, status: number | undefined, readonly lastError: string) {
+  constructor(
+    message: string,
+    endpoint: EndpointId,
+    attempts: number,
+    status: number | undefined,
+    readonly lastError: string,
+  ) {
     super(message, endpoint, attempts, status, true);
     this.name = 'EndpointUnavailable';
   }
@@ -67,7 +73,8 @@ export class GarbageReply extends Error {
 /** Classifies what the openai SDK (or the client's own shape check) threw for one attempt. */
 export function classifyAttempt(err: unknown, timeoutMs: number): AttemptFailure {
   const base = { throttled: false, garbage: false };
-  if (err instanceof OpenAI.APIConnectionTimeoutError) return { ...base, kind: 'outage', reason: `timed out after ${timeoutMs} ms` };
+  if (err instanceof OpenAI.APIConnectionTimeoutError)
+    return { ...base, kind: 'outage', reason: `timed out after ${timeoutMs} ms` };
   if (err instanceof OpenAI.APIConnectionError) {
     const cause = (err.cause as { cause?: { code?: string }; code?: string } | undefined) ?? {};
     const code = cause.code ?? cause.cause?.code;
@@ -75,13 +82,18 @@ export function classifyAttempt(err: unknown, timeoutMs: number): AttemptFailure
   }
   if (err instanceof OpenAI.APIError && typeof err.status === 'number') {
     return {
-      ...base, kind: isRetryableStatus(err.status) ? 'outage' : 'rejected', throttled: err.status === 429,
-      status: err.status, reason: `HTTP ${err.status}: ${err.message}`, headers: err.headers,
+      ...base,
+      kind: isRetryableStatus(err.status) ? 'outage' : 'rejected',
+      throttled: err.status === 429,
+      status: err.status,
+      reason: `HTTP ${err.status}: ${err.message}`,
+      headers: err.headers,
     };
   }
   if (err instanceof GarbageReply) return { ...base, kind: 'outage', garbage: true, reason: err.message };
   // A 200 with a body that does not parse (cut off mid-JSON, HTML labelled as JSON): the server's fault, not the model's.
-  if (err instanceof SyntaxError) return { ...base, kind: 'outage', garbage: true, reason: `HTTP 200 with a body that is not JSON: ${err.message}` };
+  if (err instanceof SyntaxError)
+    return { ...base, kind: 'outage', garbage: true, reason: `HTTP 200 with a body that is not JSON: ${err.message}` };
   // undici's "terminated" / "fetch failed": the connection died mid-response.
   if (err instanceof TypeError && /terminated|fetch failed|socket|ECONN/i.test(err.message)) {
     return { ...base, kind: 'outage', reason: `connection lost: ${err.message}` };
@@ -91,13 +103,16 @@ export function classifyAttempt(err: unknown, timeoutMs: number): AttemptFailure
 
 /** '' when `body` has the shape of a chat completion, else what is wrong (checked before anything reads it). */
 export function chatCompletionProblem(body: unknown): string {
-  if (typeof body === 'string') return `HTTP 200 with a body that is not a chat completion: ${JSON.stringify(body.slice(0, 80))}`;
-  if (body === null || typeof body !== 'object') return `HTTP 200 with an empty or non-object body (${body === null ? 'null' : typeof body})`;
+  if (typeof body === 'string')
+    return `HTTP 200 with a body that is not a chat completion: ${JSON.stringify(body.slice(0, 80))}`;
+  if (body === null || typeof body !== 'object')
+    return `HTTP 200 with an empty or non-object body (${body === null ? 'null' : typeof body})`;
   const choices = (body as { choices?: unknown }).choices;
   if (!Array.isArray(choices)) return 'HTTP 200 with a JSON body that has no choices array (not a chat completion)';
   for (const c of choices) {
     const message = (c as { message?: unknown } | null)?.message;
-    if (message === null || typeof message !== 'object') return 'HTTP 200 with a choice that has no message object (not a chat completion)';
+    if (message === null || typeof message !== 'object')
+      return 'HTTP 200 with a choice that has no message object (not a chat completion)';
   }
   return '';
 }

@@ -55,17 +55,25 @@ export function extractJson(text: string): ParseResult<unknown> {
     }
   }
   const preview = text.length > 120 ? `${text.slice(0, 120)}…` : text;
-  return { ok: false, error: `no JSON value found in reply (${firstError ?? 'empty text'}): ${JSON.stringify(preview)}` };
+  return {
+    ok: false,
+    error: `no JSON value found in reply (${firstError ?? 'empty text'}): ${JSON.stringify(preview)}`,
+  };
 }
 
 /** Parses and validates a structured answer; the error names the failing field path. */
-export function parseJsonContent<S extends z.ZodTypeAny>(text: string | null | undefined, schema: S): ParseResult<z.infer<S>> {
+export function parseJsonContent<S extends z.ZodTypeAny>(
+  text: string | null | undefined,
+  schema: S,
+): ParseResult<z.infer<S>> {
   if (text == null || text.trim() === '') return { ok: false, error: 'reply has no content to parse as JSON' };
   const found = extractJson(text);
   if (!found.ok) return found;
   const checked = schema.safeParse(found.value);
   if (checked.success) return { ok: true, value: checked.data };
-  const issues = checked.error.issues.map((i) => `${i.path.length ? '/' + i.path.join('/') : '(root)'}: ${i.message}`).join('; ');
+  const issues = checked.error.issues
+    .map((i) => `${i.path.length ? '/' + i.path.join('/') : '(root)'}: ${i.message}`)
+    .join('; ');
   return { ok: false, error: `JSON reply does not match the expected shape: ${issues}` };
 }
 
@@ -77,10 +85,14 @@ export function parseToolArguments(call: Pick<ToolCall, 'function'>): ParseResul
   const raw = call.function.arguments;
   if (raw.trim() === '') return { ok: true, value: {} };
   const found = extractJson(raw);
-  if (!found.ok) return { ok: false, error: `tool call "${call.function.name}": arguments are not JSON: ${found.error}` };
+  if (!found.ok)
+    return { ok: false, error: `tool call "${call.function.name}": arguments are not JSON: ${found.error}` };
   const v = found.value;
   if (typeof v !== 'object' || v === null || Array.isArray(v)) {
-    return { ok: false, error: `tool call "${call.function.name}": arguments must be a JSON object, got ${Array.isArray(v) ? 'an array' : typeof v}` };
+    return {
+      ok: false,
+      error: `tool call "${call.function.name}": arguments must be a JSON object, got ${Array.isArray(v) ? 'an array' : typeof v}`,
+    };
   }
   return { ok: true, value: v as Record<string, unknown> };
 }

@@ -28,7 +28,12 @@ export function retryAfterMs(headers: Headers | undefined, now = Date.now()): nu
 }
 
 /** Wait before retry number `attempt` (0-based): the server's word if given, else full-jitter exponential backoff. */
-export function backoffDelayMs(attempt: number, backoff: Backoff, serverAskedMs?: number, random = Math.random): number {
+export function backoffDelayMs(
+  attempt: number,
+  backoff: Backoff,
+  serverAskedMs?: number,
+  random = Math.random,
+): number {
   if (serverAskedMs !== undefined) return Math.min(serverAskedMs, backoff.maxRetryAfterMs);
   const ceiling = Math.min(backoff.maxMs, backoff.baseMs * 2 ** attempt);
   // Full jitter spreads a burst of clients that all failed together, so they do not retry in lockstep.

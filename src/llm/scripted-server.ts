@@ -51,7 +51,13 @@ export type ScriptedCompletion = {
   usage?: { promptTokens: number; completionTokens: number };
   delayMs?: number;
 };
-export type ScriptedFailure = { status: number; retryAfter?: number; retryAfterMs?: number; message?: string; delayMs?: number };
+export type ScriptedFailure = {
+  status: number;
+  retryAfter?: number;
+  retryAfterMs?: number;
+  message?: string;
+  delayMs?: number;
+};
 export type ScriptedRaw = { rawBody: string; status?: number; delayMs?: number };
 export type ScriptedReply = ScriptedCompletion | ScriptedFailure | ScriptedRaw;
 
@@ -106,7 +112,8 @@ export type ScriptedServer = {
 
 function textOf(content: unknown): string {
   if (typeof content === 'string') return content;
-  if (Array.isArray(content)) return content.map((p) => (typeof p === 'object' && p && 'text' in p ? String(p.text) : '')).join('');
+  if (Array.isArray(content))
+    return content.map((p) => (typeof p === 'object' && p && 'text' in p ? String(p.text) : '')).join('');
   return '';
 }
 
@@ -135,7 +142,10 @@ export function replyByRules(rules: ScriptedRule[], fallback?: ScriptedReply | R
     if (fallback !== undefined) return typeof fallback === 'function' ? fallback(body, ctx) : fallback;
     const preview = lastUser ? JSON.stringify(textOf(lastUser.content).slice(0, 80)) : '(no user message)';
     // 400, not 500: a script gap is a test bug and must not be retried into a slow, confusing timeout.
-    return { status: 400, message: `scripted server: no rule matched request #${ctx.index} (last user message ${preview}, tools [${[...offered].join(', ')}])` };
+    return {
+      status: 400,
+      message: `scripted server: no rule matched request #${ctx.index} (last user message ${preview}, tools [${[...offered].join(', ')}])`,
+    };
   };
 }
 
@@ -144,7 +154,8 @@ export function hashEmbedding(text: string, dimensions: number): number[] {
   const values: number[] = [];
   for (let block = 0; values.length < dimensions; block++) {
     const digest = createHash('sha256').update(`${block}\u0000${text}`).digest();
-    for (let i = 0; i + 1 < digest.length && values.length < dimensions; i += 2) values.push(digest.readUInt16LE(i) / 32767.5 - 1);
+    for (let i = 0; i + 1 < digest.length && values.length < dimensions; i += 2)
+      values.push(digest.readUInt16LE(i) / 32767.5 - 1);
   }
   const norm = Math.hypot(...values) || 1;
   return values.map((v) => v / norm);
@@ -156,12 +167,18 @@ function completionBody(body: ChatCompletionBody, reply: ScriptedCompletion, ind
   const toolCalls = (reply.toolCalls ?? []).map((call, i) => ({
     id: call.id ?? `call_${index}_${i}`,
     type: 'function',
-    function: { name: call.name, arguments: typeof call.arguments === 'string' ? call.arguments : JSON.stringify(call.arguments) },
+    function: {
+      name: call.name,
+      arguments: typeof call.arguments === 'string' ? call.arguments : JSON.stringify(call.arguments),
+    },
   }));
   const content = reply.content === undefined ? (toolCalls.length ? null : '') : reply.content;
   const promptText = body.messages.map((m) => textOf(m.content)).join('\n');
   const completionText = (content ?? '') + toolCalls.map((c) => c.function.name + c.function.arguments).join('');
-  const usage = reply.usage ?? { promptTokens: approxTokens(promptText), completionTokens: approxTokens(completionText) };
+  const usage = reply.usage ?? {
+    promptTokens: approxTokens(promptText),
+    completionTokens: approxTokens(completionText),
+  };
   return {
     id: `chatcmpl-scripted-${index}`,
     object: 'chat.completion',
@@ -175,7 +192,11 @@ function completionBody(body: ChatCompletionBody, reply: ScriptedCompletion, ind
         logprobs: null,
       },
     ],
-    usage: { prompt_tokens: usage.promptTokens, completion_tokens: usage.completionTokens, total_tokens: usage.promptTokens + usage.completionTokens },
+    usage: {
+      prompt_tokens: usage.promptTokens,
+      completion_tokens: usage.completionTokens,
+      total_tokens: usage.promptTokens + usage.completionTokens,
+    },
   };
 }
 
@@ -189,7 +210,11 @@ function sendStream(res: ServerResponse, completion: ReturnType<typeof completio
   const choice = completion.choices[0];
   const base = { id: completion.id, object: 'chat.completion.chunk', created: 0, model: completion.model };
   const toolCalls = (choice.message.tool_calls ?? []).map((c, index) => ({ index, ...c }));
-  const delta = { role: 'assistant', content: choice.message.content, ...(toolCalls.length ? { tool_calls: toolCalls } : {}) };
+  const delta = {
+    role: 'assistant',
+    content: choice.message.content,
+    ...(toolCalls.length ? { tool_calls: toolCalls } : {}),
+  };
   const chunks: unknown[] = [
     { ...base, choices: [{ index: 0, delta, finish_reason: null }] },
     { ...base, choices: [{ index: 0, delta: {}, finish_reason: choice.finish_reason }] },
@@ -211,7 +236,15 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 export async function startScriptedServer(options: ScriptedServerOptions = {}): Promise<ScriptedServer> {
   let reply: ReplyFn = options.reply ?? (() => ({ content: 'ok' }));
   const models = [...(options.models ?? ['scripted-model'])];
-  const stats: ScriptedServerStats = { requests: 0, chat: 0, embeddings: 0, models: 0, injectedFailures: 0, inFlight: 0, maxInFlight: 0 };
+  const stats: ScriptedServerStats = {
+    requests: 0,
+    chat: 0,
+    embeddings: 0,
+    models: 0,
+    injectedFailures: 0,
+    inFlight: 0,
+    maxInFlight: 0,
+  };
   const requests: ChatCompletionBody[] = [];
 
   async function chat(body: ChatCompletionBody, res: ServerResponse): Promise<void> {
@@ -221,7 +254,13 @@ export async function startScriptedServer(options: ScriptedServerOptions = {}): 
     const fail = options.failFirst;
     const scripted: ScriptedReply =
       fail && index < fail.count
-        ? (stats.injectedFailures++, { status: fail.status, retryAfter: fail.retryAfter, retryAfterMs: fail.retryAfterMs, message: `injected failure ${index + 1}/${fail.count}` })
+        ? (stats.injectedFailures++,
+          {
+            status: fail.status,
+            retryAfter: fail.retryAfter,
+            retryAfterMs: fail.retryAfterMs,
+            message: `injected failure ${index + 1}/${fail.count}`,
+          })
         : await reply(body, { index });
     if (scripted.delayMs) await sleep(scripted.delayMs);
     if ('rawBody' in scripted) {
@@ -231,8 +270,18 @@ export async function startScriptedServer(options: ScriptedServerOptions = {}): 
       const headers: Record<string, string> = {};
       if (scripted.retryAfter !== undefined) headers['retry-after'] = String(scripted.retryAfter);
       if (scripted.retryAfterMs !== undefined) headers['retry-after-ms'] = String(scripted.retryAfterMs);
-      const type = scripted.status === 429 ? 'rate_limit_exceeded' : scripted.status >= 500 ? 'server_error' : 'invalid_request_error';
-      sendJson(res, scripted.status, { error: { message: scripted.message ?? `scripted HTTP ${scripted.status}`, type, code: null } }, headers);
+      const type =
+        scripted.status === 429
+          ? 'rate_limit_exceeded'
+          : scripted.status >= 500
+            ? 'server_error'
+            : 'invalid_request_error';
+      sendJson(
+        res,
+        scripted.status,
+        { error: { message: scripted.message ?? `scripted HTTP ${scripted.status}`, type, code: null } },
+        headers,
+      );
     } else {
       const completion = completionBody(body, scripted, index);
       if (body.stream) sendStream(res, completion, body.stream_options?.include_usage === true);
@@ -240,18 +289,27 @@ export async function startScriptedServer(options: ScriptedServerOptions = {}): 
     }
   }
 
-  function embeddings(body: { input?: unknown; model?: string; dimensions?: number; encoding_format?: string }, res: ServerResponse): void {
+  function embeddings(
+    body: { input?: unknown; model?: string; dimensions?: number; encoding_format?: string },
+    res: ServerResponse,
+  ): void {
     stats.embeddings++;
     const inputs = Array.isArray(body.input) ? body.input.map(String) : [String(body.input ?? '')];
     const dims = body.dimensions ?? options.embeddingDimensions ?? 16;
     const data = inputs.map((text, index) => {
       const vector = hashEmbedding(text, dims);
       // The openai SDK asks for base64 (little-endian float32) unless told otherwise, then decodes it.
-      const embedding = body.encoding_format === 'base64' ? Buffer.from(new Float32Array(vector).buffer).toString('base64') : vector;
+      const embedding =
+        body.encoding_format === 'base64' ? Buffer.from(new Float32Array(vector).buffer).toString('base64') : vector;
       return { object: 'embedding', index, embedding };
     });
     const tokens = inputs.reduce((n, t) => n + approxTokens(t), 0);
-    sendJson(res, 200, { object: 'list', data, model: body.model ?? models[0], usage: { prompt_tokens: tokens, total_tokens: tokens } });
+    sendJson(res, 200, {
+      object: 'list',
+      data,
+      model: body.model ?? models[0],
+      usage: { prompt_tokens: tokens, total_tokens: tokens },
+    });
   }
 
   const adapters = new Map<string, string>();
@@ -264,7 +322,10 @@ export async function startScriptedServer(options: ScriptedServerOptions = {}): 
       const path = (req.url ?? '').split('?')[0].replace(/\/+$/, '');
       if (req.method === 'GET' && path === '/v1/models') {
         stats.models++;
-        sendJson(res, 200, { object: 'list', data: models.map((id) => ({ id, object: 'model', created: 0, owned_by: 'scripted' })) });
+        sendJson(res, 200, {
+          object: 'list',
+          data: models.map((id) => ({ id, object: 'model', created: 0, owned_by: 'scripted' })),
+        });
       } else if (req.method === 'POST' && path === '/v1/chat/completions') {
         await chat((await readBody(req)) as ChatCompletionBody, res);
       } else if (req.method === 'POST' && path === '/v1/embeddings') {
@@ -272,18 +333,25 @@ export async function startScriptedServer(options: ScriptedServerOptions = {}): 
       } else if (req.method === 'POST' && path === '/v1/load_lora_adapter') {
         // vLLM's runtime LoRA loading, as the deploy step uses it: a second load of a name is refused like vLLM does.
         const body = (await readBody(req)) as { lora_name?: string; lora_path?: string };
-        if (!body.lora_name || !body.lora_path) sendJson(res, 400, { error: { message: 'lora_name and lora_path are required' } });
-        else if (adapters.has(body.lora_name)) sendJson(res, 400, { error: { message: `The lora adapter '${body.lora_name}' has already been loaded.` } });
+        if (!body.lora_name || !body.lora_path)
+          sendJson(res, 400, { error: { message: 'lora_name and lora_path are required' } });
+        else if (adapters.has(body.lora_name))
+          sendJson(res, 400, { error: { message: `The lora adapter '${body.lora_name}' has already been loaded.` } });
         else {
           adapters.set(body.lora_name, body.lora_path);
           models.push(body.lora_name);
-          res.writeHead(200, { 'content-type': 'text/plain' }).end(`Success: LoRA adapter '${body.lora_name}' added successfully.`);
+          res
+            .writeHead(200, { 'content-type': 'text/plain' })
+            .end(`Success: LoRA adapter '${body.lora_name}' added successfully.`);
         }
       } else {
-        sendJson(res, 404, { error: { message: `scripted server: no route ${req.method} ${req.url}`, type: 'not_found' } });
+        sendJson(res, 404, {
+          error: { message: `scripted server: no route ${req.method} ${req.url}`, type: 'not_found' },
+        });
       }
     } catch (err) {
-      if (!res.headersSent) sendJson(res, 500, { error: { message: `scripted server: ${(err as Error).message}`, type: 'server_error' } });
+      if (!res.headersSent)
+        sendJson(res, 500, { error: { message: `scripted server: ${(err as Error).message}`, type: 'server_error' } });
       else res.end();
     }
   });

@@ -13,18 +13,23 @@ export function checkStructuredContent(text: string | null, schema: Record<strin
   if (!compiled.ok) return { ok: false, error: `the requested JSON Schema does not compile: ${compiled.error}` };
   const validate = compiled.validate;
   if (validate(found.value)) return { ok: true, value: found.value };
-  const issues = (validate.errors ?? []).map((e) => `${e.instancePath || '(root)'} ${e.message ?? 'is invalid'}`).join('; ');
+  const issues = (validate.errors ?? [])
+    .map((e) => `${e.instancePath || '(root)'} ${e.message ?? 'is invalid'}`)
+    .join('; ');
   return { ok: false, error: `structured reply does not match the requested schema: ${issues}` };
 }
 
 /** Every way an assistant message broke what was asked of it (empty list when it is well-formed). */
-export function findFormatErrors(message: AssistantMessage, jsonSchema?: { schema: Record<string, unknown> }): ReplyFormatError[] {
+export function findFormatErrors(
+  message: AssistantMessage,
+  jsonSchema?: { schema: Record<string, unknown> },
+): ReplyFormatError[] {
   const errors: ReplyFormatError[] = [];
   for (const call of message.tool_calls ?? []) {
     const parsed = parseToolArguments(call);
     if (!parsed.ok) errors.push({ kind: 'tool_arguments', message: parsed.error });
   }
-  if (jsonSchema && !(message.tool_calls?.length)) {
+  if (jsonSchema && !message.tool_calls?.length) {
     const checked = checkStructuredContent(message.content, jsonSchema.schema);
     if (!checked.ok) errors.push({ kind: 'json_content', message: checked.error });
   }

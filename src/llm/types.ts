@@ -17,7 +17,9 @@ export const EndpointConfigSchema = z.discriminatedUnion('kind', [
     /** Optional pace for this endpoint, shared by every role and activity of a worker process (see endpoint-limiter.ts). */
     requestsPerMinute: z.number().positive().optional(),
     /** Optional backoff between the client's retries (default 500 ms doubling to 20 s, full jitter). */
-    backoff: z.object({ baseMs: z.number().nonnegative().optional(), maxMs: z.number().nonnegative().optional() }).optional(),
+    backoff: z
+      .object({ baseMs: z.number().nonnegative().optional(), maxMs: z.number().nonnegative().optional() })
+      .optional(),
   }),
   z.object({
     kind: z.literal('local'),
@@ -40,7 +42,12 @@ export type EndpointConfig = z.infer<typeof EndpointConfigSchema>;
 
 /** A policy the LLM layer can serve: what the train stage returns and the next cycle's assistant uses. */
 export const ModelRefSchema = z.discriminatedUnion('kind', [
-  z.object({ kind: z.literal('endpoint'), baseURL: z.string().url(), model: z.string(), adapter: z.string().optional() }),
+  z.object({
+    kind: z.literal('endpoint'),
+    baseURL: z.string().url(),
+    model: z.string(),
+    adapter: z.string().optional(),
+  }),
   z.object({ kind: z.literal('gguf'), path: z.string(), loraPath: z.string().optional() }),
 ]);
 export type ModelRef = z.infer<typeof ModelRefSchema>;

@@ -144,7 +144,8 @@ export function mergeUsageSnapshots(snapshots: UsageSnapshot[]): UsageSnapshot {
     for (const [name, usage] of Object.entries(snap.roles)) addInto((roles[name] ??= emptyRoleUsage()), usage);
     addInto(total, snap.total);
   }
-  const same = <T>(values: T[]): T | null => (values.length > 0 && values.every((v) => v === values[0]) ? values[0] : null);
+  const same = <T>(values: T[]): T | null =>
+    values.length > 0 && values.every((v) => v === values[0]) ? values[0] : null;
   return {
     cycle: same(snapshots.map((s) => s.cycle)),
     stage: same(snapshots.map((s) => s.stage)),

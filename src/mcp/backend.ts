@@ -3,7 +3,12 @@
 import type { Tool } from '../domain/catalog.js';
 
 export type ToolOutcome =
-  | { ok: true; value: unknown; tokens: number; /** Why the reply had to be synthesized or fixed, when it was. */ repaired?: string }
+  | {
+      ok: true;
+      value: unknown;
+      tokens: number;
+      /** Why the reply had to be synthesized or fixed, when it was. */ repaired?: string;
+    }
   | { ok: false; error: string; tokens: number };
 
 export interface ToolBackend {

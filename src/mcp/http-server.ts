@@ -44,8 +44,16 @@ async function readBody(req: IncomingMessage, max: number): Promise<string> {
   return Buffer.concat(chunks).toString('utf8');
 }
 
-function jsonRpcError(res: ServerResponse, status: number, message: string, code = SERVER_ERROR, id: unknown = null): void {
-  res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify({ jsonrpc: '2.0', error: { code, message }, id }));
+function jsonRpcError(
+  res: ServerResponse,
+  status: number,
+  message: string,
+  code = SERVER_ERROR,
+  id: unknown = null,
+): void {
+  res
+    .writeHead(status, { 'content-type': 'application/json' })
+    .end(JSON.stringify({ jsonrpc: '2.0', error: { code, message }, id }));
 }
 
 /** A tools/call whose `arguments` is not an object: the SDK would answer -32603 with a raw validation dump. */
@@ -56,7 +64,10 @@ export function badArguments(body: unknown): { id: unknown; message: string } | 
   const args = msg.params.arguments;
   if (args !== null && typeof args === 'object' && !Array.isArray(args)) return undefined;
   const got = args === null ? 'null' : Array.isArray(args) ? 'an array' : typeof args;
-  return { id: msg.id ?? null, message: `invalid params: tools/call arguments for '${String(msg.params.name)}' must be a JSON object, got ${got}` };
+  return {
+    id: msg.id ?? null,
+    message: `invalid params: tools/call arguments for '${String(msg.params.name)}' must be a JSON object, got ${got}`,
+  };
 }
 
 export async function serveHttp(opts: HttpServeOptions): Promise<HttpMcpServer> {
@@ -65,7 +76,8 @@ export async function serveHttp(opts: HttpServeOptions): Promise<HttpMcpServer> 
   const sessions = new Map<string, { transport: StreamableHTTPServerTransport; session: ToolSetServer }>();
 
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
-    if (new URL(req.url ?? '/', 'http://x').pathname !== route) return jsonRpcError(res, 404, `no MCP endpoint here; use ${route}`);
+    if (new URL(req.url ?? '/', 'http://x').pathname !== route)
+      return jsonRpcError(res, 404, `no MCP endpoint here; use ${route}`);
     const sessionId = req.headers['mcp-session-id'];
     const known = typeof sessionId === 'string' ? sessions.get(sessionId) : undefined;
     if (req.method === 'POST') {
@@ -75,7 +87,12 @@ export async function serveHttp(opts: HttpServeOptions): Promise<HttpMcpServer> 
       } catch (e) {
         if (!(e instanceof BodyTooLarge)) throw e;
         res.setHeader('connection', 'close'); // stop reading the rest of an oversized upload
-        return jsonRpcError(res, 413, `request body is over the ${maxBody}-byte limit; nothing was run`, INVALID_REQUEST);
+        return jsonRpcError(
+          res,
+          413,
+          `request body is over the ${maxBody}-byte limit; nothing was run`,
+          INVALID_REQUEST,
+        );
       }
       let body: unknown;
       try {
@@ -86,7 +103,8 @@ export async function serveHttp(opts: HttpServeOptions): Promise<HttpMcpServer> 
       const bad = badArguments(body);
       if (bad) return jsonRpcError(res, 200, bad.message, INVALID_PARAMS, bad.id);
       if (known) return known.transport.handleRequest(req, res, body);
-      if (sessionId !== undefined) return jsonRpcError(res, 404, `unknown MCP session '${sessionId}'; start a new one with an initialize request`);
+      if (sessionId !== undefined)
+        return jsonRpcError(res, 404, `unknown MCP session '${sessionId}'; start a new one with an initialize request`);
       if (!isInitializeRequest(body)) return jsonRpcError(res, 400, 'no session: the first request must be initialize');
       const session = opts.createSession();
       const transport: StreamableHTTPServerTransport = new StreamableHTTPServerTransport({

@@ -8,7 +8,10 @@ import { toolResultText } from './tool-result.js';
 
 export class PassthroughBackend implements ToolBackend {
   private connection?: Promise<McpConnection>;
-  constructor(private readonly target: string, private readonly envNames: string[] = []) {}
+  constructor(
+    private readonly target: string,
+    private readonly envNames: string[] = [],
+  ) {}
 
   async call(tool: Tool, args: Record<string, unknown>): Promise<ToolOutcome> {
     try {

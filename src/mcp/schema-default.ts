@@ -3,9 +3,16 @@
 import type { JsonSchema } from '../domain/catalog.js';
 
 const FORMAT_DEFAULTS: Record<string, string> = {
-  'date-time': '2024-01-01T00:00:00Z', date: '2024-01-01', time: '00:00:00Z', email: 'user@example.com',
-  uri: 'https://example.com/', url: 'https://example.com/', uuid: '00000000-0000-4000-8000-000000000000',
-  hostname: 'example.com', ipv4: '192.0.2.1', ipv6: '2001:db8::1',
+  'date-time': '2024-01-01T00:00:00Z',
+  date: '2024-01-01',
+  time: '00:00:00Z',
+  email: 'user@example.com',
+  uri: 'https://example.com/',
+  url: 'https://example.com/',
+  uuid: '00000000-0000-4000-8000-000000000000',
+  hostname: 'example.com',
+  ipv4: '192.0.2.1',
+  ipv6: '2001:db8::1',
 };
 
 /** `hint` values (e.g. the call's arguments) fill properties of the same name when their type fits. */
@@ -21,9 +28,12 @@ export function defaultForSchema(schema: unknown, hint: Record<string, unknown> 
     return parts[0];
   }
   for (const key of ['oneOf', 'anyOf'] as const) {
-    if (Array.isArray(s[key]) && (s[key] as unknown[]).length) return defaultForSchema((s[key] as unknown[])[0], hint, depth + 1);
+    if (Array.isArray(s[key]) && (s[key] as unknown[]).length)
+      return defaultForSchema((s[key] as unknown[])[0], hint, depth + 1);
   }
-  const type = Array.isArray(s.type) ? (s.type.find((t) => t !== 'null') ?? 'null') : (s.type ?? (s.properties ? 'object' : s.items ? 'array' : undefined));
+  const type = Array.isArray(s.type)
+    ? (s.type.find((t) => t !== 'null') ?? 'null')
+    : (s.type ?? (s.properties ? 'object' : s.items ? 'array' : undefined));
   switch (type) {
     case 'object': {
       const out: Record<string, unknown> = {};
@@ -46,7 +56,8 @@ export function defaultForSchema(schema: unknown, hint: Record<string, unknown> 
     case 'integer':
     case 'number': {
       if (typeof s.minimum === 'number') return type === 'integer' ? Math.ceil(s.minimum) : s.minimum;
-      if (typeof s.exclusiveMinimum === 'number') return type === 'integer' ? Math.floor(s.exclusiveMinimum) + 1 : s.exclusiveMinimum + 1;
+      if (typeof s.exclusiveMinimum === 'number')
+        return type === 'integer' ? Math.floor(s.exclusiveMinimum) + 1 : s.exclusiveMinimum + 1;
       if (typeof s.maximum === 'number' && s.maximum < 0) return s.maximum;
       return 0;
     }
@@ -63,6 +74,7 @@ function fits(schema: JsonSchema, value: unknown): boolean {
   const t = schema?.type;
   if (t === undefined) return true;
   const types = Array.isArray(t) ? t : [t];
-  const actual = value === null ? 'null' : Array.isArray(value) ? 'array' : Number.isInteger(value) ? 'integer' : typeof value;
+  const actual =
+    value === null ? 'null' : Array.isArray(value) ? 'array' : Number.isInteger(value) ? 'integer' : typeof value;
   return types.includes(actual) || (actual === 'integer' && types.includes('number'));
 }

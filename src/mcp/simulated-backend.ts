@@ -9,7 +9,15 @@ import { compileSchema, describeErrors } from '../domain/schema-validator.js';
 import type { ToolBackend, ToolOutcome } from './backend.js';
 import { operationShape, type OperationShape } from './operation-shape.js';
 import { defaultForSchema } from './schema-default.js';
-import { STATE_CHANGES_JSON_SCHEMA, StateChangesSchema, applyChanges, putRecord, removeRecord, type StateChanges, type WorldState } from './world-state.js';
+import {
+  STATE_CHANGES_JSON_SCHEMA,
+  StateChangesSchema,
+  applyChanges,
+  putRecord,
+  removeRecord,
+  type StateChanges,
+  type WorldState,
+} from './world-state.js';
 
 export type SimulatedBackendOptions = {
   toolSet: ToolSet;
@@ -37,23 +45,40 @@ export class SimulatedBackend implements ToolBackend {
   async call(tool: Tool, args: Record<string, unknown>): Promise<ToolOutcome> {
     // No result can satisfy an output schema that does not compile: refused before the LLM is asked.
     const output = tool.outputSchema ? compileSchema(tool.outputSchema) : undefined;
-    if (output && !output.ok) return { ok: false, error: `tool '${tool.name}': its output schema does not compile: ${output.error}`, tokens: 0 };
+    if (output && !output.ok)
+      return {
+        ok: false,
+        error: `tool '${tool.name}': its output schema does not compile: ${output.error}`,
+        tokens: 0,
+      };
     const index = this.callIndex++;
     const world = this.opts.world;
     const shape = operationShape(tool);
     const c = shape.collection;
-    const key = shape.idParam !== undefined && args[shape.idParam] !== undefined ? String(args[shape.idParam]) : undefined;
+    const key =
+      shape.idParam !== undefined && args[shape.idParam] !== undefined ? String(args[shape.idParam]) : undefined;
     const records = (world.records[c] ??= {});
     const existing = key !== undefined ? records[key] : undefined;
 
-    if (key !== undefined && (shape.kind === 'read' || shape.kind === 'update' || shape.kind === 'delete') && existing === undefined && world.deleted[c]?.includes(key)) {
-      return { ok: false, error: `not found: ${c} with ${shape.idParam}=${key} was deleted earlier in this session`, tokens: 0 };
+    if (
+      key !== undefined &&
+      (shape.kind === 'read' || shape.kind === 'update' || shape.kind === 'delete') &&
+      existing === undefined &&
+      world.deleted[c]?.includes(key)
+    ) {
+      return {
+        ok: false,
+        error: `not found: ${c} with ${shape.idParam}=${key} was deleted earlier in this session`,
+        tokens: 0,
+      };
     }
 
     switch (shape.kind) {
       case 'read': {
         if (existing !== undefined && this.valid(tool, existing)) return { ok: true, value: existing, tokens: 0 };
-        const answer = await this.answer(tool, args, shape, index, [`No ${c} with ${shape.idParam}=${key} is in the world state yet: invent a plausible one consistent with the arguments; it will be remembered.`]);
+        const answer = await this.answer(tool, args, shape, index, [
+          `No ${c} with ${shape.idParam}=${key} is in the world state yet: invent a plausible one consistent with the arguments; it will be remembered.`,
+        ]);
         if (answer.error !== undefined) return { ok: false, error: answer.error, tokens: answer.tokens };
         const value = overlay(tool, answer.value, shape.idParam ? { [shape.idParam]: args[shape.idParam] } : {});
         if (key !== undefined && isRecord(value)) putRecord(world, c, key, value);
@@ -67,7 +92,9 @@ export class SimulatedBackend implements ToolBackend {
         do id = idValue(tool.outputSchema, idField, c, ++n);
         while (String(id) in records);
         world.counters[c] = n;
-        const answer = await this.answer(tool, args, shape, index, [`This call creates a new ${c}; its ${idField} is ${JSON.stringify(id)} (already decided, use it).`]);
+        const answer = await this.answer(tool, args, shape, index, [
+          `This call creates a new ${c}; its ${idField} is ${JSON.stringify(id)} (already decided, use it).`,
+        ]);
         if (answer.error !== undefined) return { ok: false, error: answer.error, tokens: answer.tokens };
         const value = overlay(tool, answer.value, { ...args, [idField]: id });
         putRecord(world, c, String(id), isRecord(value) ? value : { ...args, [idField]: id });
@@ -75,7 +102,11 @@ export class SimulatedBackend implements ToolBackend {
       }
       case 'update': {
         const base = isRecord(existing) ? existing : {};
-        const answer = await this.answer(tool, args, shape, index, [existing !== undefined ? `The ${c} before this update: ${JSON.stringify(existing)}` : `No ${c} with ${shape.idParam}=${key} is known yet: treat it as existing.`]);
+        const answer = await this.answer(tool, args, shape, index, [
+          existing !== undefined
+            ? `The ${c} before this update: ${JSON.stringify(existing)}`
+            : `No ${c} with ${shape.idParam}=${key} is known yet: treat it as existing.`,
+        ]);
         if (answer.error !== undefined) return { ok: false, error: answer.error, tokens: answer.tokens };
         const merged = { ...base, ...args, ...(isRecord(answer.value) ? answer.value : {}) };
         const value = overlay(tool, answer.value, { ...base, ...args });
@@ -83,13 +114,19 @@ export class SimulatedBackend implements ToolBackend {
         return this.done(answer, value);
       }
       case 'delete': {
-        const answer = await this.answer(tool, args, shape, index, [existing !== undefined ? `The ${c} being deleted: ${JSON.stringify(existing)}` : `The ${c} with ${shape.idParam}=${key} exists until this call deletes it.`]);
+        const answer = await this.answer(tool, args, shape, index, [
+          existing !== undefined
+            ? `The ${c} being deleted: ${JSON.stringify(existing)}`
+            : `The ${c} with ${shape.idParam}=${key} exists until this call deletes it.`,
+        ]);
         if (answer.error !== undefined) return { ok: false, error: answer.error, tokens: answer.tokens };
         if (key !== undefined) removeRecord(world, c, key);
         return this.done(answer, answer.value);
       }
       case 'list': {
-        const answer = await this.answer(tool, args, shape, index, [`Known ${c} records (the result must include those matching the arguments): ${JSON.stringify(Object.values(records))}`]);
+        const answer = await this.answer(tool, args, shape, index, [
+          `Known ${c} records (the result must include those matching the arguments): ${JSON.stringify(Object.values(records))}`,
+        ]);
         if (answer.error !== undefined) return { ok: false, error: answer.error, tokens: answer.tokens };
         return this.done(answer, answer.value);
       }
@@ -116,7 +153,13 @@ export class SimulatedBackend implements ToolBackend {
   }
 
   /** Asks the LLM (or, without one, the schema) for the call's result. Never throws on a bad reply. */
-  private async answer(tool: Tool, args: Record<string, unknown>, shape: OperationShape, index: number, facts: string[]): Promise<LlmAnswer> {
+  private async answer(
+    tool: Tool,
+    args: Record<string, unknown>,
+    shape: OperationShape,
+    index: number,
+    facts: string[],
+  ): Promise<LlmAnswer> {
     const fallback = () => fallbackValue(tool, args, shape, this.opts.world);
     const llm = this.opts.llm;
     if (!llm) return { value: fallback(), changes: {}, tokens: 0 };
@@ -153,7 +196,12 @@ export class SimulatedBackend implements ToolBackend {
         const value = 'result' in reply ? reply.result : reply;
         const check = checkOutput(tool, value);
         if (check === '') {
-          return { value, changes: changes.success ? changes.data : {}, tokens, ...(attempt > 0 ? { repaired: `retried once: ${problem}` } : {}) };
+          return {
+            value,
+            changes: changes.success ? changes.data : {},
+            tokens,
+            ...(attempt > 0 ? { repaired: `retried once: ${problem}` } : {}),
+          };
         }
         problem = `result does not match the output schema: ${check}`;
       } else {
@@ -161,9 +209,17 @@ export class SimulatedBackend implements ToolBackend {
       }
       if (attempt + 1 === attempts) break;
       messages.push({ role: 'assistant', content: text });
-      messages.push({ role: 'user', content: `That reply is invalid (${problem}). Answer again with only the JSON object {"result": ..., "state_changes": {...}}.` });
+      messages.push({
+        role: 'user',
+        content: `That reply is invalid (${problem}). Answer again with only the JSON object {"result": ..., "state_changes": {...}}.`,
+      });
     }
-    return { value: fallback(), changes: {}, tokens, repaired: `synthesized from the output schema after ${attempts} invalid ${attempts === 1 ? 'reply' : 'replies'}: ${problem}` };
+    return {
+      value: fallback(),
+      changes: {},
+      tokens,
+      repaired: `synthesized from the output schema after ${attempts} invalid ${attempts === 1 ? 'reply' : 'replies'}: ${problem}`,
+    };
   }
 
   private systemPrompt(tool: Tool): string {
@@ -176,7 +232,9 @@ export class SimulatedBackend implements ToolBackend {
       'Reply with only a JSON object: {"result": <the tool\'s output>, "state_changes": {"upsert": [{"collection", "id", "record"}], "remove": [{"collection", "id"}], "facts": ["..."]}} (state_changes optional).',
       `Tool: ${tool.name}: ${tool.description.slice(0, 600)}`,
       `Input schema: ${JSON.stringify(tool.inputSchema)}`,
-      tool.outputSchema ? `Output schema (the result must match it): ${JSON.stringify(tool.outputSchema)}` : 'No output schema is given: return a JSON value a real API would return.',
+      tool.outputSchema
+        ? `Output schema (the result must match it): ${JSON.stringify(tool.outputSchema)}`
+        : 'No output schema is given: return a JSON value a real API would return.',
     ].join('\n');
   }
 
@@ -185,7 +243,11 @@ export class SimulatedBackend implements ToolBackend {
     const max = this.opts.maxStateChars ?? 4000;
     let state = JSON.stringify({ records: world.records, deleted: world.deleted, facts: world.facts });
     if (state.length > max) state = state.slice(0, max) + '…(truncated)';
-    return [`World state: ${state}`, ...facts.map((f) => `Note: ${f}`), `Call: ${tool.name}(${JSON.stringify(args)})`].join('\n');
+    return [
+      `World state: ${state}`,
+      ...facts.map((f) => `Note: ${f}`),
+      `Call: ${tool.name}(${JSON.stringify(args)})`,
+    ].join('\n');
   }
 }
 
@@ -218,7 +280,10 @@ export function parseReply(text: string): { ok: true; value: Record<string, unkn
       /* try the next candidate */
     }
   }
-  return { ok: false, error: text.trim() === '' ? 'empty reply' : `not a JSON object: ${JSON.stringify(text.slice(0, 80))}` };
+  return {
+    ok: false,
+    error: text.trim() === '' ? 'empty reply' : `not a JSON object: ${JSON.stringify(text.slice(0, 80))}`,
+  };
 }
 
 /** Puts fields decided deterministically (ids, sent arguments) onto the LLM's result when the schema allows them. */
@@ -246,7 +311,11 @@ function propertiesOf(schema: JsonSchema | undefined): Set<string> | null {
 function idFieldOf(schema: JsonSchema | undefined, collection: string): string {
   const props = propertiesOf(schema);
   if (!props) return 'id';
-  return ['id', `${collection}_id`, `${collection}Id`].find((p) => props.has(p)) ?? [...props].find((p) => /(^|_)id$|[a-z]Id$/.test(p)) ?? 'id';
+  return (
+    ['id', `${collection}_id`, `${collection}Id`].find((p) => props.has(p)) ??
+    [...props].find((p) => /(^|_)id$|[a-z]Id$/.test(p)) ??
+    'id'
+  );
 }
 
 /** The id field's schema in an output schema (through allOf), if it names one. */

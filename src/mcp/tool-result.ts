@@ -7,5 +7,7 @@ export function toolResultText(result: unknown): string {
     const legacy = (result as { toolResult?: unknown } | null)?.toolResult; // pre-2025 servers
     return legacy === undefined ? '' : typeof legacy === 'string' ? legacy : JSON.stringify(legacy);
   }
-  return content.map((c: { type?: string; text?: string }) => (c?.type === 'text' ? (c.text ?? '') : JSON.stringify(c))).join('\n');
+  return content
+    .map((c: { type?: string; text?: string }) => (c?.type === 'text' ? (c.text ?? '') : JSON.stringify(c)))
+    .join('\n');
 }

@@ -71,10 +71,21 @@ export function createToolSetServer(opts: CreateToolSetServerOptions): ToolSetSe
   let backend: ToolBackend;
   if (opts.handler.kind === 'passthrough') {
     const target = opts.handler.server ?? (toolSet.backend.kind === 'passthrough' ? toolSet.backend.server : undefined);
-    if (!target) throw new Error(`tool set '${toolSet.id}' has a simulated backend and no server was given: pass handler.server ('stdio:<command>' or an http(s) URL) to forward calls`);
+    if (!target)
+      throw new Error(
+        `tool set '${toolSet.id}' has a simulated backend and no server was given: pass handler.server ('stdio:<command>' or an http(s) URL) to forward calls`,
+      );
     backend = new PassthroughBackend(target, toolSet.backend.kind === 'passthrough' ? toolSet.backend.env : undefined);
   } else {
-    backend = new SimulatedBackend({ toolSet, world, llm: opts.handler.llm, seed: opts.handler.seed, temperature: opts.handler.temperature, maxTokens: opts.handler.maxTokens, retries: opts.handler.retries });
+    backend = new SimulatedBackend({
+      toolSet,
+      world,
+      llm: opts.handler.llm,
+      seed: opts.handler.seed,
+      temperature: opts.handler.temperature,
+      maxTokens: opts.handler.maxTokens,
+      retries: opts.handler.retries,
+    });
   }
   const record = (r: RecordedCall) => {
     if (!opts.recorder) return;
@@ -82,7 +93,14 @@ export function createToolSetServer(opts: CreateToolSetServerOptions): ToolSetSe
     else opts.recorder.record(r);
   };
 
-  const server = new Server({ name: `inftool-${toolSet.id}`, version: '0.1.0' }, { capabilities: { tools: {} }, instructions: toolSet.description || undefined, jsonSchemaValidator: sharedSchemaValidator });
+  const server = new Server(
+    { name: `inftool-${toolSet.id}`, version: '0.1.0' },
+    {
+      capabilities: { tools: {} },
+      instructions: toolSet.description || undefined,
+      jsonSchemaValidator: sharedSchemaValidator,
+    },
+  );
   const listed = tools.map((t) => ({
     name: t.name,
     ...(t.title ? { title: t.title } : {}),
@@ -90,7 +108,9 @@ export function createToolSetServer(opts: CreateToolSetServerOptions): ToolSetSe
     inputSchema: t.inputSchema as { type: 'object'; [k: string]: unknown },
     ...(t.annotations ? { annotations: t.annotations } : {}),
     // MCP only allows object output schemas; other shapes are still enforced by the simulator.
-    ...(t.outputSchema && t.outputSchema.type === 'object' ? { outputSchema: t.outputSchema as { type: 'object'; [k: string]: unknown } } : {}),
+    ...(t.outputSchema && t.outputSchema.type === 'object'
+      ? { outputSchema: t.outputSchema as { type: 'object'; [k: string]: unknown } }
+      : {}),
   }));
   server.setRequestHandler(ListToolsRequestSchema, async () => ({ tools: listed }));
 
@@ -120,13 +140,29 @@ export function createToolSetServer(opts: CreateToolSetServerOptions): ToolSetSe
         // MCP clients reject a result that breaks an advertised output schema; say so as this call's error instead.
         const check = compileSchema(tool!.outputSchema!);
         if (!check.ok) {
-          return finish({ ok: false, error: `tool '${name}' produced a result that cannot be checked: its output schema does not compile: ${check.error}`, tokens: outcome.tokens });
+          return finish({
+            ok: false,
+            error: `tool '${name}' produced a result that cannot be checked: its output schema does not compile: ${check.error}`,
+            tokens: outcome.tokens,
+          });
         }
         if (!check.validate(outcome.value)) {
-          return finish({ ok: false, error: `tool '${name}' produced a result that does not match its output schema: ${describeErrors(check.validate.errors)}`, tokens: outcome.tokens });
+          return finish({
+            ok: false,
+            error: `tool '${name}' produced a result that does not match its output schema: ${describeErrors(check.validate.errors)}`,
+            tokens: outcome.tokens,
+          });
         }
       }
-      record({ tool: name, arguments: args, result: outcome.value, isError: false, latencyMs, tokens: outcome.tokens, ...(outcome.repaired ? { repaired: outcome.repaired } : {}) });
+      record({
+        tool: name,
+        arguments: args,
+        result: outcome.value,
+        isError: false,
+        latencyMs,
+        tokens: outcome.tokens,
+        ...(outcome.repaired ? { repaired: outcome.repaired } : {}),
+      });
       const text = typeof outcome.value === 'string' ? outcome.value : JSON.stringify(outcome.value ?? null);
       const structured = advertised;
       return {
@@ -136,20 +172,42 @@ export function createToolSetServer(opts: CreateToolSetServerOptions): ToolSetSe
       };
     };
     const tool = byName.get(name);
-    if (!tool) return finish({ ok: false, error: `unknown tool '${name}'; this server has: ${tools.map((t) => t.name).join(', ')}`, tokens: 0 });
+    if (!tool)
+      return finish({
+        ok: false,
+        error: `unknown tool '${name}'; this server has: ${tools.map((t) => t.name).join(', ')}`,
+        tokens: 0,
+      });
     if (rawArgs !== undefined && !isObject) {
-      return finish({ ok: false, error: `invalid arguments for tool '${name}': arguments must be a JSON object`, tokens: 0 });
+      return finish({
+        ok: false,
+        error: `invalid arguments for tool '${name}': arguments must be a JSON object`,
+        tokens: 0,
+      });
     }
     // Any transport (stdio has no body cap of its own): oversized arguments never reach a backend or a model.
     const size = Buffer.byteLength(JSON.stringify(args));
     if (size > MAX_ARGUMENT_BYTES) {
-      return finish({ ok: false, error: `invalid arguments for tool '${name}': ${size} bytes, over the ${MAX_ARGUMENT_BYTES}-byte limit`, tokens: 0 });
+      return finish({
+        ok: false,
+        error: `invalid arguments for tool '${name}': ${size} bytes, over the ${MAX_ARGUMENT_BYTES}-byte limit`,
+        tokens: 0,
+      });
     }
     // A schema that does not compile admits no arguments (src/domain/schema-validator.ts): refused, not waved through.
     const compiled = compileSchema(tool.inputSchema);
-    if (!compiled.ok) return finish({ ok: false, error: `invalid arguments for tool '${name}': its input schema does not compile: ${compiled.error}`, tokens: 0 });
+    if (!compiled.ok)
+      return finish({
+        ok: false,
+        error: `invalid arguments for tool '${name}': its input schema does not compile: ${compiled.error}`,
+        tokens: 0,
+      });
     if (!compiled.validate(args)) {
-      return finish({ ok: false, error: `invalid arguments for tool '${name}': ${describeErrors(compiled.validate.errors)}`, tokens: 0 });
+      return finish({
+        ok: false,
+        error: `invalid arguments for tool '${name}': ${describeErrors(compiled.validate.errors)}`,
+        tokens: 0,
+      });
     }
     try {
       return finish(await backend.call(tool, args));
@@ -158,11 +216,17 @@ export function createToolSetServer(opts: CreateToolSetServerOptions): ToolSetSe
       // result) and the session remembers why; the caller ends the trajectory and the activity is retried.
       if (isOutage(e)) throw (outage = e as Error);
       // A backend bug must not take the session down: it becomes this call's error.
-      return finish({ ok: false, error: `tool '${name}' failed in the ${opts.handler.kind} backend: ${(e as Error).message}`, tokens: 0 });
+      return finish({
+        ok: false,
+        error: `tool '${name}' failed in the ${opts.handler.kind} backend: ${(e as Error).message}`,
+        tokens: 0,
+      });
     }
   };
 
-  server.setRequestHandler(CallToolRequestSchema, async (request) => callTool(request.params.name, request.params.arguments));
+  server.setRequestHandler(CallToolRequestSchema, async (request) =>
+    callTool(request.params.name, request.params.arguments),
+  );
 
   return {
     server,

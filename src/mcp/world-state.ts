@@ -23,7 +23,9 @@ export function emptyWorld(): WorldState {
 /** Changes the LLM may ask for next to its result; applied after the deterministic bookkeeping. */
 export const StateChangesSchema = z
   .object({
-    upsert: z.array(z.object({ collection: z.string().min(1), id: z.union([z.string(), z.number()]), record: z.unknown() })).default([]),
+    upsert: z
+      .array(z.object({ collection: z.string().min(1), id: z.union([z.string(), z.number()]), record: z.unknown() }))
+      .default([]),
     remove: z.array(z.object({ collection: z.string().min(1), id: z.union([z.string(), z.number()]) })).default([]),
     facts: z.array(z.string()).default([]),
   })
@@ -35,8 +37,22 @@ export type StateChanges = z.infer<typeof StateChangesSchema>;
 export const STATE_CHANGES_JSON_SCHEMA = {
   type: 'object',
   properties: {
-    upsert: { type: 'array', items: { type: 'object', properties: { collection: { type: 'string' }, id: { type: ['string', 'integer'] }, record: {} }, required: ['collection', 'id', 'record'] } },
-    remove: { type: 'array', items: { type: 'object', properties: { collection: { type: 'string' }, id: { type: ['string', 'integer'] } }, required: ['collection', 'id'] } },
+    upsert: {
+      type: 'array',
+      items: {
+        type: 'object',
+        properties: { collection: { type: 'string' }, id: { type: ['string', 'integer'] }, record: {} },
+        required: ['collection', 'id', 'record'],
+      },
+    },
+    remove: {
+      type: 'array',
+      items: {
+        type: 'object',
+        properties: { collection: { type: 'string' }, id: { type: ['string', 'integer'] } },
+        required: ['collection', 'id'],
+      },
+    },
     facts: { type: 'array', items: { type: 'string' } },
   },
 };

@@ -24,14 +24,19 @@ export function normalize(values: Record<string, number>): Record<string, number
  * Returns the pinned keys too, so reasons can say which bound applied.
  */
 export function boundedShares(
-  shares: Record<string, number>, mass: number, floor: number, ceiling: number,
+  shares: Record<string, number>,
+  mass: number,
+  floor: number,
+  ceiling: number,
 ): { shares: Record<string, number>; atFloor: Set<string>; atCeiling: Set<string> } {
   const keys = Object.keys(shares);
   const atFloor = new Set<string>();
   const atCeiling = new Set<string>();
   if (keys.length === 0) return { shares: {}, atFloor, atCeiling };
   if (floor * keys.length > mass + 1e-12) {
-    throw new Error(`floor ${floor} x ${keys.length} categories exceeds the mass ${mass.toFixed(3)} to share; lower planner.floor`);
+    throw new Error(
+      `floor ${floor} x ${keys.length} categories exceeds the mass ${mass.toFixed(3)} to share; lower planner.floor`,
+    );
   }
   const cap = Math.max(ceiling, mass / keys.length); // a ceiling below the even share cannot hold
   const out: Record<string, number> = {};
@@ -44,8 +49,13 @@ export function boundedShares(
     let changed = false;
     for (const k of free) {
       out[k] = (mass - pinned) * rest[k];
-      if (out[k] < floor - 1e-12) { atFloor.add(k); changed = true; }
-      else if (out[k] > cap + 1e-12) { atCeiling.add(k); changed = true; }
+      if (out[k] < floor - 1e-12) {
+        atFloor.add(k);
+        changed = true;
+      } else if (out[k] > cap + 1e-12) {
+        atCeiling.add(k);
+        changed = true;
+      }
     }
     if (!changed) break;
   }
@@ -56,7 +66,12 @@ export function boundedShares(
  * Largest-remainder rounding: integer counts proportional to `weights` that sum exactly to `total`.
  * Ties in the remainder go by the seeded hash of the key, so equal inputs give equal outputs.
  */
-export function apportion(weights: Record<string, number>, total: number, seed: number, minEach = 0): Record<string, number> {
+export function apportion(
+  weights: Record<string, number>,
+  total: number,
+  seed: number,
+  minEach = 0,
+): Record<string, number> {
   const keys = Object.keys(weights).sort();
   const out: Record<string, number> = Object.fromEntries(keys.map((k) => [k, 0]));
   if (keys.length === 0 || total <= 0) return out;

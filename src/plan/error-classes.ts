@@ -41,8 +41,10 @@ export type ValidationSummary = z.infer<typeof ValidationSummarySchema>;
 function asCategory(value: string, where: string): Category {
   const parsed = CategorySchema.safeParse(value);
   if (!parsed.success) {
-    throw new Error(`${where}: '${value}' is not a synthetic category (${CATEGORIES.join(', ')}); ` +
-      'validation verdicts must carry the RL prompt\'s category, not a BFCL category');
+    throw new Error(
+      `${where}: '${value}' is not a synthetic category (${CATEGORIES.join(', ')}); ` +
+        "validation verdicts must carry the RL prompt's category, not a BFCL category",
+    );
   }
   return parsed.data;
 }

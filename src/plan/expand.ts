@@ -32,10 +32,16 @@ export function expandPlanRange(plan: Plan, start: number, end: number, round = 
     for (let k = from; k < to; k++) {
       const where = `${item.category}/${item.toolSetId}/${item.difficulty}/${k}`;
       const seed = stableHash(base, where) & 0x7fffffff;
-      tasks.push(TaskSpecSchema.parse({
-        id: `c${plan.cycle}-r${round}-${item.category}-${item.difficulty}-${seed.toString(36)}-${k}`,
-        cycle: plan.cycle, toolSetId: item.toolSetId, category: item.category, difficulty: item.difficulty, seed,
-      }));
+      tasks.push(
+        TaskSpecSchema.parse({
+          id: `c${plan.cycle}-r${round}-${item.category}-${item.difficulty}-${seed.toString(36)}-${k}`,
+          cycle: plan.cycle,
+          toolSetId: item.toolSetId,
+          category: item.category,
+          difficulty: item.difficulty,
+          seed,
+        }),
+      );
     }
     if (offset >= end) break;
   }

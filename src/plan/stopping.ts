@@ -25,7 +25,10 @@ export function shouldStop(records: CycleRecord[], rules: Partial<StopRules> = {
   const scores = done.map(validationScore);
   const lastScore = scores[scores.length - 1];
   if (r.targetScore !== undefined && lastScore !== undefined && lastScore >= r.targetScore) {
-    return { stop: true, reason: `cycle ${last.cycle} reached validation score ${f3(lastScore)} >= target ${r.targetScore}` };
+    return {
+      stop: true,
+      reason: `cycle ${last.cycle} reached validation score ${f3(lastScore)} >= target ${r.targetScore}`,
+    };
   }
   if (r.patience !== undefined && done.length > r.patience) {
     // The best score before the window, against the best inside it: no gain > minDelta in `patience` cycles.
@@ -35,7 +38,10 @@ export function shouldStop(records: CycleRecord[], rules: Partial<StopRules> = {
       const bestBefore = Math.max(...before);
       const bestInside = Math.max(...inside);
       if (bestInside <= bestBefore + r.minDelta) {
-        return { stop: true, reason: `no validation gain > ${r.minDelta} in the last ${r.patience} cycles (best ${f3(bestInside)} vs ${f3(bestBefore)} before)` };
+        return {
+          stop: true,
+          reason: `no validation gain > ${r.minDelta} in the last ${r.patience} cycles (best ${f3(bestInside)} vs ${f3(bestBefore)} before)`,
+        };
       }
     }
   }

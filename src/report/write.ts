@@ -7,13 +7,20 @@ import { LocalArtifactStore, type ArtifactRef } from '../store/artifact-store.js
 import { renderReport, type ReportData, type RunInfo } from './render.js';
 
 /** Writes `index.html` and `report.json` into `dir` (created if missing), each via a temp file and rename. */
-export async function writeReport(dir: string, records: unknown[], runInfo: RunInfo): Promise<{ htmlPath: string; jsonPath: string; data: ReportData }> {
+export async function writeReport(
+  dir: string,
+  records: unknown[],
+  runInfo: RunInfo,
+): Promise<{ htmlPath: string; jsonPath: string; data: ReportData }> {
   const { html, json, data } = renderReport(records, runInfo);
   const out = resolve(dir);
   await mkdir(out, { recursive: true });
   const htmlPath = join(out, 'index.html');
   const jsonPath = join(out, 'report.json');
-  for (const [path, text] of [[htmlPath, html], [jsonPath, json]] as const) {
+  for (const [path, text] of [
+    [htmlPath, html],
+    [jsonPath, json],
+  ] as const) {
     await writeFile(`${path}.tmp`, text);
     await rename(`${path}.tmp`, path);
   }
@@ -28,21 +35,32 @@ const RECORD_NAME = /(^|[-_.])record([-_.]\d+)?\.json$/;
  * (an unreadable one is an error naming it); without, every `*record*.json` artifact whose content parses
  * as a CycleRecord of `runId` (other files are skipped silently: the store holds many kinds).
  */
-export async function loadCycleRecords(opts: { storeRoot: string; runId: string; refs?: ArtifactRef[] }): Promise<CycleRecord[]> {
+export async function loadCycleRecords(opts: {
+  storeRoot: string;
+  runId: string;
+  refs?: ArtifactRef[];
+}): Promise<CycleRecord[]> {
   const root = resolve(opts.storeRoot);
   if (opts.refs) {
-    return Promise.all(opts.refs.map(async (ref) => {
-      const path = new LocalArtifactStore(root).locate(ref);
-      const text = await readFile(path, 'utf8').catch((err: Error) => {
-        throw new Error(`cycle record ${ref.key}/${ref.name} is missing from ${root}: ${err.message}`);
-      });
-      const parsed = CycleRecordSchema.safeParse(JSON.parse(text));
-      if (!parsed.success) throw new Error(`${path} is not a CycleRecord: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
-      return parsed.data;
-    }));
+    return Promise.all(
+      opts.refs.map(async (ref) => {
+        const path = new LocalArtifactStore(root).locate(ref);
+        const text = await readFile(path, 'utf8').catch((err: Error) => {
+          throw new Error(`cycle record ${ref.key}/${ref.name} is missing from ${root}: ${err.message}`);
+        });
+        const parsed = CycleRecordSchema.safeParse(JSON.parse(text));
+        if (!parsed.success)
+          throw new Error(
+            `${path} is not a CycleRecord: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
+          );
+        return parsed.data;
+      }),
+    );
   }
   const keys = await readdir(root, { withFileTypes: true }).catch((err: Error) => {
-    throw new Error(`artifact store ${root} cannot be read (${err.message}); pass --home (or --store) pointing at the run's data directory`);
+    throw new Error(
+      `artifact store ${root} cannot be read (${err.message}); pass --home (or --store) pointing at the run's data directory`,
+    );
   });
   const found: CycleRecord[] = [];
   for (const key of keys) {
@@ -51,7 +69,11 @@ export async function loadCycleRecords(opts: { storeRoot: string; runId: string;
     for (const name of names) {
       if (!RECORD_NAME.test(name)) continue;
       let value: unknown;
-      try { value = JSON.parse(await readFile(join(root, key.name, name), 'utf8')); } catch { continue; }
+      try {
+        value = JSON.parse(await readFile(join(root, key.name, name), 'utf8'));
+      } catch {
+        continue;
+      }
       const parsed = CycleRecordSchema.safeParse(value);
       if (parsed.success && parsed.data.runId === opts.runId) found.push(parsed.data);
     }
@@ -61,11 +83,17 @@ export async function loadCycleRecords(opts: { storeRoot: string; runId: string;
 
 /** For the CLI and the demo: find the records in the store, write the report, return where it went. */
 export async function writeReportFromStore(opts: {
-  storeRoot: string; runId: string; outDir: string; refs?: ArtifactRef[]; runInfo?: Partial<RunInfo>;
+  storeRoot: string;
+  runId: string;
+  outDir: string;
+  refs?: ArtifactRef[];
+  runInfo?: Partial<RunInfo>;
 }): Promise<{ htmlPath: string; jsonPath: string; cycles: number }> {
   const records = await loadCycleRecords(opts);
   if (records.length === 0) {
-    throw new Error(`no cycle record of run '${opts.runId}' in ${resolve(opts.storeRoot)}: has a cycle finished? (check the run id with 'inftool status ${opts.runId}')`);
+    throw new Error(
+      `no cycle record of run '${opts.runId}' in ${resolve(opts.storeRoot)}: has a cycle finished? (check the run id with 'inftool status ${opts.runId}')`,
+    );
   }
   const { htmlPath, jsonPath, data } = await writeReport(opts.outDir, records, { ...opts.runInfo, runId: opts.runId });
   return { htmlPath, jsonPath, cycles: data.cycles.length };

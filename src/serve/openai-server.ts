@@ -85,11 +85,13 @@ const WireMessage = z.discriminatedUnion('role', [
   z.object({ role: z.literal('system'), content: TextContent }).passthrough(),
   z.object({ role: z.literal('developer'), content: TextContent }).passthrough(),
   z.object({ role: z.literal('user'), content: TextContent }).passthrough(),
-  z.object({
-    role: z.literal('assistant'),
-    content: TextContent.nullable().optional(),
-    tool_calls: z.array(WireToolCall).nullable().optional(),
-  }).passthrough(),
+  z
+    .object({
+      role: z.literal('assistant'),
+      content: TextContent.nullable().optional(),
+      tool_calls: z.array(WireToolCall).nullable().optional(),
+    })
+    .passthrough(),
   z.object({ role: z.literal('tool'), tool_call_id: z.string(), content: TextContent }).passthrough(),
 ]);
 const WireTool = z.object({
@@ -117,14 +119,20 @@ const ChatCompletionBody = z
     max_tokens: z.number().int().positive().nullable().optional(),
     max_completion_tokens: z.number().int().positive().nullable().optional(),
     seed: z.number().int().nullable().optional(),
-    stop: z.union([z.string(), z.array(z.string()).max(4)]).nullable().optional(),
+    stop: z
+      .union([z.string(), z.array(z.string()).max(4)])
+      .nullable()
+      .optional(),
     n: z.number().int().min(1).max(8).nullable().optional(),
     stream: z.boolean().nullable().optional(),
     stream_options: z.object({ include_usage: z.boolean().optional() }).nullable().optional(),
     response_format: z
       .union([
         z.object({ type: z.literal('text') }),
-        z.object({ type: z.literal('json_schema'), json_schema: z.object({ name: z.string(), schema: z.record(z.unknown()).optional() }).passthrough() }),
+        z.object({
+          type: z.literal('json_schema'),
+          json_schema: z.object({ name: z.string(), schema: z.record(z.unknown()).optional() }).passthrough(),
+        }),
       ])
       .nullable()
       .optional(),
@@ -161,7 +169,9 @@ export function toChatRequest(body: ChatCompletionBody, defaultMaxTokens: number
         return {
           role: 'assistant',
           content: m.content == null ? null : text(m.content),
-          ...(m.tool_calls?.length ? { tool_calls: m.tool_calls.map((c) => ({ id: c.id, type: 'function' as const, function: c.function })) } : {}),
+          ...(m.tool_calls?.length
+            ? { tool_calls: m.tool_calls.map((c) => ({ id: c.id, type: 'function' as const, function: c.function })) }
+            : {}),
         };
       case 'tool':
         return { role: 'tool', tool_call_id: m.tool_call_id, content: text(m.content) };
@@ -169,7 +179,11 @@ export function toChatRequest(body: ChatCompletionBody, defaultMaxTokens: number
   });
   const tools: OpenAITool[] | undefined = body.tools?.map((t) => ({
     type: 'function',
-    function: { name: t.function.name, description: t.function.description, parameters: t.function.parameters ?? { type: 'object', properties: {} } },
+    function: {
+      name: t.function.name,
+      description: t.function.description,
+      parameters: t.function.parameters ?? { type: 'object', properties: {} },
+    },
   }));
   let toolChoice: ChatRequest['toolChoice'];
   const choice = body.tool_choice;
@@ -180,7 +194,8 @@ export function toChatRequest(body: ChatCompletionBody, defaultMaxTokens: number
     if (typeof toolChoice === 'object' && !names.has(toolChoice.name)) {
       throw badRequest(`tool_choice names the function "${toolChoice.name}", which is not in tools`, 'tool_choice');
     }
-    if (toolChoice === 'required' && names.size === 0) throw badRequest('tool_choice "required" needs at least one tool in tools', 'tool_choice');
+    if (toolChoice === 'required' && names.size === 0)
+      throw badRequest('tool_choice "required" needs at least one tool in tools', 'tool_choice');
   }
   const stop = body.stop == null ? undefined : typeof body.stop === 'string' ? [body.stop] : body.stop;
   const rf = body.response_format;
@@ -189,7 +204,9 @@ export function toChatRequest(body: ChatCompletionBody, defaultMaxTokens: number
     messages,
     ...(tools?.length ? { tools } : {}),
     ...(toolChoice ? { toolChoice } : {}),
-    ...(rf?.type === 'json_schema' && rf.json_schema.schema ? { jsonSchema: { name: rf.json_schema.name, schema: rf.json_schema.schema } } : {}),
+    ...(rf?.type === 'json_schema' && rf.json_schema.schema
+      ? { jsonSchema: { name: rf.json_schema.name, schema: rf.json_schema.schema } }
+      : {}),
     temperature: body.temperature ?? 1,
     ...(maxTokens ? { maxTokens } : {}),
     ...(body.seed != null ? { seed: body.seed } : {}),
@@ -220,8 +237,11 @@ export function cutShortAnswer(content: string | null): string | null {
 function wireMessage(r: ChatResponse) {
   return {
     role: 'assistant' as const,
-    content: r.formatErrors?.length && !r.message.tool_calls?.length ? cutShortAnswer(r.message.content) : r.message.content,
-    ...(r.message.tool_calls?.length ? { tool_calls: r.message.tool_calls.map((c) => ({ id: c.id, type: 'function', function: c.function })) } : {}),
+    content:
+      r.formatErrors?.length && !r.message.tool_calls?.length ? cutShortAnswer(r.message.content) : r.message.content,
+    ...(r.message.tool_calls?.length
+      ? { tool_calls: r.message.tool_calls.map((c) => ({ id: c.id, type: 'function', function: c.function })) }
+      : {}),
     refusal: null,
   };
 }
@@ -237,7 +257,14 @@ async function readJson(req: IncomingMessage, limit: number): Promise<unknown> {
   let size = 0;
   for await (const chunk of req) {
     size += (chunk as Buffer).length;
-    if (size > limit) throw new HttpError(413, `the request body is larger than ${limit} bytes`, 'invalid_request_error', null, 'request_too_large');
+    if (size > limit)
+      throw new HttpError(
+        413,
+        `the request body is larger than ${limit} bytes`,
+        'invalid_request_error',
+        null,
+        'request_too_large',
+      );
     chunks.push(chunk as Buffer);
   }
   const raw = Buffer.concat(chunks).toString('utf8');
@@ -258,7 +285,9 @@ function sendError(res: ServerResponse, e: HttpError): void {
   const headers: Record<string, string> = e.status === 503 ? { 'retry-after': '1' } : {};
   if (res.headersSent) {
     // Mid-stream: OpenAI's clients read an `error` event; then the stream ends.
-    res.end(`data: ${JSON.stringify({ error: { message: e.message, type: e.type, param: e.param, code: e.code } })}\n\n`);
+    res.end(
+      `data: ${JSON.stringify({ error: { message: e.message, type: e.type, param: e.param, code: e.code } })}\n\n`,
+    );
     return;
   }
   sendJson(res, e.status, { error: { message: e.message, type: e.type, param: e.param, code: e.code } }, headers);
@@ -294,10 +323,31 @@ export async function startOpenAIServer(opts: ServeOptions): Promise<OpenAIServe
 
   const modelFor = (id: string): ServedModel => {
     const m = byId.get(id);
-    if (!m) throw new HttpError(404, `The model "${id}" does not exist; this endpoint serves: ${[...ids].join(', ')}`, 'invalid_request_error', 'model', 'model_not_found');
+    if (!m)
+      throw new HttpError(
+        404,
+        `The model "${id}" does not exist; this endpoint serves: ${[...ids].join(', ')}`,
+        'invalid_request_error',
+        'model',
+        'model_not_found',
+      );
     const failed = loadErrors.get(id);
-    if (failed) throw new HttpError(500, `the model "${id}" failed to load: ${failed.message}`, 'server_error', null, 'model_load_failed');
-    if (!loaded.get(id)) throw new HttpError(503, `the model "${id}" is still loading; retry shortly`, 'server_error', null, 'model_loading');
+    if (failed)
+      throw new HttpError(
+        500,
+        `the model "${id}" failed to load: ${failed.message}`,
+        'server_error',
+        null,
+        'model_load_failed',
+      );
+    if (!loaded.get(id))
+      throw new HttpError(
+        503,
+        `the model "${id}" is still loading; retry shortly`,
+        'server_error',
+        null,
+        'model_loading',
+      );
     return m;
   };
 
@@ -312,13 +362,22 @@ export async function startOpenAIServer(opts: ServeOptions): Promise<OpenAIServe
       if (!res.writableFinished) abort.abort();
     });
     const ask = (i: number, call: ChatCallOptions = {}) =>
-      model.client.chat({ ...request, ...(request.seed !== undefined ? { seed: request.seed + i } : {}) }, { ...call, signal: abort.signal }).catch((e: unknown) => {
-        opts.onModelError?.(e);
-        if (e instanceof ContextOverflowError) {
-          throw badRequest(`This model's maximum context length is ${e.contextSize} tokens; ${e.message}`, 'messages', 'context_length_exceeded');
-        }
-        throw e;
-      });
+      model.client
+        .chat(
+          { ...request, ...(request.seed !== undefined ? { seed: request.seed + i } : {}) },
+          { ...call, signal: abort.signal },
+        )
+        .catch((e: unknown) => {
+          opts.onModelError?.(e);
+          if (e instanceof ContextOverflowError) {
+            throw badRequest(
+              `This model's maximum context length is ${e.contextSize} tokens; ${e.message}`,
+              'messages',
+              'context_length_exceeded',
+            );
+          }
+          throw e;
+        });
 
     if (!body.stream) {
       // Choices are asked together: the runtime spreads them over its parallel sequences.
@@ -330,7 +389,12 @@ export async function startOpenAIServer(opts: ServeOptions): Promise<OpenAIServe
         created: Math.floor(Date.now() / 1000),
         model: model.id,
         system_fingerprint: null,
-        choices: replies.map((r, index) => ({ index, message: wireMessage(r), logprobs: null, finish_reason: r.finishReason ?? 'stop' })),
+        choices: replies.map((r, index) => ({
+          index,
+          message: wireMessage(r),
+          logprobs: null,
+          finish_reason: r.finishReason ?? 'stop',
+        })),
         usage: usageOf(replies),
       });
       return;
@@ -338,7 +402,9 @@ export async function startOpenAIServer(opts: ServeOptions): Promise<OpenAIServe
 
     res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
     const chunk = (choices: unknown[], extra: Record<string, unknown> = {}) =>
-      res.write(`data: ${JSON.stringify({ id, object: 'chat.completion.chunk', created: Math.floor(Date.now() / 1000), model: model.id, system_fingerprint: null, choices, ...extra })}\n\n`);
+      res.write(
+        `data: ${JSON.stringify({ id, object: 'chat.completion.chunk', created: Math.floor(Date.now() / 1000), model: model.id, system_fingerprint: null, choices, ...extra })}\n\n`,
+      );
     const replies: ChatResponse[] = [];
     for (let index = 0; index < n; index++) {
       chunk([{ index, delta: { role: 'assistant', content: '' }, logprobs: null, finish_reason: null }]);
@@ -352,7 +418,23 @@ export async function startOpenAIServer(opts: ServeOptions): Promise<OpenAIServe
       replies.push(r);
       if (r.message.tool_calls?.length) {
         r.message.tool_calls.forEach((c, i) =>
-          chunk([{ index, delta: { tool_calls: [{ index: i, id: c.id, type: 'function', function: { name: c.function.name, arguments: c.function.arguments } }] }, logprobs: null, finish_reason: null }]),
+          chunk([
+            {
+              index,
+              delta: {
+                tool_calls: [
+                  {
+                    index: i,
+                    id: c.id,
+                    type: 'function',
+                    function: { name: c.function.name, arguments: c.function.arguments },
+                  },
+                ],
+              },
+              logprobs: null,
+              finish_reason: null,
+            },
+          ]),
         );
       } else if (!streamed && r.message.content) {
         // A grammar-forced answer is known only once it is complete.
@@ -372,23 +454,55 @@ export async function startOpenAIServer(opts: ServeOptions): Promise<OpenAIServe
       const failed = [...loadErrors.keys()];
       const waiting = [...loaded].filter(([, ok]) => !ok).map(([m]) => m);
       if (failed.length) return sendJson(res, 500, { status: 'failed', models: failed });
-      return waiting.length ? sendJson(res, 503, { status: 'loading', models: waiting }, { 'retry-after': '1' }) : sendJson(res, 200, { status: 'ok' });
+      return waiting.length
+        ? sendJson(res, 503, { status: 'loading', models: waiting }, { 'retry-after': '1' })
+        : sendJson(res, 200, { status: 'ok' });
     }
-    if (!path.startsWith('/v1/')) throw new HttpError(404, `no route ${req.method} ${url.pathname}; this endpoint serves /v1/models and /v1/chat/completions`, 'invalid_request_error', null, 'unknown_url');
+    if (!path.startsWith('/v1/'))
+      throw new HttpError(
+        404,
+        `no route ${req.method} ${url.pathname}; this endpoint serves /v1/models and /v1/chat/completions`,
+        'invalid_request_error',
+        null,
+        'unknown_url',
+      );
     if (opts.apiKey !== undefined && req.headers.authorization !== `Bearer ${opts.apiKey}`) {
-      throw new HttpError(401, 'Incorrect or missing API key: send Authorization: Bearer <key>', 'invalid_request_error', null, 'invalid_api_key');
+      throw new HttpError(
+        401,
+        'Incorrect or missing API key: send Authorization: Bearer <key>',
+        'invalid_request_error',
+        null,
+        'invalid_api_key',
+      );
     }
     if (req.method === 'GET' && path === '/v1/models') {
-      return sendJson(res, 200, { object: 'list', data: opts.models.map((m) => ({ id: m.id, object: 'model', created, owned_by: m.ownedBy ?? 'inftool' })) });
+      return sendJson(res, 200, {
+        object: 'list',
+        data: opts.models.map((m) => ({ id: m.id, object: 'model', created, owned_by: m.ownedBy ?? 'inftool' })),
+      });
     }
     const one = /^\/v1\/models\/(.+)$/.exec(path);
     if (req.method === 'GET' && one) {
       const m = byId.get(decodeURIComponent(one[1]));
-      if (!m) throw new HttpError(404, `The model "${decodeURIComponent(one[1])}" does not exist`, 'invalid_request_error', 'model', 'model_not_found');
+      if (!m)
+        throw new HttpError(
+          404,
+          `The model "${decodeURIComponent(one[1])}" does not exist`,
+          'invalid_request_error',
+          'model',
+          'model_not_found',
+        );
       return sendJson(res, 200, { id: m.id, object: 'model', created, owned_by: m.ownedBy ?? 'inftool' });
     }
     if (path === '/v1/chat/completions') {
-      if (req.method !== 'POST') throw new HttpError(405, 'use POST for /v1/chat/completions', 'invalid_request_error', null, 'method_not_allowed');
+      if (req.method !== 'POST')
+        throw new HttpError(
+          405,
+          'use POST for /v1/chat/completions',
+          'invalid_request_error',
+          null,
+          'method_not_allowed',
+        );
       return completions(req, res);
     }
     throw new HttpError(404, `no route ${req.method} ${url.pathname}`, 'invalid_request_error', null, 'unknown_url');

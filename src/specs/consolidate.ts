@@ -53,7 +53,12 @@ const LLM_MERGE_JSON_SCHEMA = {
       type: 'array',
       items: {
         type: 'object',
-        properties: { sources: { type: 'array', items: { type: 'string' } }, name: { type: 'string' }, description: { type: 'string' }, inputSchema: { type: 'object' } },
+        properties: {
+          sources: { type: 'array', items: { type: 'string' } },
+          name: { type: 'string' },
+          description: { type: 'string' },
+          inputSchema: { type: 'object' },
+        },
         required: ['sources', 'name', 'description', 'inputSchema'],
       },
     },
@@ -67,7 +72,11 @@ function schemaShape(schema: JsonSchema): string {
   const strip = (n: unknown): unknown => {
     if (Array.isArray(n)) return n.map(strip);
     if (n === null || typeof n !== 'object') return n;
-    return Object.fromEntries(Object.entries(n).filter(([k]) => !['description', 'title', 'examples', 'default'].includes(k)).map(([k, v]) => [k, strip(v)]));
+    return Object.fromEntries(
+      Object.entries(n)
+        .filter(([k]) => !['description', 'title', 'examples', 'default'].includes(k))
+        .map(([k, v]) => [k, strip(v)]),
+    );
   };
   const s = strip(schema) as Record<string, unknown>;
   if (Array.isArray(s.required)) s.required = [...(s.required as string[])].sort();
@@ -79,13 +88,14 @@ export function ruleMerges(tools: Tool[]): string[][] {
   const desc = tfidfVectors(tools.map((t) => t.description));
   const parent = tools.map((_, i) => i);
   const find = (x: number): number => (parent[x] === x ? x : (parent[x] = find(parent[x])));
-  for (let i = 0; i < tools.length; i++) for (let j = i + 1; j < tools.length; j++) {
-    const same =
-      schemaShape(tools[i].inputSchema) === schemaShape(tools[j].inputSchema) &&
-      nameKey(tools[i].name) === nameKey(tools[j].name) &&
-      sparseCosine(desc[i], desc[j]) >= 0.6;
-    if (same) parent[find(j)] = find(i);
-  }
+  for (let i = 0; i < tools.length; i++)
+    for (let j = i + 1; j < tools.length; j++) {
+      const same =
+        schemaShape(tools[i].inputSchema) === schemaShape(tools[j].inputSchema) &&
+        nameKey(tools[i].name) === nameKey(tools[j].name) &&
+        sparseCosine(desc[i], desc[j]) >= 0.6;
+      if (same) parent[find(j)] = find(i);
+    }
   const groups = new Map<number, string[]>();
   tools.forEach((t, i) => groups.set(find(i), [...(groups.get(find(i)) ?? []), t.name]));
   return [...groups.values()].filter((g) => g.length > 1);
@@ -93,7 +103,9 @@ export function ruleMerges(tools: Tool[]): string[][] {
 
 function mergedTool(sources: Tool[], def?: { name: string; description: string; inputSchema: JsonSchema }): Tool {
   // The clearest definition is taken as the base: the longest description.
-  const base = [...sources].sort((a, b) => b.description.length - a.description.length || a.name.localeCompare(b.name))[0];
+  const base = [...sources].sort(
+    (a, b) => b.description.length - a.description.length || a.name.localeCompare(b.name),
+  )[0];
   const outputs = new Set(sources.map((s) => (s.outputSchema ? canonicalJson(s.outputSchema) : '')));
   return {
     name: def?.name ?? base.name,
@@ -107,7 +119,11 @@ function mergedTool(sources: Tool[], def?: { name: string; description: string; 
   };
 }
 
-async function askLlm(llm: ChatClient, tools: Tool[], seed: number): Promise<{ ok: true; value: LlmMerge } | { ok: false; reason: string }> {
+async function askLlm(
+  llm: ChatClient,
+  tools: Tool[],
+  seed: number,
+): Promise<{ ok: true; value: LlmMerge } | { ok: false; reason: string }> {
   const listing = tools.map((t) => ({ name: t.name, description: t.description, inputSchema: t.inputSchema }));
   const response = await llm.chat({
     messages: [
@@ -134,7 +150,11 @@ async function askLlm(llm: ChatClient, tools: Tool[], seed: number): Promise<{ o
     return { ok: false, reason: `reply is not JSON: ${JSON.stringify(text.slice(0, 80))}` };
   }
   const parsed = LlmMergeSchema.safeParse(raw);
-  if (!parsed.success) return { ok: false, reason: `reply has the wrong shape: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}` };
+  if (!parsed.success)
+    return {
+      ok: false,
+      reason: `reply has the wrong shape: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
+    };
   const names = new Set(tools.map((t) => t.name));
   const used = new Set<string>();
   for (const m of parsed.data.merges) {
@@ -144,12 +164,19 @@ async function askLlm(llm: ChatClient, tools: Tool[], seed: number): Promise<{ o
       used.add(s);
     }
     const compiled = compileSchema(m.inputSchema);
-    if (!compiled.ok || m.inputSchema.type !== 'object') return { ok: false, reason: `merge '${m.name}': inputSchema must compile and be of type object${compiled.ok ? '' : ` (${compiled.error})`}` };
+    if (!compiled.ok || m.inputSchema.type !== 'object')
+      return {
+        ok: false,
+        reason: `merge '${m.name}': inputSchema must compile and be of type object${compiled.ok ? '' : ` (${compiled.error})`}`,
+      };
   }
   return { ok: true, value: parsed.data };
 }
 
-export async function consolidateCatalog(input: Catalog, opts: ConsolidateOptions = {}): Promise<{ catalog: Catalog; report: ConsolidateReport }> {
+export async function consolidateCatalog(
+  input: Catalog,
+  opts: ConsolidateOptions = {},
+): Promise<{ catalog: Catalog; report: ConsolidateReport }> {
   const catalog = structuredClone(input);
   // Passthrough tools are forwarded by their real name: merging them would break the forwarding.
   const pinned = new Set(catalog.toolSets.filter((s) => s.backend.kind === 'passthrough').flatMap((s) => s.toolNames));
@@ -163,17 +190,32 @@ export async function consolidateCatalog(input: Catalog, opts: ConsolidateOption
   const replaced = new Map<string, Tool>(); // source tool name -> merged tool
   const taken = new Set(catalog.tools.map((t) => t.name));
   for (const [k, group] of clusters.entries()) {
-    opts.onCluster?.(k, clusters.length, group.map((t) => t.name));
-    let decided: Array<{ sources: Tool[]; def?: { name: string; description: string; inputSchema: JsonSchema } }> | undefined;
+    opts.onCluster?.(
+      k,
+      clusters.length,
+      group.map((t) => t.name),
+    );
+    let decided:
+      Array<{ sources: Tool[]; def?: { name: string; description: string; inputSchema: JsonSchema } }> | undefined;
     let by: MergeDecision['by'] = 'rule';
     if (opts.llm) {
-      const answer = await askLlm(opts.llm, group, (opts.seed ?? 0) + k).catch((e: Error) => ({ ok: false as const, reason: `LLM call failed: ${e.message}` }));
+      const answer = await askLlm(opts.llm, group, (opts.seed ?? 0) + k).catch((e: Error) => ({
+        ok: false as const,
+        reason: `LLM call failed: ${e.message}`,
+      }));
       if (answer.ok) {
         const byName = new Map(group.map((t) => [t.name, t]));
         const clash = answer.value.merges.find((m) => taken.has(m.name) && !m.sources.includes(m.name));
-        if (clash) llmFallbacks.push({ cluster: group.map((t) => t.name), reason: `merged name '${clash.name}' is already another tool's` });
+        if (clash)
+          llmFallbacks.push({
+            cluster: group.map((t) => t.name),
+            reason: `merged name '${clash.name}' is already another tool's`,
+          });
         else {
-          decided = answer.value.merges.map((m) => ({ sources: m.sources.map((s) => byName.get(s)!), def: { name: m.name, description: m.description, inputSchema: m.inputSchema } }));
+          decided = answer.value.merges.map((m) => ({
+            sources: m.sources.map((s) => byName.get(s)!),
+            def: { name: m.name, description: m.description, inputSchema: m.inputSchema },
+          }));
           by = 'llm';
         }
       } else llmFallbacks.push({ cluster: group.map((t) => t.name), reason: answer.reason });
@@ -190,7 +232,8 @@ export async function consolidateCatalog(input: Catalog, opts: ConsolidateOption
   const domainOf = new Map<string, string>();
   for (const set of catalog.toolSets) for (const n of set.toolNames) if (!domainOf.has(n)) domainOf.set(n, set.domain);
   const countIn = new Map<string, number>();
-  for (const t of catalog.tools) countIn.set(domainOf.get(t.name) ?? 'general', (countIn.get(domainOf.get(t.name) ?? 'general') ?? 0) + 1);
+  for (const t of catalog.tools)
+    countIn.set(domainOf.get(t.name) ?? 'general', (countIn.get(domainOf.get(t.name) ?? 'general') ?? 0) + 1);
 
   const out: Tool[] = [];
   const emitted = new Set<string>();
@@ -202,15 +245,22 @@ export async function consolidateCatalog(input: Catalog, opts: ConsolidateOption
     out.push(tool);
   }
   catalog.tools = out;
-  for (const set of catalog.toolSets) set.toolNames = [...new Set(set.toolNames.map((n) => replaced.get(n)?.name ?? n))];
+  for (const set of catalog.toolSets)
+    set.toolNames = [...new Set(set.toolNames.map((n) => replaced.get(n)?.name ?? n))];
 
   const countOut = new Map<string, number>();
   const seenOut = new Set<string>();
-  for (const set of catalog.toolSets) for (const n of set.toolNames) {
-    if (seenOut.has(n)) continue;
-    seenOut.add(n);
-    countOut.set(set.domain, (countOut.get(set.domain) ?? 0) + 1);
-  }
-  const perDomain = [...new Set([...countIn.keys(), ...countOut.keys()])].sort().map((domain) => ({ domain, toolsIn: countIn.get(domain) ?? 0, toolsOut: countOut.get(domain) ?? 0 }));
-  return { catalog: CatalogSchema.parse(catalog), report: { clusters: clusters.length, merges, perDomain, llmFallbacks } };
+  for (const set of catalog.toolSets)
+    for (const n of set.toolNames) {
+      if (seenOut.has(n)) continue;
+      seenOut.add(n);
+      countOut.set(set.domain, (countOut.get(set.domain) ?? 0) + 1);
+    }
+  const perDomain = [...new Set([...countIn.keys(), ...countOut.keys()])]
+    .sort()
+    .map((domain) => ({ domain, toolsIn: countIn.get(domain) ?? 0, toolsOut: countOut.get(domain) ?? 0 }));
+  return {
+    catalog: CatalogSchema.parse(catalog),
+    report: { clusters: clusters.length, merges, perDomain, llmFallbacks },
+  };
 }

@@ -20,10 +20,31 @@ type ListMeta = { name?: string; description?: string; domain?: string };
 
 // BFCL's Python, Java and JavaScript categories use their own type names; all map onto JSON Schema.
 const BFCL_TYPES: Record<string, string | null> = {
-  dict: 'object', float: 'number', tuple: 'array', any: null, string: 'string', integer: 'integer', number: 'number',
-  boolean: 'boolean', array: 'array', object: 'object', null: 'null',
-  String: 'string', char: 'string', int: 'integer', long: 'integer', short: 'integer', byte: 'integer', Bigint: 'integer',
-  double: 'number', Boolean: 'boolean', HashMap: 'object', Map: 'object', ArrayList: 'array', List: 'array', Array: 'array',
+  dict: 'object',
+  float: 'number',
+  tuple: 'array',
+  any: null,
+  string: 'string',
+  integer: 'integer',
+  number: 'number',
+  boolean: 'boolean',
+  array: 'array',
+  object: 'object',
+  null: 'null',
+  String: 'string',
+  char: 'string',
+  int: 'integer',
+  long: 'integer',
+  short: 'integer',
+  byte: 'integer',
+  Bigint: 'integer',
+  double: 'number',
+  Boolean: 'boolean',
+  HashMap: 'object',
+  Map: 'object',
+  ArrayList: 'array',
+  List: 'array',
+  Array: 'array',
 };
 
 /** BFCL schema dialect -> JSON Schema; an unknown type name is refused with its pointer. */
@@ -39,7 +60,12 @@ export function bfclToJsonSchema(schema: unknown, at: string): JsonSchema {
         const mapped = BFCL_TYPES[v];
         if (mapped !== null) out.type = mapped;
       } else if (k === 'properties' && v && typeof v === 'object') {
-        out.properties = Object.fromEntries(Object.entries(v).map(([p, s]) => [p, walk(s, `${ptr}/properties/${p.replace(/~/g, '~0').replace(/\//g, '~1')}`)]));
+        out.properties = Object.fromEntries(
+          Object.entries(v).map(([p, s]) => [
+            p,
+            walk(s, `${ptr}/properties/${p.replace(/~/g, '~0').replace(/\//g, '~1')}`),
+          ]),
+        );
       } else if (k === 'default' || k === 'enum' || k === 'const' || k === 'examples') {
         out[k] = v; // values, not schemas: copied as they are
       } else {
@@ -52,13 +78,20 @@ export function bfclToJsonSchema(schema: unknown, at: string): JsonSchema {
 }
 
 export class UnsupportedType extends Error {
-  constructor(readonly pointer: string, readonly typeName: string) {
+  constructor(
+    readonly pointer: string,
+    readonly typeName: string,
+  ) {
     super(`unsupported type '${typeName}' (known: ${Object.keys(BFCL_TYPES).join(', ')})`);
   }
 }
 
 /** Finds the functions in a parsed list document, whichever wrapper it uses. */
-export function listFunctions(doc: unknown, format: FunctionFormat, log: ProblemLog): { fns: RawFunction[]; meta: ListMeta } {
+export function listFunctions(
+  doc: unknown,
+  format: FunctionFormat,
+  log: ProblemLog,
+): { fns: RawFunction[]; meta: ListMeta } {
   const meta: ListMeta = {};
   let items: unknown[];
   let base: string;
@@ -89,15 +122,34 @@ export function listFunctions(doc: unknown, format: FunctionFormat, log: Problem
     const pointer = items.length === 1 && base === '' && !Array.isArray(doc) ? '' : `${base}/${i}`;
     const it = (item ?? {}) as Record<string, any>;
     if (format === 'openai' && it.type === 'function' && it.function && typeof it.function === 'object') {
-      return { name: it.function.name, description: it.function.description, schema: it.function.parameters, pointer: `${pointer}/function` };
+      return {
+        name: it.function.name,
+        description: it.function.description,
+        schema: it.function.parameters,
+        pointer: `${pointer}/function`,
+      };
     }
-    if (format === 'mcp') return { name: it.name, description: it.description, schema: it.inputSchema, outputSchema: it.outputSchema, pointer };
+    if (format === 'mcp')
+      return {
+        name: it.name,
+        description: it.description,
+        schema: it.inputSchema,
+        outputSchema: it.outputSchema,
+        pointer,
+      };
     return { name: it.name, description: it.description, schema: it.parameters, pointer };
   });
   return { fns, meta };
 }
 
-export function functionsToSource(fns: RawFunction[], meta: ListMeta, format: FunctionFormat, file: string, log: ProblemLog, backend?: ToolSet['backend']): ImportedSource {
+export function functionsToSource(
+  fns: RawFunction[],
+  meta: ListMeta,
+  format: FunctionFormat,
+  file: string,
+  log: ProblemLog,
+  backend?: ToolSet['backend'],
+): ImportedSource {
   const tools: Tool[] = [];
   const schemaKey = format === 'mcp' ? 'inputSchema' : 'parameters';
   const setId = slug(meta.name ?? path.basename(file).replace(/\.(json|jsonl|ya?ml)$/i, ''));
@@ -117,7 +169,10 @@ export function functionsToSource(fns: RawFunction[], meta: ListMeta, format: Fu
       continue;
     }
     if (!schema || typeof schema !== 'object' || schema.type !== 'object') {
-      log.error(`${fn.pointer}/${schemaKey}`, `tool '${fn.name}': parameters must be a JSON Schema of type 'object' (got type ${JSON.stringify((schema as JsonSchema | null)?.type)})`);
+      log.error(
+        `${fn.pointer}/${schemaKey}`,
+        `tool '${fn.name}': parameters must be a JSON Schema of type 'object' (got type ${JSON.stringify((schema as JsonSchema | null)?.type)})`,
+      );
       continue;
     }
     if (!schema.properties) schema = { ...schema, properties: {} };
@@ -131,7 +186,11 @@ export function functionsToSource(fns: RawFunction[], meta: ListMeta, format: Fu
     if (fn.outputSchema && typeof fn.outputSchema === 'object') {
       const out = compileSchema(fn.outputSchema as JsonSchema);
       if (out.ok) outputSchema = fn.outputSchema as JsonSchema;
-      else log.warn(`${fn.pointer}/outputSchema`, `tool '${fn.name}': output schema dropped, it does not compile: ${out.error}`);
+      else
+        log.warn(
+          `${fn.pointer}/outputSchema`,
+          `tool '${fn.name}': output schema dropped, it does not compile: ${out.error}`,
+        );
     }
     const source: ToolSource = { kind: format, location: file, ...(fn.pointer ? { pointer: fn.pointer } : {}) };
     tools.push({
@@ -144,7 +203,16 @@ export function functionsToSource(fns: RawFunction[], meta: ListMeta, format: Fu
       tags: [domain],
     });
   }
-  return { tools, toolSets: toolSetsFor(tools, { id: setId, name: meta.name ?? setId, description: meta.description ?? '', domain, backend: backend ?? { kind: 'simulated' } }) };
+  return {
+    tools,
+    toolSets: toolSetsFor(tools, {
+      id: setId,
+      name: meta.name ?? setId,
+      description: meta.description ?? '',
+      domain,
+      backend: backend ?? { kind: 'simulated' },
+    }),
+  };
 }
 
 const escapePointer = (key: string) => key.replace(/~/g, '~0').replace(/\//g, '~1');
@@ -158,16 +226,28 @@ export function dropUndefinedRequired(schema: JsonSchema, at: string, tool: stri
   const walk = (node: unknown, ptr: string): unknown => {
     if (!node || typeof node !== 'object' || Array.isArray(node)) return node;
     let out = node as Record<string, unknown>;
-    const props = out.properties && typeof out.properties === 'object' ? (out.properties as Record<string, unknown>) : undefined;
+    const props =
+      out.properties && typeof out.properties === 'object' ? (out.properties as Record<string, unknown>) : undefined;
     if (props && Array.isArray(out.required)) {
       const required = out.required as unknown[];
-      const missing = required.flatMap((r, i) => (typeof r === 'string' && !Object.hasOwn(props, r) ? [[r, i] as const] : []));
+      const missing = required.flatMap((r, i) =>
+        typeof r === 'string' && !Object.hasOwn(props, r) ? [[r, i] as const] : [],
+      );
       for (const [name, i] of missing) {
-        log.warn(`${ptr}/required/${i}`, `tool '${tool}': required parameter '${name}' is not defined in properties; dropped from required`);
+        log.warn(
+          `${ptr}/required/${i}`,
+          `tool '${tool}': required parameter '${name}' is not defined in properties; dropped from required`,
+        );
       }
       if (missing.length) out = { ...out, required: required.filter((r) => !missing.some(([name]) => name === r)) };
     }
-    if (props) out = { ...out, properties: Object.fromEntries(Object.entries(props).map(([k, v]) => [k, walk(v, `${ptr}/properties/${escapePointer(k)}`)])) };
+    if (props)
+      out = {
+        ...out,
+        properties: Object.fromEntries(
+          Object.entries(props).map(([k, v]) => [k, walk(v, `${ptr}/properties/${escapePointer(k)}`)]),
+        ),
+      };
     if (out.items) out = { ...out, items: walk(out.items, `${ptr}/items`) };
     return out;
   };
@@ -181,7 +261,8 @@ export const MAX_TOOLS_PER_SET = 8;
 export function toolSetsFor(tools: Tool[], base: Omit<ToolSet, 'toolNames'>): ToolSet[] {
   if (tools.length === 0) return [];
   // A live server's tools stay together: they are one backend, and it is the user's to split.
-  if (tools.length <= MAX_TOOLS_PER_SET || base.backend.kind === 'passthrough') return [{ ...base, toolNames: tools.map((t) => t.name) }];
+  if (tools.length <= MAX_TOOLS_PER_SET || base.backend.kind === 'passthrough')
+    return [{ ...base, toolNames: tools.map((t) => t.name) }];
   return groupRelated(tools, MAX_TOOLS_PER_SET).map((group, k) => ({
     ...base,
     id: `${base.id}.${k + 1}`,

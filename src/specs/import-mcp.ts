@@ -16,7 +16,14 @@ export async function importLiveMcp(target: string, log: ProblemLog, envNames: s
     return { tools: [], toolSets: [] };
   }
   try {
-    const listed: Array<{ name: string; title?: string; description?: string; inputSchema: unknown; outputSchema?: unknown; annotations?: Record<string, unknown> }> = [];
+    const listed: Array<{
+      name: string;
+      title?: string;
+      description?: string;
+      inputSchema: unknown;
+      outputSchema?: unknown;
+      annotations?: Record<string, unknown>;
+    }> = [];
     let cursor: string | undefined;
     do {
       const page = await conn.client.listTools(cursor ? { cursor } : {});
@@ -25,10 +32,23 @@ export async function importLiveMcp(target: string, log: ProblemLog, envNames: s
     } while (cursor);
     const info = conn.client.getServerVersion();
     const name = info?.name ?? target;
-    const fns = listed.map((t, i) => ({ name: t.name, description: t.description, schema: t.inputSchema, outputSchema: t.outputSchema, pointer: `/tools/${i}` }));
+    const fns = listed.map((t, i) => ({
+      name: t.name,
+      description: t.description,
+      schema: t.inputSchema,
+      outputSchema: t.outputSchema,
+      pointer: `/tools/${i}`,
+    }));
     // Passthrough forwards by original name, so a tool renamed to a legal name still reaches the server.
     const backend = { kind: 'passthrough' as const, server: target, ...(envNames.length ? { env: envNames } : {}) };
-    const imported = functionsToSource(fns, { name: slug(name), description: conn.client.getInstructions() ?? '' }, 'mcp', target, log, backend);
+    const imported = functionsToSource(
+      fns,
+      { name: slug(name), description: conn.client.getInstructions() ?? '' },
+      'mcp',
+      target,
+      log,
+      backend,
+    );
     // Title and annotations are MCP-only; keep them as the server listed them (by original name).
     const byOriginal = new Map(listed.map((t) => [t.name, t]));
     for (const tool of imported.tools) {

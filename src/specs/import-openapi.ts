@@ -10,7 +10,17 @@ import { compileSchema } from '../domain/schema-validator.js';
 import { isCircular, openApiToJsonSchema } from './json-schema.js';
 import { jsonPointer, type ProblemLog } from './problems.js';
 import { MAX_TOOLS_PER_SET, toolSetsFor, type ImportedSource } from './import-functions.js';
-import { follow, memoRefs, OverBudget, refKey, RefError, SchemaExpander, type Located, type ParsedRefs, type Refs } from './schema-expand.js';
+import {
+  follow,
+  memoRefs,
+  OverBudget,
+  refKey,
+  RefError,
+  SchemaExpander,
+  type Located,
+  type ParsedRefs,
+  type Refs,
+} from './schema-expand.js';
 import { legalToolName, operationName, slug } from './tool-names.js';
 
 const METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'] as const;
@@ -52,12 +62,21 @@ async function convertSwagger2(doc: Record<string, any>, file: string): Promise<
     throw new Error("converting Swagger 2.0 needs the npm package 'swagger2openapi' (npm install swagger2openapi)");
   }
   // patch: fix the small errors real 2.0 documents carry; warnOnly: never refuse the whole document over them.
-  const { openapi } = await converter.convertObj(doc, { patch: true, warnOnly: true, resolve: false, source: file, text: '-' });
+  const { openapi } = await converter.convertObj(doc, {
+    patch: true,
+    warnOnly: true,
+    resolve: false,
+    source: file,
+    text: '-',
+  });
   return openapi;
 }
 
 /** Reads, converts (2.0) and resolves one document; null (with the reason logged) when it cannot be imported. */
-async function loadDocument(absFile: string, log: ProblemLog): Promise<{ doc: Record<string, any>; refs: Refs } | null> {
+async function loadDocument(
+  absFile: string,
+  log: ProblemLog,
+): Promise<{ doc: Record<string, any>; refs: Refs } | null> {
   const parser = new SwaggerParser();
   let doc: Record<string, any>;
   try {
@@ -74,7 +93,10 @@ async function loadDocument(absFile: string, log: ProblemLog): Promise<{ doc: Re
     try {
       doc = await convertSwagger2(doc, absFile);
     } catch (e) {
-      log.error('/swagger', `Swagger ${doc.swagger} could not be converted to OpenAPI 3: ${(e as Error).message.split('\n')[0]}`);
+      log.error(
+        '/swagger',
+        `Swagger ${doc.swagger} could not be converted to OpenAPI 3: ${(e as Error).message.split('\n')[0]}`,
+      );
       return null;
     }
   }
@@ -86,18 +108,32 @@ async function loadDocument(absFile: string, log: ProblemLog): Promise<{ doc: Re
     log.error('/paths', 'the document has no paths object, so no operations to turn into tools');
     return null;
   }
-  const resolve = SwaggerParser.resolve as unknown as (file: string, api: object, options: object) => Promise<ParsedRefs>;
+  const resolve = SwaggerParser.resolve as unknown as (
+    file: string,
+    api: object,
+    options: object,
+  ) => Promise<ParsedRefs>;
   try {
     // continueOnError: an unreadable external file is recorded, not thrown; only operations that use it are refused.
     return { doc, refs: memoRefs(await resolve.call(new SwaggerParser(), absFile, doc, { continueOnError: true })) };
   } catch (e) {
-    log.warn('', `external $ref files could not be read (${(e as Error).message.split('\n')[0]}); operations using them are refused`);
-    return { doc, refs: memoRefs(await resolve.call(new SwaggerParser(), absFile, doc, { resolve: { external: false } })) };
+    log.warn(
+      '',
+      `external $ref files could not be read (${(e as Error).message.split('\n')[0]}); operations using them are refused`,
+    );
+    return {
+      doc,
+      refs: memoRefs(await resolve.call(new SwaggerParser(), absFile, doc, { resolve: { external: false } })),
+    };
   }
 }
 
 /** `onProgress(done, total)`: operations handled so far, after each path item (a huge spec takes minutes). */
-export async function importOpenApi(file: string, log: ProblemLog, onProgress?: (done: number, total: number) => void): Promise<ImportedSource> {
+export async function importOpenApi(
+  file: string,
+  log: ProblemLog,
+  onProgress?: (done: number, total: number) => void,
+): Promise<ImportedSource> {
   const empty: ImportedSource = { tools: [], toolSets: [] };
   const absFile = path.resolve(file);
   const loaded = await loadDocument(absFile, log);
@@ -157,7 +193,15 @@ export async function importOpenApi(file: string, log: ProblemLog, onProgress?: 
       backend: { kind: 'simulated' as const },
     }));
     const untagged = tools.filter((t) => firstTagOf.get(t.name) === '').map((t) => t.name);
-    if (untagged.length) toolSets.push({ id: `${setId}.other`, name: `${title}: other`, description, domain, toolNames: untagged, backend: { kind: 'simulated' } });
+    if (untagged.length)
+      toolSets.push({
+        id: `${setId}.other`,
+        name: `${title}: other`,
+        description,
+        domain,
+        toolNames: untagged,
+        backend: { kind: 'simulated' },
+      });
   } else {
     toolSets = toolSetsFor(tools, { id: setId, name: title, description, domain, backend: { kind: 'simulated' } });
   }
@@ -194,7 +238,10 @@ function boundedSchema(
 ): Bounded | null {
   // A schema that is just a $ref (the usual body and response) is expanded once per import and shared: the
   // catalog is data (serialized before use), and Graph-sized specs name the same entity in many operations.
-  const ref = at.node && typeof at.node === 'object' && Object.keys(at.node).length === 1 ? (at.node as { $ref?: unknown }).$ref : undefined;
+  const ref =
+    at.node && typeof at.node === 'object' && Object.keys(at.node).length === 1
+      ? (at.node as { $ref?: unknown }).$ref
+      : undefined;
   const cacheKey = typeof ref === 'string' && cache ? `${mode}|${maxChars}|${refKey(ref, at.base).key}` : undefined;
   const hit = cacheKey !== undefined ? cache!.get(cacheKey) : undefined;
   if (hit) {
@@ -211,11 +258,21 @@ type BoundedCache = Map<string, { bounded: Bounded | null; cycles: string[] }>;
 
 type Attempt = Bounded & { cycles: Set<string> };
 
-function expandToFit(at: Located, mode: 'input' | 'output', maxChars: number, refs: Refs): { bounded: Bounded | null; cycles: string[] } {
+function expandToFit(
+  at: Located,
+  mode: 'input' | 'output',
+  maxChars: number,
+  refs: Refs,
+): { bounded: Bounded | null; cycles: string[] } {
   const attempt = (depth: number, maxDescription?: number): Attempt | null => {
     const cycles = new Set<string>(); // reported only for the attempt that is kept
     // Every object costs at least ~10 characters of JSON ({"type":"x"} is 12), so more nodes than that cannot fit.
-    const expander = new SchemaExpander(refs, { maxRefDepth: depth, maxDescription, maxNodes: Math.ceil(maxChars / 10), onCycle: (r) => cycles.add(r) });
+    const expander = new SchemaExpander(refs, {
+      maxRefDepth: depth,
+      maxDescription,
+      maxNodes: Math.ceil(maxChars / 10),
+      onCycle: (r) => cycles.add(r),
+    });
     let schema: JsonSchema;
     try {
       schema = openApiToJsonSchema(expander.expand(at.node, at.base), mode);
@@ -239,11 +296,27 @@ function expandToFit(at: Located, mode: 'input' | 'output', maxChars: number, re
 }
 
 function cutNote(what: 'input' | 'output', b: Bounded): string {
-  const docs = b.maxDescription === undefined ? '' : b.maxDescription === 0 ? ', field descriptions dropped' : `, field descriptions clipped to ${b.maxDescription} characters`;
+  const docs =
+    b.maxDescription === undefined
+      ? ''
+      : b.maxDescription === 0
+        ? ', field descriptions dropped'
+        : `, field descriptions clipped to ${b.maxDescription} characters`;
   return `shared schemas in the ${what} schema cut to their type below $ref depth ${b.depth}${docs} to fit the tool token budget (${b.cuts} cut)`;
 }
 
-function operationToTool({ file, pointer, route, method, op: opAt, pathItem: itemAt, refs, log, domain, cache }: OperationInput): Tool | null {
+function operationToTool({
+  file,
+  pointer,
+  route,
+  method,
+  op: opAt,
+  pathItem: itemAt,
+  refs,
+  log,
+  domain,
+  cache,
+}: OperationInput): Tool | null {
   const op = opAt.node as Record<string, any>;
   const pathItem = itemAt.node as Record<string, any>;
   const properties: Record<string, JsonSchema> = {};
@@ -266,7 +339,10 @@ function operationToTool({ file, pointer, route, method, op: opAt, pathItem: ite
   collect(op.parameters, opAt.base, `${pointer}/parameters`);
   for (const { param, base, at } of params.values()) {
     if (!param || typeof param.name !== 'string' || !['path', 'query', 'header', 'cookie'].includes(param.in)) {
-      log.error(at, `parameter needs a 'name' and 'in' of path|query|header|cookie (got in=${JSON.stringify(param?.in)})`);
+      log.error(
+        at,
+        `parameter needs a 'name' and 'in' of path|query|header|cookie (got in=${JSON.stringify(param?.in)})`,
+      );
       return null;
     }
     if (param.in === 'header' && IGNORED_HEADERS.has(param.name.toLowerCase())) continue;
@@ -278,7 +354,8 @@ function operationToTool({ file, pointer, route, method, op: opAt, pathItem: ite
     }
     if (bounded.cuts || bounded.maxDescription !== undefined) cuts.push(bounded);
     let schema = bounded.schema;
-    if (param.description && !schema.description) schema = { ...schema, description: clip(String(param.description), 600) };
+    if (param.description && !schema.description)
+      schema = { ...schema, description: clip(String(param.description), 600) };
     const key = param.name in properties ? `${param.in}_${param.name}` : param.name;
     properties[key] = schema;
     if (param.required === true || param.in === 'path') required.push(key);
@@ -289,25 +366,41 @@ function operationToTool({ file, pointer, route, method, op: opAt, pathItem: ite
     const body = node as Record<string, any>;
     const { schema, mediaType } = jsonContentSchema(body?.content);
     if (schema === undefined) {
-      log.error(`${pointer}/requestBody`, `unsupported request body media type '${mediaType ?? 'none'}': only JSON and form bodies can become tool arguments`);
+      log.error(
+        `${pointer}/requestBody`,
+        `unsupported request body media type '${mediaType ?? 'none'}': only JSON and form bodies can become tool arguments`,
+      );
       return null;
     }
     const used = JSON.stringify(properties).length;
     const bounded = boundedSchema({ node: schema, base }, 'input', inputChars - used, refs, cycleWarn, cache);
     if (!bounded) {
-      log.error(`${pointer}/requestBody`, `request body schema is over the tool token budget (${TOOL_TOKEN_BUDGET.input} tokens) even with every shared schema cut`);
+      log.error(
+        `${pointer}/requestBody`,
+        `request body schema is over the tool token budget (${TOOL_TOKEN_BUDGET.input} tokens) even with every shared schema cut`,
+      );
       return null;
     }
     if (bounded.cuts || bounded.maxDescription !== undefined) cuts.push(bounded);
     const bodySchema = bounded.schema;
     const bodyProps = bodySchema.properties as Record<string, JsonSchema> | undefined;
-    const flat = bodySchema.type === 'object' && bodyProps && !Object.keys(bodyProps).some((k) => k in properties) && !bodySchema.oneOf && !bodySchema.anyOf && !bodySchema.allOf;
+    const flat =
+      bodySchema.type === 'object' &&
+      bodyProps &&
+      !Object.keys(bodyProps).some((k) => k in properties) &&
+      !bodySchema.oneOf &&
+      !bodySchema.anyOf &&
+      !bodySchema.allOf;
     if (flat) {
       Object.assign(properties, bodyProps);
       // A required field of an optional body is only required when the body is sent; keep it simple: required iff body required.
-      if (body.required === true && Array.isArray(bodySchema.required)) required.push(...(bodySchema.required as string[]));
+      if (body.required === true && Array.isArray(bodySchema.required))
+        required.push(...(bodySchema.required as string[]));
     } else {
-      properties.body = { ...bodySchema, description: clip(String(body.description ?? bodySchema.description ?? 'request body'), 600) };
+      properties.body = {
+        ...bodySchema,
+        description: clip(String(body.description ?? bodySchema.description ?? 'request body'), 600),
+      };
       if (body.required === true) required.push('body');
     }
   }
@@ -326,34 +419,59 @@ function operationToTool({ file, pointer, route, method, op: opAt, pathItem: ite
   if (cuts.length) {
     const docs = cuts.map((c) => c.maxDescription).filter((d): d is number => d !== undefined);
     const depth = Math.min(...cuts.map((c) => c.depth));
-    const worst = { schema: {}, depth, cuts: cuts.reduce((n, c) => n + c.cuts, 0), ...(docs.length ? { maxDescription: Math.min(...docs) } : {}) };
+    const worst = {
+      schema: {},
+      depth,
+      cuts: cuts.reduce((n, c) => n + c.cuts, 0),
+      ...(docs.length ? { maxDescription: Math.min(...docs) } : {}),
+    };
     log.warn(pointer, cutNote('input', worst));
   }
 
   let outputSchema: JsonSchema | undefined;
   const responses = (op.responses ?? {}) as Record<string, unknown>;
-  const code = Object.keys(responses).filter((c) => /^2(\d\d|XX)$/i.test(c)).sort()[0] ?? ('default' in responses ? 'default' : undefined);
+  const code =
+    Object.keys(responses)
+      .filter((c) => /^2(\d\d|XX)$/i.test(c))
+      .sort()[0] ?? ('default' in responses ? 'default' : undefined);
   if (code) {
     const { node, base } = follow(refs, responses[code], opAt.base);
     const { schema } = jsonContentSchema((node as Record<string, any>)?.content);
     if (schema !== undefined) {
-      const bounded = boundedSchema({ node: schema, base }, 'output', TOOL_TOKEN_BUDGET.output * CHARS_PER_TOKEN, refs, cycleWarn, cache);
+      const bounded = boundedSchema(
+        { node: schema, base },
+        'output',
+        TOOL_TOKEN_BUDGET.output * CHARS_PER_TOKEN,
+        refs,
+        cycleWarn,
+        cache,
+      );
       if (!bounded) {
-        log.warn(`${pointer}/responses/${code}`, `response schema dropped: over the ${TOOL_TOKEN_BUDGET.output}-token output budget even with every shared schema cut`);
+        log.warn(
+          `${pointer}/responses/${code}`,
+          `response schema dropped: over the ${TOOL_TOKEN_BUDGET.output}-token output budget even with every shared schema cut`,
+        );
       } else {
         const ok = compileSchema(bounded.schema);
-        if (!ok.ok) log.warn(`${pointer}/responses/${code}`, `response schema dropped, it does not compile: ${ok.error}`);
+        if (!ok.ok)
+          log.warn(`${pointer}/responses/${code}`, `response schema dropped, it does not compile: ${ok.error}`);
         else {
           outputSchema = bounded.schema;
-          if (bounded.cuts || bounded.maxDescription !== undefined) log.warn(`${pointer}/responses/${code}`, cutNote('output', bounded));
+          if (bounded.cuts || bounded.maxDescription !== undefined)
+            log.warn(`${pointer}/responses/${code}`, cutNote('output', bounded));
         }
       }
     }
   }
 
-  const originalName = typeof op.operationId === 'string' && op.operationId ? op.operationId : `${method.toUpperCase()} ${route}`;
-  const name = typeof op.operationId === 'string' && op.operationId ? legalToolName(op.operationId) : operationName(method, route);
-  const text = [op.summary, op.description].filter((s) => typeof s === 'string' && s.trim()).map((s: string) => s.trim()).join('\n\n');
+  const originalName =
+    typeof op.operationId === 'string' && op.operationId ? op.operationId : `${method.toUpperCase()} ${route}`;
+  const name =
+    typeof op.operationId === 'string' && op.operationId ? legalToolName(op.operationId) : operationName(method, route);
+  const text = [op.summary, op.description]
+    .filter((s) => typeof s === 'string' && s.trim())
+    .map((s: string) => s.trim())
+    .join('\n\n');
   const description = clip(text, TOOL_TOKEN_BUDGET.description * CHARS_PER_TOKEN) || `${method.toUpperCase()} ${route}`;
   return {
     name,
@@ -362,7 +480,9 @@ function operationToTool({ file, pointer, route, method, op: opAt, pathItem: ite
     inputSchema,
     ...(outputSchema ? { outputSchema } : {}),
     source: { kind: 'openapi', location: file, pointer },
-    tags: [...new Set([domain, ...(Array.isArray(op.tags) ? op.tags.map(String) : []), `http:${method}`, `path:${route}`])],
+    tags: [
+      ...new Set([domain, ...(Array.isArray(op.tags) ? op.tags.map(String) : []), `http:${method}`, `path:${route}`]),
+    ],
   };
 }
 

@@ -23,7 +23,10 @@ export type ImportResult = {
 function parseDocument(text: string, file: string): unknown {
   const trimmed = text.trim();
   if (/\.jsonl$/i.test(file) || (trimmed.startsWith('{') && /}\s*\n\s*{/.test(trimmed))) {
-    return trimmed.split(/\r?\n/).filter((l) => l.trim()).map((l) => JSON.parse(l));
+    return trimmed
+      .split(/\r?\n/)
+      .filter((l) => l.trim())
+      .map((l) => JSON.parse(l));
   }
   if (/\.ya?ml$/i.test(file)) return YAML.parse(text);
   return JSON.parse(text);
@@ -33,7 +36,11 @@ function parseDocument(text: string, file: string): unknown {
 export function detectFormat(doc: unknown): SourceFormat | undefined {
   if (doc && typeof doc === 'object' && !Array.isArray(doc) && ('openapi' in doc || 'swagger' in doc)) return 'openapi';
   const text = JSON.stringify(doc) ?? '';
-  const items: unknown[] = Array.isArray(doc) ? doc : doc && typeof doc === 'object' ? (((doc as any).tools ?? (doc as any).functions ?? [doc]) as unknown[]) : [];
+  const items: unknown[] = Array.isArray(doc)
+    ? doc
+    : doc && typeof doc === 'object'
+      ? (((doc as any).tools ?? (doc as any).functions ?? [doc]) as unknown[])
+      : [];
   if (!Array.isArray(items)) return undefined;
   if (items.some((i) => i && typeof i === 'object' && 'question' in i && 'function' in i)) return 'bfcl';
   if (items.some((i) => i && typeof i === 'object' && 'inputSchema' in i)) return 'mcp';
@@ -50,7 +57,10 @@ export async function importSource(
   onProgress?: (done: number, total: number) => void,
 ): Promise<{ imported: ImportedSource; format: SourceFormat | 'mcp-live' }> {
   if (source.startsWith('stdio:') || /^https?:\/\//.test(source)) {
-    return { imported: await importLiveMcp(source, log, source.startsWith('stdio:') ? passEnv : []), format: 'mcp-live' };
+    return {
+      imported: await importLiveMcp(source, log, source.startsWith('stdio:') ? passEnv : []),
+      format: 'mcp-live',
+    };
   }
   const forced = SOURCE_FORMATS.find((f) => source.startsWith(`${f}:`));
   const file = forced ? source.slice(forced.length + 1) : source;
@@ -75,13 +85,20 @@ export async function importSource(
   }
   const format = forced ?? detectFormat(doc);
   if (!format) {
-    fileLog.error('', `cannot tell the format: expected an OpenAPI document, OpenAI tools, BFCL function docs or an MCP tool list; prefix the path with one of ${SOURCE_FORMATS.map((f) => `'${f}:'`).join(', ')}`);
+    fileLog.error(
+      '',
+      `cannot tell the format: expected an OpenAPI document, OpenAI tools, BFCL function docs or an MCP tool list; prefix the path with one of ${SOURCE_FORMATS.map((f) => `'${f}:'`).join(', ')}`,
+    );
     return finish({ imported: { tools: [], toolSets: [] }, format: 'openapi' });
   }
   if (format === 'openapi') return finish({ imported: await importOpenApi(file, fileLog, onProgress), format });
   // BFCL data files are JSON Lines of test entries, each offering its functions under `function`: list
   // them with their real location (line index, function index); a function offered again is the same one.
-  if (format === 'bfcl' && Array.isArray(doc) && doc.some((d) => d && typeof d === 'object' && 'function' in d && 'question' in d)) {
+  if (
+    format === 'bfcl' &&
+    Array.isArray(doc) &&
+    doc.some((d) => d && typeof d === 'object' && 'function' in d && 'question' in d)
+  ) {
     const first = new Map<string, { pointer: string; definition: string }>();
     const fns = doc.flatMap((entry: any, line: number) =>
       (Array.isArray(entry?.function) ? entry.function : []).flatMap((f: any, k: number) => {
@@ -90,7 +107,11 @@ export async function importSource(
         const earlier = first.get(f?.name);
         if (earlier) {
           // Test entries re-offer functions, sometimes reworded: one tool per name, the first definition kept.
-          if (earlier.definition !== definition) fileLog.warn(pointer, `function '${f?.name}' is offered again with a different definition; the one at ${earlier.pointer} is kept`);
+          if (earlier.definition !== definition)
+            fileLog.warn(
+              pointer,
+              `function '${f?.name}' is offered again with a different definition; the one at ${earlier.pointer} is kept`,
+            );
           return [];
         }
         first.set(f?.name, { pointer, definition });
@@ -110,7 +131,11 @@ function where(t: Tool): string {
 /** The prefix that namespaces a source's clashing tools: its tool set's id root (the API title's slug), else its file name. */
 function sourcePrefix(source: string, imported: ImportedSource): string {
   const root = imported.toolSets[0]?.id.split('.')[0];
-  const base = source.replace(/^(openapi|openai|bfcl|mcp|stdio):/, '').split(/[\\/]/).pop() ?? 'source';
+  const base =
+    source
+      .replace(/^(openapi|openai|bfcl|mcp|stdio):/, '')
+      .split(/[\\/]/)
+      .pop() ?? 'source';
   return legalToolName(root || base.replace(/\.[^.]*$/, ''));
 }
 
@@ -136,7 +161,9 @@ export async function importSources(sources: string[], options: ImportOptions = 
   const byName = new Map<string, { tool: Tool; source: number }>();
   for (const [index, source] of sources.entries()) {
     const log = new ProblemLog(source.replace(/^(openapi|openai|bfcl|mcp):/, ''));
-    const progress = options.onProgress ? (done: number, total: number) => options.onProgress!(source, done, total) : undefined;
+    const progress = options.onProgress
+      ? (done: number, total: number) => options.onProgress!(source, done, total)
+      : undefined;
     const { imported, format } = await importSource(source, log, options.passEnv, progress);
     const renamed = new Map<string, string>(); // this source's name -> its name in the catalog
     for (const original of imported.tools) {
@@ -150,8 +177,14 @@ export async function importSources(sources: string[], options: ImportOptions = 
       }
       const clash = byName.get(tool.name);
       if (clash) {
-        const same = clash.tool.originalName === tool.originalName ? `'${tool.name}'` : `'${tool.name}' (from '${tool.originalName}'; '${clash.tool.originalName}' maps to the same legal name)`;
-        log.error(tool.source.pointer ?? '', `duplicate tool name ${same}, already defined at ${where(clash.tool)}; rename one (operationId / name) or import the sources into separate catalogs`);
+        const same =
+          clash.tool.originalName === tool.originalName
+            ? `'${tool.name}'`
+            : `'${tool.name}' (from '${tool.originalName}'; '${clash.tool.originalName}' maps to the same legal name)`;
+        log.error(
+          tool.source.pointer ?? '',
+          `duplicate tool name ${same}, already defined at ${where(clash.tool)}; rename one (operationId / name) or import the sources into separate catalogs`,
+        );
         continue;
       }
       byName.set(tool.name, { tool, source: index });

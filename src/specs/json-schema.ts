@@ -41,7 +41,10 @@ export function openApiToJsonSchema(schema: unknown, mode: 'input' | 'output'): 
       if ((out.required as string[]).length === 0) delete out.required;
     }
     // OpenAPI 3.0 (JSON Schema draft 4): boolean exclusive bounds qualify minimum/maximum; 3.1 uses numbers.
-    for (const [flag, bound] of [['exclusiveMinimum', 'minimum'], ['exclusiveMaximum', 'maximum']] as const) {
+    for (const [flag, bound] of [
+      ['exclusiveMinimum', 'minimum'],
+      ['exclusiveMaximum', 'maximum'],
+    ] as const) {
       if (typeof out[flag] !== 'boolean') continue;
       if (out[flag] === true && typeof out[bound] === 'number') {
         out[flag] = out[bound];

@@ -29,7 +29,9 @@ export const sharedSchemaValidator: jsonSchemaValidator = {
 };
 
 /** Links a client to a server object in this process; no I/O, ~100 µs per round trip. */
-export async function connectInMemory(server: Server | { server: Server; close(): Promise<void> }): Promise<McpConnection> {
+export async function connectInMemory(
+  server: Server | { server: Server; close(): Promise<void> },
+): Promise<McpConnection> {
   const srv = server instanceof Server ? server : server.server;
   const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
   await srv.connect(serverSide);
@@ -53,12 +55,24 @@ export function splitCommand(command: string): string[] {
 }
 
 /** `stdio:<command>` spawns the server; `http(s)://...` speaks streamable HTTP to it. */
-export async function connectToServer(target: string, opts: { env?: Record<string, string>; cwd?: string } = {}): Promise<McpConnection> {
+export async function connectToServer(
+  target: string,
+  opts: { env?: Record<string, string>; cwd?: string } = {},
+): Promise<McpConnection> {
   const client = new Client(CLIENT_INFO);
   if (target.startsWith('stdio:')) {
     const [command, ...args] = splitCommand(target.slice('stdio:'.length));
-    if (!command) throw new Error(`MCP server '${target}': nothing to run after 'stdio:'; write e.g. 'stdio:npx -y @modelcontextprotocol/server-everything'`);
-    const transport = new StdioClientTransport({ command, args, env: { ...getDefaultEnvironment(), ...(opts.env ?? {}) }, cwd: opts.cwd, stderr: 'pipe' });
+    if (!command)
+      throw new Error(
+        `MCP server '${target}': nothing to run after 'stdio:'; write e.g. 'stdio:npx -y @modelcontextprotocol/server-everything'`,
+      );
+    const transport = new StdioClientTransport({
+      command,
+      args,
+      env: { ...getDefaultEnvironment(), ...(opts.env ?? {}) },
+      cwd: opts.cwd,
+      stderr: 'pipe',
+    });
     // Drain the server's stderr (a full pipe would block it) and keep its tail to explain a failed start.
     let stderrTail = '';
     transport.stderr?.on('data', (d: Buffer) => {
@@ -68,7 +82,9 @@ export async function connectToServer(target: string, opts: { env?: Record<strin
       await client.connect(transport);
     } catch (e) {
       await transport.close().catch(() => undefined);
-      throw new Error(`MCP server '${target}' did not start: ${(e as Error).message}${stderrTail.trim() ? `; its stderr ends with: ${stderrTail.trim()}` : ''}`);
+      throw new Error(
+        `MCP server '${target}' did not start: ${(e as Error).message}${stderrTail.trim() ? `; its stderr ends with: ${stderrTail.trim()}` : ''}`,
+      );
     }
     return { client, close: () => client.close() };
   }
@@ -89,6 +105,9 @@ export async function connectToServer(target: string, opts: { env?: Record<strin
 /** The named variables' values from this process; a declared one that is unset is an error naming it. */
 export function passEnv(names: string[] = [], from: NodeJS.ProcessEnv = process.env): Record<string, string> {
   const missing = names.filter((n) => from[n] === undefined);
-  if (missing.length) throw new Error(`environment variable${missing.length > 1 ? 's' : ''} ${missing.join(', ')} declared for this server but not set`);
+  if (missing.length)
+    throw new Error(
+      `environment variable${missing.length > 1 ? 's' : ''} ${missing.join(', ')} declared for this server but not set`,
+    );
   return Object.fromEntries(names.map((n) => [n, from[n] as string]));
 }

@@ -43,7 +43,11 @@ export function problemKind(reason: string): string {
 }
 
 /** `2 refused: 2× unsupported request body media type 'application/octet-stream'`, biggest kinds first. */
-export function summarizeProblems(problems: ImportProblem[], severity: ImportProblem['severity'], maxKinds = 4): string {
+export function summarizeProblems(
+  problems: ImportProblem[],
+  severity: ImportProblem['severity'],
+  maxKinds = 4,
+): string {
   const picked = problems.filter((p) => p.severity === severity);
   if (picked.length === 0) return '';
   const counts = new Map<string, number>();

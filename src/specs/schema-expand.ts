@@ -69,7 +69,10 @@ export function follow(refs: Refs, node: unknown, base: string): Located {
     seen.add(key);
     const target = lookup(refs, ref, key);
     // 3.1 allows siblings next to $ref (summary, description); they refine the target.
-    const merged = Object.keys(siblings).length && target && typeof target === 'object' && !Array.isArray(target) ? { ...(target as object), ...siblings } : target;
+    const merged =
+      Object.keys(siblings).length && target && typeof target === 'object' && !Array.isArray(target)
+        ? { ...(target as object), ...siblings }
+        : target;
     cur = { node: merged, base: file };
   }
   return cur;
@@ -89,7 +92,10 @@ export type ExpandOptions = {
 export class SchemaExpander {
   cuts = 0;
   private nodes = 0;
-  constructor(private readonly refs: Refs, private readonly opts: ExpandOptions) {}
+  constructor(
+    private readonly refs: Refs,
+    private readonly opts: ExpandOptions,
+  ) {}
 
   expand(node: unknown, base: string): unknown {
     const root = follow(this.refs, node, base);
@@ -111,12 +117,21 @@ export class SchemaExpander {
     const out: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(obj)) {
       if (!nameMap && (SKIPPED_KEYS.has(k) || k.startsWith('x-'))) continue;
-      if (!nameMap && k === 'description' && typeof v === 'string' && this.opts.maxDescription !== undefined && v.length > this.opts.maxDescription) {
+      if (
+        !nameMap &&
+        k === 'description' &&
+        typeof v === 'string' &&
+        this.opts.maxDescription !== undefined &&
+        v.length > this.opts.maxDescription
+      ) {
         if (this.opts.maxDescription > 0) out[k] = `${v.slice(0, this.opts.maxDescription - 1).trimEnd()}…`;
         continue;
       }
       // enum/const/default are values, never schemas: copied as they are.
-      out[k] = !nameMap && (k === 'enum' || k === 'const' || k === 'default') ? v : this.walk(v, base, stack, !nameMap && NAME_MAPS.has(k));
+      out[k] =
+        !nameMap && (k === 'enum' || k === 'const' || k === 'default')
+          ? v
+          : this.walk(v, base, stack, !nameMap && NAME_MAPS.has(k));
     }
     return out;
   }
@@ -147,7 +162,11 @@ export class SchemaExpander {
 /** What a cut shared schema keeps: its type (so the argument is still an object/array) and a short description. */
 function stub(target: Record<string, unknown>, ref: string): Record<string, unknown> {
   const name = ref.split('/').pop() || ref;
-  const type = typeof target.type === 'string' ? target.type : target.items ? 'array' : target.properties ? 'object' : undefined;
+  const type =
+    typeof target.type === 'string' ? target.type : target.items ? 'array' : target.properties ? 'object' : undefined;
   const about = typeof target.description === 'string' ? target.description.trim().slice(0, 160) : '';
-  return { ...(type ? { type } : {}), description: `${about ? `${about} ` : ''}(${name}; nested fields not listed)`.trim() };
+  return {
+    ...(type ? { type } : {}),
+    description: `${about ? `${about} ` : ''}(${name}; nested fields not listed)`.trim(),
+  };
 }

@@ -6,10 +6,38 @@ import type { Tool } from '../domain/catalog.js';
 /** Texts to vectors, e.g. an OpenAI-compatible `/v1/embeddings` call; one vector per text, same order. */
 export type Embedder = (texts: string[]) => Promise<number[][]>;
 
-const STOP = new Set(['a', 'an', 'the', 'of', 'to', 'and', 'or', 'for', 'in', 'on', 'by', 'with', 'is', 'it', 'its', 'this', 'that', 'be', 'as', 'at', 'from', 'e', 'g', 'if', 'any']);
+const STOP = new Set([
+  'a',
+  'an',
+  'the',
+  'of',
+  'to',
+  'and',
+  'or',
+  'for',
+  'in',
+  'on',
+  'by',
+  'with',
+  'is',
+  'it',
+  'its',
+  'this',
+  'that',
+  'be',
+  'as',
+  'at',
+  'from',
+  'e',
+  'g',
+  'if',
+  'any',
+]);
 
 export function tokens(text: string): string[] {
-  return words(text).filter((w) => !STOP.has(w)).map(singular);
+  return words(text)
+    .filter((w) => !STOP.has(w))
+    .map(singular);
 }
 
 /** What a tool is about, as text: name words weigh double, since names carry the most signal. */
@@ -47,7 +75,9 @@ export function sparseCosine(a: Map<string, number>, b: Map<string, number>): nu
 }
 
 export function denseCosine(a: number[], b: number[]): number {
-  let dot = 0, na = 0, nb = 0;
+  let dot = 0,
+    na = 0,
+    nb = 0;
   for (let i = 0; i < a.length; i++) {
     dot += a[i] * b[i];
     na += a[i] * a[i];
@@ -61,7 +91,8 @@ export async function similarityOf(tools: Tool[], embed?: Embedder): Promise<(i:
   const texts = tools.map(toolText);
   if (embed) {
     const vectors = await embed(texts);
-    if (vectors.length !== texts.length) throw new Error(`embeddings endpoint returned ${vectors.length} vectors for ${texts.length} tools`);
+    if (vectors.length !== texts.length)
+      throw new Error(`embeddings endpoint returned ${vectors.length} vectors for ${texts.length} tools`);
     return (i, j) => denseCosine(vectors[i], vectors[j]);
   }
   const vectors = tfidfVectors(texts);
@@ -74,16 +105,18 @@ export async function similarityOf(tools: Tool[], embed?: Embedder): Promise<(i:
  */
 export function cluster(n: number, sim: (i: number, j: number) => number, threshold: number, maxSize = 12): number[][] {
   const pairs: Array<[number, number, number]> = [];
-  for (let i = 0; i < n; i++) for (let j = i + 1; j < n; j++) {
-    const s = sim(i, j);
-    if (s >= threshold) pairs.push([s, i, j]);
-  }
+  for (let i = 0; i < n; i++)
+    for (let j = i + 1; j < n; j++) {
+      const s = sim(i, j);
+      if (s >= threshold) pairs.push([s, i, j]);
+    }
   pairs.sort((a, b) => b[0] - a[0] || a[1] - b[1] || a[2] - b[2]);
   const parent = Array.from({ length: n }, (_, i) => i);
   const size = new Array(n).fill(1);
   const find = (x: number): number => (parent[x] === x ? x : (parent[x] = find(parent[x])));
   for (const [, i, j] of pairs) {
-    const a = find(i), b = find(j);
+    const a = find(i),
+      b = find(j);
     if (a === b || size[a] + size[b] > maxSize) continue;
     parent[b] = a;
     size[a] += size[b];
@@ -125,12 +158,18 @@ export function groupRelated(tools: Tool[], maxSize: number, threshold = 0.2): T
   const grouped = new Set(groups.flat());
   const rest = tools.map((_, i) => i).filter((i) => !grouped.has(i));
   for (let k = 0; k < rest.length; k += maxSize) groups.push(rest.slice(k, k + maxSize));
-  return groups.map((g) => g.sort((a, b) => a - b).map((i) => tools[i])).sort((a, b) => tools.indexOf(a[0]) - tools.indexOf(b[0]));
+  return groups
+    .map((g) => g.sort((a, b) => a - b).map((i) => tools[i]))
+    .sort((a, b) => tools.indexOf(a[0]) - tools.indexOf(b[0]));
 }
 
 /** The two most frequent content words of a group's names: a readable label for a tool set. */
 export function groupLabel(tools: Tool[]): string {
   const counts = new Map<string, number>();
   for (const t of tools) for (const w of new Set(tokens(t.name))) counts.set(w, (counts.get(w) ?? 0) + 1);
-  return [...counts].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])).slice(0, 2).map(([w]) => w).join(' ');
+  return [...counts]
+    .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
+    .slice(0, 2)
+    .map(([w]) => w)
+    .join(' ');
 }

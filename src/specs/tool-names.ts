@@ -6,7 +6,10 @@ import { TOOL_NAME_PATTERN } from '../domain/catalog.js';
 /** `math.factorial` -> `math_factorial`; names over 64 characters keep a hash suffix so they stay unique. */
 export function legalToolName(original: string): string {
   if (TOOL_NAME_PATTERN.test(original)) return original;
-  let name = original.replace(/[^a-zA-Z0-9_-]+/g, '_').replace(/_+/g, '_').replace(/^_+|_+$/g, '');
+  let name = original
+    .replace(/[^a-zA-Z0-9_-]+/g, '_')
+    .replace(/_+/g, '_')
+    .replace(/^_+|_+$/g, '');
   if (name === '') name = 'tool';
   if (name.length > 64) {
     const suffix = createHash('sha256').update(original).digest('hex').slice(0, 8);

@@ -8,7 +8,11 @@ import { dirname, join, resolve } from 'node:path';
 export function canonicalJson(value: unknown): string {
   return JSON.stringify(value, (_k, v) =>
     v && typeof v === 'object' && !Array.isArray(v)
-      ? Object.fromEntries(Object.keys(v).sort().map((k) => [k, (v as Record<string, unknown>)[k]]))
+      ? Object.fromEntries(
+          Object.keys(v)
+            .sort()
+            .map((k) => [k, (v as Record<string, unknown>)[k]]),
+        )
       : v,
   );
 }
@@ -40,12 +44,17 @@ export class LocalArtifactStore implements ArtifactStore {
     this.root = resolve(root);
   }
   locate(ref: ArtifactRef): string {
-    if (!/^[A-Za-z0-9._-]+$/.test(ref.key)) throw new Error(`artifact key '${ref.key}' has characters a path cannot hold`);
-    if (ref.name.split('/').some((p) => p === '..' || p === '')) throw new Error(`artifact name '${ref.name}' is not a plain relative path`);
+    if (!/^[A-Za-z0-9._-]+$/.test(ref.key))
+      throw new Error(`artifact key '${ref.key}' has characters a path cannot hold`);
+    if (ref.name.split('/').some((p) => p === '..' || p === ''))
+      throw new Error(`artifact name '${ref.name}' is not a plain relative path`);
     return join(this.root, ref.key, ref.name);
   }
   async exists(ref: ArtifactRef): Promise<boolean> {
-    return stat(this.locate(ref)).then(() => true, () => false);
+    return stat(this.locate(ref)).then(
+      () => true,
+      () => false,
+    );
   }
   async put(ref: ArtifactRef, data: string | Buffer): Promise<void> {
     const path = this.locate(ref);
@@ -102,5 +111,8 @@ export async function putJsonl(store: ArtifactStore, ref: ArtifactRef, rows: unk
 }
 export async function getJsonl<T = unknown>(store: ArtifactStore, ref: ArtifactRef): Promise<T[]> {
   const text = (await store.get(ref)).toString('utf8');
-  return text.split('\n').filter((l) => l.trim()).map((l) => JSON.parse(l) as T);
+  return text
+    .split('\n')
+    .filter((l) => l.trim())
+    .map((l) => JSON.parse(l) as T);
 }

@@ -21,7 +21,9 @@ export const AdapterConfigSchema = z.discriminatedUnion('kind', [
     alpha: z.number().positive().default(32),
     dropout: z.number().min(0).max(1).default(0.05),
     /** Every linear layer: measured on SmolLM2-135M (trainer/README.md, "Choosing the defaults"). */
-    targetModules: z.array(z.string()).default(['q_proj', 'k_proj', 'v_proj', 'o_proj', 'gate_proj', 'up_proj', 'down_proj']),
+    targetModules: z
+      .array(z.string())
+      .default(['q_proj', 'k_proj', 'v_proj', 'o_proj', 'gate_proj', 'up_proj', 'down_proj']),
   }),
   z.object({ kind: z.literal('full') }),
 ]);
@@ -56,51 +58,63 @@ export const GrpoConfigSchema = z.object({
 });
 
 /** Strict at every depth, like the pydantic mirror (extra="forbid"): `sft.maxStep` is refused, not ignored. */
-export const TrainConfigSchema = strictEverywhere(z.object({
-  sft: SftConfigSchema.default({}),
-  grpo: GrpoConfigSchema.default({}),
-  adapter: AdapterConfigSchema.default({ kind: 'lora' }),
-  /** The gated reward's gates, weights and irrelevance reward: src/eval/reward.ts, one definition. */
-  reward: RewardConfigSchema.default({}),
-  /** Write a checkpoint every N optimizer steps (per phase); a restarted job resumes from the newest. */
-  checkpointEvery: z.number().int().positive().default(10),
-  keepCheckpoints: z.number().int().positive().default(2),
-  seed: z.number().int().default(0),
-  /** Convert the trained policy to GGUF so the embedded runtime can serve it (a LoRA one: see mergeAdapter). */
-  exportGguf: z.boolean().default(true),
-  /** With exportGguf and a LoRA adapter: serve the base with the adapter merged in, a GGUF of its own
-   * (trainer/inftool_trainer/export.py), rather than the base GGUF plus a LoRA GGUF applied at run time.
-   * Either way the next cycle continues training the adapter (`policy`). */
-  mergeAdapter: z.boolean().default(true),
-  device: z.enum(['auto', 'cpu', 'cuda']).default('auto'),
-  /** CPU threads for torch; default: all cores. */
-  threads: z.number().int().positive().optional(),
-  /**
-   * The text the policy reads and writes, which must be the one it is served with: `runtime-json` is the
-   * embedded runtime's (src/llm/local-chat-format.ts), `hermes` what vLLM/SGLang's hermes tool parser
-   * reads. `auto`: runtime-json for a GGUF base (served by the embedded runtime), hermes for a HF model.
-   */
-  chatFormat: z.enum(['auto', 'hermes', 'runtime-json']).default('auto'),
-}));
+export const TrainConfigSchema = strictEverywhere(
+  z.object({
+    sft: SftConfigSchema.default({}),
+    grpo: GrpoConfigSchema.default({}),
+    adapter: AdapterConfigSchema.default({ kind: 'lora' }),
+    /** The gated reward's gates, weights and irrelevance reward: src/eval/reward.ts, one definition. */
+    reward: RewardConfigSchema.default({}),
+    /** Write a checkpoint every N optimizer steps (per phase); a restarted job resumes from the newest. */
+    checkpointEvery: z.number().int().positive().default(10),
+    keepCheckpoints: z.number().int().positive().default(2),
+    seed: z.number().int().default(0),
+    /** Convert the trained policy to GGUF so the embedded runtime can serve it (a LoRA one: see mergeAdapter). */
+    exportGguf: z.boolean().default(true),
+    /** With exportGguf and a LoRA adapter: serve the base with the adapter merged in, a GGUF of its own
+     * (trainer/inftool_trainer/export.py), rather than the base GGUF plus a LoRA GGUF applied at run time.
+     * Either way the next cycle continues training the adapter (`policy`). */
+    mergeAdapter: z.boolean().default(true),
+    device: z.enum(['auto', 'cpu', 'cuda']).default('auto'),
+    /** CPU threads for torch; default: all cores. */
+    threads: z.number().int().positive().optional(),
+    /**
+     * The text the policy reads and writes, which must be the one it is served with: `runtime-json` is the
+     * embedded runtime's (src/llm/local-chat-format.ts), `hermes` what vLLM/SGLang's hermes tool parser
+     * reads. `auto`: runtime-json for a GGUF base (served by the embedded runtime), hermes for a HF model.
+     */
+    chatFormat: z.enum(['auto', 'hermes', 'runtime-json']).default('auto'),
+  }),
+);
 export type TrainConfig = z.infer<typeof TrainConfigSchema>;
 
-export const TrainJobSchema = strictEverywhere(z
-  .object({
-    /** JSONL of RlPrompt (src/domain/rl-prompt.ts); only split=train lines are trained on. */
-    rlPromptsPath: z.string().min(1),
-    /** JSONL of accepted Trajectory, for the SFT cold start; optional when sft is disabled. */
-    trajectoriesPath: z.string().min(1).optional(),
-    baseModel: BaseModelSchema,
-    /** Checkpoints, the adapter, the GGUF export and the progress log go here; reused on resume. */
-    outputDir: z.string().min(1),
-    config: TrainConfigSchema.default({}),
-  })
-  .superRefine((job, ctx) => {
-    if (job.config.sft.enabled && !job.trajectoriesPath)
-      ctx.addIssue({ code: 'custom', path: ['trajectoriesPath'], message: 'SFT is enabled (config.sft.enabled) but no trajectoriesPath was given: give one or disable SFT' });
-    if (!job.config.sft.enabled && !job.config.grpo.enabled)
-      ctx.addIssue({ code: 'custom', path: ['config'], message: 'both config.sft.enabled and config.grpo.enabled are false: nothing to train' });
-  }));
+export const TrainJobSchema = strictEverywhere(
+  z
+    .object({
+      /** JSONL of RlPrompt (src/domain/rl-prompt.ts); only split=train lines are trained on. */
+      rlPromptsPath: z.string().min(1),
+      /** JSONL of accepted Trajectory, for the SFT cold start; optional when sft is disabled. */
+      trajectoriesPath: z.string().min(1).optional(),
+      baseModel: BaseModelSchema,
+      /** Checkpoints, the adapter, the GGUF export and the progress log go here; reused on resume. */
+      outputDir: z.string().min(1),
+      config: TrainConfigSchema.default({}),
+    })
+    .superRefine((job, ctx) => {
+      if (job.config.sft.enabled && !job.trajectoriesPath)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['trajectoriesPath'],
+          message: 'SFT is enabled (config.sft.enabled) but no trajectoriesPath was given: give one or disable SFT',
+        });
+      if (!job.config.sft.enabled && !job.config.grpo.enabled)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['config'],
+          message: 'both config.sft.enabled and config.grpo.enabled are false: nothing to train',
+        });
+    }),
+);
 export type TrainJob = z.infer<typeof TrainJobSchema>;
 export type TrainJobInput = z.input<typeof TrainJobSchema>;
 

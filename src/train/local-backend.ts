@@ -6,27 +6,34 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import {
-  TrainerEventSchema,
-  TrainJobSchema,
-  type CurvePoint,
-  type TrainJobInput,
-  type TrainResult,
-} from './job.js';
+import { TrainerEventSchema, TrainJobSchema, type CurvePoint, type TrainJobInput, type TrainResult } from './job.js';
 
 const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const TRAINER_DIR = path.join(REPO_ROOT, 'trainer');
 /** The venv trainer/setup.sh creates; $INFTOOL_TRAINER_PYTHON overrides it (e.g. a GPU machine's env). */
 export const DEFAULT_TRAINER_PYTHON = path.join(TRAINER_DIR, '.venv', 'bin', 'python');
 
-export type TrainProgress = { phase: 'sft' | 'grpo'; step: number; reward: number | null; loss: number | null; checkpoint: string | null; point: CurvePoint };
+export type TrainProgress = {
+  phase: 'sft' | 'grpo';
+  step: number;
+  reward: number | null;
+  loss: number | null;
+  checkpoint: string | null;
+  point: CurvePoint;
+};
 
 export type RunLocalTrainingOptions = {
   job: TrainJobInput;
   /** Aborting kills the trainer process (SIGTERM, then SIGKILL after `killGraceMs`). */
   signal?: AbortSignal;
   /** Called once per optimizer step; the Temporal activity heartbeats with it. */
-  onProgress?: (step: number, reward: number | null, loss: number | null, checkpoint: string | null, detail: TrainProgress) => void;
+  onProgress?: (
+    step: number,
+    reward: number | null,
+    loss: number | null,
+    checkpoint: string | null,
+    detail: TrainProgress,
+  ) => void;
   /** A checkpoint folder from an earlier attempt's heartbeat; the trainer also finds the newest on its own. */
   resumeFrom?: string;
   python?: string;
@@ -36,18 +43,26 @@ export type RunLocalTrainingOptions = {
 };
 
 export class TrainingError extends Error {
-  constructor(message: string, readonly stderrTail: string, readonly exitCode: number | null) {
+  constructor(
+    message: string,
+    readonly stderrTail: string,
+    readonly exitCode: number | null,
+  ) {
     super(message);
     this.name = 'TrainingError';
   }
 }
 
-
 /** Runs one TrainJob to completion. Rejects with TrainingError (trainer's message + stderr tail) or AbortError. */
 export async function runLocalTraining(opts: RunLocalTrainingOptions): Promise<TrainResult> {
   const job = TrainJobSchema.parse(opts.job);
   const python = opts.python ?? process.env.INFTOOL_TRAINER_PYTHON ?? DEFAULT_TRAINER_PYTHON;
-  if (!existsSync(python)) throw new TrainingError(`trainer python ${python} not found: run \`bash trainer/setup.sh\` (or set INFTOOL_TRAINER_PYTHON)`, '', null);
+  if (!existsSync(python))
+    throw new TrainingError(
+      `trainer python ${python} not found: run \`bash trainer/setup.sh\` (or set INFTOOL_TRAINER_PYTHON)`,
+      '',
+      null,
+    );
   opts.signal?.throwIfAborted();
 
   await mkdir(job.outputDir, { recursive: true });
@@ -88,10 +103,19 @@ export async function runLocalTraining(opts: RunLocalTrainingOptions): Promise<T
       try {
         parsed = JSON.parse(line);
       } catch {
-        throw new TrainingError(`trainer printed a non-protocol line on stdout: ${line.slice(0, 200)}`, stderrTail, null);
+        throw new TrainingError(
+          `trainer printed a non-protocol line on stdout: ${line.slice(0, 200)}`,
+          stderrTail,
+          null,
+        );
       }
       const ev = TrainerEventSchema.safeParse(parsed);
-      if (!ev.success) throw new TrainingError(`trainer event does not match TrainerEventSchema (${ev.error.issues[0]?.path.join('.')}: ${ev.error.issues[0]?.message}): ${line.slice(0, 200)}`, stderrTail, null);
+      if (!ev.success)
+        throw new TrainingError(
+          `trainer event does not match TrainerEventSchema (${ev.error.issues[0]?.path.join('.')}: ${ev.error.issues[0]?.message}): ${line.slice(0, 200)}`,
+          stderrTail,
+          null,
+        );
       const e = ev.data;
       if (e.event === 'step') {
         const { event: _event, ...point } = e;
@@ -103,7 +127,12 @@ export async function runLocalTraining(opts: RunLocalTrainingOptions): Promise<T
     const { code, sig } = await exited;
     if (opts.signal?.aborted) throw opts.signal.reason ?? new DOMException('training aborted', 'AbortError');
     if (failure !== undefined) throw new TrainingError(`trainer failed: ${failure}`, stderrTail, code);
-    if (code !== 0 || !done) throw new TrainingError(`trainer exited with ${sig ?? `code ${code}`} before reporting done; stderr tail:\n${stderrTail}`, stderrTail, code);
+    if (code !== 0 || !done)
+      throw new TrainingError(
+        `trainer exited with ${sig ?? `code ${code}`} before reporting done; stderr tail:\n${stderrTail}`,
+        stderrTail,
+        code,
+      );
     return { model: done.model, steps: done.steps, curve, policy: done.policy };
   } finally {
     opts.signal?.removeEventListener('abort', onAbort);

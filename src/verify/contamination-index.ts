@@ -18,10 +18,12 @@ const BfclLineSchema = z.object({ id: z.string(), question: z.array(z.unknown())
 
 /** User texts in a BFCL question: a list of turns, each a list of {role, content} (older files: one flat list). */
 function questionTexts(question: unknown[]): string[] {
-  return question.flatMap((turn) => (Array.isArray(turn) ? turn : [turn])).flatMap((m) => {
-    const msg = m as { role?: string; content?: unknown };
-    return msg && msg.role === 'user' && typeof msg.content === 'string' ? [msg.content] : [];
-  });
+  return question
+    .flatMap((turn) => (Array.isArray(turn) ? turn : [turn]))
+    .flatMap((m) => {
+      const msg = m as { role?: string; content?: unknown };
+      return msg && msg.role === 'user' && typeof msg.content === 'string' ? [msg.content] : [];
+    });
 }
 
 export class ContaminationIndex {
@@ -62,12 +64,21 @@ export class ContaminationIndex {
   /** Reads every `BFCL_v4_*.json` (JSON lines) in `dir`; names the file and line of anything malformed. */
   static async fromBfclDir(dir: string, config: Partial<ContaminationConfig> = {}): Promise<ContaminationIndex> {
     const index = new ContaminationIndex(config);
-    const files = (await readdir(dir).catch((err) => { throw new Error(`BFCL data dir '${dir}' cannot be read: ${(err as Error).message}; pass the folder holding BFCL_v4_*.json`); }))
+    const files = (
+      await readdir(dir).catch((err) => {
+        throw new Error(
+          `BFCL data dir '${dir}' cannot be read: ${(err as Error).message}; pass the folder holding BFCL_v4_*.json`,
+        );
+      })
+    )
       .filter((f) => /^BFCL_v\d+_.*\.json$/.test(f))
       // format_sensitivity is an index of other categories' ids (one JSON object), not questions.
       .filter((f) => !/_format_sensitivity\.json$/.test(f))
       .sort();
-    if (!files.length) throw new Error(`BFCL data dir '${dir}' holds no BFCL_v*_*.json files; pass the folder with the question files (not possible_answer/)`);
+    if (!files.length)
+      throw new Error(
+        `BFCL data dir '${dir}' holds no BFCL_v*_*.json files; pass the folder with the question files (not possible_answer/)`,
+      );
     for (const file of files) {
       const lines = (await readFile(join(dir, file), 'utf8')).split('\n');
       for (const [i, line] of lines.entries()) {
@@ -78,7 +89,10 @@ export class ContaminationIndex {
         } catch (err) {
           throw new Error(`${join(dir, file)}:${i + 1}: not JSON (${(err as Error).message})`);
         }
-        if (!parsed.success) throw new Error(`${join(dir, file)}:${i + 1}: not a BFCL entry (${parsed.error.issues[0]?.path.join('/')}: ${parsed.error.issues[0]?.message})`);
+        if (!parsed.success)
+          throw new Error(
+            `${join(dir, file)}:${i + 1}: not a BFCL entry (${parsed.error.issues[0]?.path.join('/')}: ${parsed.error.issues[0]?.message})`,
+          );
         index.addQuestion(parsed.data.id, questionTexts(parsed.data.question).join('\n'));
       }
     }

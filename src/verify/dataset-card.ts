@@ -41,7 +41,9 @@ export function sourcesLine(requestSources: Record<string, number>, valueSources
     return `${n} (${total ? ((100 * n) / total).toFixed(1) : '0.0'}%)`;
   };
   const requests = Object.values(requestSources).reduce((a, b) => a + b, 0);
-  const goals = Object.entries(valueSources).filter(([k]) => k !== 'none').reduce((a, [, b]) => a + b, 0);
+  const goals = Object.entries(valueSources)
+    .filter(([k]) => k !== 'none')
+    .reduce((a, [, b]) => a + b, 0);
   const values = Object.fromEntries(Object.entries(valueSources).filter(([k]) => k !== 'none'));
   const unrecorded = requestSources.unrecorded ? `, ${share(requestSources, 'unrecorded')} unrecorded` : '';
   return [
@@ -52,10 +54,17 @@ export function sourcesLine(requestSources: Record<string, number>, valueSources
   ].join(' ');
 }
 
-export function datasetCard(input: { verified: Trajectory[]; rlPrompts: RlPrompt[]; stats: VerifyStats }): { json: DatasetCard; markdown: string } {
+export function datasetCard(input: { verified: Trajectory[]; rlPrompts: RlPrompt[]; stats: VerifyStats }): {
+  json: DatasetCard;
+  markdown: string;
+} {
   const { verified, rlPrompts, stats } = input;
   const accepted = verified.filter((t) => t.accepted);
-  const tokens = verified.reduce((s, t) => s + Object.values(t.usage ?? {}).reduce((a, u) => a + u.promptTokens + u.completionTokens, 0), 0) + stats.judgeTokens;
+  const tokens =
+    verified.reduce(
+      (s, t) => s + Object.values(t.usage ?? {}).reduce((a, u) => a + u.promptTokens + u.completionTokens, 0),
+      0,
+    ) + stats.judgeTokens;
   const chars = accepted.reduce((s, t) => s + JSON.stringify(t.messages).length + JSON.stringify(t.tools).length, 0);
   const byCat: Record<string, number> = {};
   for (const p of rlPrompts) byCat[p.category] = (byCat[p.category] ?? 0) + 1;
@@ -63,11 +72,18 @@ export function datasetCard(input: { verified: Trajectory[]; rlPrompts: RlPrompt
     trajectories: verified.length,
     accepted: accepted.length,
     acceptanceRate: verified.length ? accepted.length / verified.length : 0,
-    splits: { train: accepted.filter((t) => t.split !== 'validation').length, validation: accepted.filter((t) => t.split === 'validation').length },
+    splits: {
+      train: accepted.filter((t) => t.split !== 'validation').length,
+      validation: accepted.filter((t) => t.split === 'validation').length,
+    },
     acceptedByCategory: stats.acceptedByCategory,
     rejectedByGate: stats.rejectedByGate,
     rejectedByCategoryGate: stats.rejectedByCategoryGate,
-    rlPrompts: { train: rlPrompts.filter((p) => p.split === 'train').length, validation: rlPrompts.filter((p) => p.split === 'validation').length, byCategory: byCat },
+    rlPrompts: {
+      train: rlPrompts.filter((p) => p.split === 'train').length,
+      validation: rlPrompts.filter((p) => p.split === 'validation').length,
+      byCategory: byCat,
+    },
     toolsCovered: [...new Set(accepted.flatMap((t) => t.goal.turns.flat().map((c) => c.name)))].sort(),
     toolSets: [...new Set(accepted.map((t) => t.task.toolSetId))].sort(),
     synthesisTokensPerAccepted: accepted.length ? Math.round(tokens / accepted.length) : 0,
@@ -78,7 +94,15 @@ export function datasetCard(input: { verified: Trajectory[]; rlPrompts: RlPrompt
     valueSources: stats.valueSources ?? {},
   };
   const table = (rec: Record<string, number>, head: string) =>
-    Object.keys(rec).length ? [`| ${head} | count |`, '|---|---|', ...Object.entries(rec).sort().map(([k, v]) => `| ${k} | ${v} |`)].join('\n') : '_none_';
+    Object.keys(rec).length
+      ? [
+          `| ${head} | count |`,
+          '|---|---|',
+          ...Object.entries(rec)
+            .sort()
+            .map(([k, v]) => `| ${k} | ${v} |`),
+        ].join('\n')
+      : '_none_';
   const markdown = [
     '# Dataset card',
     '',

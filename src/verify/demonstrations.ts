@@ -30,23 +30,36 @@ function argumentsOf(params: Record<string, unknown[]>): Record<string, unknown>
  * One demonstration per train-split turn-0 prompt whose trajectory was not already accepted (those are in the
  * SFT data as the policy wrote them): the prompt, then the reference calls (or a plain refusal).
  */
-export function goalDemonstrations(prompts: RlPrompt[], acceptedTrajectoryIds: ReadonlySet<string>, opts: { declineShare?: number } = {}): Demonstration[] {
+export function goalDemonstrations(
+  prompts: RlPrompt[],
+  acceptedTrajectoryIds: ReadonlySet<string>,
+  opts: { declineShare?: number } = {},
+): Demonstration[] {
   const demos = prompts
     .filter((p) => p.split === 'train' && p.id.endsWith('/t0') && !acceptedTrajectoryIds.has(p.id.slice(0, -3)))
     .map((p) => {
       const reply: ChatMessage = p.reference.length
         ? {
-          role: 'assistant',
-          content: null,
-          tool_calls: p.reference.map((call, i) => {
-            const [name, params] = Object.entries(call)[0];
-            return { id: `call_${i}`, type: 'function' as const, function: { name, arguments: JSON.stringify(argumentsOf(params)) } };
-          }),
-        }
+            role: 'assistant',
+            content: null,
+            tool_calls: p.reference.map((call, i) => {
+              const [name, params] = Object.entries(call)[0];
+              return {
+                id: `call_${i}`,
+                type: 'function' as const,
+                function: { name, arguments: JSON.stringify(argumentsOf(params)) },
+              };
+            }),
+          }
         : { role: 'assistant', content: NO_TOOL_REPLY };
       return {
-        id: `${p.id}/demo`, source: 'goal-demonstration' as const, accepted: true as const,
-        category: p.category, toolSetId: p.toolSetId, messages: [...p.messages, reply], tools: p.tools,
+        id: `${p.id}/demo`,
+        source: 'goal-demonstration' as const,
+        accepted: true as const,
+        category: p.category,
+        toolSetId: p.toolSetId,
+        messages: [...p.messages, reply],
+        tools: p.tools,
       };
     });
   return [...demos, ...declineDemonstrations(demos, prompts, opts.declineShare ?? 0)];
@@ -65,20 +78,29 @@ export function declineDemonstrations(demos: Demonstration[], prompts: RlPrompt[
   const declines = demos.filter((d) => d.category === 'irrelevance').length;
   const calling = demos.filter((d) => d.category !== 'irrelevance');
   // declines + k = share * (demos + k)  =>  k = (share * demos - declines) / (1 - share)
-  const wanted = Math.min(calling.length, Math.max(0, Math.ceil((share * demos.length - declines) / (1 - Math.min(share, 0.95)))));
+  const wanted = Math.min(
+    calling.length,
+    Math.max(0, Math.ceil((share * demos.length - declines) / (1 - Math.min(share, 0.95)))),
+  );
   const toolSets = [...new Map(prompts.map((p) => [p.toolSetId, p.tools])).entries()];
   const out: Demonstration[] = [];
   for (const d of calling) {
     if (out.length >= wanted) break;
     const needed = new Set((d.tools ?? []).map((t) => t.function.name));
     const at = toolSets.findIndex(([id]) => id === d.toolSetId);
-    const other = [...toolSets.slice(at + 1), ...toolSets.slice(0, Math.max(0, at))]
-      .find(([id, tools]) => id !== d.toolSetId && tools.length > 0 && tools.every((t) => !needed.has(t.function.name)));
+    const other = [...toolSets.slice(at + 1), ...toolSets.slice(0, Math.max(0, at))].find(
+      ([id, tools]) => id !== d.toolSetId && tools.length > 0 && tools.every((t) => !needed.has(t.function.name)),
+    );
     if (!other) continue; // one tool set only: nothing unrelated to offer
     const request = d.messages.slice(0, -1);
     out.push({
-      id: `${d.id.replace(/\/demo$/, '')}/decline`, source: 'decline-demonstration', accepted: true, category: 'irrelevance',
-      toolSetId: other[0], messages: [...request, { role: 'assistant', content: NO_TOOL_REPLY }], tools: other[1],
+      id: `${d.id.replace(/\/demo$/, '')}/decline`,
+      source: 'decline-demonstration',
+      accepted: true,
+      category: 'irrelevance',
+      toolSetId: other[0],
+      messages: [...request, { role: 'assistant', content: NO_TOOL_REPLY }],
+      tools: other[1],
     });
   }
   return out;

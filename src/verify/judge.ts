@@ -8,14 +8,24 @@ import { isOutage } from '../llm/outage.js';
 
 const AnswerSchema = z.object({ answer: z.enum(['yes', 'no']), reason: z.string().optional() });
 
-export async function askJudge(judge: ChatClient, question: string): Promise<{ yes: boolean; reason: string; tokens: number }> {
+export async function askJudge(
+  judge: ChatClient,
+  question: string,
+): Promise<{ yes: boolean; reason: string; tokens: number }> {
   try {
     const res = await judge.chat({
       messages: [
         { role: 'system', content: 'You check synthetic training data. Answer strictly; when unsure, answer "no".' },
         { role: 'user', content: `${question}\nAnswer with JSON: {"answer": "yes" | "no", "reason": "..."}` },
       ],
-      jsonSchema: { name: 'verdict', schema: { type: 'object', properties: { answer: { enum: ['yes', 'no'] }, reason: { type: 'string' } }, required: ['answer'] } },
+      jsonSchema: {
+        name: 'verdict',
+        schema: {
+          type: 'object',
+          properties: { answer: { enum: ['yes', 'no'] }, reason: { type: 'string' } },
+          required: ['answer'],
+        },
+      },
       temperature: 0,
     });
     const parsed = parseJsonContent(res.message.content, AnswerSchema);

@@ -16,13 +16,22 @@ export const NoveltyConfigSchema = z.object({
 export type NoveltyConfig = z.infer<typeof NoveltyConfigSchema>;
 
 const EntrySchema = z.object({ id: z.string(), shingles: z.array(z.number()), signature: z.string() });
-export const NoveltyIndexJsonSchema = z.object({ version: z.literal(1), config: NoveltyConfigSchema, entries: z.array(EntrySchema) });
+export const NoveltyIndexJsonSchema = z.object({
+  version: z.literal(1),
+  config: NoveltyConfigSchema,
+  entries: z.array(EntrySchema),
+});
 
 export type NoveltyHit = { kind: 'same_calls' | 'similar_request'; of: string; similarity: number };
 
 /** The exact-call key: tool set + every turn's calls, canonical (argument order does not matter). */
 export function callSignature(toolSetId: string, turns: GoalCall[][]): string {
-  return canonicalJson([toolSetId, turns.map((t) => t.map((c) => [c.name, c.arguments]).sort((a, b) => canonicalJson(a).localeCompare(canonicalJson(b))))]);
+  return canonicalJson([
+    toolSetId,
+    turns.map((t) =>
+      t.map((c) => [c.name, c.arguments]).sort((a, b) => canonicalJson(a).localeCompare(canonicalJson(b))),
+    ),
+  ]);
 }
 
 export class NoveltyIndex {
@@ -33,7 +42,10 @@ export class NoveltyIndex {
 
   constructor(config: Partial<NoveltyConfig> = {}) {
     this.config = NoveltyConfigSchema.parse(config);
-    if (this.config.permutations % this.config.bands) throw new Error(`novelty config: permutations (${this.config.permutations}) must be a multiple of bands (${this.config.bands})`);
+    if (this.config.permutations % this.config.bands)
+      throw new Error(
+        `novelty config: permutations (${this.config.permutations}) must be a multiple of bands (${this.config.bands})`,
+      );
   }
 
   get size(): number {
@@ -58,7 +70,8 @@ export class NoveltyIndex {
         if (seen.has(idx)) continue;
         seen.add(idx);
         const sim = jaccard(shingles, this.entries[idx].shingles);
-        if (sim >= this.config.threshold && (!best || sim > best.similarity)) best = { kind: 'similar_request', of: this.entries[idx].id, similarity: sim };
+        if (sim >= this.config.threshold && (!best || sim > best.similarity))
+          best = { kind: 'similar_request', of: this.entries[idx].id, similarity: sim };
       }
     }
     return best;
@@ -81,7 +94,10 @@ export class NoveltyIndex {
 
   static fromJSON(json: unknown): NoveltyIndex {
     const parsed = NoveltyIndexJsonSchema.safeParse(json);
-    if (!parsed.success) throw new Error(`novelty index JSON is malformed at ${parsed.error.issues[0]?.path.join('/')}: ${parsed.error.issues[0]?.message}; rebuild it from the accepted trajectories`);
+    if (!parsed.success)
+      throw new Error(
+        `novelty index JSON is malformed at ${parsed.error.issues[0]?.path.join('/')}: ${parsed.error.issues[0]?.message}; rebuild it from the accepted trajectories`,
+      );
     const index = new NoveltyIndex(parsed.data.config);
     for (const e of parsed.data.entries) {
       const idx = index.entries.push(e) - 1;

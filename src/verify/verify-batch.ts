@@ -80,8 +80,17 @@ function bump(rec: Record<string, number>, key: string): void {
 export async function verifyBatch(input: VerifyBatchInput): Promise<VerifyBatchResult> {
   const tools = new Map(input.tools.map((t) => [t.name, t]));
   const stats: VerifyStats = {
-    trajectories: input.trajectories.length, accepted: 0, rejectedByGate: {}, rejectedByCategoryGate: {}, acceptedByCategory: {},
-    rlPrompts: 0, judgeCalls: 0, judgeTokens: 0, requestSources: {}, acceptedByRequestSource: {}, valueSources: {},
+    trajectories: input.trajectories.length,
+    accepted: 0,
+    rejectedByGate: {},
+    rejectedByCategoryGate: {},
+    acceptedByCategory: {},
+    rlPrompts: 0,
+    judgeCalls: 0,
+    judgeTokens: 0,
+    requestSources: {},
+    acceptedByRequestSource: {},
+    valueSources: {},
   };
   const verified: Trajectory[] = [];
   const rlPrompts: RlPrompt[] = [];

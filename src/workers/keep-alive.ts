@@ -8,7 +8,10 @@ export const KEEP_ALIVE_EVERY_MS = 2_000;
 /** The activities the worker keeps alive: their options (src/workflows/options.ts `prepare`) carry a heartbeat timeout. */
 export const KEPT_ALIVE: ReadonlySet<string> = new Set(['prepareRun']);
 
-export function keepAlive(activityTypes: ReadonlySet<string> = KEPT_ALIVE, everyMs = KEEP_ALIVE_EVERY_MS): ActivityInterceptorsFactory {
+export function keepAlive(
+  activityTypes: ReadonlySet<string> = KEPT_ALIVE,
+  everyMs = KEEP_ALIVE_EVERY_MS,
+): ActivityInterceptorsFactory {
   return (ctx) => {
     const inbound: ActivityInboundCallsInterceptor = {
       async execute(input, next) {

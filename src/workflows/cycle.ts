@@ -2,15 +2,31 @@
 // gaps. Each arrow is an activity (a large cycle synthesizes in lane workflows: synthesis-lane.ts); only
 // references and counts pass through this history.
 import {
-  ApplicationFailure, condition, executeChild, getExternalWorkflowHandle, patched, proxyActivities, setCurrentDetails, setHandler, workflowInfo,
+  ApplicationFailure,
+  condition,
+  executeChild,
+  getExternalWorkflowHandle,
+  patched,
+  proxyActivities,
+  setCurrentDetails,
+  setHandler,
+  workflowInfo,
 } from '@temporalio/workflow';
 import { cycleDetails, trainPlan, type CycleProgress } from './ui-text.js';
 import type { Activities, EvaluationResult, StageTimes, TrainStageResult } from '../activities/index.js';
 import type { TrainJob, TrainResult } from '../train/job.js';
 import { curveForHistory, lastCallRate } from '../train/curve.js';
 import {
-  laneProgressSignal, pauseSignal, resumeSignal, stageSignal, stopSignal,
-  type CycleInput, type CycleResult, type Scores, type Stage, type StageUpdate,
+  laneProgressSignal,
+  pauseSignal,
+  resumeSignal,
+  stageSignal,
+  stopSignal,
+  type CycleInput,
+  type CycleResult,
+  type Scores,
+  type Stage,
+  type StageUpdate,
 } from './definitions.js';
 import { stageActivities } from './options.js';
 import { synthesisLaneWorkflow } from './synthesis-lane.js';
@@ -31,7 +47,10 @@ export async function cycleWorkflow(input: CycleInput): Promise<CycleResult> {
   };
   setHandler(pauseSignal, () => void ((paused = true), show()));
   setHandler(resumeSignal, () => void ((paused = false), show()));
-  setHandler(stopSignal, () => void ((stopRequested = true), show({ waitingFor: 'the stage in progress to end (stop requested)' })));
+  setHandler(
+    stopSignal,
+    () => void ((stopRequested = true), show({ waitingFor: 'the stage in progress to end (stop requested)' })),
+  );
 
   const { config, cycle, runId } = input;
   const acts = stageActivities(config.temporal.heartbeatSeconds);
@@ -64,7 +83,10 @@ export async function cycleWorkflow(input: CycleInput): Promise<CycleResult> {
   const reported = async () => {
     while (reporting) await reporting;
   };
-  async function timed<T>(stage: Stage, work: () => Promise<T & { tokens?: number }>): Promise<T & { tokens?: number }> {
+  async function timed<T>(
+    stage: Stage,
+    work: () => Promise<T & { tokens?: number }>,
+  ): Promise<T & { tokens?: number }> {
     const start = Date.now();
     const out = await work();
     times[stage] = { ms: Date.now() - start, tokens: out.tokens ?? 0 };
@@ -92,8 +114,21 @@ export async function cycleWorkflow(input: CycleInput): Promise<CycleResult> {
       while (next < batches) {
         const batchIndex = next++;
         batchRefs[batchIndex] = await synthesizeBatch.executeWithOptions(
-          { summary: `synthesize batch ${batchIndex + 1}/${batches}: tasks ${batchIndex * batchSize + 1}-${Math.min(tasks, (batchIndex + 1) * batchSize)} of ${tasks}` },
-          [{ runId, cycle, config, planRef: input.planRef, catalogRef: input.catalogRef, policy: input.policy, batchIndex, batchSize }],
+          {
+            summary: `synthesize batch ${batchIndex + 1}/${batches}: tasks ${batchIndex * batchSize + 1}-${Math.min(tasks, (batchIndex + 1) * batchSize)} of ${tasks}`,
+          },
+          [
+            {
+              runId,
+              cycle,
+              config,
+              planRef: input.planRef,
+              catalogRef: input.catalogRef,
+              policy: input.policy,
+              batchIndex,
+              batchSize,
+            },
+          ],
         );
         done++;
         show({ batchesDone: done, batches });
@@ -132,30 +167,56 @@ export async function cycleWorkflow(input: CycleInput): Promise<CycleResult> {
       progressed();
     });
     const cycleId = workflowInfo().workflowId;
-    const results = await Promise.all(Array.from({ length: lanes }, async (_, lane) => {
-      const out = await executeChild(synthesisLaneWorkflow, {
-        workflowId: `${cycleId}/synthesize-${lane}`,
-        staticSummary: `cycle ${cycle} synthesis lane ${lane + 1}/${lanes}: batches ${lane + 1}, ${lane + 1 + lanes}, ... of ${batches}`,
-        args: [{
-          runId, cycle, cycleId, config, planRef: input.planRef, catalogRef: input.catalogRef, policy: input.policy, tasks, batchSize, batches,
-          lane, lanes, segmentBatches: config.synthesis.laneSegmentBatches, progressEvery: Math.ceil(batches / LANE_PROGRESS_SIGNALS),
-          next: lane, done: 0, tokens: 0, manifest: null,
-        }],
-      });
-      doneByLane[lane] = out.batches;
-      progressed();
-      return out;
-    }));
+    const results = await Promise.all(
+      Array.from({ length: lanes }, async (_, lane) => {
+        const out = await executeChild(synthesisLaneWorkflow, {
+          workflowId: `${cycleId}/synthesize-${lane}`,
+          staticSummary: `cycle ${cycle} synthesis lane ${lane + 1}/${lanes}: batches ${lane + 1}, ${lane + 1 + lanes}, ... of ${batches}`,
+          args: [
+            {
+              runId,
+              cycle,
+              cycleId,
+              config,
+              planRef: input.planRef,
+              catalogRef: input.catalogRef,
+              policy: input.policy,
+              tasks,
+              batchSize,
+              batches,
+              lane,
+              lanes,
+              segmentBatches: config.synthesis.laneSegmentBatches,
+              progressEvery: Math.ceil(batches / LANE_PROGRESS_SIGNALS),
+              next: lane,
+              done: 0,
+              tokens: 0,
+              manifest: null,
+            },
+          ],
+        });
+        doneByLane[lane] = out.batches;
+        progressed();
+        return out;
+      }),
+    );
     await reported();
     await report({ cycle, stage: 'synthesize', counts: { batchesDone: batches, batches } });
-    return { manifests: results.flatMap((r) => (r.manifest ? [r.manifest] : [])), tokens: results.reduce((a, r) => a + r.tokens, 0) };
+    return {
+      manifests: results.flatMap((r) => (r.manifest ? [r.manifest] : [])),
+      tokens: results.reduce((a, r) => a + r.tokens, 0),
+    };
   }
 
   // 2. Verify: gates in order over the whole cycle (novelty needs every batch), in task order.
   if (!(await enter('verify'))) return { kind: 'stopped', stage: 'verify' };
   const verified = await timed('verify', () =>
     verifyCycle({
-      runId, cycle, config, catalogRef: input.catalogRef, noveltyRef: input.noveltyRef,
+      runId,
+      cycle,
+      config,
+      catalogRef: input.catalogRef,
+      noveltyRef: input.noveltyRef,
       ...(batchManifests ? { batchRefs: [], batchManifests, batches } : { batchRefs: batchRefs.map((b) => b.ref) }),
     }),
   );
@@ -177,9 +238,21 @@ export async function cycleWorkflow(input: CycleInput): Promise<CycleResult> {
   if (cycle === 0 && config.evaluate.baseline && patched('inftool-baseline-evaluation')) {
     if (!(await enter('baseline'))) return { kind: 'stopped', stage: 'baseline' };
     const before = await timed('baseline', () =>
-      evaluatePolicy.executeWithOptions({ summary: 'baseline: the starting policy on the fixed BFCL selection and validation pool' }, [
-        { runId, cycle, config, policy: input.policy, rlPromptsRef: verified.rlPromptsRef, catalogRef: input.catalogRef, poolRef, baseline: true },
-      ]),
+      evaluatePolicy.executeWithOptions(
+        { summary: 'baseline: the starting policy on the fixed BFCL selection and validation pool' },
+        [
+          {
+            runId,
+            cycle,
+            config,
+            policy: input.policy,
+            rlPromptsRef: verified.rlPromptsRef,
+            catalogRef: input.catalogRef,
+            poolRef,
+            baseline: true,
+          },
+        ],
+      ),
     );
     baseline = scoresOf(before);
     baselineFaultsRef = before.faultsRef;
@@ -187,10 +260,17 @@ export async function cycleWorkflow(input: CycleInput): Promise<CycleResult> {
   }
 
   // 3. Train: on this worker fleet (local) or on the GPU workers' queue (temporal), resuming from checkpoints.
-  if (!(await enter('train', { accepted: verified.accepted, rlPrompts: verified.rlPrompts }))) return { kind: 'stopped', stage: 'train' };
+  if (!(await enter('train', { accepted: verified.accepted, rlPrompts: verified.rlPrompts })))
+    return { kind: 'stopped', stage: 'train' };
   const training: TrainStageResult = await timed('train', async (): Promise<TrainStageResult> => {
     const job: TrainJob | null = await prepareTrainJob({
-      runId, cycle, config, policy: input.policy, trainBase: input.trainBase, rlPromptsRef: verified.rlPromptsRef, trajectoriesRef: verified.trajectoriesRef,
+      runId,
+      cycle,
+      config,
+      policy: input.policy,
+      trainBase: input.trainBase,
+      rlPromptsRef: verified.rlPromptsRef,
+      trajectoriesRef: verified.trajectoriesRef,
     });
     if (!job) return { model: input.policy, steps: 0, curve: [], backend: 'none', trainBase: input.trainBase };
     if (config.train.backend === 'temporal') {
@@ -201,9 +281,18 @@ export async function cycleWorkflow(input: CycleInput): Promise<CycleResult> {
         taskQueue: config.train.taskQueue,
       });
       const out = await remote.trainPolicy(job);
-      return { model: out.model, steps: out.steps, curve: curveForHistory(out.curve), callRate: lastCallRate(out.curve), trainBase: out.policy, backend: 'temporal' };
+      return {
+        model: out.model,
+        steps: out.steps,
+        curve: curveForHistory(out.curve),
+        callRate: lastCallRate(out.curve),
+        trainBase: out.policy,
+        backend: 'temporal',
+      };
     }
-    return runTrainJob.executeWithOptions({ summary: `train (${config.train.backend}): ${trainPlan(config)}` }, [{ job }]);
+    return runTrainJob.executeWithOptions({ summary: `train (${config.train.backend}): ${trainPlan(config)}` }, [
+      { job },
+    ]);
   });
   // Deploy: the next cycle's assistant and this cycle's evaluation use the new policy.
   const policy = await deployPolicy({ runId, cycle, previous: input.policy, training });
@@ -211,9 +300,12 @@ export async function cycleWorkflow(input: CycleInput): Promise<CycleResult> {
   // 4. Evaluate the new policy: BFCL (reported) and the held-out validation split (steered by).
   if (!(await enter('evaluate', { steps: training.steps }))) return { kind: 'stopped', stage: 'evaluate' };
   const evaluation = await timed('evaluate', () =>
-    evaluatePolicy.executeWithOptions({ summary: `evaluate cycle ${cycle}'s policy: BFCL ${config.evaluate.categories.length} categories + validation` }, [
-      { runId, cycle, config, policy, rlPromptsRef: verified.rlPromptsRef, catalogRef: input.catalogRef, poolRef },
-    ]),
+    evaluatePolicy.executeWithOptions(
+      {
+        summary: `evaluate cycle ${cycle}'s policy: BFCL ${config.evaluate.categories.length} categories + validation`,
+      },
+      [{ runId, cycle, config, policy, rlPromptsRef: verified.rlPromptsRef, catalogRef: input.catalogRef, poolRef }],
+    ),
   );
   const scores = scoresOf(evaluation);
   show({ scores });
@@ -221,9 +313,22 @@ export async function cycleWorkflow(input: CycleInput): Promise<CycleResult> {
   // 5. Target gaps: the failures decide the next cycle's plan.
   if (!(await enter('target_gaps'))) return { kind: 'stopped', stage: 'target_gaps' };
   const gaps = await targetGaps({
-    runId, cycle, config, planRef: input.planRef, catalogRef: input.catalogRef, statsRef: verified.statsRef,
-    rlPromptsRef: verified.rlPromptsRef, trajectoriesRef: verified.trajectoriesRef, evaluation, training, policy, stageTimes: times, baseline, baselineFaultsRef,
-    previousRecords: input.previousRecords, workflowId: workflowInfo().workflowId,
+    runId,
+    cycle,
+    config,
+    planRef: input.planRef,
+    catalogRef: input.catalogRef,
+    statsRef: verified.statsRef,
+    rlPromptsRef: verified.rlPromptsRef,
+    trajectoriesRef: verified.trajectoriesRef,
+    evaluation,
+    training,
+    policy,
+    stageTimes: times,
+    baseline,
+    baselineFaultsRef,
+    previousRecords: input.previousRecords,
+    workflowId: workflowInfo().workflowId,
   });
   return {
     kind: 'completed',
@@ -233,9 +338,15 @@ export async function cycleWorkflow(input: CycleInput): Promise<CycleResult> {
     trainBase: training.trainBase,
     stop: gaps.stop,
     summary: {
-      cycle, recordRef: gaps.recordRef, accepted: verified.accepted, trajectories: verified.trajectories,
-      bfclOverall: evaluation.bfclSummary.overall ?? null, validationOverall: evaluation.validationOverall, policy,
-      scores, ...(baseline ? { baseline } : {}),
+      cycle,
+      recordRef: gaps.recordRef,
+      accepted: verified.accepted,
+      trajectories: verified.trajectories,
+      bfclOverall: evaluation.bfclSummary.overall ?? null,
+      validationOverall: evaluation.validationOverall,
+      policy,
+      scores,
+      ...(baseline ? { baseline } : {}),
     },
   };
 }
@@ -245,7 +356,10 @@ function scoresOf(e: EvaluationResult): Scores {
   const bfcl: Record<string, number> = { ...e.bfcl };
   for (const [k, v] of Object.entries(e.bfclSummary)) if (typeof v === 'number') bfcl[`group/${k}`] = v;
   return {
-    bfcl, pool: e.pool ?? e.validation, poolOverall: e.poolOverall ?? e.validationOverall,
-    ...(e.official ? { official: e.official } : {}), ...(e.bfclRef ? { bfclRef: e.bfclRef } : {}),
+    bfcl,
+    pool: e.pool ?? e.validation,
+    poolOverall: e.poolOverall ?? e.validationOverall,
+    ...(e.official ? { official: e.official } : {}),
+    ...(e.bfclRef ? { bfclRef: e.bfclRef } : {}),
   };
 }

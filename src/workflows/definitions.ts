@@ -10,7 +10,17 @@ import type { Scores } from '../domain/cycle-record.js';
 
 export type { Scores };
 
-export const STAGES = ['prepare', 'synthesize', 'verify', 'baseline', 'train', 'evaluate', 'target_gaps', 'done', 'stopped'] as const;
+export const STAGES = [
+  'prepare',
+  'synthesize',
+  'verify',
+  'baseline',
+  'train',
+  'evaluate',
+  'target_gaps',
+  'done',
+  'stopped',
+] as const;
 export type Stage = (typeof STAGES)[number];
 
 export const pauseSignal = defineSignal('pause');
@@ -33,7 +43,6 @@ export type StageUpdate = { cycle: number; stage: Stage; counts?: Record<string,
 /** Sent by a synthesis lane to its cycle now and then: how many of its batches it has finished. */
 export const laneProgressSignal = defineSignal<[LaneProgress]>('laneProgress');
 export type LaneProgress = { lane: number; done: number };
-
 
 /** What a finished cycle leaves in history: scores and references, never data. */
 export type CycleSummary = {

@@ -1,13 +1,34 @@
 // One InfTool run: prepare once, then one child workflow per cycle (`<run>/cycle-N`), continue-as-new
 // after each cycle carrying only references and small summaries. Pause, resume and stop steer it.
 import {
-  ParentClosePolicy, allHandlersFinished, condition, continueAsNew, executeChild, getExternalWorkflowHandle, setCurrentDetails, setHandler,
-  upsertSearchAttributes, workflowInfo, type SignalDefinition,
+  ParentClosePolicy,
+  allHandlersFinished,
+  condition,
+  continueAsNew,
+  executeChild,
+  getExternalWorkflowHandle,
+  setCurrentDetails,
+  setHandler,
+  upsertSearchAttributes,
+  workflowInfo,
+  type SignalDefinition,
 } from '@temporalio/workflow';
 import { cycleSummary, runDetails, runCurrentDetails } from './ui-text.js';
 import {
-  CycleKey, RunKey, ScoreKey, StageKey, pauseSignal, requestStopUpdate, resumeSignal, stageSignal, statusQuery, stopSignal,
-  type CycleResult, type CycleSummary, type EvolutionInput, type RunStatus,
+  CycleKey,
+  RunKey,
+  ScoreKey,
+  StageKey,
+  pauseSignal,
+  requestStopUpdate,
+  resumeSignal,
+  stageSignal,
+  statusQuery,
+  stopSignal,
+  type CycleResult,
+  type CycleSummary,
+  type EvolutionInput,
+  type RunStatus,
 } from './definitions.js';
 import { cycleWorkflow } from './cycle.js';
 import { stageActivities } from './options.js';
@@ -29,11 +50,19 @@ export async function evolutionWorkflow(input: EvolutionInput): Promise<RunStatu
     baseline: input.carry?.baseline ?? null,
   };
   const last = status.cycles.at(-1);
-  if (last) status.lastScores = { bfcl: last.scores?.bfcl ?? {}, bfclOverall: last.bfclOverall, validationOverall: last.validationOverall };
+  if (last)
+    status.lastScores = {
+      bfcl: last.scores?.bfcl ?? {},
+      bfclOverall: last.bfclOverall,
+      validationOverall: last.validationOverall,
+    };
   let childId: string | null = null;
 
   const forward = async (signal: SignalDefinition<[]>) => {
-    if (childId) await getExternalWorkflowHandle(childId).signal(signal).catch(() => undefined);
+    if (childId)
+      await getExternalWorkflowHandle(childId)
+        .signal(signal)
+        .catch(() => undefined);
   };
   setHandler(statusQuery, () => status);
   // The UI's current details say so at once (metadata only, no command: histories from before replay as they were);
@@ -74,7 +103,9 @@ export async function evolutionWorkflow(input: EvolutionInput): Promise<RunStatu
       { key: RunKey, value: runId },
       { key: CycleKey, value: status.cycle },
       { key: StageKey, value: status.stage },
-      ...(typeof status.lastScores?.validationOverall === 'number' ? [{ key: ScoreKey, value: status.lastScores.validationOverall }] : []),
+      ...(typeof status.lastScores?.validationOverall === 'number'
+        ? [{ key: ScoreKey, value: status.lastScores.validationOverall }]
+        : []),
     ]);
     setCurrentDetails(runCurrentDetails(status));
   }
@@ -85,7 +116,14 @@ export async function evolutionWorkflow(input: EvolutionInput): Promise<RunStatu
     input.carry ??
     (await (async () => {
       const prepared = await prepareRun({ runId, config });
-      return { cycle: 0, planRef: prepared.planRef, catalogRef: prepared.catalogRef, policy: prepared.policy, cycles: [] as CycleSummary[], paused: status.paused } as NonNullable<EvolutionInput['carry']>;
+      return {
+        cycle: 0,
+        planRef: prepared.planRef,
+        catalogRef: prepared.catalogRef,
+        policy: prepared.policy,
+        cycles: [] as CycleSummary[],
+        paused: status.paused,
+      } as NonNullable<EvolutionInput['carry']>;
     })());
   status.policy = carry.policy;
 
@@ -100,20 +138,36 @@ export async function evolutionWorkflow(input: EvolutionInput): Promise<RunStatu
     workflowId: childId,
     staticSummary: cycleSummary(config, carry.cycle, carry.policy),
     staticDetails: runDetails(config),
-    args: [{
-      runId, parentId: workflowInfo().workflowId, cycle: carry.cycle, config, planRef: carry.planRef, catalogRef: carry.catalogRef,
-      policy: carry.policy, trainBase: carry.trainBase, noveltyRef: carry.noveltyRef, poolRef: carry.poolRef,
-      previousRecords: carry.cycles.map((c) => c.recordRef), paused: status.paused,
-    }],
+    args: [
+      {
+        runId,
+        parentId: workflowInfo().workflowId,
+        cycle: carry.cycle,
+        config,
+        planRef: carry.planRef,
+        catalogRef: carry.catalogRef,
+        policy: carry.policy,
+        trainBase: carry.trainBase,
+        noveltyRef: carry.noveltyRef,
+        poolRef: carry.poolRef,
+        previousRecords: carry.cycles.map((c) => c.recordRef),
+        paused: status.paused,
+      },
+    ],
     parentClosePolicy: ParentClosePolicy.TERMINATE,
   });
   childId = null;
-  if (result.kind === 'stopped') return finish('stopped', `stopped by request before stage ${result.stage} of cycle ${carry.cycle}`);
+  if (result.kind === 'stopped')
+    return finish('stopped', `stopped by request before stage ${result.stage} of cycle ${carry.cycle}`);
 
   status.cycles = [...carry.cycles, result.summary];
   status.policy = result.summary.policy;
   status.baseline = status.baseline ?? result.summary.baseline ?? null;
-  status.lastScores = { bfcl: result.summary.scores?.bfcl ?? {}, bfclOverall: result.summary.bfclOverall, validationOverall: result.summary.validationOverall };
+  status.lastScores = {
+    bfcl: result.summary.scores?.bfcl ?? {},
+    bfclOverall: result.summary.bfclOverall,
+    validationOverall: result.summary.validationOverall,
+  };
   const nextCycle = carry.cycle + 1;
   if (nextCycle >= config.cycles.max) return finish('done', `reached cycles.max = ${config.cycles.max}`);
   if (result.stop.stop) return finish('done', result.stop.reason);
@@ -125,10 +179,17 @@ export async function evolutionWorkflow(input: EvolutionInput): Promise<RunStatu
     runId,
     config,
     carry: {
-      cycle: nextCycle, planRef: result.nextPlanRef, catalogRef: carry.catalogRef, policy: result.summary.policy,
-      trainBase: result.trainBase, noveltyRef: result.noveltyRef, poolRef: result.poolRef, baseline: status.baseline,
+      cycle: nextCycle,
+      planRef: result.nextPlanRef,
+      catalogRef: carry.catalogRef,
+      policy: result.summary.policy,
+      trainBase: result.trainBase,
+      noveltyRef: result.noveltyRef,
+      poolRef: result.poolRef,
+      baseline: status.baseline,
       // Summaries are ~300 bytes; keep the newest 200 so the input stays far below payload limits on very long runs.
-      cycles: status.cycles.slice(-200), paused: status.paused,
+      cycles: status.cycles.slice(-200),
+      paused: status.paused,
     },
   });
 

@@ -44,7 +44,13 @@ export const activityOptions = {
   train: {
     startToCloseTimeout: '24 hours',
     heartbeatTimeout: '30 seconds',
-    retry: { maximumAttempts: 20, initialInterval: '5s', backoffCoefficient: 2, maximumInterval: '5 minutes', nonRetryableErrorTypes },
+    retry: {
+      maximumAttempts: 20,
+      initialInterval: '5s',
+      backoffCoefficient: 2,
+      maximumInterval: '5 minutes',
+      nonRetryableErrorTypes,
+    },
   },
   evaluate: {
     startToCloseTimeout: '6 hours',
@@ -55,7 +61,8 @@ export const activityOptions = {
 
 /** Activity stubs for a run; `heartbeatSeconds` (config) shortens failure detection, e.g. in tests. */
 export function stageActivities(heartbeatSeconds?: number) {
-  const hb = (o: ActivityOptions): ActivityOptions => (heartbeatSeconds && o.heartbeatTimeout ? { ...o, heartbeatTimeout: `${heartbeatSeconds}s` } : o);
+  const hb = (o: ActivityOptions): ActivityOptions =>
+    heartbeatSeconds && o.heartbeatTimeout ? { ...o, heartbeatTimeout: `${heartbeatSeconds}s` } : o;
   const quick = proxyActivities<Activities>(activityOptions.quick);
   const train = proxyActivities<Activities>(hb(activityOptions.train));
   return {

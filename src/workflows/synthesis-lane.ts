@@ -53,8 +53,21 @@ export async function synthesisLaneWorkflow(input: SynthesisLaneInput): Promise<
   while (next < batches && entries.length < input.segmentBatches) {
     const batchIndex = next;
     const out = await synthesizeBatch.executeWithOptions(
-      { summary: `synthesize batch ${batchIndex + 1}/${batches}: tasks ${batchIndex * batchSize + 1}-${Math.min(tasks, (batchIndex + 1) * batchSize)} of ${tasks}` },
-      [{ runId: input.runId, cycle: input.cycle, config, planRef: input.planRef, catalogRef: input.catalogRef, policy: input.policy, batchIndex, batchSize }],
+      {
+        summary: `synthesize batch ${batchIndex + 1}/${batches}: tasks ${batchIndex * batchSize + 1}-${Math.min(tasks, (batchIndex + 1) * batchSize)} of ${tasks}`,
+      },
+      [
+        {
+          runId: input.runId,
+          cycle: input.cycle,
+          config,
+          planRef: input.planRef,
+          catalogRef: input.catalogRef,
+          policy: input.policy,
+          batchIndex,
+          batchSize,
+        },
+      ],
     );
     entries.push({ batchIndex, ...out });
     tokens += out.tokens;
@@ -62,7 +75,8 @@ export async function synthesisLaneWorkflow(input: SynthesisLaneInput): Promise<
     next += input.lanes;
     // Sent with the next batch's scheduling, not waited for; the lane's last batch is reported by its result.
     // The cycle may be gone already (it failed elsewhere): nothing to tell then.
-    if (next < batches && done % input.progressEvery === 0) void cycle.signal(laneProgressSignal, { lane: input.lane, done }).catch(() => undefined);
+    if (next < batches && done % input.progressEvery === 0)
+      void cycle.signal(laneProgressSignal, { lane: input.lane, done }).catch(() => undefined);
   }
   const manifest = entries.length ? await recordBatchManifest({ previous: input.manifest, entries }) : input.manifest;
   if (next < batches) return continueAsNew<typeof synthesisLaneWorkflow>({ ...input, next, done, tokens, manifest });

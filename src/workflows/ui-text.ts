@@ -12,7 +12,9 @@ const UI_SPACER = '\n&nbsp;';
 
 const pct = (x: number | null | undefined) => (typeof x === 'number' ? `${(x * 100).toFixed(1)}%` : '–');
 const pts = (x: number | null | undefined, base: number | null | undefined) =>
-  typeof x === 'number' && typeof base === 'number' ? ` (${x >= base ? '+' : ''}${((x - base) * 100).toFixed(1)} pts)` : '';
+  typeof x === 'number' && typeof base === 'number'
+    ? ` (${x >= base ? '+' : ''}${((x - base) * 100).toFixed(1)} pts)`
+    : '';
 
 /** The host of a URL without credentials, path or query (the UI is no place for them). */
 function host(url: string): string {
@@ -22,7 +24,9 @@ function host(url: string): string {
 
 function endpoint(e: RunConfig['roles']['user'] | undefined): string {
   if (!e) return 'none';
-  return e.kind === 'openai' ? `${e.model} @ ${host(e.baseURL)}` : `embedded ${e.modelPath ? e.modelPath.split('/').pop() : 'SmolLM2-135M-Instruct'}`;
+  return e.kind === 'openai'
+    ? `${e.model} @ ${host(e.baseURL)}`
+    : `embedded ${e.modelPath ? e.modelPath.split('/').pop() : 'SmolLM2-135M-Instruct'}`;
 }
 
 export function policyName(p: ModelRef | null | undefined): string {
@@ -36,7 +40,10 @@ export function policyName(p: ModelRef | null | undefined): string {
 export function trainPlan(config: RunConfig): string {
   if (config.train.backend === 'none') return 'no training (backend none)';
   const t = config.train.trainer as { sft?: { maxSteps?: number }; grpo?: { maxSteps?: number } };
-  const parts = [config.train.sft ? `SFT ${t.sft?.maxSteps ?? 'default'} steps` : '', config.train.grpo ? `GRPO ${t.grpo?.maxSteps ?? 'default'} steps` : ''];
+  const parts = [
+    config.train.sft ? `SFT ${t.sft?.maxSteps ?? 'default'} steps` : '',
+    config.train.grpo ? `GRPO ${t.grpo?.maxSteps ?? 'default'} steps` : '',
+  ];
   return parts.filter(Boolean).join(' + ') || 'nothing';
 }
 
@@ -86,7 +93,9 @@ function scoreLines(scores: Scores | undefined, baseline: Scores | undefined | n
   if (!scores) return [];
   const bfcl = scores.bfcl['group/non_live_ast_mean'] ?? scores.bfcl['group/overall'];
   const bb = baseline?.bfcl['group/non_live_ast_mean'] ?? baseline?.bfcl['group/overall'];
-  return [`- **scores**: BFCL ${pct(bfcl)}${pts(bfcl, bb)}, validation pool ${pct(scores.poolOverall)}${pts(scores.poolOverall, baseline?.poolOverall)}`];
+  return [
+    `- **scores**: BFCL ${pct(bfcl)}${pts(bfcl, bb)}, validation pool ${pct(scores.poolOverall)}${pts(scores.poolOverall, baseline?.poolOverall)}`,
+  ];
 }
 
 /** The cycle workflow's live details: stage, progress, acceptance by gate, scores beside the baseline. */
@@ -94,8 +103,13 @@ export function cycleDetails(p: CycleProgress): string {
   const lines = [`### cycle ${p.cycle}: ${p.stage}${p.paused ? ' (paused)' : ''}`];
   if (p.batches) lines.push(`- **synthesis**: ${p.batchesDone ?? 0}/${p.batches} batches`);
   if (p.trajectories !== undefined) {
-    const gates = Object.entries(p.rejectedByGate ?? {}).filter(([k]) => !k.includes('/')).map(([k, v]) => `${k} ${v}`).join(', ');
-    lines.push(`- **verified**: ${p.accepted ?? 0}/${p.trajectories} accepted, ${p.rlPrompts ?? 0} RL prompts${gates ? `; rejected by ${gates}` : ''}`);
+    const gates = Object.entries(p.rejectedByGate ?? {})
+      .filter(([k]) => !k.includes('/'))
+      .map(([k, v]) => `${k} ${v}`)
+      .join(', ');
+    lines.push(
+      `- **verified**: ${p.accepted ?? 0}/${p.trajectories} accepted, ${p.rlPrompts ?? 0} RL prompts${gates ? `; rejected by ${gates}` : ''}`,
+    );
   }
   if (p.baseline) lines.push(...scoreLines(p.baseline, null).map((l) => l.replace('**scores**', '**baseline**')));
   lines.push(...scoreLines(p.scores, p.baseline));
@@ -105,14 +119,20 @@ export function cycleDetails(p: CycleProgress): string {
 
 /** The run's live details: where it is, each finished cycle against the baseline, what it waits for. */
 export function runCurrentDetails(s: RunStatus): string {
-  const lines = [`### cycle ${ordinal(s.cycle, s.maxCycles)}: ${s.stage}${s.paused ? ' (paused)' : ''}${s.stopRequested ? ' (stopping)' : ''}`];
+  const lines = [
+    `### cycle ${ordinal(s.cycle, s.maxCycles)}: ${s.stage}${s.paused ? ' (paused)' : ''}${s.stopRequested ? ' (stopping)' : ''}`,
+  ];
   const c = s.counts;
   if (c.batches) lines.push(`- **synthesis**: ${c.batchesDone ?? 0}/${c.batches} batches`);
-  if (c.accepted !== undefined) lines.push(`- **accepted**: ${c.accepted} trajectories, ${c.rlPrompts ?? 0} RL prompts`);
+  if (c.accepted !== undefined)
+    lines.push(`- **accepted**: ${c.accepted} trajectories, ${c.rlPrompts ?? 0} RL prompts`);
   lines.push(`- **policy**: ${policyName(s.policy)}`);
   if (s.baseline) lines.push(...scoreLines(s.baseline, null).map((l) => l.replace('**scores**', '**baseline**')));
   for (const cy of s.cycles.slice(-5)) {
-    lines.push(`- cycle ${cy.cycle}: accepted ${cy.accepted}/${cy.trajectories}` + (cy.scores ? `; ${scoreLines(cy.scores, s.baseline)[0].replace('- **scores**: ', '')}` : ''));
+    lines.push(
+      `- cycle ${cy.cycle}: accepted ${cy.accepted}/${cy.trajectories}` +
+        (cy.scores ? `; ${scoreLines(cy.scores, s.baseline)[0].replace('- **scores**: ', '')}` : ''),
+    );
   }
   if (s.paused) lines.push('- **waiting for**: a `resume` signal');
   if (s.stopReason) lines.push(`- **ended**: ${s.stopReason}`);

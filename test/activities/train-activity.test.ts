@@ -22,7 +22,9 @@ before(() => {
   dir = mkdtempSync(join(tmpdir(), 'inftool-train-activity-'));
   const fake = join(dir, 'fake-trainer');
   // Called as `<python> -m inftool_trainer.train --job FILE [--resume-from CHECKPOINT]`.
-  writeFileSync(fake, `#!/usr/bin/env bash
+  writeFileSync(
+    fake,
+    `#!/usr/bin/env bash
 printf '%s\\n' "$@" >> "${dir}/argv.txt"
 if [ "$FAKE_TRAINER" = refuse ]; then
   echo '{"event":"error","message":"job.config.grpo.groupSize must be at least 2"}'; exit 2
@@ -30,7 +32,8 @@ fi
 echo '{"event":"step","phase":"sft","step":5,"reward":null,"loss":0.5,"checkpoint":"${dir}/ck/step-5"}'
 echo '{"event":"step","phase":"sft","step":6,"reward":null,"loss":0.4}'
 echo '{"event":"done","model":{"kind":"gguf","path":"${dir}/model.gguf"},"steps":6}'
-`);
+`,
+  );
   chmodSync(fake, 0o755);
   process.env.INFTOOL_TRAINER_PYTHON = fake;
   activities = createActivities({ store: new LocalArtifactStore(join(dir, 'artifacts')), dataDir: dir });
@@ -43,21 +46,31 @@ after(() => {
 });
 
 const job = (name: string): TrainJob =>
-  TrainJobSchema.parse({ rlPromptsPath: join(dir, 'prompts.jsonl'), baseModel: { kind: 'gguf', path: join(dir, 'base.gguf') }, outputDir: join(dir, name), config: { sft: { enabled: false } } });
+  TrainJobSchema.parse({
+    rlPromptsPath: join(dir, 'prompts.jsonl'),
+    baseModel: { kind: 'gguf', path: join(dir, 'base.gguf') },
+    outputDir: join(dir, name),
+    config: { sft: { enabled: false } },
+  });
 const argv = () => readFileSync(join(dir, 'argv.txt'), 'utf8').trim().split('\n');
 
 test("a retry resumes from the checkpoint its predecessor's heartbeat named, and each step heartbeats its checkpoint", async () => {
-  const env = new MockActivityEnvironment({ heartbeatDetails: { step: 4, phase: 'sft', checkpoint: `${dir}/ck/step-4` } });
+  const env = new MockActivityEnvironment({
+    heartbeatDetails: { step: 4, phase: 'sft', checkpoint: `${dir}/ck/step-4` },
+  });
   const beats: unknown[] = [];
   env.on('heartbeat', (d: unknown) => beats.push(d));
   const result: TrainStageResult = await env.run(activities.runTrainJob, { job: job('resume') });
 
   assert.deepEqual(argv().slice(-2), ['--resume-from', `${dir}/ck/step-4`]);
   // A step without a checkpoint of its own keeps naming the last one, so a crash after it still resumes there.
-  assert.deepEqual(beats.filter((b) => b && typeof b === 'object' && 'step' in b), [
-    { step: 5, phase: 'sft', checkpoint: `${dir}/ck/step-5` },
-    { step: 6, phase: 'sft', checkpoint: `${dir}/ck/step-4` },
-  ]);
+  assert.deepEqual(
+    beats.filter((b) => b && typeof b === 'object' && 'step' in b),
+    [
+      { step: 5, phase: 'sft', checkpoint: `${dir}/ck/step-5` },
+      { step: 6, phase: 'sft', checkpoint: `${dir}/ck/step-4` },
+    ],
+  );
   assert.equal(result.steps, 6);
   assert.deepEqual(result.model, { kind: 'gguf', path: `${dir}/model.gguf` });
 });
@@ -74,7 +87,10 @@ test('a job that already finished is answered from its result file, without star
 test("a trainer that refuses its job (exit 2) fails the activity as non-retryable BadInput, with the trainer's reason", async () => {
   process.env.FAKE_TRAINER = 'refuse';
   try {
-    const err = await new MockActivityEnvironment().run(activities.runTrainJob, { job: job('refused') }).then(() => null, (e: unknown) => e);
+    const err = await new MockActivityEnvironment().run(activities.runTrainJob, { job: job('refused') }).then(
+      () => null,
+      (e: unknown) => e,
+    );
     assert.ok(err instanceof ApplicationFailure, String(err));
     assert.equal(err.type, 'BadInput');
     assert.equal(err.nonRetryable, true);
@@ -87,7 +103,10 @@ test("a trainer that refuses its job (exit 2) fails the activity as non-retryabl
 test('malformed activity input fails as non-retryable BadInput naming the field', async () => {
   const err = await new MockActivityEnvironment()
     .run(activities.runTrainJob, { job: { ...job('bad'), outputDir: 7 } as unknown as TrainJob })
-    .then(() => null, (e: unknown) => e);
+    .then(
+      () => null,
+      (e: unknown) => e,
+    );
   assert.ok(err instanceof ApplicationFailure, String(err));
   assert.equal(err.type, 'BadInput');
   assert.match(err.message, /runTrainJob: malformed input:[\s\S]*outputDir/);

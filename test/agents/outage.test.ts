@@ -6,7 +6,12 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startScriptedServer, type ChatCompletionBody, type ScriptedReply, type ScriptedServer } from '../../src/llm/scripted-server.js';
+import {
+  startScriptedServer,
+  type ChatCompletionBody,
+  type ScriptedReply,
+  type ScriptedServer,
+} from '../../src/llm/scripted-server.js';
 import { createChatClient } from '../../src/llm/client.js';
 import { isOutage } from '../../src/llm/outage.js';
 import { loadExampleCatalog } from '../../src/specs/examples.js';
@@ -26,7 +31,8 @@ before(async () => {
   good = await startScriptedServer({
     reply: (body: ChatCompletionBody, ctx): ScriptedReply | Promise<ScriptedReply> => {
       const fmt = body.response_format as { json_schema?: { name?: string } } | undefined;
-      if (fmt?.json_schema?.name === 'tool_result') return { content: JSON.stringify({ result: { city: 'Lyon', temperature: 20, conditions: 'clear' } }) };
+      if (fmt?.json_schema?.name === 'tool_result')
+        return { content: JSON.stringify({ result: { city: 'Lyon', temperature: 20, conditions: 'clear' } }) };
       if (fmt?.json_schema?.name === 'verdict') return { content: 'I would rather not say' };
       return roles(body, ctx);
     },
@@ -40,11 +46,23 @@ after(async () => {
 });
 
 const client = (server: ScriptedServer, role: string) =>
-  createChatClient({ kind: 'openai', baseURL: server.baseURL, model: 'scripted-model', maxRetries: 1 }, { role, backoff: { baseMs: 1, maxMs: 2 } });
-const task: TaskSpec = { id: 't-simple-weather-3', cycle: 0, toolSetId: 'weather', category: 'simple', difficulty: 'easy', seed: 3 };
+  createChatClient(
+    { kind: 'openai', baseURL: server.baseURL, model: 'scripted-model', maxRetries: 1 },
+    { role, backoff: { baseMs: 1, maxMs: 2 } },
+  );
+const task: TaskSpec = {
+  id: 't-simple-weather-3',
+  cycle: 0,
+  toolSetId: 'weather',
+  category: 'simple',
+  difficulty: 'easy',
+  seed: 3,
+};
 const synth = (user: ScriptedServer, simulator: ScriptedServer) =>
   synthesizeTrajectory({
-    task, tools: toolsOf(catalog, 'weather'), roles: { user: client(user, 'user'), assistant: client(good, 'assistant') },
+    task,
+    tools: toolsOf(catalog, 'weather'),
+    roles: { user: client(user, 'user'), assistant: client(good, 'assistant') },
     mcp: mcpSessionFactory(catalog, 'weather', { kind: 'simulated', llm: client(simulator, 'simulator'), seed: 3 }),
   });
 
@@ -73,7 +91,14 @@ test('BFCL: an outage is not scored as a wrong answer; the run throws and a late
   const outDir = mkdtempSync(join(tmpdir(), 'bfcl-outage-'));
   const dataDir = new URL('../../data/bfcl-sample', import.meta.url).pathname;
   await assert.rejects(
-    runBfcl({ dataDir, outDir, categories: ['simple_python'], limit: 2, client: client(down, 'assistant'), backoffMs: 1 }),
+    runBfcl({
+      dataDir,
+      outDir,
+      categories: ['simple_python'],
+      limit: 2,
+      client: client(down, 'assistant'),
+      backoffMs: 1,
+    }),
     (e: unknown) => isOutage(e),
   );
   assert.equal(down.stats.chat > 0, true);

@@ -34,7 +34,11 @@ const TABLE: Row[] = [
   ['name', { type: 'string' }, /^[A-Z][\p{L}'-]+$/u, 'add pet Creates a new pet in the store'],
   ['age', { type: 'integer' }, between(18, 85)],
   ['year', { type: 'integer' }, between(1960, 2025)],
-  ['price', { type: 'number' }, (v) => typeof v === 'number' && v >= 2 && v <= 250 && (String(v).split('.')[1]?.length ?? 0) <= 2],
+  [
+    'price',
+    { type: 'number' },
+    (v) => typeof v === 'number' && v >= 2 && v <= 250 && (String(v).split('.')[1]?.length ?? 0) <= 2,
+  ],
   ['quantity', { type: 'integer' }, between(1, 8)],
   ['party_size', { type: 'integer' }, between(1, 8)],
   ['latitude', { type: 'number' }, between(-90, 90)],
@@ -59,7 +63,10 @@ for (const [name, schema, shape, tool] of TABLE) {
 }
 
 test('values vary across seeds and repeat for the same seed', () => {
-  const of = (seed: string) => ['customer_name', 'city', 'title', 'price'].map((n) => sampleValue(n, { type: n === 'price' ? 'number' : 'string' }, seededRng(seed)));
+  const of = (seed: string) =>
+    ['customer_name', 'city', 'title', 'price'].map((n) =>
+      sampleValue(n, { type: n === 'price' ? 'number' : 'string' }, seededRng(seed)),
+    );
   assert.deepEqual(of('task-1:7'), of('task-1:7'));
   const seen = new Set(Array.from({ length: 20 }, (_, i) => JSON.stringify(of(`task-${i}:7`))));
   assert.ok(seen.size >= 18, `only ${seen.size} distinct goals in 20 seeds`);
@@ -72,29 +79,58 @@ test('every bundled example tool: filled arguments are schema-valid, placeholder
   for (const tool of catalog.tools) {
     for (let seed = 0; seed < 30; seed++) {
       for (const optional of [false, true]) {
-        const fill = () => repairArguments(tool.name, tool.inputSchema, {}, seededRng(`${tool.name}:${seed}`), optional, tool.description).arguments;
+        const fill = () =>
+          repairArguments(
+            tool.name,
+            tool.inputSchema,
+            {},
+            seededRng(`${tool.name}:${seed}`),
+            optional,
+            tool.description,
+          ).arguments;
         const args = fill();
         assert.ok(isSchemaValid(tool.inputSchema, args), `${tool.name} seed ${seed}: ${JSON.stringify(args)}`);
         assert.deepEqual(fill(), args, `${tool.name} seed ${seed}: not reproducible`);
-        for (const [k, v] of Object.entries(args)) assert.ok(!isPlaceholder(k, v), `${tool.name}.${k} = ${JSON.stringify(v)} is a placeholder`);
+        for (const [k, v] of Object.entries(args))
+          assert.ok(!isPlaceholder(k, v), `${tool.name}.${k} = ${JSON.stringify(v)} is a placeholder`);
       }
     }
   }
 });
 
 test("a model's placeholder values ('a', 'object', the parameter's name) are replaced and the repair named", () => {
-  const schema = { type: 'object', properties: { name: { type: 'string' }, tag: { type: 'string' }, note: { type: 'string' } }, required: ['name'] };
-  const r = repairArguments('addPet', schema, { name: 'a', tag: 'object', note: 'Fed at noon.' }, seededRng(1), false, 'Creates a new pet in the store.');
+  const schema = {
+    type: 'object',
+    properties: { name: { type: 'string' }, tag: { type: 'string' }, note: { type: 'string' } },
+    required: ['name'],
+  };
+  const r = repairArguments(
+    'addPet',
+    schema,
+    { name: 'a', tag: 'object', note: 'Fed at noon.' },
+    seededRng(1),
+    false,
+    'Creates a new pet in the store.',
+  );
   assert.notEqual(r.arguments.name, 'a');
   assert.notEqual(r.arguments.tag, 'object');
   assert.equal(r.arguments.note, 'Fed at noon.');
-  assert.ok(r.repairs.some((x) => /addPet\.name: "a" a placeholder, replaced/.test(x)), r.repairs.join('; '));
+  assert.ok(
+    r.repairs.some((x) => /addPet\.name: "a" a placeholder, replaced/.test(x)),
+    r.repairs.join('; '),
+  );
   const good = repairArguments('addPet', schema, { name: 'Biscuit', tag: 'dog' }, seededRng(1));
   assert.deepEqual(good, { arguments: { name: 'Biscuit', tag: 'dog' }, repairs: [] });
 });
 
 test('a span of years reads in order', () => {
-  const schema = { type: 'array', items: { type: 'integer' }, minItems: 2, maxItems: 2, description: 'Earliest and latest publication year.' };
+  const schema = {
+    type: 'array',
+    items: { type: 'integer' },
+    minItems: 2,
+    maxItems: 2,
+    description: 'Earliest and latest publication year.',
+  };
   for (let seed = 0; seed < 20; seed++) {
     const v = sampleValue('published_between', schema, seededRng(seed)) as number[];
     assert.ok(v[0] <= v[1] && v[0] >= 1960 && v[1] <= 2025, JSON.stringify(v));

@@ -20,20 +20,36 @@ import { datasetCard } from '../../src/verify/dataset-card.js';
 import { NoveltyIndex } from '../../src/verify/novelty-index.js';
 import { scriptedRoles } from '../../src/agents/scripted-roles.js';
 
-const kinds = (r: string, e: Partial<RequestExpectation> = {}) => requestProblems(r, { values: [], functionNames: [], ...e }).map((p) => p.kind);
+const kinds = (r: string, e: Partial<RequestExpectation> = {}) =>
+  requestProblems(r, { values: [], functionNames: [], ...e }).map((p) => p.kind);
 
 test('requestProblems: what a weak model writes is named, a natural request has no problem', () => {
   const fn = ['getPets', 'addPet', 'get_forecast', 'search'];
   assert.deepEqual(kinds('getPets', { functionNames: fn }), ['too_short', 'names_function']);
-  assert.deepEqual(kinds('addPet{ Details: name a, tag object, please do it', { functionNames: fn }), ['json', 'names_function']);
+  assert.deepEqual(kinds('addPet{ Details: name a, tag object, please do it', { functionNames: fn }), [
+    'json',
+    'names_function',
+  ]);
   assert.deepEqual(kinds('   '), ['empty']);
   assert.deepEqual(kinds('Please call get_forecast for Lisbon now', { functionNames: fn }), ['names_function']);
   assert.deepEqual(kinds('Give me {"city": "Lisbon"} please', { functionNames: fn }), ['json']);
   assert.deepEqual(kinds('Fetch the note <the id from create_note> please'), ['placeholder']);
   assert.deepEqual(kinds('State every one of these values exactly as written: Lisbon, 5.'), ['echo']);
   // A tool called `search` is also a plain word: saying "search" is not naming the function.
-  assert.deepEqual(kinds('Can you search for a forecast in Lisbon for 5 days?', { functionNames: fn, values: [{ where: 'get_forecast.city', value: 'Lisbon' }, { where: 'get_forecast.days', value: 5 }] }), []);
-  assert.deepEqual(kinds('Forecast for Lisbon, please, for a few days.', { values: [{ where: 'get_forecast.days', value: 5 }] }), ['missing_value']);
+  assert.deepEqual(
+    kinds('Can you search for a forecast in Lisbon for 5 days?', {
+      functionNames: fn,
+      values: [
+        { where: 'get_forecast.city', value: 'Lisbon' },
+        { where: 'get_forecast.days', value: 5 },
+      ],
+    }),
+    [],
+  );
+  assert.deepEqual(
+    kinds('Forecast for Lisbon, please, for a few days.', { values: [{ where: 'get_forecast.days', value: 5 }] }),
+    ['missing_value'],
+  );
   assert.deepEqual(kinds('Add the note for member 48213 please', { withheld: 48213 }), ['withheld']);
 });
 
@@ -55,23 +71,33 @@ before(async () => {
 });
 after(() => server.close());
 
-const userClient = () => createChatClient({ kind: 'openai', baseURL: server.baseURL, model: 'scripted-model', maxRetries: 0 }, { role: 'user_simulator' });
-const task = (category: Category, toolSetId: string, seed: number, difficulty: TaskSpec['difficulty'] = 'medium'): TaskSpec =>
-  ({ id: `v-${category}-${toolSetId}-${seed}`, cycle: 0, toolSetId, category, difficulty, seed });
+const userClient = () =>
+  createChatClient(
+    { kind: 'openai', baseURL: server.baseURL, model: 'scripted-model', maxRetries: 0 },
+    { role: 'user_simulator' },
+  );
+const task = (
+  category: Category,
+  toolSetId: string,
+  seed: number,
+  difficulty: TaskSpec['difficulty'] = 'medium',
+): TaskSpec => ({ id: `v-${category}-${toolSetId}-${seed}`, cycle: 0, toolSetId, category, difficulty, seed });
 
 /** Tool sets of the bundled examples that can express `category` (planGoalSkeleton throws otherwise). */
 function setsFor(category: Category): string[] {
-  return catalog.toolSets.map((s) => s.id).filter((id) => {
-    try {
-      planGoalSkeleton(category, 'hard', toolsOf(catalog, id), seededRng(1));
-      return true;
-    } catch {
-      return false;
-    }
-  });
+  return catalog.toolSets
+    .map((s) => s.id)
+    .filter((id) => {
+      try {
+        planGoalSkeleton(category, 'hard', toolsOf(catalog, id), seededRng(1));
+        return true;
+      } catch {
+        return false;
+      }
+    });
 }
 
-test('every category on every bundled tool set: a weak model\'s request is replaced by a voicing that states every value and names no function', async () => {
+test("every category on every bundled tool set: a weak model's request is replaced by a voicing that states every value and names no function", async () => {
   const frames = new Set<string>();
   let voiced = 0;
   for (const category of CATEGORIES) {
@@ -84,10 +110,19 @@ test('every category on every bundled tool set: a weak model\'s request is repla
           assert.equal(goal.valueSource, category === 'irrelevance' ? undefined : 'schema');
           for (let turn = 0; turn < goal.turns.length; turn++) {
             const request = await user.voiceTurn(goal, turn, skeleton.offered);
-            const calls = goal.lateTool && turn === 0 ? goal.turns[goal.lateTool.turn] : goal.lateTool && turn === goal.lateTool.turn ? [] : goal.turns[turn];
+            const calls =
+              goal.lateTool && turn === 0
+                ? goal.turns[goal.lateTool.turn]
+                : goal.lateTool && turn === goal.lateTool.turn
+                  ? []
+                  : goal.turns[turn];
             const skip = turn === 0 && goal.withheld ? goal.withheld : undefined;
             const where = `${category}/${toolSetId}/${difficulty}/${seed} turn ${turn}: ${request}`;
-            const problems = requestProblems(request, { values: valuesToState(calls, skip), functionNames: catalog.tools.map((t) => t.name), withheld: skip?.value });
+            const problems = requestProblems(request, {
+              values: valuesToState(calls, skip),
+              functionNames: catalog.tools.map((t) => t.name),
+              withheld: skip?.value,
+            });
             assert.deepEqual(problems, [], where);
             assert.doesNotMatch(request, /Details:|\bfilled\b|undefined|\[object/, where);
             assert.equal(goal.requestSources![turn], 'template', where);
@@ -126,7 +161,13 @@ test('a model request that reads well but leaves out a value keeps its text, get
     requestReply = () => `Hi there, I would like the weather report for ${first.value} please.`;
     const request = await user.voiceTurn(goal, 0, skeleton.offered);
     assert.ok(request.startsWith(`Hi there, I would like the weather report for ${first.value} please.`), request);
-    assert.deepEqual(requestProblems(request, { values: valuesToState(goal.turns[0]), functionNames: skeleton.offered.map((t) => t.name) }), []);
+    assert.deepEqual(
+      requestProblems(request, {
+        values: valuesToState(goal.turns[0]),
+        functionNames: skeleton.offered.map((t) => t.name),
+      }),
+      [],
+    );
     const expected = valuesToState(goal.turns[0]).length > 1 ? 'model-repaired' : 'model';
     assert.equal(goal.requestSources![0], expected, request);
   } finally {
@@ -145,21 +186,32 @@ test('irrelevance: the off-topic voicing varies and avoids what the tools do', (
 test('stats and the dataset card count who wrote the requests; old artifacts without sources still parse', async () => {
   const scripted = await startScriptedServer({ reply: scriptedRoles() });
   try {
-    const client = () => createChatClient({ kind: 'openai', baseURL: scripted.baseURL, model: 'scripted-model', maxRetries: 0 });
-    const synth = (t: TaskSpec, user = client()) => synthesizeTrajectory({
-      task: t, tools: toolsOf(catalog, t.toolSetId), roles: { user, assistant: client() },
-      mcp: mcpSessionFactory(catalog, t.toolSetId, { kind: 'simulated', seed: t.seed }),
-    });
+    const client = () =>
+      createChatClient({ kind: 'openai', baseURL: scripted.baseURL, model: 'scripted-model', maxRetries: 0 });
+    const synth = (t: TaskSpec, user = client()) =>
+      synthesizeTrajectory({
+        task: t,
+        tools: toolsOf(catalog, t.toolSetId),
+        roles: { user, assistant: client() },
+        mcp: mcpSessionFactory(catalog, t.toolSetId, { kind: 'simulated', seed: t.seed }),
+      });
     const modelWritten = await synth({ ...task('multi_turn_base', 'notes', 5), id: 't-multi_turn_base-notes-5' }); // the scripted user writes every turn
     const templated = await synth(task('simple', 'weather', 8), userClient()); // the weak model: templated
-    assert.deepEqual(modelWritten.goal.requestSources, ['model', 'model', 'model'].slice(0, modelWritten.goal.turns.length));
+    assert.deepEqual(
+      modelWritten.goal.requestSources,
+      ['model', 'model', 'model'].slice(0, modelWritten.goal.turns.length),
+    );
     assert.equal(templated.goal.requestSource, 'template');
     // An artifact from before sources were recorded.
     const old = structuredClone(modelWritten) as Record<string, any>;
     for (const k of ['requestSources', 'requestSource', 'valueSource']) delete old.goal[k];
     const parsed: Trajectory = TrajectorySchema.parse(JSON.parse(JSON.stringify(old)));
 
-    const { verified, rlPrompts, stats } = await verifyBatch({ trajectories: [modelWritten, templated, parsed], tools: catalog.tools, seen: new NoveltyIndex() });
+    const { verified, rlPrompts, stats } = await verifyBatch({
+      trajectories: [modelWritten, templated, parsed],
+      tools: catalog.tools,
+      seen: new NoveltyIndex(),
+    });
     const turns = modelWritten.goal.turns.length;
     assert.deepEqual(stats.requestSources, { model: turns, template: 1, unrecorded: 1 });
     assert.deepEqual(stats.valueSources, { schema: 2, unrecorded: 1 });
@@ -167,7 +219,12 @@ test('stats and the dataset card count who wrote the requests; old artifacts wit
     const card = datasetCard({ verified, rlPrompts, stats });
     assert.deepEqual(card.json.requestSources, stats.requestSources);
     const total = turns + 2;
-    assert.match(card.markdown, new RegExp(`Requests \\(${total}\\): the user-simulator model wrote ${turns} \\(${((100 * turns) / total).toFixed(1)}%\\) as is`));
+    assert.match(
+      card.markdown,
+      new RegExp(
+        `Requests \\(${total}\\): the user-simulator model wrote ${turns} \\(${((100 * turns) / total).toFixed(1)}%\\) as is`,
+      ),
+    );
     assert.match(card.markdown, new RegExp(`1 \\(${(100 / total).toFixed(1)}%\\) were templated`));
   } finally {
     await scripted.close();

@@ -40,18 +40,31 @@ test('linkResults replaces only required id-like arguments an earlier turn produ
 
 test('resolveTurn reads the value from this conversation, and names why it cannot', () => {
   const goal: Pick<Goal, 'turns'> = {
-    turns: [[{ name: 'create_note', arguments: { title: 'A' } }], [{ name: 'get_note', arguments: { note_id: { $result: { turn: 0, call: 0, path: '/id' } } } }]],
+    turns: [
+      [{ name: 'create_note', arguments: { title: 'A' } }],
+      [{ name: 'get_note', arguments: { note_id: { $result: { turn: 0, call: 0, path: '/id' } } } }],
+    ],
   };
   const messages: ChatMessage[] = [
     { role: 'user', content: 'make a note A' },
-    { role: 'assistant', content: null, tool_calls: [{ id: 'c1', type: 'function', function: { name: 'create_note', arguments: '{"title":"A"}' } }] },
+    {
+      role: 'assistant',
+      content: null,
+      tool_calls: [{ id: 'c1', type: 'function', function: { name: 'create_note', arguments: '{"title":"A"}' } }],
+    },
     { role: 'tool', tool_call_id: 'c1', content: '{"id":"note-42","title":"A"}' },
     { role: 'assistant', content: 'Done.' },
     { role: 'user', content: 'show it' },
   ];
-  assert.deepEqual(resolveTurn(goal, 1, messages, [0, 4]), { calls: [{ name: 'get_note', arguments: { note_id: 'note-42' } }], unresolved: [] });
+  assert.deepEqual(resolveTurn(goal, 1, messages, [0, 4]), {
+    calls: [{ name: 'get_note', arguments: { note_id: 'note-42' } }],
+    unresolved: [],
+  });
   const notReached = resolveTurn(goal, 1, messages, []);
-  assert.match(notReached.unresolved[0], /get_note\.note_id \(<the id from create_note's result>\): turn 0 was never reached/);
+  assert.match(
+    notReached.unresolved[0],
+    /get_note\.note_id \(<the id from create_note's result>\): turn 0 was never reached/,
+  );
   const textResult = structuredClone(messages);
   (textResult[2] as { content: string }).content = 'created!';
   assert.match(resolveTurn(goal, 1, textResult, [0, 4]).unresolved[0], /is not JSON/);

@@ -24,38 +24,68 @@ before(async () => {
 after(() => server.close());
 
 const roles = () => ({
-  user: createChatClient({ kind: 'openai', baseURL: server.baseURL, model: 'scripted-model', maxRetries: 0 }, { role: 'user_simulator' }),
-  assistant: createChatClient({ kind: 'openai', baseURL: server.baseURL, model: 'scripted-model', maxRetries: 0 }, { role: 'assistant' }),
+  user: createChatClient(
+    { kind: 'openai', baseURL: server.baseURL, model: 'scripted-model', maxRetries: 0 },
+    { role: 'user_simulator' },
+  ),
+  assistant: createChatClient(
+    { kind: 'openai', baseURL: server.baseURL, model: 'scripted-model', maxRetries: 0 },
+    { role: 'assistant' },
+  ),
 });
 
-function task(category: Category, toolSetId: string, seed: number, difficulty: TaskSpec['difficulty'] = 'medium'): TaskSpec {
+function task(
+  category: Category,
+  toolSetId: string,
+  seed: number,
+  difficulty: TaskSpec['difficulty'] = 'medium',
+): TaskSpec {
   return { id: `t-${category}-${toolSetId}-${seed}`, cycle: 0, toolSetId, category, difficulty, seed };
 }
 
 async function synth(t: TaskSpec): Promise<Trajectory> {
-  return synthesizeTrajectory({ task: t, tools: toolsOf(catalog, t.toolSetId), roles: roles(), mcp: mcpSessionFactory(catalog, t.toolSetId, { kind: 'simulated', seed: t.seed }) });
+  return synthesizeTrajectory({
+    task: t,
+    tools: toolsOf(catalog, t.toolSetId),
+    roles: roles(),
+    mcp: mcpSessionFactory(catalog, t.toolSetId, { kind: 'simulated', seed: t.seed }),
+  });
 }
 
 for (const category of CATEGORIES) {
   test(`${category}: synthesized over MCP and accepted by every gate`, async () => {
     const t = await synth(task(category, category === 'multi_turn_miss_param' ? 'notes' : 'weather', 7));
     assert.equal(t.failure, undefined, `synthesis failed: ${t.failure}`);
-    const { verified, rlPrompts, stats } = await verifyBatch({ trajectories: [t], tools: catalog.tools, seen: new NoveltyIndex() });
+    const { verified, rlPrompts, stats } = await verifyBatch({
+      trajectories: [t],
+      tools: catalog.tools,
+      seen: new NoveltyIndex(),
+    });
     const v = verified[0];
-    assert.deepEqual(v.verdicts!.filter((x) => !x.pass), [], `rejected: ${JSON.stringify(v.verdicts)}`);
+    assert.deepEqual(
+      v.verdicts!.filter((x) => !x.pass),
+      [],
+      `rejected: ${JSON.stringify(v.verdicts)}`,
+    );
     assert.equal(v.accepted, true);
     assert.equal(stats.accepted, 1);
     assert.ok(rlPrompts.length >= 1);
     const calls = t.goal.turns.flat();
     // Every goal call went through MCP and came back in the server's own trace.
-    for (const c of calls) assert.ok(t.trace.some((r) => r.tool === c.name && !r.isError), `${c.name} missing from the MCP trace`);
+    for (const c of calls)
+      assert.ok(
+        t.trace.some((r) => r.tool === c.name && !r.isError),
+        `${c.name} missing from the MCP trace`,
+      );
     if (category === 'irrelevance') {
       assert.equal(calls.length, 0);
       assert.equal(t.trace.length, 0);
       assert.deepEqual(rlPrompts[0].reference, []);
     }
-    if (category === 'parallel') assert.ok(t.goal.turns[0].length >= 2 && new Set(t.goal.turns[0].map((c) => c.name)).size === 1);
-    if (category.startsWith('multi_turn')) assert.ok(t.goal.turns.length >= 2 && t.turnStarts!.length === t.goal.turns.length);
+    if (category === 'parallel')
+      assert.ok(t.goal.turns[0].length >= 2 && new Set(t.goal.turns[0].map((c) => c.name)).size === 1);
+    if (category.startsWith('multi_turn'))
+      assert.ok(t.goal.turns.length >= 2 && t.turnStarts!.length === t.goal.turns.length);
     if (category === 'multi_turn_miss_param') {
       const w = t.goal.withheld!;
       assert.ok(!t.goal.request.includes(String(w.value)), 'the first request states the withheld value');
@@ -64,11 +94,20 @@ for (const category of CATEGORIES) {
     }
     if (category === 'multi_turn_miss_func') {
       assert.deepEqual(t.goal.turns[0], []);
-      const firstRequest = server.requests.find((b) => b.messages.some((m) => m.content === t.goal.request) && !b.response_format);
-      assert.ok(firstRequest && !firstRequest.tools?.some((x) => x.function.name === t.goal.lateTool!.name), 'late tool was offered in turn 0');
-      assert.equal(rlPrompts[0].tools.some((x) => x.function.name === t.goal.lateTool!.name), false);
+      const firstRequest = server.requests.find(
+        (b) => b.messages.some((m) => m.content === t.goal.request) && !b.response_format,
+      );
+      assert.ok(
+        firstRequest && !firstRequest.tools?.some((x) => x.function.name === t.goal.lateTool!.name),
+        'late tool was offered in turn 0',
+      );
+      assert.equal(
+        rlPrompts[0].tools.some((x) => x.function.name === t.goal.lateTool!.name),
+        false,
+      );
     }
-    if (category === 'multi_turn_long_context') assert.ok(t.turnStarts![0] > 6, 'no prior conversation before the first request');
+    if (category === 'multi_turn_long_context')
+      assert.ok(t.turnStarts![0] > 6, 'no prior conversation before the first request');
   });
 }
 
@@ -81,8 +120,16 @@ test('deterministic: the same task twice gives the same trajectory', async () =>
   assert.notDeepEqual(c.goal.turns, a.goal.turns, 'a different seed should give a different goal');
 });
 
-test('a weak model\'s invalid goal proposal is repaired and the repair recorded', async () => {
-  server.setReply(scriptedRoles({ goal: () => JSON.stringify({ persona: 'p', calls: [{ name: 'get_forecast', arguments: { city: 42, days: 99, bogus: true } }] }) }));
+test("a weak model's invalid goal proposal is repaired and the repair recorded", async () => {
+  server.setReply(
+    scriptedRoles({
+      goal: () =>
+        JSON.stringify({
+          persona: 'p',
+          calls: [{ name: 'get_forecast', arguments: { city: 42, days: 99, bogus: true } }],
+        }),
+    }),
+  );
   try {
     const t = await synth(task('simple', 'weather', 3));
     const call = t.goal.turns[0][0];
@@ -98,11 +145,15 @@ test('a weak model\'s invalid goal proposal is repaired and the repair recorded'
 });
 
 test('a valid goal proposal is used as proposed', async () => {
-  server.setReply(scriptedRoles({ goal: (p) => {
-    const name = /in this order: (\w+)/.exec(p)![1];
-    const args = name === 'get_forecast' ? { city: 'Reykjavik', days: 4 } : { city: 'Reykjavik' };
-    return JSON.stringify({ persona: 'a birdwatcher', calls: [{ name, arguments: args }] });
-  } }));
+  server.setReply(
+    scriptedRoles({
+      goal: (p) => {
+        const name = /in this order: (\w+)/.exec(p)![1];
+        const args = name === 'get_forecast' ? { city: 'Reykjavik', days: 4 } : { city: 'Reykjavik' };
+        return JSON.stringify({ persona: 'a birdwatcher', calls: [{ name, arguments: args }] });
+      },
+    }),
+  );
   try {
     const t = await synth(task('simple', 'weather', 5));
     assert.equal(t.goal.turns[0][0].arguments.city, 'Reykjavik');
@@ -118,7 +169,11 @@ test('a broken model never throws: failure is set with the phase', async () => {
   try {
     const t = await synth(task('simple', 'weather', 9));
     assert.match(t.failure ?? '', /fixing the goal.*model exploded|model exploded/s);
-    const { verified, rlPrompts, stats } = await verifyBatch({ trajectories: [t], tools: catalog.tools, seen: new NoveltyIndex() });
+    const { verified, rlPrompts, stats } = await verifyBatch({
+      trajectories: [t],
+      tools: catalog.tools,
+      seen: new NoveltyIndex(),
+    });
     assert.equal(verified[0].accepted, false);
     assert.equal(stats.rejectedByGate.goal_sanity, 1);
     assert.equal(rlPrompts.length, 0);
@@ -128,7 +183,12 @@ test('a broken model never throws: failure is set with the phase', async () => {
 });
 
 test('a category the tool set cannot express fails with a reason', async () => {
-  const t = await synthesizeTrajectory({ task: task('multiple', 'weather', 1), tools: toolsOf(catalog, 'weather').slice(0, 1), roles: roles(), mcp: mcpSessionFactory(catalog, 'weather', { kind: 'simulated', seed: 1 }) });
+  const t = await synthesizeTrajectory({
+    task: task('multiple', 'weather', 1),
+    tools: toolsOf(catalog, 'weather').slice(0, 1),
+    roles: roles(),
+    mcp: mcpSessionFactory(catalog, 'weather', { kind: 'simulated', seed: 1 }),
+  });
   assert.match(t.failure ?? '', /at least 2 tools/);
 });
 
@@ -146,8 +206,15 @@ test('multi-step: a later call takes an id the simulated server returned, and th
   const used = t.trace.find((r) => r.tool === consumer.name)!;
   assert.equal(used.arguments.note_id, created.id);
 
-  const { verified, rlPrompts } = await verifyBatch({ trajectories: [t], tools: catalog.tools, seen: new NoveltyIndex() });
-  assert.deepEqual(verified[0].verdicts!.filter((x) => !x.pass), []);
+  const { verified, rlPrompts } = await verifyBatch({
+    trajectories: [t],
+    tools: catalog.tools,
+    seen: new NoveltyIndex(),
+  });
+  assert.deepEqual(
+    verified[0].verdicts!.filter((x) => !x.pass),
+    [],
+  );
   // The second turn's RL prompt carries the conversation's result, and its reference the concrete id.
   const second = rlPrompts.find((p) => p.id.endsWith('/t1'))!;
   assert.deepEqual(second.reference[0][consumer.name].note_id, [created.id]);
@@ -157,9 +224,12 @@ test('multi-step: a later call takes an id the simulated server returned, and th
   const forged = structuredClone(t);
   for (const m of forged.messages) {
     if (m.role !== 'assistant') continue;
-    for (const c of m.tool_calls ?? []) if (c.function.name === consumer.name) c.function.arguments = JSON.stringify({ ...JSON.parse(c.function.arguments), note_id: 'note-made-up' });
+    for (const c of m.tool_calls ?? [])
+      if (c.function.name === consumer.name)
+        c.function.arguments = JSON.stringify({ ...JSON.parse(c.function.arguments), note_id: 'note-made-up' });
   }
-  const bad = (await verifyBatch({ trajectories: [forged], tools: catalog.tools, seen: new NoveltyIndex() })).verified[0];
+  const bad = (await verifyBatch({ trajectories: [forged], tools: catalog.tools, seen: new NoveltyIndex() }))
+    .verified[0];
   const verdict = bad.verdicts!.find((v) => v.gate === 'goal_match')!;
   assert.equal(verdict.pass, false);
   assert.match(verdict.reason!, /^turn 1: /);
@@ -167,7 +237,9 @@ test('multi-step: a later call takes an id the simulated server returned, and th
   // A reference to a field create_note does not return is the goal's fault: goal_sanity says so.
   const wrongField = structuredClone(t);
   wrongField.goal.turns[1][0].arguments.note_id = { $result: { turn: 0, call: 0, path: '/owner' } };
-  const sanity = (await verifyBatch({ trajectories: [wrongField], tools: catalog.tools, seen: new NoveltyIndex() })).verified[0].verdicts!.find((v) => v.gate === 'goal_sanity')!;
+  const sanity = (
+    await verifyBatch({ trajectories: [wrongField], tools: catalog.tools, seen: new NoveltyIndex() })
+  ).verified[0].verdicts!.find((v) => v.gate === 'goal_sanity')!;
   assert.equal(sanity.pass, false);
   assert.match(sanity.reason!, /create_note does not return 'owner'/);
 });

@@ -3,7 +3,15 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { canonicalJson, contentKey, getJson, getJsonl, LocalArtifactStore, putJson, putJsonl } from '../../src/store/artifact-store.js';
+import {
+  canonicalJson,
+  contentKey,
+  getJson,
+  getJsonl,
+  LocalArtifactStore,
+  putJson,
+  putJsonl,
+} from '../../src/store/artifact-store.js';
 
 test('content keys ignore key order and change with content', () => {
   assert.equal(canonicalJson({ b: 1, a: { d: 2, c: 3 } }), '{"a":{"c":3,"d":2},"b":1}');

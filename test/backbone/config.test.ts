@@ -20,10 +20,15 @@ test('an invalid config is refused with the field path and the reason', () => {
   assert.throws(
     () => parseRunConfig({ cycles: { max: 0 }, synthesis: { categories: ['simple', 'nonsense'] } }),
     (err: Error) =>
-      err instanceof ConfigError && /cycles\.max: Number must be greater than 0/.test(err.message) && /synthesis\.categories\.1: Invalid enum value/.test(err.message),
+      err instanceof ConfigError &&
+      /cycles\.max: Number must be greater than 0/.test(err.message) &&
+      /synthesis\.categories\.1: Invalid enum value/.test(err.message),
   );
   assert.throws(() => parseRunConfig({ unknownKey: 1 }), /unknownKey: unknown key 'unknownKey'/);
-  assert.throws(() => parseRunConfig({ roles: { user: { kind: 'openai', baseURL: 'not a url', model: 'm' } } }), /roles\.user\.baseURL: Invalid url/);
+  assert.throws(
+    () => parseRunConfig({ roles: { user: { kind: 'openai', baseURL: 'not a url', model: 'm' } } }),
+    /roles\.user\.baseURL: Invalid url/,
+  );
 });
 
 test('YAML and JSON files load; a broken file names itself', async () => {
@@ -43,14 +48,26 @@ const typos: Array<[string, Record<string, unknown>, string]> = [
   ['synthesis.perCycel', { synthesis: { perCycel: 3 } }, 'perCycle'],
   ['train.trainer.sft.maxStep', { train: { trainer: { sft: { maxStep: 5 } } } }, 'maxSteps'],
   ['planner.flor', { planner: { flor: 0.1 } }, 'floor'],
-  ['roles.user.apiKeyEnvv', { roles: { user: { kind: 'openai', baseURL: 'http://h:1/v1', model: 'm', apiKeyEnvv: 'KEY' } } }, 'apiKeyEnv'],
+  [
+    'roles.user.apiKeyEnvv',
+    { roles: { user: { kind: 'openai', baseURL: 'http://h:1/v1', model: 'm', apiKeyEnvv: 'KEY' } } },
+    'apiKeyEnv',
+  ],
   ['evaluate.limt', { evaluate: { limt: 3 } }, 'limit'],
   ['temporal.heartbeatSecond', { temporal: { heartbeatSecond: 3 } }, 'heartbeatSeconds'],
-  ['roles.judge.timeoutMS', { roles: { judge: { kind: 'openai', baseURL: 'http://h:1/v1', model: 'm', timeoutMS: 5 } } }, 'timeoutMs'],
+  [
+    'roles.judge.timeoutMS',
+    { roles: { judge: { kind: 'openai', baseURL: 'http://h:1/v1', model: 'm', timeoutMS: 5 } } },
+    'timeoutMs',
+  ],
   ['roles.assistant.modelpath', { roles: { assistant: { kind: 'local', modelpath: 'x.gguf' } } }, 'modelPath'],
   ['train.trainer.grpo.groupsize', { train: { trainer: { grpo: { groupsize: 2 } } } }, 'groupSize'],
   ['train.trainer.adapter.rank', { train: { trainer: { adapter: { kind: 'lora', rank: 8 } } } }, ''],
-  ['train.trainer.reward.weights.functon_match', { train: { trainer: { reward: { weights: { functon_match: 1 } } } } }, 'function_match'],
+  [
+    'train.trainer.reward.weights.functon_match',
+    { train: { trainer: { reward: { weights: { functon_match: 1 } } } } },
+    'function_match',
+  ],
   ['planner.rollouts.easy', { planner: { rollouts: { easy: 1 } } }, 'easyAt'],
   ['planner.difficulty.perCylce', { planner: { difficulty: { perCylce: 0.2 } } }, 'perCycle'],
   ['specs.toolset', { specs: { toolset: ['a'] } }, 'toolSets'],
@@ -84,9 +101,18 @@ test('the trainer and planner blocks are checked but kept as written (the job an
   assert.deepEqual(c.train.trainer, { sft: { maxSteps: 5 } });
   assert.deepEqual(c.planner, { floor: 0.1 });
   // Values are still checked, not only keys.
-  assert.throws(() => parseRunConfig({ train: { trainer: { sft: { maxSteps: 0 } } } }), /train\.trainer\.sft\.maxSteps: Number must be greater than 0/);
-  assert.throws(() => parseRunConfig({ planner: { floor: 2 } }), /planner\.floor: Number must be less than or equal to 1/);
+  assert.throws(
+    () => parseRunConfig({ train: { trainer: { sft: { maxSteps: 0 } } } }),
+    /train\.trainer\.sft\.maxSteps: Number must be greater than 0/,
+  );
+  assert.throws(
+    () => parseRunConfig({ planner: { floor: 2 } }),
+    /planner\.floor: Number must be less than or equal to 1/,
+  );
   assert.throws(() => parseRunConfig({ planner: [] }), /planner: Expected object/);
   // A phase switch inside the trainer block would be overridden by train.sft / train.grpo: refused, not ignored.
-  assert.throws(() => parseRunConfig({ train: { trainer: { sft: { enabled: false } } } }), /train\.trainer\.sft\.enabled: set train\.sft instead/);
+  assert.throws(
+    () => parseRunConfig({ train: { trainer: { sft: { enabled: false } } } }),
+    /train\.trainer\.sft\.enabled: set train\.sft instead/,
+  );
 });

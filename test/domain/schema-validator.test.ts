@@ -19,7 +19,7 @@ test('a pattern written for ECMA-262 without the u flag compiles (as import acce
   assert.deepEqual(schemaErrors(schema, { tag: 'ab12' }), ['/tag: must match pattern "^[a-z]+\\-[0-9]+$"']);
 });
 
-test('formats are asserted, except in the reward\'s annotate mode', () => {
+test("formats are asserted, except in the reward's annotate mode", () => {
   const schema = { type: 'object', properties: { when: { type: 'string', format: 'date' } } };
   assert.equal(isSchemaValid(schema, { when: 'tomorrow' }), false);
   const annotated = compileSchema(schema, { formats: 'annotate' });
@@ -41,21 +41,36 @@ test('a schema that does not compile admits no value: the gate check and the sim
   assert.match(message, /^schema does not compile: /);
 });
 
-test('a schema that does not compile fails the reward\'s schema gate (reward 0), it does not throw', () => {
+test("a schema that does not compile fails the reward's schema gate (reward 0), it does not throw", () => {
   const r = gatedReward({
     tools: [{ type: 'function', function: { name: 'lookup', parameters: BROKEN } }],
     reference: [{ lookup: { code: ['x'] } }],
     category: 'simple',
-    completion: { content: null, tool_calls: [{ id: 'c1', type: 'function', function: { name: 'lookup', arguments: '{"code": "x"}' } }] },
+    completion: {
+      content: null,
+      tool_calls: [{ id: 'c1', type: 'function', function: { name: 'lookup', arguments: '{"code": "x"}' } }],
+    },
   });
   assert.deepEqual([r.reward, r.gates.format, r.gates.schema], [0, true, false]);
   assert.match(r.reason, /does not compile/);
 });
 
 test('a schema that does not compile makes the MCP server refuse the call, naming why', async () => {
-  const tool = { name: 'lookup', originalName: 'lookup', description: 'Look a code up', inputSchema: BROKEN, source: { kind: 'openai', location: 'x' } };
-  const catalog = CatalogSchema.parse({ version: 1, tools: [tool], toolSets: [{ id: 'codes', name: 'Codes', toolNames: ['lookup'] }] });
-  const { client, close } = await connectInMemory(createToolSetServer({ catalog, toolSetId: 'codes', handler: { kind: 'simulated', seed: 0 } }));
+  const tool = {
+    name: 'lookup',
+    originalName: 'lookup',
+    description: 'Look a code up',
+    inputSchema: BROKEN,
+    source: { kind: 'openai', location: 'x' },
+  };
+  const catalog = CatalogSchema.parse({
+    version: 1,
+    tools: [tool],
+    toolSets: [{ id: 'codes', name: 'Codes', toolNames: ['lookup'] }],
+  });
+  const { client, close } = await connectInMemory(
+    createToolSetServer({ catalog, toolSetId: 'codes', handler: { kind: 'simulated', seed: 0 } }),
+  );
   try {
     const r = await client.callTool({ name: 'lookup', arguments: { code: 'x' } });
     assert.equal(r.isError, true);

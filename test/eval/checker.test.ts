@@ -14,12 +14,34 @@ const dataset = loadBfclDataset(SAMPLE);
 
 const doc = (name: string, props: Record<string, unknown>, required: string[]): FunctionDoc =>
   ({ name, description: '', parameters: { type: 'dict', properties: props, required } }) as FunctionDoc;
-const weather = doc('weather.get', {
-  city: { type: 'string' }, days: { type: 'integer' }, threshold: { type: 'float' }, units: { type: 'string' },
-  tags: { type: 'array', items: { type: 'string' } }, point: { type: 'tuple', items: { type: 'integer' } },
-  opts: { type: 'dict', properties: {} }, verbose: { type: 'boolean' },
-}, ['city']);
-const truth = [{ 'weather.get': { city: ['San Francisco, CA', 'SF'], days: [3], threshold: [2.0, ''], units: ['', 'metric'], tags: [['a', 'b'], ''], point: [[1, 2], ''], opts: [{ mode: ['fast'], depth: [1, ''] }, ''], verbose: [true, ''] } }];
+const weather = doc(
+  'weather.get',
+  {
+    city: { type: 'string' },
+    days: { type: 'integer' },
+    threshold: { type: 'float' },
+    units: { type: 'string' },
+    tags: { type: 'array', items: { type: 'string' } },
+    point: { type: 'tuple', items: { type: 'integer' } },
+    opts: { type: 'dict', properties: {} },
+    verbose: { type: 'boolean' },
+  },
+  ['city'],
+);
+const truth = [
+  {
+    'weather.get': {
+      city: ['San Francisco, CA', 'SF'],
+      days: [3],
+      threshold: [2.0, ''],
+      units: ['', 'metric'],
+      tags: [['a', 'b'], ''],
+      point: [[1, 2], ''],
+      opts: [{ mode: ['fast'], depth: [1, ''] }, ''],
+      verbose: [true, ''],
+    },
+  },
+];
 const check = (result: unknown, category = 'simple_python', functions = [weather], groundTruth: unknown = truth) =>
   checkEntry({ category, functions, result, groundTruth });
 const call = (args: Record<string, unknown>) => [{ 'weather.get': { city: 'SF', days: 3, ...args } }];
@@ -27,14 +49,18 @@ const call = (args: Record<string, unknown>) => [{ 'weather.get': { city: 'SF', 
 describe('correct answers on the shipped sample', () => {
   it('score 100% in every AST category (Python, Java and JavaScript forms)', () => {
     const lines = [...dataset.byId.values()].map((e) => {
-      const result = e.groundTruth !== undefined
-        ? correctCalls(e.groundTruth, e.functions, languageOf(e.category))
-        : e.category === 'live_relevance' ? [new Map([[e.functions[0].name, new Map()]])] : 'No tool fits this request.';
+      const result =
+        e.groundTruth !== undefined
+          ? correctCalls(e.groundTruth, e.functions, languageOf(e.category))
+          : e.category === 'live_relevance'
+            ? [new Map([[e.functions[0].name, new Map()]])]
+            : 'No tool fits this request.';
       return { id: e.id, result, line: 0 } as never;
     });
     const report = scoreResults(dataset, { results: lines, malformed: [] });
     assert.equal(report.categories.length, 13);
-    for (const [c, s] of Object.entries(report.summary.categories)) assert.equal(s!.accuracy, 1, `${c}: ${JSON.stringify(report.verdicts.filter((v) => !v.valid))}`);
+    for (const [c, s] of Object.entries(report.summary.categories))
+      assert.equal(s!.accuracy, 1, `${c}: ${JSON.stringify(report.verdicts.filter((v) => !v.valid))}`);
     assert.deepEqual(report.problems, { missing: [], unknown: [], malformed: [], duplicate: [] });
   });
 });
@@ -86,12 +112,24 @@ describe('call-level rules', () => {
   const gt = [{ a: { x: [1] } }, { b: { y: ['q'] } }];
   it('matches parallel calls in any order', () => {
     assert.equal(check([{ b: { y: 'q' } }, { a: { x: 1 } }], 'parallel_multiple', [a, b], gt).valid, true);
-    assert.equal(check([{ a: { x: 1 } }], 'parallel', [a, b], gt).error_type, 'parallel_function_checker_no_order:wrong_count');
-    assert.equal(check([{ a: { x: 1 } }, { a: { x: 1 } }], 'parallel', [a, b], gt).error_type, 'parallel_function_checker_no_order:cannot_find_match');
+    assert.equal(
+      check([{ a: { x: 1 } }], 'parallel', [a, b], gt).error_type,
+      'parallel_function_checker_no_order:wrong_count',
+    );
+    assert.equal(
+      check([{ a: { x: 1 } }, { a: { x: 1 } }], 'parallel', [a, b], gt).error_type,
+      'parallel_function_checker_no_order:cannot_find_match',
+    );
   });
   it('requires the right function among several', () => {
-    assert.equal(check([{ b: { y: 'q' } }], 'multiple', [a, b], [gt[0]]).error_type, 'simple_function_checker:wrong_func_name');
-    assert.equal(check([{ a: { x: 1 } }, { a: { x: 1 } }], 'live_multiple', [a, b], [gt[0]]).error_type, 'multiple_function_checker:wrong_count');
+    assert.equal(
+      check([{ b: { y: 'q' } }], 'multiple', [a, b], [gt[0]]).error_type,
+      'simple_function_checker:wrong_func_name',
+    );
+    assert.equal(
+      check([{ a: { x: 1 } }, { a: { x: 1 } }], 'live_multiple', [a, b], [gt[0]]).error_type,
+      'multiple_function_checker:wrong_count',
+    );
   });
   it('exposes the ordered and order-free matchers', () => {
     assert.equal(matchCalls([a, b], [{ b: { y: 'Q' } }, { a: { x: 1 } }], gt).valid, true);
@@ -107,9 +145,18 @@ describe('where the official checker raises', () => {
     assert.equal(v.valid, false);
   });
   it('matches BFCL underscored names when asked to', () => {
-    const v = checkEntry({ category: 'simple_python', functions: [weather], result: [{ weather_get: { city: 'SF', days: 3 } }], groundTruth: truth, underscoreToDot: true });
+    const v = checkEntry({
+      category: 'simple_python',
+      functions: [weather],
+      result: [{ weather_get: { city: 'SF', days: 3 } }],
+      groundTruth: truth,
+      underscoreToDot: true,
+    });
     assert.equal(v.valid, true);
-    assert.equal(check([{ weather_get: { city: 'SF', days: 3 } }]).error_type, 'simple_function_checker:wrong_func_name');
+    assert.equal(
+      check([{ weather_get: { city: 'SF', days: 3 } }]).error_type,
+      'simple_function_checker:wrong_func_name',
+    );
   });
 });
 
@@ -138,18 +185,45 @@ describe('Java and JavaScript arguments are source text', () => {
   const js = dataset.byId.get('simple_javascript_3')!;
   it('accepts typed Java literals and rejects non-strings', () => {
     const good = correctCalls(j.groundTruth!, j.functions, 'java');
-    assert.equal(checkEntry({ category: 'simple_java', functions: j.functions, result: good, groundTruth: j.groundTruth }).valid, true);
-    assert.equal(checkEntry({ category: 'simple_java', functions: j.functions, result: [{ 'FunGameBase.onFinish': { layout: 'gameLayout', success: 'false' } }], groundTruth: j.groundTruth }).error_type, 'value_error:others');
+    assert.equal(
+      checkEntry({ category: 'simple_java', functions: j.functions, result: good, groundTruth: j.groundTruth }).valid,
+      true,
+    );
+    assert.equal(
+      checkEntry({
+        category: 'simple_java',
+        functions: j.functions,
+        result: [{ 'FunGameBase.onFinish': { layout: 'gameLayout', success: 'false' } }],
+        groundTruth: j.groundTruth,
+      }).error_type,
+      'value_error:others',
+    );
     const bad = [{ 'FunGameBase.onFinish': { layout: 'gameLayout', success: true } }];
-    assert.equal(checkEntry({ category: 'simple_java', functions: j.functions, result: bad, groundTruth: j.groundTruth }).error_type, 'type_error:java');
+    assert.equal(
+      checkEntry({ category: 'simple_java', functions: j.functions, result: bad, groundTruth: j.groundTruth })
+        .error_type,
+      'type_error:java',
+    );
   });
   it('parses JavaScript arrays and rejects non-strings', () => {
     const ok = [{ submitAtCoordinate: { action: 'submit', formId: 'loginForm', coordinates: '[60, 30]' } }];
-    assert.equal(checkEntry({ category: 'simple_javascript', functions: js.functions, result: ok, groundTruth: js.groundTruth }).valid, true);
+    assert.equal(
+      checkEntry({ category: 'simple_javascript', functions: js.functions, result: ok, groundTruth: js.groundTruth })
+        .valid,
+      true,
+    );
     const wrong = [{ submitAtCoordinate: { action: 'submit', formId: 'loginForm', coordinates: '[30, 60]' } }];
-    assert.equal(checkEntry({ category: 'simple_javascript', functions: js.functions, result: wrong, groundTruth: js.groundTruth }).error_type, 'value_error:list/tuple');
+    assert.equal(
+      checkEntry({ category: 'simple_javascript', functions: js.functions, result: wrong, groundTruth: js.groundTruth })
+        .error_type,
+      'value_error:list/tuple',
+    );
     const raw = [{ submitAtCoordinate: { action: 'submit', formId: 'loginForm', coordinates: [60, 30] } }];
-    assert.equal(checkEntry({ category: 'simple_javascript', functions: js.functions, result: raw, groundTruth: js.groundTruth }).error_type, 'type_error:js');
+    assert.equal(
+      checkEntry({ category: 'simple_javascript', functions: js.functions, result: raw, groundTruth: js.groundTruth })
+        .error_type,
+      'type_error:js',
+    );
   });
 });
 
@@ -167,7 +241,10 @@ describe('results files', () => {
     assert.deepEqual(report.categories, ['simple_python']);
     assert.deepEqual(report.problems.duplicate, [{ line: 2, id: first }]);
     assert.deepEqual(report.problems.unknown, [{ line: 3, id: 'simple_python_9999' }]);
-    assert.deepEqual(report.problems.malformed.map((m) => m.line), [4, 5]);
+    assert.deepEqual(
+      report.problems.malformed.map((m) => m.line),
+      [4, 5],
+    );
     assert.equal(report.problems.missing.length, dataset.byCategory.get('simple_python')!.length - 1);
     assert.equal(report.verdicts.length, dataset.byCategory.get('simple_python')!.length);
     assert.equal(report.verdicts.find((v) => v.id === second)!.error_type, 'inftool:missing_result');

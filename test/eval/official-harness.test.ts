@@ -19,13 +19,19 @@ describe('the official BFCL harness against the served policy', () => {
     const dir = await ensureFullBfclData();
     const mine = limitDataset(loadBfclDataset(dir, ['simple_python', 'irrelevance']), 3, 9);
     for (const c of ['simple_python', 'irrelevance'] as const) {
-      assert.deepEqual(selectIds(categoryIds(dir, c), 3, 9), mine.byCategory.get(c)!.map((e) => e.id));
+      assert.deepEqual(
+        selectIds(categoryIds(dir, c), 3, 9),
+        mine.byCategory.get(c)!.map((e) => e.id),
+      );
     }
     assert.equal(selectIds(categoryIds(dir, 'multi_turn_base'), 2, 9).length, 2);
   });
 
   it('compares replies as data: dotted and underscored names, arguments as text or object', () => {
-    assert.deepEqual(normalizeReply([{ 'math.gcd': '{"a": 4, "b": 6.0}' }]), normalizeReply([{ math_gcd: { a: 4, b: 6 } }]));
+    assert.deepEqual(
+      normalizeReply([{ 'math.gcd': '{"a": 4, "b": 6.0}' }]),
+      normalizeReply([{ math_gcd: { a: 4, b: 6 } }]),
+    );
     assert.notDeepEqual(normalizeReply([{ f: '{"a": 1}' }]), normalizeReply([{ f: { a: 2 } }]));
     assert.equal(normalizeReply('no call'), 'no call');
   });
@@ -46,7 +52,11 @@ describe('the official BFCL harness against the served policy', () => {
       assert.equal(report.agreement[c].of, 2, c);
     }
     // Wherever the harness and bfcl run got the same reply, the verdicts agree; other differences are listed.
-    assert.deepEqual(report.disagreements.filter((d) => d.sameReply), [], 'the same reply scored differently');
+    assert.deepEqual(
+      report.disagreements.filter((d) => d.sameReply),
+      [],
+      'the same reply scored differently',
+    );
     const agreeing = Object.values(report.agreement).reduce((s, a) => s + a.agree, 0);
     assert.equal(agreeing + report.disagreements.length, 8);
     assert.ok(report.harness.commands.some((c) => c.startsWith('bfcl generate --model inftool-FC --run-ids')));
@@ -57,16 +67,37 @@ describe('the official BFCL harness against the served policy', () => {
   it('runs and scores a multi-turn entry: the harness executes the calls in its own backends and feeds the results back', async () => {
     // A scripted remote model (the edge of the world): a call of the first offered function, then a plain answer.
     const llm = await startScriptedServer({
-      reply: (body) => body.messages.at(-1)?.role === 'tool' || !body.tools?.length
-        ? { content: 'Done.' }
-        : { toolCalls: [{ name: body.tools[0].function.name, arguments: {} }] },
+      reply: (body) =>
+        body.messages.at(-1)?.role === 'tool' || !body.tools?.length
+          ? { content: 'Done.' }
+          : { toolCalls: [{ name: body.tools[0].function.name, arguments: {} }] },
     });
     try {
       const out = mkdtempSync(join(tmpdir(), 'inftool-bfcl-official-mt-'));
-      const report = await officialBfcl({ home: out, out, endpoint: llm.baseURL, model: 'scripted-model', categories: ['multi_turn_base'], limit: 1, seed: 3, log: () => {} });
+      const report = await officialBfcl({
+        home: out,
+        out,
+        endpoint: llm.baseURL,
+        model: 'scripted-model',
+        categories: ['multi_turn_base'],
+        limit: 1,
+        seed: 3,
+        log: () => {},
+      });
       assert.deepEqual(report.official.multi_turn_base, { accuracy: 0, correct: 0, total: 1 });
-      const scoreFile = join(out, 'official', 'score', 'inftool-FC', 'multi_turn', 'BFCL_v4_multi_turn_base_score.json');
-      const failed = JSON.parse(readFileSync(scoreFile, 'utf8').split('\n')[1]) as { id: string; error_type?: string; error?: { error_type?: string } };
+      const scoreFile = join(
+        out,
+        'official',
+        'score',
+        'inftool-FC',
+        'multi_turn',
+        'BFCL_v4_multi_turn_base_score.json',
+      );
+      const failed = JSON.parse(readFileSync(scoreFile, 'utf8').split('\n')[1]) as {
+        id: string;
+        error_type?: string;
+        error?: { error_type?: string };
+      };
       assert.equal(failed.id, report.selection.ids.multi_turn_base[0]);
       // The harness ran every turn: each user turn was asked, and each call's execution result came back as a tool message.
       const turns = llm.requests.filter((r) => r.messages.at(-1)?.role === 'user').length;

@@ -8,7 +8,12 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { after, before, describe, it } from 'node:test';
 import { createChatClient } from '../../src/llm/client.js';
-import { startScriptedServer, type ChatCompletionBody, type ScriptedReply, type ScriptedServer } from '../../src/llm/scripted-server.js';
+import {
+  startScriptedServer,
+  type ChatCompletionBody,
+  type ScriptedReply,
+  type ScriptedServer,
+} from '../../src/llm/scripted-server.js';
 import { loadBfclDataset, type BfclEntry } from '../../src/eval/bfcl-data.js';
 import { bfclToolsFor } from '../../src/eval/bfcl-tools.js';
 import { languageOf } from '../../src/eval/check-entry.js';
@@ -30,9 +35,17 @@ function answerer(garble: Set<string>) {
     const e = byQuestion.get(key);
     if (!e) return { status: 400, message: 'unknown question' };
     if (garble.has(e.id)) return { toolCalls: [{ name: body.tools![0].function.name, arguments: '{"broken": ' }] };
-    if (!e.groundTruth) return e.category === 'live_relevance' ? { toolCalls: [{ name: body.tools![0].function.name, arguments: '{}' }] } : { content: 'I cannot help with that.' };
+    if (!e.groundTruth)
+      return e.category === 'live_relevance'
+        ? { toolCalls: [{ name: body.tools![0].function.name, arguments: '{}' }] }
+        : { content: 'I cannot help with that.' };
     const calls = correctCalls(e.groundTruth, e.functions, languageOf(e.category));
-    return { toolCalls: calls.map((c) => { const [name, args] = [...c][0] as [string, PyDict]; return { name: name.replace(/\./g, '_'), arguments: toPyJson(args) }; }) };
+    return {
+      toolCalls: calls.map((c) => {
+        const [name, args] = [...c][0] as [string, PyDict];
+        return { name: name.replace(/\./g, '_'), arguments: toPyJson(args) };
+      }),
+    };
   };
 }
 
@@ -45,7 +58,22 @@ describe('BFCL tools as BFCL sends them', () => {
     assert.equal(originalName.get(name), java.functions[0].name);
     const props = tools[0].function.parameters.properties as Record<string, { type: string }>;
     assert.ok(Object.values(props).every((p) => p.type === 'string'));
-    const py = bfclToolsFor([{ name: 'f', parameters: { type: 'dict', properties: { x: { type: 'float', description: 'x' }, d: { type: 'dict', properties: { t: { type: 'tuple', items: { type: 'integer' } } } } }, required: ['x'] } } as never], 'simple_python');
+    const py = bfclToolsFor(
+      [
+        {
+          name: 'f',
+          parameters: {
+            type: 'dict',
+            properties: {
+              x: { type: 'float', description: 'x' },
+              d: { type: 'dict', properties: { t: { type: 'tuple', items: { type: 'integer' } } } },
+            },
+            required: ['x'],
+          },
+        } as never,
+      ],
+      'simple_python',
+    );
     const p = py.tools[0].function.parameters as { type: string; properties: Record<string, any> };
     assert.equal(p.type, 'object');
     assert.deepEqual([p.properties.x.type, p.properties.x.format], ['number', 'float']);
@@ -56,26 +84,56 @@ describe('BFCL tools as BFCL sends them', () => {
 
 describe('runBfcl against a scripted endpoint', () => {
   let server: ScriptedServer;
-  const categories = ['simple_python', 'simple_java', 'parallel_multiple', 'live_irrelevance', 'live_relevance'] as const;
+  const categories = [
+    'simple_python',
+    'simple_java',
+    'parallel_multiple',
+    'live_irrelevance',
+    'live_relevance',
+  ] as const;
   const garbled = dataset.byCategory.get('simple_python')![1].id;
   before(async () => {
-    server = await startScriptedServer({ reply: answerer(new Set([garbled])), failFirst: { count: 2, status: 429, retryAfter: 0 } });
+    server = await startScriptedServer({
+      reply: answerer(new Set([garbled])),
+      failFirst: { count: 2, status: 429, retryAfter: 0 },
+    });
   });
   after(() => server.close());
 
   it('asks, retries 429s, scores undecodable replies, and resumes without asking again', async () => {
     const outDir = mkdtempSync(join(tmpdir(), 'bfcl-run-'));
-    const client = createChatClient({ kind: 'openai', baseURL: server.baseURL, model: 'scripted-model', maxRetries: 0 });
-    const first = await runBfcl({ dataDir: SAMPLE, outDir, client, categories: [...categories], limit: 3, concurrency: 3, backoffMs: 1 });
+    const client = createChatClient({
+      kind: 'openai',
+      baseURL: server.baseURL,
+      model: 'scripted-model',
+      maxRetries: 0,
+    });
+    const first = await runBfcl({
+      dataDir: SAMPLE,
+      outDir,
+      client,
+      categories: [...categories],
+      limit: 3,
+      concurrency: 3,
+      backoffMs: 1,
+    });
     assert.equal(first.asked, 15);
     assert.deepEqual(first.failed, []);
     assert.equal(server.stats.injectedFailures, 2);
     assert.equal(server.stats.chat, 17, '15 questions + 2 retried 429s');
     // BFCL sends tools with legal names and no system prompt in FC mode.
-    assert.ok(server.requests.every((r) => r.tools === undefined || r.tools.every((t) => /^[a-zA-Z0-9_-]+$/.test(t.function.name))));
+    assert.ok(
+      server.requests.every(
+        (r) => r.tools === undefined || r.tools.every((t) => /^[a-zA-Z0-9_-]+$/.test(t.function.name)),
+      ),
+    );
     const bad = first.verdicts.find((v) => v.id === garbled)!;
     assert.equal(bad.error_type, 'ast_decoder:decoder_failed');
-    assert.equal(first.verdicts.filter((v) => !v.valid).length, 1, JSON.stringify(first.verdicts.filter((v) => !v.valid)));
+    assert.equal(
+      first.verdicts.filter((v) => !v.valid).length,
+      1,
+      JSON.stringify(first.verdicts.filter((v) => !v.valid)),
+    );
     assert.equal(first.summary.categories.simple_python!.accuracy, 2 / 3);
     assert.equal(first.summary.categories.live_irrelevance!.accuracy, 1);
     assert.equal(readFileSync(join(outDir, 'verdicts.jsonl'), 'utf8').trim().split('\n').length, 15);
@@ -84,7 +142,15 @@ describe('runBfcl against a scripted endpoint', () => {
     // Interrupted mid-write: a torn last line, then a larger run over the same directory.
     appendFileSync(join(outDir, 'results.jsonl'), '{"id": "simple_python_');
     const before = server.stats.chat;
-    const second = await runBfcl({ dataDir: SAMPLE, outDir, client, categories: [...categories], limit: 4, concurrency: 2, backoffMs: 1 });
+    const second = await runBfcl({
+      dataDir: SAMPLE,
+      outDir,
+      client,
+      categories: [...categories],
+      limit: 4,
+      concurrency: 2,
+      backoffMs: 1,
+    });
     assert.equal(second.resumed, 15);
     assert.equal(second.asked, 5);
     assert.equal(server.stats.chat - before, 5, 'only the new entries are asked');
@@ -96,7 +162,25 @@ describe('runBfcl against a scripted endpoint', () => {
 
   it('runs and scores from the command line', async () => {
     const outDir = mkdtempSync(join(tmpdir(), 'bfcl-cli-'));
-    const { stdout } = await run(process.execPath, ['--import', 'tsx', CLI, 'run', '--data', SAMPLE, '--endpoint', server.baseURL, '--model', 'scripted-model', '--out', outDir, '--categories', 'multiple,live_simple', '--limit', '2', '--json']);
+    const { stdout } = await run(process.execPath, [
+      '--import',
+      'tsx',
+      CLI,
+      'run',
+      '--data',
+      SAMPLE,
+      '--endpoint',
+      server.baseURL,
+      '--model',
+      'scripted-model',
+      '--out',
+      outDir,
+      '--categories',
+      'multiple,live_simple',
+      '--limit',
+      '2',
+      '--json',
+    ]);
     const s = JSON.parse(stdout);
     assert.equal(s.asked, 4);
     assert.equal(s.categories.multiple.accuracy, 1);
@@ -104,7 +188,18 @@ describe('runBfcl against a scripted endpoint', () => {
     const results = join(outDir, 'results.jsonl');
     writeFileSync(results, readFileSync(results, 'utf8') + '{"id": "multiple_99999", "result": []}\n');
     const verdicts = join(outDir, 'again.jsonl');
-    const scored = await run(process.execPath, ['--import', 'tsx', CLI, 'score', '--data', SAMPLE, '--results', results, '--out', verdicts]);
+    const scored = await run(process.execPath, [
+      '--import',
+      'tsx',
+      CLI,
+      'score',
+      '--data',
+      SAMPLE,
+      '--results',
+      results,
+      '--out',
+      verdicts,
+    ]);
     assert.match(scored.stdout, /multiple\s+2\/10/);
     assert.match(scored.stderr, /unknown id multiple_99999/);
     assert.equal(readFileSync(verdicts, 'utf8').trim().split('\n').length, 20);

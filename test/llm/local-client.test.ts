@@ -17,12 +17,27 @@ const tools: OpenAITool[] = [
     function: {
       name: 'get_weather',
       description: 'Current weather for a city',
-      parameters: { type: 'object', properties: { city: { type: 'string', maxLength: 24 }, unit: { type: 'string', enum: ['celsius', 'fahrenheit'] } }, required: ['city'] },
+      parameters: {
+        type: 'object',
+        properties: {
+          city: { type: 'string', maxLength: 24 },
+          unit: { type: 'string', enum: ['celsius', 'fahrenheit'] },
+        },
+        required: ['city'],
+      },
     },
   },
   {
     type: 'function',
-    function: { name: 'add', description: 'Add two integers', parameters: { type: 'object', properties: { a: { type: 'integer' }, b: { type: 'integer' } }, required: ['a', 'b'] } },
+    function: {
+      name: 'add',
+      description: 'Add two integers',
+      parameters: {
+        type: 'object',
+        properties: { a: { type: 'integer' }, b: { type: 'integer' } },
+        required: ['a', 'b'],
+      },
+    },
   },
 ];
 
@@ -31,12 +46,20 @@ describe('LocalChatClient with the bundled SmolLM2 GGUF', () => {
   const meter = new UsageMeter({ cycle: 0, stage: 'synthesize' });
   before(async () => {
     const modelPath = await ensureLocalModel(); // set-up step: a no-op when the cache already holds the file
-    client = createChatClient({ kind: 'local', modelPath, temperature: 0, maxTokens: 48 }, { role: 'assistant', meter });
+    client = createChatClient(
+      { kind: 'local', modelPath, temperature: 0, maxTokens: 48 },
+      { role: 'assistant', meter },
+    );
   });
   after(() => disposeLocalModels());
 
   it('produces a schema-valid forced tool call from a 2-tool set', async () => {
-    const res = await client.chat({ messages: [{ role: 'user', content: 'What is the weather in Paris?' }], tools, toolChoice: 'required', maxTokens: 128 });
+    const res = await client.chat({
+      messages: [{ role: 'user', content: 'What is the weather in Paris?' }],
+      tools,
+      toolChoice: 'required',
+      maxTokens: 128,
+    });
     assert.equal(res.formatErrors, undefined, JSON.stringify(res));
     const calls = res.message.tool_calls ?? [];
     assert.ok(calls.length >= 1, JSON.stringify(res.message));
@@ -45,7 +68,11 @@ describe('LocalChatClient with the bundled SmolLM2 GGUF', () => {
       assert.ok(tool, `unknown tool ${call.function.name}`);
       const args = parseToolArguments(call);
       assert.ok(args.ok, JSON.stringify(args));
-      assert.deepEqual(checkStructuredContent(call.function.arguments, tool.function.parameters).ok, true, call.function.arguments);
+      assert.deepEqual(
+        checkStructuredContent(call.function.arguments, tool.function.parameters).ok,
+        true,
+        call.function.arguments,
+      );
       assert.match(call.id, /^call_[0-9a-f]{12}_\d$/);
     }
     assert.equal(res.finishReason, 'tool_calls');
@@ -55,9 +82,16 @@ describe('LocalChatClient with the bundled SmolLM2 GGUF', () => {
   });
 
   it('honours a named toolChoice', async () => {
-    const res = await client.chat({ messages: [{ role: 'user', content: 'What is 2 plus 3?' }], tools, toolChoice: { name: 'add' } });
+    const res = await client.chat({
+      messages: [{ role: 'user', content: 'What is 2 plus 3?' }],
+      tools,
+      toolChoice: { name: 'add' },
+    });
     assert.ok(res.message.tool_calls?.length, JSON.stringify(res.message));
-    assert.ok(res.message.tool_calls.every((c) => c.function.name === 'add'), JSON.stringify(res.message.tool_calls));
+    assert.ok(
+      res.message.tool_calls.every((c) => c.function.name === 'add'),
+      JSON.stringify(res.message.tool_calls),
+    );
     const args = parseToolArguments(res.message.tool_calls![0]);
     assert.ok(args.ok && Number.isInteger(args.value.a) && Number.isInteger(args.value.b), JSON.stringify(args));
   });
@@ -65,17 +99,29 @@ describe('LocalChatClient with the bundled SmolLM2 GGUF', () => {
   it('returns a structured JSON reply matching the requested schema', async () => {
     const schema = {
       type: 'object',
-      properties: { city: { type: 'string', maxLength: 16 }, days: { type: 'integer' }, note: { type: 'string', maxLength: 8 } },
+      properties: {
+        city: { type: 'string', maxLength: 16 },
+        days: { type: 'integer' },
+        note: { type: 'string', maxLength: 8 },
+      },
       required: ['city', 'days'],
     };
-    const res = await client.chat({ messages: [{ role: 'user', content: 'Plan a short trip: pick a city and a number of days.' }], jsonSchema: { name: 'trip', schema } });
+    const res = await client.chat({
+      messages: [{ role: 'user', content: 'Plan a short trip: pick a city and a number of days.' }],
+      jsonSchema: { name: 'trip', schema },
+    });
     assert.equal(res.formatErrors, undefined, JSON.stringify(res));
     const checked = checkStructuredContent(res.message.content, schema);
     assert.ok(checked.ok, JSON.stringify(checked));
   });
 
   it('in auto mode, calls or answers in a layout the trainer renders byte for byte', async () => {
-    const res = await client.chat({ messages: [{ role: 'user', content: 'Say hello.' }], tools, toolChoice: 'auto', maxTokens: 128 });
+    const res = await client.chat({
+      messages: [{ role: 'user', content: 'Say hello.' }],
+      tools,
+      toolChoice: 'auto',
+      maxTokens: 128,
+    });
     assert.equal(res.formatErrors, undefined, JSON.stringify(res));
     assert.equal(renderAssistantTurn(res.message, tools, 'auto'), res.rawText);
   });

@@ -13,9 +13,19 @@ import { UsageMeter } from '../../src/llm/usage-meter.js';
 const tools: OpenAITool[] = [
   {
     type: 'function',
-    function: { name: 'get_weather', description: 'Weather for a city', parameters: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] } },
+    function: {
+      name: 'get_weather',
+      description: 'Weather for a city',
+      parameters: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] },
+    },
   },
-  { type: 'function', function: { name: 'add', parameters: { type: 'object', properties: { a: { type: 'number' }, b: { type: 'number' } } } } },
+  {
+    type: 'function',
+    function: {
+      name: 'add',
+      parameters: { type: 'object', properties: { a: { type: 'number' }, b: { type: 'number' } } },
+    },
+  },
 ];
 const fastBackoff = { baseMs: 5, maxMs: 20 };
 
@@ -25,8 +35,20 @@ describe('OpenAIChatClient against the scripted server', () => {
     server = await startScriptedServer({
       reply: replyByRules([
         { hasToolResult: true, reply: { content: 'It is sunny in Paris.' } },
-        { lastUser: /weather/i, tools: ['get_weather'], reply: { toolCalls: [{ name: 'get_weather', arguments: { city: 'Paris' } }] } },
-        { lastUser: 'two calls', reply: { toolCalls: [{ name: 'add', arguments: { a: 1, b: 2 } }, { name: 'get_weather', arguments: { city: 'Rome' } }] } },
+        {
+          lastUser: /weather/i,
+          tools: ['get_weather'],
+          reply: { toolCalls: [{ name: 'get_weather', arguments: { city: 'Paris' } }] },
+        },
+        {
+          lastUser: 'two calls',
+          reply: {
+            toolCalls: [
+              { name: 'add', arguments: { a: 1, b: 2 } },
+              { name: 'get_weather', arguments: { city: 'Rome' } },
+            ],
+          },
+        },
         { lastUser: 'broken args', reply: { toolCalls: [{ name: 'add', arguments: '{"a": 1, "b":' }] } },
         { lastUser: 'bad structured', reply: { content: '{"city": 42}' } },
         { lastUser: 'structured', reply: { content: 'Sure! ```json\n{"city": "Oslo", "days": 3}\n```' } },
@@ -37,8 +59,15 @@ describe('OpenAIChatClient against the scripted server', () => {
 
   it('returns OpenAI tool calls whose arguments parse, and sends tools + tool_choice', async () => {
     const meter = new UsageMeter({ cycle: 2, stage: 'synthesize' });
-    const client = createChatClient({ kind: 'openai', baseURL: server.baseURL, model: 'scripted-model' }, { role: 'assistant', meter });
-    const res = await client.chat({ messages: [{ role: 'user', content: 'What is the weather in Paris?' }], tools, toolChoice: { name: 'get_weather' } });
+    const client = createChatClient(
+      { kind: 'openai', baseURL: server.baseURL, model: 'scripted-model' },
+      { role: 'assistant', meter },
+    );
+    const res = await client.chat({
+      messages: [{ role: 'user', content: 'What is the weather in Paris?' }],
+      tools,
+      toolChoice: { name: 'get_weather' },
+    });
     assert.equal(res.message.tool_calls?.length, 1);
     const call = res.message.tool_calls![0];
     assert.equal(call.function.name, 'get_weather');
@@ -47,7 +76,10 @@ describe('OpenAIChatClient against the scripted server', () => {
     assert.equal(res.formatErrors, undefined);
     const sent = server.requests.at(-1)!;
     assert.deepEqual(sent.tool_choice, { type: 'function', function: { name: 'get_weather' } });
-    assert.deepEqual(sent.tools?.map((t) => t.function.name), ['get_weather', 'add']);
+    assert.deepEqual(
+      sent.tools?.map((t) => t.function.name),
+      ['get_weather', 'add'],
+    );
     assert.equal(sent.temperature, 0.7); // the config default reaches the wire
 
     const snap = meter.snapshot();
@@ -60,11 +92,20 @@ describe('OpenAIChatClient against the scripted server', () => {
   it('carries a multi-turn conversation with tool results and parallel calls', async () => {
     const client = createChatClient({ kind: 'openai', baseURL: server.baseURL, model: 'scripted-model' });
     const two = await client.chat({ messages: [{ role: 'user', content: 'two calls please' }], tools });
-    assert.deepEqual(two.message.tool_calls?.map((c) => c.function.name), ['add', 'get_weather']);
+    assert.deepEqual(
+      two.message.tool_calls?.map((c) => c.function.name),
+      ['add', 'get_weather'],
+    );
     const followUp = await client.chat({
       messages: [
         { role: 'user', content: 'weather in Paris?' },
-        { role: 'assistant', content: null, tool_calls: [{ id: 'c1', type: 'function', function: { name: 'get_weather', arguments: '{"city":"Paris"}' } }] },
+        {
+          role: 'assistant',
+          content: null,
+          tool_calls: [
+            { id: 'c1', type: 'function', function: { name: 'get_weather', arguments: '{"city":"Paris"}' } },
+          ],
+        },
         { role: 'tool', tool_call_id: 'c1', content: '{"sky":"clear"}' },
       ],
       tools,
@@ -75,7 +116,10 @@ describe('OpenAIChatClient against the scripted server', () => {
 
   it('counts malformed tool arguments instead of throwing', async () => {
     const meter = new UsageMeter();
-    const client = createChatClient({ kind: 'openai', baseURL: server.baseURL, model: 'scripted-model' }, { role: 'assistant', meter });
+    const client = createChatClient(
+      { kind: 'openai', baseURL: server.baseURL, model: 'scripted-model' },
+      { role: 'assistant', meter },
+    );
     const res = await client.chat({ messages: [{ role: 'user', content: 'broken args' }], tools });
     assert.equal(res.message.tool_calls![0].function.arguments, '{"a": 1, "b":');
     assert.equal(res.formatErrors?.[0].kind, 'tool_arguments');
@@ -87,14 +131,33 @@ describe('OpenAIChatClient against the scripted server', () => {
 
   it('asks for json_schema output and checks the reply against the schema', async () => {
     const meter = new UsageMeter();
-    const client = createChatClient({ kind: 'openai', baseURL: server.baseURL, model: 'scripted-model' }, { role: 'judge', meter });
-    const schema = { type: 'object', properties: { city: { type: 'string' }, days: { type: 'integer' } }, required: ['city'] };
-    const good = await client.chat({ messages: [{ role: 'user', content: 'structured please' }], jsonSchema: { name: 'trip', schema } });
+    const client = createChatClient(
+      { kind: 'openai', baseURL: server.baseURL, model: 'scripted-model' },
+      { role: 'judge', meter },
+    );
+    const schema = {
+      type: 'object',
+      properties: { city: { type: 'string' }, days: { type: 'integer' } },
+      required: ['city'],
+    };
+    const good = await client.chat({
+      messages: [{ role: 'user', content: 'structured please' }],
+      jsonSchema: { name: 'trip', schema },
+    });
     assert.equal(good.formatErrors, undefined);
-    assert.deepEqual(server.requests.at(-1)!.response_format, { type: 'json_schema', json_schema: { name: 'trip', schema } });
-    assert.deepEqual(parseJsonContent(good.message.content, z.object({ city: z.string(), days: z.number() })), { ok: true, value: { city: 'Oslo', days: 3 } });
+    assert.deepEqual(server.requests.at(-1)!.response_format, {
+      type: 'json_schema',
+      json_schema: { name: 'trip', schema },
+    });
+    assert.deepEqual(parseJsonContent(good.message.content, z.object({ city: z.string(), days: z.number() })), {
+      ok: true,
+      value: { city: 'Oslo', days: 3 },
+    });
 
-    const bad = await client.chat({ messages: [{ role: 'user', content: 'bad structured' }], jsonSchema: { name: 'trip', schema } });
+    const bad = await client.chat({
+      messages: [{ role: 'user', content: 'bad structured' }],
+      jsonSchema: { name: 'trip', schema },
+    });
     assert.equal(bad.formatErrors?.[0].kind, 'json_content');
     assert.match(bad.formatErrors![0].message, /\/city must be string/);
     assert.equal(meter.snapshot().roles.judge.formatErrorsByKind.json_content, 1);
@@ -104,10 +167,16 @@ describe('OpenAIChatClient against the scripted server', () => {
 describe('retries', () => {
   it('retries 429 (honouring Retry-After) and 500 until the endpoint answers', async () => {
     for (const failure of [{ status: 429, retryAfter: 0 }, { status: 500 }, { status: 503, retryAfterMs: 10 }]) {
-      const server = await startScriptedServer({ failFirst: { count: 2, ...failure }, reply: () => ({ content: 'finally' }) });
+      const server = await startScriptedServer({
+        failFirst: { count: 2, ...failure },
+        reply: () => ({ content: 'finally' }),
+      });
       try {
         const meter = new UsageMeter();
-        const client = createChatClient({ kind: 'openai', baseURL: server.baseURL, model: 'm', maxRetries: 3 }, { role: 'user_simulator', meter, backoff: fastBackoff });
+        const client = createChatClient(
+          { kind: 'openai', baseURL: server.baseURL, model: 'm', maxRetries: 3 },
+          { role: 'user_simulator', meter, backoff: fastBackoff },
+        );
         const res = await client.chat({ messages: [{ role: 'user', content: 'hi' }] });
         assert.equal(res.message.content, 'finally', `status ${failure.status}`);
         assert.equal(server.stats.chat, 3);
@@ -123,7 +192,10 @@ describe('retries', () => {
   it('does not retry a 400 and says the request shape was rejected', async () => {
     const server = await startScriptedServer({ reply: () => ({ status: 400, message: 'tools not supported' }) });
     try {
-      const client = createChatClient({ kind: 'openai', baseURL: server.baseURL, model: 'm' }, { backoff: fastBackoff });
+      const client = createChatClient(
+        { kind: 'openai', baseURL: server.baseURL, model: 'm' },
+        { backoff: fastBackoff },
+      );
       await assert.rejects(client.chat({ messages: [{ role: 'user', content: 'hi' }] }), (err: LlmEndpointError) => {
         assert.equal(err.status, 400);
         assert.equal(err.retryable, false);
@@ -186,7 +258,11 @@ describe('retries', () => {
         return true;
       });
       assert.throws(
-        () => createChatClient({ kind: 'openai', baseURL: server.baseURL, model: 'm', apiKeyEnv: 'NOT_SET_ANYWHERE' }, { role: 'judge', env: {} }),
+        () =>
+          createChatClient(
+            { kind: 'openai', baseURL: server.baseURL, model: 'm', apiKeyEnv: 'NOT_SET_ANYWHERE' },
+            { role: 'judge', env: {} },
+          ),
         /environment variable NOT_SET_ANYWHERE named by apiKeyEnv is not set/,
       );
     } finally {
@@ -195,9 +271,14 @@ describe('retries', () => {
   });
 
   it('times out a slow endpoint and retries', async () => {
-    const server = await startScriptedServer({ reply: (_b, { index }) => (index === 0 ? { content: 'late', delayMs: 400 } : { content: 'quick' }) });
+    const server = await startScriptedServer({
+      reply: (_b, { index }) => (index === 0 ? { content: 'late', delayMs: 400 } : { content: 'quick' }),
+    });
     try {
-      const client = createChatClient({ kind: 'openai', baseURL: server.baseURL, model: 'm', timeoutMs: 100, maxRetries: 1 }, { backoff: fastBackoff });
+      const client = createChatClient(
+        { kind: 'openai', baseURL: server.baseURL, model: 'm', timeoutMs: 100, maxRetries: 1 },
+        { backoff: fastBackoff },
+      );
       const res = await client.chat({ messages: [{ role: 'user', content: 'hi' }] });
       assert.equal(res.message.content, 'quick');
       assert.equal(server.stats.chat, 2);
@@ -212,7 +293,9 @@ describe('concurrency', () => {
     const server = await startScriptedServer({ delayMs: 30, reply: () => ({ content: 'ok' }) });
     try {
       const client = createChatClient({ kind: 'openai', baseURL: server.baseURL, model: 'm', concurrency: 3 });
-      await Promise.all(Array.from({ length: 12 }, (_, i) => client.chat({ messages: [{ role: 'user', content: `q${i}` }] })));
+      await Promise.all(
+        Array.from({ length: 12 }, (_, i) => client.chat({ messages: [{ role: 'user', content: `q${i}` }] })),
+      );
       assert.equal(server.stats.chat, 12);
       assert.equal(server.stats.maxInFlight, 3);
       // Two clients are two roles, each with its own budget.
@@ -246,11 +329,17 @@ describe('createClientForModelRef', () => {
   });
 
   it('rejects an invalid endpoint config naming the field', () => {
-    assert.throws(() => createChatClient({ kind: 'openai', baseURL: 'not a url', model: 'm' }, { role: 'judge' }), /role "judge".*baseURL/);
+    assert.throws(
+      () => createChatClient({ kind: 'openai', baseURL: 'not a url', model: 'm' }, { role: 'judge' }),
+      /role "judge".*baseURL/,
+    );
   });
 
   it('names a missing local GGUF and what to do', async () => {
     const client = createClientForModelRef({ kind: 'gguf', path: '/nonexistent/policy.gguf' }, { role: 'assistant' });
-    await assert.rejects(client.chat({ messages: [{ role: 'user', content: 'hi' }] }), /\/nonexistent\/policy\.gguf is missing.*modelPath/);
+    await assert.rejects(
+      client.chat({ messages: [{ role: 'user', content: 'hi' }] }),
+      /\/nonexistent\/policy\.gguf is missing.*modelPath/,
+    );
   });
 });

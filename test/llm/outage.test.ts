@@ -29,7 +29,10 @@ describe('garbage 200 bodies are outages, not replies', () => {
       const server = await withFirst([{ rawBody: body }]);
       try {
         const meter = new UsageMeter();
-        const client = createChatClient({ kind: 'openai', baseURL: server.baseURL, model: 'm', maxRetries: 2 }, { role: 'assistant', meter, backoff: fastBackoff });
+        const client = createChatClient(
+          { kind: 'openai', baseURL: server.baseURL, model: 'm', maxRetries: 2 },
+          { role: 'assistant', meter, backoff: fastBackoff },
+        );
         const res = await client.chat(hi);
         assert.equal(res.message.content, 'real answer');
         const r = meter.snapshot().roles.assistant;
@@ -46,16 +49,25 @@ describe('garbage 200 bodies are outages, not replies', () => {
       req.resume();
       req.on('end', () => {
         if (n++ === 0) return void res.writeHead(200, { 'content-type': 'text/html' }).end('<html>maintenance</html>');
-        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({
-          id: 'c', object: 'chat.completion', created: 0, model: 'm', choices: [{ index: 0, finish_reason: 'stop', message: { role: 'assistant', content: 'ok' } }],
-        }));
+        res.writeHead(200, { 'content-type': 'application/json' }).end(
+          JSON.stringify({
+            id: 'c',
+            object: 'chat.completion',
+            created: 0,
+            model: 'm',
+            choices: [{ index: 0, finish_reason: 'stop', message: { role: 'assistant', content: 'ok' } }],
+          }),
+        );
       });
     });
     await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
     try {
       const meter = new UsageMeter();
       const baseURL = `http://127.0.0.1:${(srv.address() as AddressInfo).port}/v1`;
-      const client = createChatClient({ kind: 'openai', baseURL, model: 'm', maxRetries: 1 }, { role: 'judge', meter, backoff: fastBackoff });
+      const client = createChatClient(
+        { kind: 'openai', baseURL, model: 'm', maxRetries: 1 },
+        { role: 'judge', meter, backoff: fastBackoff },
+      );
       assert.equal((await client.chat(hi)).message.content, 'ok');
       assert.equal(meter.snapshot().roles.judge.garbage, 1);
     } finally {
@@ -69,9 +81,15 @@ describe('a dead or failing endpoint ends in EndpointUnavailable', () => {
     const server = await startScriptedServer({ reply: () => ({ status: 503, message: 'overloaded' }) });
     try {
       const meter = new UsageMeter();
-      const client = createChatClient({ kind: 'openai', baseURL: server.baseURL, model: 'qwen', maxRetries: 2 }, { role: 'simulator', backoff: fastBackoff });
+      const client = createChatClient(
+        { kind: 'openai', baseURL: server.baseURL, model: 'qwen', maxRetries: 2 },
+        { role: 'simulator', backoff: fastBackoff },
+      );
       // The meter comes from the activity's context, not the (shared, cached) client.
-      const err = await withMeter(meter, () => client.chat(hi)).then(() => assert.fail('no error'), (e: unknown) => e);
+      const err = await withMeter(meter, () => client.chat(hi)).then(
+        () => assert.fail('no error'),
+        (e: unknown) => e,
+      );
       assert.ok(err instanceof EndpointUnavailable);
       assert.ok(isOutage(err));
       assert.equal(err.name, 'EndpointUnavailable');
@@ -90,12 +108,21 @@ describe('a dead or failing endpoint ends in EndpointUnavailable', () => {
     const dead = await startScriptedServer();
     const baseURL = dead.baseURL;
     await dead.close();
-    const client = createChatClient({ kind: 'openai', baseURL, model: 'm', maxRetries: 1 }, { role: 'user', backoff: fastBackoff });
+    const client = createChatClient(
+      { kind: 'openai', baseURL, model: 'm', maxRetries: 1 },
+      { role: 'user', backoff: fastBackoff },
+    );
     await assert.rejects(client.chat(hi), (e: unknown) => isOutage(e));
     const refusing = await startScriptedServer({ reply: () => ({ status: 400, message: 'context too long' }) });
     try {
-      const c2 = createChatClient({ kind: 'openai', baseURL: refusing.baseURL, model: 'm', maxRetries: 3 }, { role: 'user', backoff: fastBackoff });
-      await assert.rejects(c2.chat(hi), (e: unknown) => !isOutage(e) && (e as { retryable: boolean }).retryable === false);
+      const c2 = createChatClient(
+        { kind: 'openai', baseURL: refusing.baseURL, model: 'm', maxRetries: 3 },
+        { role: 'user', backoff: fastBackoff },
+      );
+      await assert.rejects(
+        c2.chat(hi),
+        (e: unknown) => !isOutage(e) && (e as { retryable: boolean }).retryable === false,
+      );
       assert.equal(refusing.stats.chat, 1);
     } finally {
       await refusing.close();
@@ -119,7 +146,9 @@ describe('endpoints are not overrun', () => {
   });
 
   it('a 429 halves the window, successes grow it back, and Retry-After pauses every caller', async () => {
-    const server = await startScriptedServer({ reply: (_b, { index }) => (index === 0 ? { status: 429, retryAfterMs: 0 } : { content: 'x' }) });
+    const server = await startScriptedServer({
+      reply: (_b, { index }) => (index === 0 ? { status: 429, retryAfterMs: 0 } : { content: 'x' }),
+    });
     try {
       const meter = new UsageMeter();
       const cfg = { kind: 'openai' as const, baseURL: server.baseURL, model: 'throttling', concurrency: 8 };
@@ -138,10 +167,12 @@ describe('endpoints are not overrun', () => {
   it('requestsPerMinute paces starts (600/min: one every 100 ms)', async () => {
     const limiter = new EndpointLimiter('paced', 4, 600);
     const started = Date.now();
-    await Promise.all(Array.from({ length: 4 }, async () => {
-      await limiter.acquire();
-      limiter.release();
-    }));
+    await Promise.all(
+      Array.from({ length: 4 }, async () => {
+        await limiter.acquire();
+        limiter.release();
+      }),
+    );
     assert.ok(Date.now() - started >= 290, `4 starts at 600/min took only ${Date.now() - started} ms`);
   });
 });

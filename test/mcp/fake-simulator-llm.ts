@@ -2,7 +2,13 @@
 // tests): it answers from the call in the prompt, and records every request it saw.
 import type { ChatClient, ChatRequest, ChatResponse } from '../../src/domain/chat.js';
 
-export type Answer = (call: { tool: string; args: Record<string, unknown>; prompt: string; request: ChatRequest; attempt: number }) => string;
+export type Answer = (call: {
+  tool: string;
+  args: Record<string, unknown>;
+  prompt: string;
+  request: ChatRequest;
+  attempt: number;
+}) => string;
 
 export class FakeSimulatorLlm implements ChatClient {
   readonly label = 'fake-simulator';
@@ -16,6 +22,11 @@ export class FakeSimulatorLlm implements ChatClient {
     const m = /Call: ([\w-]+)\((.*)\)$/m.exec(prompt);
     if (!m) throw new Error(`fake LLM: no 'Call:' line in ${prompt}`);
     const content = this.answer({ tool: m[1], args: JSON.parse(m[2]), prompt, request, attempt: userTurns.length - 1 });
-    return { message: { role: 'assistant', content }, usage: { promptTokens: 100, completionTokens: 20 }, latencyMs: 0, finishReason: 'stop' };
+    return {
+      message: { role: 'assistant', content },
+      usage: { promptTokens: 100, completionTokens: 20 },
+      latencyMs: 0,
+      finishReason: 'stop',
+    };
   }
 }

@@ -41,7 +41,16 @@ test('schema defaults are valid for the example output schemas and take argument
   for (const tool of catalog.tools.filter((t) => t.outputSchema)) {
     const value = defaultForSchema(tool.outputSchema, {});
     const v = compileSchema(tool.outputSchema!);
-    assert.ok(v.ok && v.validate(value), `${tool.name}: ${JSON.stringify(value)} ${JSON.stringify(v.ok && v.validate.errors)}`);
+    assert.ok(
+      v.ok && v.validate(value),
+      `${tool.name}: ${JSON.stringify(value)} ${JSON.stringify(v.ok && v.validate.errors)}`,
+    );
   }
-  assert.deepEqual(defaultForSchema({ type: 'object', properties: { city: { type: 'string' }, n: { type: 'integer', minimum: 3 } } }, { city: 'Oslo', n: 'x' }), { city: 'Oslo', n: 3 });
+  assert.deepEqual(
+    defaultForSchema(
+      { type: 'object', properties: { city: { type: 'string' }, n: { type: 'integer', minimum: 3 } } },
+      { city: 'Oslo', n: 'x' },
+    ),
+    { city: 'Oslo', n: 3 },
+  );
 });

@@ -18,7 +18,9 @@ const notesLlm = () =>
   new FakeSimulatorLlm(({ tool, args, prompt }) => {
     switch (tool) {
       case 'create_note':
-        return JSON.stringify({ result: { id: 'llm-chose-this', title: args.title, body: args.body, created_at: '2025-03-01T09:00:00Z' } });
+        return JSON.stringify({
+          result: { id: 'llm-chose-this', title: args.title, body: args.body, created_at: '2025-03-01T09:00:00Z' },
+        });
       case 'get_note':
         return JSON.stringify({ result: { id: args.note_id, title: 'Invented', body: 'made up by the LLM' } });
       case 'search_notes': {
@@ -36,9 +38,14 @@ const notesLlm = () =>
 
 test('lists the tool set with its schemas; output schemas only where MCP allows them (objects)', async () => {
   const catalog = await loadExampleCatalog();
-  const conn = await connectInMemory(createToolSetServer({ catalog, toolSetId: 'swagger-petstore', handler: { kind: 'simulated', seed: 1 } }));
+  const conn = await connectInMemory(
+    createToolSetServer({ catalog, toolSetId: 'swagger-petstore', handler: { kind: 'simulated', seed: 1 } }),
+  );
   const { tools } = await conn.client.listTools();
-  assert.deepEqual(tools.map((t) => t.name), ['findPets', 'addPet', 'find_pet_by_id', 'deletePet']);
+  assert.deepEqual(
+    tools.map((t) => t.name),
+    ['findPets', 'addPet', 'find_pet_by_id', 'deletePet'],
+  );
   const add = tools.find((t) => t.name === 'addPet')!;
   assert.deepEqual(add.inputSchema.required, ['name']);
   // findPets returns an array: MCP output schemas must be objects, so it is not advertised.
@@ -50,10 +57,18 @@ test('world state keeps a session consistent: created note fetched as created, u
   const catalog = await loadExampleCatalog();
   const llm = notesLlm();
   const log = new CallLog();
-  const tss = createToolSetServer({ catalog, toolSetId: 'notes', handler: { kind: 'simulated', llm, seed: 7 }, recorder: log });
+  const tss = createToolSetServer({
+    catalog,
+    toolSetId: 'notes',
+    handler: { kind: 'simulated', llm, seed: 7 },
+    recorder: log,
+  });
   const { client, close } = await connectInMemory(tss);
 
-  const created = await client.callTool({ name: 'create_note', arguments: { title: 'Groceries', body: 'eggs, milk', tags: ['home'] } });
+  const created = await client.callTool({
+    name: 'create_note',
+    arguments: { title: 'Groceries', body: 'eggs, milk', tags: ['home'] },
+  });
   assert.equal(created.isError, undefined);
   const note = created.structuredContent as Record<string, unknown>;
   assert.equal(note.id, 'note_1', 'the id is assigned deterministically, not by the LLM');
@@ -88,7 +103,17 @@ test('world state keeps a session consistent: created note fetched as created, u
   for (const r of log.records) McpCallRecordSchema.parse(r);
   assert.deepEqual(
     log.records.map((r) => `${r.tool}${r.isError ? ' (error)' : ''}`),
-    ['create_note', 'create_note', 'get_note', 'search_notes', 'update_note', 'get_note', 'delete_note', 'get_note (error)', 'get_note'],
+    [
+      'create_note',
+      'create_note',
+      'get_note',
+      'search_notes',
+      'update_note',
+      'get_note',
+      'delete_note',
+      'get_note (error)',
+      'get_note',
+    ],
   );
   assert.equal(log.records[0].tokens, 120);
   assert.equal(log.records[2].tokens, 0, 'served from the world: no tokens');
@@ -99,7 +124,9 @@ test('invalid arguments get an MCP tool error naming the field, and never reach 
   const catalog = await loadExampleCatalog();
   const llm = notesLlm();
   const log = new CallLog();
-  const { client, close } = await connectInMemory(createToolSetServer({ catalog, toolSetId: 'notes', handler: { kind: 'simulated', llm, seed: 0 }, recorder: log }));
+  const { client, close } = await connectInMemory(
+    createToolSetServer({ catalog, toolSetId: 'notes', handler: { kind: 'simulated', llm, seed: 0 }, recorder: log }),
+  );
   const cases: Array<[Record<string, unknown>, RegExp]> = [
     [{ title: 5, body: 'x' }, /invalid arguments for tool 'create_note': \/title: must be string/],
     [{ title: 'x' }, /\(root\): must have required property 'body'/],
@@ -115,7 +142,10 @@ test('invalid arguments get an MCP tool error naming the field, and never reach 
   assert.equal(unknown.isError, true);
   assert.match(textOf(unknown), /unknown tool 'drop_database'; this server has: create_note, get_note/);
   assert.equal(llm.requests.length, 0);
-  assert.deepEqual(log.records.map((r) => r.isError), [true, true, true, true, true]);
+  assert.deepEqual(
+    log.records.map((r) => r.isError),
+    [true, true, true, true, true],
+  );
   assert.match(log.records[0].error!, /\/title/);
   await close();
 });
@@ -125,12 +155,26 @@ test('a bad LLM reply is retried once with the validation error, then replaced b
   const log = new CallLog();
   // First tool: broken JSON, then valid on retry. Second: wrong shape twice.
   const llm = new FakeSimulatorLlm(({ tool, attempt, args }) => {
-    if (tool === 'addPet') return attempt === 0 ? 'Sure! Here is the pet: {name: Rex' : JSON.stringify({ result: { name: args.name, id: 999 } });
+    if (tool === 'addPet')
+      return attempt === 0
+        ? 'Sure! Here is the pet: {name: Rex'
+        : JSON.stringify({ result: { name: args.name, id: 999 } });
     return JSON.stringify({ result: { name: 12 } });
   });
-  const { client, close } = await connectInMemory(createToolSetServer({ catalog, toolSetId: 'swagger-petstore', handler: { kind: 'simulated', llm, seed: 3 }, recorder: log }));
+  const { client, close } = await connectInMemory(
+    createToolSetServer({
+      catalog,
+      toolSetId: 'swagger-petstore',
+      handler: { kind: 'simulated', llm, seed: 3 },
+      recorder: log,
+    }),
+  );
   const added = await client.callTool({ name: 'addPet', arguments: { name: 'Rex' } });
-  assert.deepEqual(JSON.parse(textOf(added)), { name: 'Rex', id: 1 }, 'integer ids count from 1, whatever the LLM said');
+  assert.deepEqual(
+    JSON.parse(textOf(added)),
+    { name: 'Rex', id: 1 },
+    'integer ids count from 1, whatever the LLM said',
+  );
   assert.match(log.records[0].repaired!, /retried once: not a JSON object/);
   const retry = llm.requests[1];
   assert.match(retry.messages.at(-1)!.content as string, /That reply is invalid \(not a JSON object/);
@@ -141,7 +185,10 @@ test('a bad LLM reply is retried once with the validation error, then replaced b
   const invented = await client.callTool({ name: 'find_pet_by_id', arguments: { id: 42 } });
   assert.equal(invented.isError, undefined, 'a reply that cannot be repaired still gives a result');
   assert.deepEqual(JSON.parse(textOf(invented)), { name: '', tag: '', id: 42 });
-  assert.match(log.records[2].repaired!, /synthesized from the output schema after 2 invalid replies: result does not match the output schema: \/name: must be string/);
+  assert.match(
+    log.records[2].repaired!,
+    /synthesized from the output schema after 2 invalid replies: result does not match the output schema: \/name: must be string/,
+  );
   assert.deepEqual(invented._meta, { 'inftool/repaired': log.records[2].repaired });
   await close();
 });
@@ -156,7 +203,9 @@ test('an LLM that throws gives a tool error for that call; the session goes on',
     }
     return JSON.stringify({ result: { city: args.city, temperature: 21, conditions: 'clear' } });
   });
-  const { client, close } = await connectInMemory(createToolSetServer({ catalog, toolSetId: 'weather', handler: { kind: 'simulated', llm, seed: 0 } }));
+  const { client, close } = await connectInMemory(
+    createToolSetServer({ catalog, toolSetId: 'weather', handler: { kind: 'simulated', llm, seed: 0 } }),
+  );
   const first = await client.callTool({ name: 'get_current_weather', arguments: { city: 'Lyon' } });
   assert.equal(first.isError, true);
   assert.match(textOf(first), /tool 'get_current_weather' failed in the simulated backend: connection refused/);
@@ -172,13 +221,25 @@ test('an LLM that throws gives a tool error for that call; the session goes on',
 test('same seed and a deterministic LLM replay the same session; the seed reaches the LLM at temperature 0', async () => {
   const catalog = await loadExampleCatalog();
   // The LLM's answer depends on the seed it is given, as a real seeded sampler's would.
-  const seededLlm = () => new FakeSimulatorLlm(({ tool, args, request }) => JSON.stringify({ result: { tool, temperature: (request.seed! * 7) % 40, city: args.city } }));
+  const seededLlm = () =>
+    new FakeSimulatorLlm(({ tool, args, request }) =>
+      JSON.stringify({ result: { tool, temperature: (request.seed! * 7) % 40, city: args.city } }),
+    );
   const session = async (seed: number) => {
     const records: RecordedCall[] = [];
     const llm = seededLlm();
-    const { client, close } = await connectInMemory(createToolSetServer({ catalog, toolSetId: 'weather', handler: { kind: 'simulated', llm, seed }, recorder: (r) => records.push(r) }));
+    const { client, close } = await connectInMemory(
+      createToolSetServer({
+        catalog,
+        toolSetId: 'weather',
+        handler: { kind: 'simulated', llm, seed },
+        recorder: (r) => records.push(r),
+      }),
+    );
     // Sent concurrently: calls are still applied one at a time in arrival order.
-    await Promise.all(['Oslo', 'Lima', 'Pune'].map((city) => client.callTool({ name: 'get_current_weather', arguments: { city } })));
+    await Promise.all(
+      ['Oslo', 'Lima', 'Pune'].map((city) => client.callTool({ name: 'get_current_weather', arguments: { city } })),
+    );
     await client.callTool({ name: 'get_forecast', arguments: { city: 'Oslo', days: 3 } });
     await close();
     return { records: records.map(({ latencyMs: _, ...r }) => r), llm };
@@ -188,13 +249,26 @@ test('same seed and a deterministic LLM replay the same session; the seed reache
   const c = await session(12);
   assert.deepEqual(a.records, b.records);
   assert.notDeepEqual(a.records, c.records);
-  assert.deepEqual(a.llm.requests.map((r) => [r.seed, r.temperature]), [[11, 0], [12, 0], [13, 0], [14, 0]]);
-  assert.deepEqual(a.records.map((r) => r.arguments.city), ['Oslo', 'Lima', 'Pune', 'Oslo']);
+  assert.deepEqual(
+    a.llm.requests.map((r) => [r.seed, r.temperature]),
+    [
+      [11, 0],
+      [12, 0],
+      [13, 0],
+      [14, 0],
+    ],
+  );
+  assert.deepEqual(
+    a.records.map((r) => r.arguments.city),
+    ['Oslo', 'Lima', 'Pune', 'Oslo'],
+  );
 });
 
 test('without an LLM the server still answers, from schemas and the world state', async () => {
   const catalog = await loadExampleCatalog();
-  const { client, close } = await connectInMemory(createToolSetServer({ catalog, toolSetId: 'swagger-petstore', handler: { kind: 'simulated', seed: 0 } }));
+  const { client, close } = await connectInMemory(
+    createToolSetServer({ catalog, toolSetId: 'swagger-petstore', handler: { kind: 'simulated', seed: 0 } }),
+  );
   const added = await client.callTool({ name: 'addPet', arguments: { name: 'Mia', tag: 'cat' } });
   assert.deepEqual(JSON.parse(textOf(added)), { name: 'Mia', tag: 'cat', id: 1 });
   const list = await client.callTool({ name: 'findPets', arguments: {} });
@@ -215,17 +289,26 @@ test('a result that cannot satisfy an advertised output schema becomes a tool er
         description: 'Exchange rate between two currencies.',
         inputSchema: { type: 'object', properties: { pair: { type: 'string' } }, required: ['pair'] },
         // A pattern no synthesized default can meet.
-        outputSchema: { type: 'object', properties: { code: { type: 'string', pattern: '^[A-Z]{3}/[A-Z]{3}$' }, rate: { type: 'number' } }, required: ['code', 'rate'] },
+        outputSchema: {
+          type: 'object',
+          properties: { code: { type: 'string', pattern: '^[A-Z]{3}/[A-Z]{3}$' }, rate: { type: 'number' } },
+          required: ['code', 'rate'],
+        },
         source: { kind: 'openai', location: 'inline' },
       },
     ],
     toolSets: [{ id: 'fx', name: 'FX', toolNames: ['get_rate'] }],
   });
   const llm = new FakeSimulatorLlm(() => JSON.stringify({ result: { code: 'eur-usd', rate: 1.1 } }));
-  const { client, close } = await connectInMemory(createToolSetServer({ catalog, toolSetId: 'fx', handler: { kind: 'simulated', llm, seed: 0 } }));
+  const { client, close } = await connectInMemory(
+    createToolSetServer({ catalog, toolSetId: 'fx', handler: { kind: 'simulated', llm, seed: 0 } }),
+  );
   const r = await client.callTool({ name: 'get_rate', arguments: { pair: 'EURUSD' } });
   assert.equal(r.isError, true);
-  assert.match(textOf(r), /tool 'get_rate' produced a result that does not match its output schema: \/code: must match pattern/);
+  assert.match(
+    textOf(r),
+    /tool 'get_rate' produced a result that does not match its output schema: \/code: must match pattern/,
+  );
   assert.equal(llm.requests.length, 2, 'asked, then asked again with the validation error');
   await close();
 });
@@ -234,10 +317,20 @@ test('retries: 0 goes straight from one invalid reply to the schema default (for
   const catalog = await loadExampleCatalog();
   const log = new CallLog();
   const llm = new FakeSimulatorLlm(() => '{"result": {"name": 1');
-  const { client, close } = await connectInMemory(createToolSetServer({ catalog, toolSetId: 'swagger-petstore', handler: { kind: 'simulated', llm, seed: 0, retries: 0 }, recorder: log }));
+  const { client, close } = await connectInMemory(
+    createToolSetServer({
+      catalog,
+      toolSetId: 'swagger-petstore',
+      handler: { kind: 'simulated', llm, seed: 0, retries: 0 },
+      recorder: log,
+    }),
+  );
   const r = await client.callTool({ name: 'addPet', arguments: { name: 'Kiwi' } });
   assert.deepEqual(JSON.parse(textOf(r)), { name: 'Kiwi', tag: '', id: 1 });
   assert.equal(llm.requests.length, 1);
-  assert.match(log.records[0].repaired!, /^synthesized from the output schema after 1 invalid reply: not a JSON object/);
+  assert.match(
+    log.records[0].repaired!,
+    /^synthesized from the output schema after 1 invalid reply: not a JSON object/,
+  );
   await close();
 });

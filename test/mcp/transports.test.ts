@@ -21,7 +21,8 @@ const textOf = toolResultText;
 let catalog: Catalog;
 let catalogFile: string;
 let llm: ScriptedServer;
-const serveCommand = (toolset: string, extra = '') => `stdio:${process.execPath} --import tsx src/cli/mcp.ts serve --catalog ${catalogFile} --toolset ${toolset} ${extra}`.trim();
+const serveCommand = (toolset: string, extra = '') =>
+  `stdio:${process.execPath} --import tsx src/cli/mcp.ts serve --catalog ${catalogFile} --toolset ${toolset} ${extra}`.trim();
 
 before(async () => {
   catalog = await loadExampleCatalog();
@@ -42,8 +43,14 @@ test('stdio: the CLI serves a tool set; a client lists and calls it, and the wor
   const { client, close } = await connectToServer(serveCommand('notes', '--seed 5'));
   try {
     const { tools } = await client.listTools();
-    assert.deepEqual(tools.map((t) => t.name), ['create_note', 'get_note', 'search_notes', 'update_note', 'delete_note']);
-    const created = await client.callTool({ name: 'create_note', arguments: { title: 'Call Ana', body: 'about the lease' } });
+    assert.deepEqual(
+      tools.map((t) => t.name),
+      ['create_note', 'get_note', 'search_notes', 'update_note', 'delete_note'],
+    );
+    const created = await client.callTool({
+      name: 'create_note',
+      arguments: { title: 'Call Ana', body: 'about the lease' },
+    });
     assert.equal((created.structuredContent as { id: string }).id, 'note_1');
     const fetched = await client.callTool({ name: 'get_note', arguments: { note_id: 'note_1' } });
     assert.equal((fetched.structuredContent as { title: string }).title, 'Call Ana');
@@ -52,8 +59,12 @@ test('stdio: the CLI serves a tool set; a client lists and calls it, and the wor
     assert.match(textOf(bad), /\/note_id: must be string/);
     // Arguments that are not an object: JSON-RPC's invalid-params code, as over HTTP, and the session goes on.
     await assert.rejects(
-      client.request({ method: 'tools/call', params: { name: 'get_note', arguments: ['note_1'] as never } }, CallToolResultSchema),
-      (err: { code?: number; message: string }) => err.code === -32602 && /must be a JSON object, got an array/.test(err.message),
+      client.request(
+        { method: 'tools/call', params: { name: 'get_note', arguments: ['note_1'] as never } },
+        CallToolResultSchema,
+      ),
+      (err: { code?: number; message: string }) =>
+        err.code === -32602 && /must be a JSON object, got an array/.test(err.message),
     );
     assert.equal((await client.listTools()).tools.length, 5);
   } finally {
@@ -63,7 +74,9 @@ test('stdio: the CLI serves a tool set; a client lists and calls it, and the wor
 
 test('stdio: with --llm-base-url the simulator asks that endpoint (seed and temperature 0 sent)', async () => {
   const before = llm.requests.length;
-  const { client, close } = await connectToServer(serveCommand('weather', `--seed 40 --llm-base-url ${llm.baseURL} --llm-model scripted-model`));
+  const { client, close } = await connectToServer(
+    serveCommand('weather', `--seed 40 --llm-base-url ${llm.baseURL} --llm-model scripted-model`),
+  );
   try {
     const r = await client.callTool({ name: 'get_current_weather', arguments: { city: 'Bergen' } });
     assert.deepEqual(JSON.parse(textOf(r)), { city: 'Bergen', temperature: 6, conditions: 'drizzle' });
@@ -78,7 +91,10 @@ test('stdio: with --llm-base-url the simulator asks that endpoint (seed and temp
 });
 
 test('HTTP: each session gets its own world; sessions are closed with their clients', async () => {
-  const http = await serveHttp({ createSession: () => createToolSetServer({ catalog, toolSetId: 'swagger-petstore', handler: { kind: 'simulated', seed: 0 } }) });
+  const http = await serveHttp({
+    createSession: () =>
+      createToolSetServer({ catalog, toolSetId: 'swagger-petstore', handler: { kind: 'simulated', seed: 0 } }),
+  });
   try {
     const a = await connectToServer(http.url);
     const b = await connectToServer(http.url);
@@ -97,7 +113,22 @@ test('HTTP: each session gets its own world; sessions are closed with their clie
 });
 
 test('HTTP: the CLI prints its URL and serves there', async () => {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/mcp.ts', 'serve', '--catalog', catalogFile, '--toolset', 'city-library', '--transport', 'http'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      'src/cli/mcp.ts',
+      'serve',
+      '--catalog',
+      catalogFile,
+      '--toolset',
+      'city-library',
+      '--transport',
+      'http',
+    ],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
   try {
     const url = await new Promise<string>((resolve, reject) => {
       let out = '';
@@ -110,8 +141,14 @@ test('HTTP: the CLI prints its URL and serves there', async () => {
     });
     const { client, close } = await connectToServer(url);
     const { tools } = await client.listTools();
-    assert.deepEqual(tools.map((t) => t.name), ['library_search_books', 'library_borrow_book', 'library_return_book', 'library_pay_fine']);
-    const r = await client.callTool({ name: 'library_pay_fine', arguments: { member_id: 'M-1', amount: 2.5, payment: { method: 'cheque' } } });
+    assert.deepEqual(
+      tools.map((t) => t.name),
+      ['library_search_books', 'library_borrow_book', 'library_return_book', 'library_pay_fine'],
+    );
+    const r = await client.callTool({
+      name: 'library_pay_fine',
+      arguments: { member_id: 'M-1', amount: 2.5, payment: { method: 'cheque' } },
+    });
     assert.equal(r.isError, true);
     assert.match(textOf(r), /\/payment\/method: must be equal to one of the allowed values \("card", "cash"\)/);
     await close();
@@ -121,44 +158,68 @@ test('HTTP: the CLI prints its URL and serves there', async () => {
 });
 
 test('CLI: an unknown tool set is a usage error (exit 2) naming the ones there are', async () => {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/mcp.ts', 'serve', '--catalog', catalogFile, '--toolset', 'nope'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', 'src/cli/mcp.ts', 'serve', '--catalog', catalogFile, '--toolset', 'nope'],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
   let err = '';
   child.stderr.on('data', (d) => (err += d));
   const code = await new Promise<number | null>((r) => child.once('exit', r));
   assert.equal(code, 2);
-  assert.match(err, /tool set 'nope' is not in .* \(have: swagger-petstore, link-example, notes, weather, city-library\)/);
+  assert.match(
+    err,
+    /tool set 'nope' is not in .* \(have: swagger-petstore, link-example, notes, weather, city-library\)/,
+  );
 });
 
 test('live MCP import (stdio) keeps the server schemas; its tool set forwards calls to the real server', async () => {
   const source = serveCommand('notes');
   const { catalog: imported, problems } = await importSources([source]);
   assert.deepEqual(problems, []);
-  assert.deepEqual(imported.tools.map((t) => t.name), catalog.toolSets.find((s) => s.id === 'notes')!.toolNames);
+  assert.deepEqual(
+    imported.tools.map((t) => t.name),
+    catalog.toolSets.find((s) => s.id === 'notes')!.toolNames,
+  );
   assert.deepEqual(imported.tools[0].inputSchema, catalog.tools.find((t) => t.name === 'create_note')!.inputSchema);
   const set = imported.toolSets[0];
   assert.deepEqual(set.backend, { kind: 'passthrough', server: source });
 
   const log = new CallLog();
-  const { client, close } = await connectInMemory(createToolSetServer({ catalog: imported, toolSetId: set.id, handler: { kind: 'passthrough' }, recorder: log }));
+  const { client, close } = await connectInMemory(
+    createToolSetServer({ catalog: imported, toolSetId: set.id, handler: { kind: 'passthrough' }, recorder: log }),
+  );
   try {
-    const created = await client.callTool({ name: 'create_note', arguments: { title: 'via proxy', body: 'forwarded' } });
+    const created = await client.callTool({
+      name: 'create_note',
+      arguments: { title: 'via proxy', body: 'forwarded' },
+    });
     assert.equal((created.structuredContent as { id: string }).id, 'note_1');
     const fetched = await client.callTool({ name: 'get_note', arguments: { note_id: 'note_1' } });
     assert.equal((fetched.structuredContent as { body: string }).body, 'forwarded', 'the real server kept the note');
     const missing = await client.callTool({ name: 'delete_note', arguments: {} });
     assert.equal(missing.isError, true);
-    assert.deepEqual(log.records.map((r) => r.isError), [false, false, true]);
+    assert.deepEqual(
+      log.records.map((r) => r.isError),
+      [false, false, true],
+    );
   } finally {
     await close();
   }
 });
 
 test('live MCP import over streamable HTTP, and a server that fails to start is named with its stderr', async () => {
-  const http = await serveHttp({ createSession: () => createToolSetServer({ catalog, toolSetId: 'weather', handler: { kind: 'simulated', seed: 0 } }) });
+  const http = await serveHttp({
+    createSession: () =>
+      createToolSetServer({ catalog, toolSetId: 'weather', handler: { kind: 'simulated', seed: 0 } }),
+  });
   try {
     const { catalog: imported, problems } = await importSources([http.url]);
     assert.deepEqual(problems, []);
-    assert.deepEqual(imported.tools.map((t) => t.name), ['get_current_weather', 'get_forecast', 'get_air_quality']);
+    assert.deepEqual(
+      imported.tools.map((t) => t.name),
+      ['get_current_weather', 'get_forecast', 'get_air_quality'],
+    );
     assert.deepEqual(imported.toolSets[0].backend, { kind: 'passthrough', server: http.url });
   } finally {
     await http.close();

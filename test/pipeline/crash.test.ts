@@ -43,9 +43,13 @@ function dataset(result: RunStatus, home: string): { ids: string[]; accepted: st
   const ids: string[] = [];
   const accepted: string[] = [];
   for (const c of result.cycles) {
-    const record = JSON.parse(readFileSync(join(home, 'artifacts', c.recordRef.key, c.recordRef.name), 'utf8')) as CycleRecord;
+    const record = JSON.parse(
+      readFileSync(join(home, 'artifacts', c.recordRef.key, c.recordRef.name), 'utf8'),
+    ) as CycleRecord;
     const ref = record.artifacts.trajectories;
-    for (const line of readFileSync(join(home, 'artifacts', ref.key, ref.name), 'utf8').trim().split('\n')) {
+    for (const line of readFileSync(join(home, 'artifacts', ref.key, ref.name), 'utf8')
+      .trim()
+      .split('\n')) {
       const t = JSON.parse(line) as { id: string; accepted: boolean };
       ids.push(t.id);
       if (t.accepted) accepted.push(t.id);
@@ -74,10 +78,15 @@ function referenceDataset() {
 
 /** Resolves once `type` is running on a worker in `workflowId` (a kill then lands inside it, never between activities). */
 function activityInFlight(workflowId: string, type: string) {
-  return waitFor(`${type} in flight in ${workflowId}`, async () => {
-    const desc = await temporal.client.workflow.getHandle(workflowId).describe();
-    return (desc.raw.pendingActivities ?? []).some((a) => a.activityType?.name === type && a.state === STARTED);
-  }, 180_000, 50);
+  return waitFor(
+    `${type} in flight in ${workflowId}`,
+    async () => {
+      const desc = await temporal.client.workflow.getHandle(workflowId).describe();
+      return (desc.raw.pendingActivities ?? []).some((a) => a.activityType?.name === type && a.state === STARTED);
+    },
+    180_000,
+    50,
+  );
 }
 
 test('an uninterrupted run gives the reference dataset', async () => {
@@ -92,15 +101,29 @@ test('kill -9 mid-synthesis and mid-evaluation: the run completes with the ident
   let w = await worker(config, home);
   const handle = await startRun(temporal.client, config, 'run-crash');
 
-  await waitFor('synthesis to be under way', async () => {
-    const s = await status(temporal.client, 'run-crash');
-    return s.stage === 'synthesize' && (s.counts.batchesDone ?? 0) >= 1 && (s.counts.batchesDone ?? 0) < (s.counts.batches ?? 0);
-  }, 120_000, 50);
+  await waitFor(
+    'synthesis to be under way',
+    async () => {
+      const s = await status(temporal.client, 'run-crash');
+      return (
+        s.stage === 'synthesize' &&
+        (s.counts.batchesDone ?? 0) >= 1 &&
+        (s.counts.batchesDone ?? 0) < (s.counts.batches ?? 0)
+      );
+    },
+    120_000,
+    50,
+  );
   await activityInFlight('run-crash/cycle-0', 'synthesizeBatch');
   await w.kill('SIGKILL');
   w = await worker(config, home);
 
-  await waitFor('the evaluate stage', async () => (await status(temporal.client, 'run-crash')).stage === 'evaluate', 180_000, 50);
+  await waitFor(
+    'the evaluate stage',
+    async () => (await status(temporal.client, 'run-crash')).stage === 'evaluate',
+    180_000,
+    50,
+  );
   const { cycle } = await status(temporal.client, 'run-crash');
   await activityInFlight(`run-crash/cycle-${cycle}`, 'evaluatePolicy');
   await w.kill('SIGKILL');
@@ -115,9 +138,16 @@ test('kill -9 mid-synthesis and mid-evaluation: the run completes with the ident
   assert.deepEqual(got.accepted, reference.accepted, 'the same ones accepted');
   // The killed attempts really were retried: some activity ran more than once.
   const child = await temporal.client.workflow.getHandle('run-crash/cycle-0').fetchHistory();
-  const attempts = (child.events ?? []).filter((e) => e.activityTaskStartedEventAttributes && (e.activityTaskStartedEventAttributes.attempt ?? 1) > 1);
-  const child1 = await temporal.client.workflow.getHandle('run-crash/cycle-1').fetchHistory().catch(() => null);
-  const attempts1 = (child1?.events ?? []).filter((e) => e.activityTaskStartedEventAttributes && (e.activityTaskStartedEventAttributes.attempt ?? 1) > 1);
+  const attempts = (child.events ?? []).filter(
+    (e) => e.activityTaskStartedEventAttributes && (e.activityTaskStartedEventAttributes.attempt ?? 1) > 1,
+  );
+  const child1 = await temporal.client.workflow
+    .getHandle('run-crash/cycle-1')
+    .fetchHistory()
+    .catch(() => null);
+  const attempts1 = (child1?.events ?? []).filter(
+    (e) => e.activityTaskStartedEventAttributes && (e.activityTaskStartedEventAttributes.attempt ?? 1) > 1,
+  );
   assert.ok(attempts.length + attempts1.length >= 1, 'a killed activity was retried on the new worker');
 });
 
@@ -126,10 +156,15 @@ test('restarting the Temporal server mid-run on the same database: the run resum
   const config = configFor(slow, 'q-restart');
   await worker(config, home);
   await startRun(temporal.client, config, 'run-restart');
-  await waitFor('synthesis to be under way', async () => {
-    const s = await status(temporal.client, 'run-restart');
-    return s.stage === 'synthesize' && (s.counts.batchesDone ?? 0) >= 1;
-  }, 120_000, 50);
+  await waitFor(
+    'synthesis to be under way',
+    async () => {
+      const s = await status(temporal.client, 'run-restart');
+      return s.stage === 'synthesize' && (s.counts.batchesDone ?? 0) >= 1;
+    },
+    120_000,
+    50,
+  );
   await temporal.restart();
   const result = (await temporal.client.workflow.getHandle('run-restart').result()) as RunStatus;
   assert.equal(result.stage, 'done');

@@ -5,7 +5,14 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { startTestTemporal, spawnWorker, waitFor, REPO_ROOT, type TestTemporal, type WorkerProcess } from '../support/temporal.js';
+import {
+  startTestTemporal,
+  spawnWorker,
+  waitFor,
+  REPO_ROOT,
+  type TestTemporal,
+  type WorkerProcess,
+} from '../support/temporal.js';
 import { startScriptedRoles, startRun, tempHome, testConfig, workerEnv } from '../support/pipeline.js';
 import type { ScriptedServer } from '../../src/llm/scripted-server.js';
 
@@ -29,9 +36,18 @@ function heldRun(home: string) {
   const started = join(home, 'started');
   writeFileSync(hold, '');
   const server = `stdio:${process.execPath} ${join(REPO_ROOT, 'test/support/held-mcp-server.mjs')} ${hold} ${started}`;
-  const config = testConfig(llm, { cycles: { max: 1 }, specs: { sources: [server] }, synthesis: { perCycle: 2, categories: ['simple'] } });
+  const config = testConfig(llm, {
+    cycles: { max: 1 },
+    specs: { sources: [server] },
+    synthesis: { perCycle: 2, categories: ['simple'] },
+  });
   assert.equal(config.temporal.heartbeatSeconds, 3);
-  return { hold, started, config, serverStarted: async () => existsSync(started) && readFileSync(started, 'utf8').trim().length > 0 };
+  return {
+    hold,
+    started,
+    config,
+    serverStarted: async () => existsSync(started) && readFileSync(started, 'utf8').trim().length > 0,
+  };
 }
 
 /** The attempt that completed the run's first activity (prepareRun), once it has. */
@@ -50,13 +66,22 @@ test('a healthy worker keeps a slow prepareRun alive past its heartbeat timeout'
   const handle = await startRun(temporal.client, config, 'run-slow-prepare');
   await waitFor('prepareRun to start the MCP server', serverStarted);
   // Held until the server has seen it beat for longer than the 3 s heartbeat timeout.
-  await waitFor('heartbeats past the heartbeat timeout', async () => {
-    const pending = (await handle.describe()).raw.pendingActivities?.[0];
-    const secs = (t?: { seconds?: unknown; nanos?: number | null } | null) => (t ? Number(t.seconds) + (t.nanos ?? 0) / 1e9 : NaN);
-    return pending?.attempt === 1 && secs(pending.lastHeartbeatTime) - secs(pending.lastStartedTime) > 4;
-  }, 60_000);
+  await waitFor(
+    'heartbeats past the heartbeat timeout',
+    async () => {
+      const pending = (await handle.describe()).raw.pendingActivities?.[0];
+      const secs = (t?: { seconds?: unknown; nanos?: number | null } | null) =>
+        t ? Number(t.seconds) + (t.nanos ?? 0) / 1e9 : NaN;
+      return pending?.attempt === 1 && secs(pending.lastHeartbeatTime) - secs(pending.lastStartedTime) > 4;
+    },
+    60_000,
+  );
   rmSync(hold);
-  assert.equal(await waitFor('prepareRun to complete', () => prepareCompletedOn(handle)), 1, 'completed on its first attempt');
+  assert.equal(
+    await waitFor('prepareRun to complete', () => prepareCompletedOn(handle)),
+    1,
+    'completed on its first attempt',
+  );
   await handle.terminate('test done');
 });
 
@@ -72,7 +97,11 @@ test('a worker killed inside prepareRun: the next worker takes it over within th
   rmSync(hold);
   workers.push(await spawnWorker(workerEnv(temporal.env, config, home)));
   // Bounded well below the 30-minute start-to-close timeout: only the heartbeat timeout can get it there.
-  const attempt = await waitFor('prepareRun to complete on the second worker', () => prepareCompletedOn(handle), 90_000);
+  const attempt = await waitFor(
+    'prepareRun to complete on the second worker',
+    () => prepareCompletedOn(handle),
+    90_000,
+  );
   assert.equal(attempt, 2, 'the second attempt completed it');
   await handle.terminate('test done');
 });

@@ -21,7 +21,10 @@ let result: RunStatus;
 before(async () => {
   temporal = await startTestTemporal();
   llm = await startScriptedRoles();
-  const cfg = testConfig(llm, { cycles: { max: 1 }, evaluate: { categories: ['simple_python'], limit: 1, official: { categories: ['multi_turn_base'], limit: 1 } } });
+  const cfg = testConfig(llm, {
+    cycles: { max: 1 },
+    evaluate: { categories: ['simple_python'], limit: 1, official: { categories: ['multi_turn_base'], limit: 1 } },
+  });
   worker = await spawnWorker(workerEnv(temporal.env, cfg, home));
   result = await (await startRun(temporal.client, cfg, 'run-official')).result();
 });
@@ -39,19 +42,37 @@ test('the official harness scores the baseline and the cycle on the same multi-t
   const table = scoreTable(result.baseline ?? undefined, result.cycles).join('\n');
   assert.match(table, /official multi_turn_base/);
   // The harness asked the policy: multi-turn questions reached the scripted endpoint through the served policy.
-  const asked = llm.requests.filter((r) => r.messages.some((m) => m.role === 'user' && typeof m.content === 'string') && (r.tools?.length ?? 0) > 5);
-  assert.ok(asked.length >= 2, `the harness's multi-turn requests (many tools, several turns) reached the policy: ${asked.length}`);
+  const asked = llm.requests.filter(
+    (r) => r.messages.some((m) => m.role === 'user' && typeof m.content === 'string') && (r.tools?.length ?? 0) > 5,
+  );
+  assert.ok(
+    asked.length >= 2,
+    `the harness's multi-turn requests (many tools, several turns) reached the policy: ${asked.length}`,
+  );
 });
 
 test('the cycle record keeps the official scores; the harness left its results and scores in the artifact store', () => {
-  const rec = CycleRecordSchema.parse(JSON.parse(readFileSync(join(home, 'artifacts', result.cycles[0].recordRef.key, result.cycles[0].recordRef.name), 'utf8')));
+  const rec = CycleRecordSchema.parse(
+    JSON.parse(
+      readFileSync(join(home, 'artifacts', result.cycles[0].recordRef.key, result.cycles[0].recordRef.name), 'utf8'),
+    ),
+  );
   assert.equal(typeof rec.evaluation.official?.multi_turn_base, 'number');
   assert.equal(typeof rec.baseline?.official?.multi_turn_base, 'number');
   const walk = (dir: string): string[] =>
-    readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(join(dir, e.name)) : e.name === 'BFCL_v4_multi_turn_base_score.json' ? [join(dir, e.name)] : []));
+    readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+      e.isDirectory()
+        ? walk(join(dir, e.name))
+        : e.name === 'BFCL_v4_multi_turn_base_score.json'
+          ? [join(dir, e.name)]
+          : [],
+    );
   const scores = walk(join(home, 'artifacts'));
   // train.backend none leaves the policy as it was, so the cycle reuses the baseline's harness run (content-keyed).
   assert.equal(scores.length, 1, scores.join(', '));
   const ref = rec.artifacts.bfclOfficial;
-  assert.ok(ref && scores[0].startsWith(join(home, 'artifacts', ref.key, ref.name)), `the record points at the harness's folder: ${JSON.stringify(ref)}`);
+  assert.ok(
+    ref && scores[0].startsWith(join(home, 'artifacts', ref.key, ref.name)),
+    `the record points at the harness's folder: ${JSON.stringify(ref)}`,
+  );
 });

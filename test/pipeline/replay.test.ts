@@ -10,12 +10,17 @@ import { REPO_ROOT } from '../support/temporal.js';
 
 const dir = join(REPO_ROOT, 'test', 'fixtures', 'histories');
 
-test('every recorded history replays against today\'s workflow code', async () => {
+test("every recorded history replays against today's workflow code", async () => {
   quietRuntime();
-  const files = readdirSync(dir).filter((f) => f.endsWith('.json')).sort();
+  const files = readdirSync(dir)
+    .filter((f) => f.endsWith('.json'))
+    .sort();
   assert.ok(files.length >= 3, `expected recorded histories in ${dir}`);
   // A file is named after its workflow id with '/' written '_' (a cycle names its lanes after its own id, so replay needs the real one).
-  const histories = files.map((f) => ({ workflowId: f.replace(/\.json$/, '').replaceAll('_', '/'), history: JSON.parse(readFileSync(join(dir, f), 'utf8')) }));
+  const histories = files.map((f) => ({
+    workflowId: f.replace(/\.json$/, '').replaceAll('_', '/'),
+    history: JSON.parse(readFileSync(join(dir, f), 'utf8')),
+  }));
   const results = Worker.runReplayHistories({ workflowsPath: join(REPO_ROOT, 'src/workflows/index.ts') }, histories);
   let replayed = 0;
   for await (const r of results) {

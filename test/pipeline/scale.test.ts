@@ -17,7 +17,13 @@ import { CycleRecordSchema } from '../../src/domain/cycle-record.js';
 import { LANE_PROGRESS_SIGNALS, RUN_PROGRESS_REPORTS } from '../../src/workflows/cycle.js';
 import type { RunStatus } from '../../src/workflows/definitions.js';
 import type { ScriptedServer } from '../../src/llm/scripted-server.js';
-import { startTestTemporal, spawnWorker, REPO_ROOT, type TestTemporal, type WorkerProcess } from '../support/temporal.js';
+import {
+  startTestTemporal,
+  spawnWorker,
+  REPO_ROOT,
+  type TestTemporal,
+  type WorkerProcess,
+} from '../support/temporal.js';
 import { startScriptedRoles, startRun, tempHome, testConfig, workerEnv } from '../support/pipeline.js';
 
 const N = 500;
@@ -37,10 +43,24 @@ const executions: Execution[] = [];
 before(async () => {
   temporal = await startTestTemporal();
   llm = await startScriptedRoles();
-  const endpoint = { kind: 'openai', baseURL: llm.baseURL, model: 'scripted-model', maxRetries: 2, temperature: 0, concurrency: 16 };
+  const endpoint = {
+    kind: 'openai',
+    baseURL: llm.baseURL,
+    model: 'scripted-model',
+    maxRetries: 2,
+    temperature: 0,
+    concurrency: 16,
+  };
   const config = testConfig(llm, {
     cycles: { max: 1 },
-    synthesis: { perCycle: N, batchSize: BATCH, parallelBatches: LANES, inlineBatches: 0, laneSegmentBatches: SEGMENT, categories: ['simple', 'multiple', 'parallel', 'irrelevance'] },
+    synthesis: {
+      perCycle: N,
+      batchSize: BATCH,
+      parallelBatches: LANES,
+      inlineBatches: 0,
+      laneSegmentBatches: SEGMENT,
+      categories: ['simple', 'multiple', 'parallel', 'irrelevance'],
+    },
     roles: { user: endpoint, assistant: endpoint, simulator: endpoint },
     evaluate: { categories: ['simple_python'], limit: 1, baseline: false, rolloutPrompts: 0, poolSize: 4 },
   });
@@ -58,8 +78,10 @@ after(async () => {
   await temporal?.close();
 });
 
-const artifact = (ref: { key: string; name: string }) => readFileSync(join(home, 'artifacts', ref.key, ref.name), 'utf8');
-const scheduled = (e: Execution, type: string) => e.events.filter((ev) => ev.activityTaskScheduledEventAttributes?.activityType?.name === type).length;
+const artifact = (ref: { key: string; name: string }) =>
+  readFileSync(join(home, 'artifacts', ref.key, ref.name), 'utf8');
+const scheduled = (e: Execution, type: string) =>
+  e.events.filter((ev) => ev.activityTaskScheduledEventAttributes?.activityType?.name === type).length;
 
 test('every planned task becomes exactly one trajectory, in task order', () => {
   assert.equal(result.stage, 'done');
@@ -67,7 +89,10 @@ test('every planned task becomes exactly one trajectory, in task order', () => {
   assert.equal(c.trajectories, N);
   const record = CycleRecordSchema.parse(JSON.parse(artifact(c.recordRef)));
   const planned = expandPlan(JSON.parse(artifact(record.artifacts.plan)) as Plan).map((t) => t.id);
-  const made = artifact(record.artifacts.trajectories).trim().split('\n').map((l) => (JSON.parse(l) as { id: string }).id);
+  const made = artifact(record.artifacts.trajectories)
+    .trim()
+    .split('\n')
+    .map((l) => (JSON.parse(l) as { id: string }).id);
   assert.equal(new Set(made).size, made.length, 'no trajectory twice');
   assert.deepEqual(made, planned, 'each planned task once, none lost, in task order');
   // Each batch ran once: one completed synthesizeBatch per batch index across all lane executions.
@@ -76,54 +101,90 @@ test('every planned task becomes exactly one trajectory, in task order', () => {
     for (const ev of e.events) {
       const input = ev.activityTaskScheduledEventAttributes;
       if (input?.activityType?.name !== 'synthesizeBatch') continue;
-      const { batchIndex } = JSON.parse(Buffer.from(input.input!.payloads![0].data!).toString('utf8')) as { batchIndex: number };
+      const { batchIndex } = JSON.parse(Buffer.from(input.input!.payloads![0].data!).toString('utf8')) as {
+        batchIndex: number;
+      };
       byIndex.set(batchIndex, (byIndex.get(batchIndex) ?? 0) + 1);
     }
   }
-  assert.deepEqual([...byIndex.keys()].sort((a, b) => a - b), Array.from({ length: BATCHES }, (_, i) => i));
-  assert.ok([...byIndex.values()].every((n) => n === 1), 'no batch scheduled twice');
+  assert.deepEqual(
+    [...byIndex.keys()].sort((a, b) => a - b),
+    Array.from({ length: BATCHES }, (_, i) => i),
+  );
+  assert.ok(
+    [...byIndex.values()].every((n) => n === 1),
+    'no batch scheduled twice',
+  );
 });
 
 test('each lane continues as new every segment, and no history grows with the cycle', () => {
   const lanes = executions.filter((e) => e.type === 'synthesisLaneWorkflow');
   const perLane = BATCHES / LANES;
-  assert.deepEqual([...new Set(lanes.map((e) => e.workflowId))].sort(), Array.from({ length: LANES }, (_, i) => `run-scale/cycle-0/synthesize-${i}`).sort());
+  assert.deepEqual(
+    [...new Set(lanes.map((e) => e.workflowId))].sort(),
+    Array.from({ length: LANES }, (_, i) => `run-scale/cycle-0/synthesize-${i}`).sort(),
+  );
   // 25 batches a lane, 8 a segment: 4 executions each, the first three ending in continue-as-new.
   for (let i = 0; i < LANES; i++) {
     const runs = lanes.filter((e) => e.workflowId === `run-scale/cycle-0/synthesize-${i}`);
     assert.equal(runs.length, Math.ceil(perLane / SEGMENT), `lane ${i} executions`);
-    assert.equal(runs.filter((e) => e.events.at(-1)?.workflowExecutionContinuedAsNewEventAttributes).length, runs.length - 1);
-    assert.deepEqual(runs.map((e) => scheduled(e, 'synthesizeBatch')).sort((a, b) => b - a), [8, 8, 8, 1]);
+    assert.equal(
+      runs.filter((e) => e.events.at(-1)?.workflowExecutionContinuedAsNewEventAttributes).length,
+      runs.length - 1,
+    );
+    assert.deepEqual(
+      runs.map((e) => scheduled(e, 'synthesizeBatch')).sort((a, b) => b - a),
+      [8, 8, 8, 1],
+    );
   }
   // The pattern's bound on one lane execution: per batch 3 activity events and a workflow task (3), a progress
   // signal (2 and a task) at most once a batch, the manifest activity, the start and the continue-as-new.
   const laneBound = SEGMENT * (6 + 5) + 6 + 3 + 3;
-  for (const e of lanes) assert.ok(e.events.length <= laneBound, `${e.workflowId} has ${e.events.length} events, bound ${laneBound}`);
+  for (const e of lanes)
+    assert.ok(e.events.length <= laneBound, `${e.workflowId} has ${e.events.length} events, bound ${laneBound}`);
 
   const cycle = executions.find((e) => e.type === 'cycleWorkflow')!;
   assert.equal(scheduled(cycle, 'synthesizeBatch'), 0, 'no batch runs in the cycle itself');
-  assert.equal(cycle.events.filter((ev) => ev.startChildWorkflowExecutionInitiatedEventAttributes).length, LANES, 'one child per lane');
-  const laneSignals = cycle.events.filter((ev) => ev.workflowExecutionSignaledEventAttributes?.signalName === 'laneProgress').length;
+  assert.equal(
+    cycle.events.filter((ev) => ev.startChildWorkflowExecutionInitiatedEventAttributes).length,
+    LANES,
+    'one child per lane',
+  );
+  const laneSignals = cycle.events.filter(
+    (ev) => ev.workflowExecutionSignaledEventAttributes?.signalName === 'laneProgress',
+  ).length;
   assert.ok(laneSignals > 0 && laneSignals <= LANE_PROGRESS_SIGNALS, `${laneSignals} lane progress signals`);
   const toRun = cycle.events.filter((ev) => ev.signalExternalWorkflowExecutionInitiatedEventAttributes).length;
-  assert.ok(toRun <= RUN_PROGRESS_REPORTS + 8, `${toRun} signals to the run: progress at most every 1%, plus the stages`);
+  assert.ok(
+    toRun <= RUN_PROGRESS_REPORTS + 8,
+    `${toRun} signals to the run: progress at most every 1%, plus the stages`,
+  );
   // The verify input names one manifest per lane, not one ref per batch.
-  const verify = cycle.events.find((ev) => ev.activityTaskScheduledEventAttributes?.activityType?.name === 'verifyCycle')!;
-  const input = JSON.parse(Buffer.from(verify.activityTaskScheduledEventAttributes!.input!.payloads![0].data!).toString('utf8'));
+  const verify = cycle.events.find(
+    (ev) => ev.activityTaskScheduledEventAttributes?.activityType?.name === 'verifyCycle',
+  )!;
+  const input = JSON.parse(
+    Buffer.from(verify.activityTaskScheduledEventAttributes!.input!.payloads![0].data!).toString('utf8'),
+  );
   assert.equal(input.batchRefs.length, 0);
   assert.equal(input.batchManifests.length, LANES);
   assert.equal(input.batches, BATCHES);
 });
 
-test('the lane fan-out\'s histories replay against today\'s workflow code', async () => {
+test("the lane fan-out's histories replay against today's workflow code", async () => {
   quietRuntime();
   const cycle = executions.find((e) => e.type === 'cycleWorkflow')!;
-  const lane = executions.filter((e) => e.workflowId === 'run-scale/cycle-0/synthesize-0').find((e) => e.events.at(-1)?.workflowExecutionContinuedAsNewEventAttributes)!;
+  const lane = executions
+    .filter((e) => e.workflowId === 'run-scale/cycle-0/synthesize-0')
+    .find((e) => e.events.at(-1)?.workflowExecutionContinuedAsNewEventAttributes)!;
   for (const e of [cycle, lane]) {
     const history = await temporal.client.workflow.getHandle(e.workflowId, e.runId).fetchHistory();
     // INFTOOL_RECORD_HISTORIES=1 refreshes the committed fixtures replay.test.ts checks on every change.
     if (process.env.INFTOOL_RECORD_HISTORIES) {
-      writeFileSync(join(REPO_ROOT, 'test', 'fixtures', 'histories', `${e.workflowId.replaceAll('/', '_')}.json`), historyToJSON(history));
+      writeFileSync(
+        join(REPO_ROOT, 'test', 'fixtures', 'histories', `${e.workflowId.replaceAll('/', '_')}.json`),
+        historyToJSON(history),
+      );
     }
     await Worker.runReplayHistory({ workflowsPath: join(REPO_ROOT, 'src/workflows/index.ts') }, history, e.workflowId);
   }

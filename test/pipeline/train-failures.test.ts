@@ -5,7 +5,13 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { ChildProcess } from 'node:child_process';
 import type { temporal as proto } from '@temporalio/proto';
-import { spawnPyTrainWorker, startTestTemporal, spawnWorker, type TestTemporal, type WorkerProcess } from '../support/temporal.js';
+import {
+  spawnPyTrainWorker,
+  startTestTemporal,
+  spawnWorker,
+  type TestTemporal,
+  type WorkerProcess,
+} from '../support/temporal.js';
 import { startScriptedRoles, startRun, tempHome, testConfig, workerEnv } from '../support/pipeline.js';
 import type { ScriptedServer } from '../../src/llm/scripted-server.js';
 
@@ -39,12 +45,24 @@ async function trainFailure(runId: string, activity: string): Promise<Failed> {
     if (a) scheduled.set(String(e.eventId), a.activityType?.name ?? '');
   }
   const of = (id: unknown) => scheduled.get(String(id));
-  const attempts = events.flatMap((e) => (e.activityTaskStartedEventAttributes && of(e.activityTaskStartedEventAttributes.scheduledEventId) === activity ? [e.activityTaskStartedEventAttributes.attempt ?? 1] : []));
-  const failed = events.find((e) => e.activityTaskFailedEventAttributes && of(e.activityTaskFailedEventAttributes.scheduledEventId) === activity);
+  const attempts = events.flatMap((e) =>
+    e.activityTaskStartedEventAttributes && of(e.activityTaskStartedEventAttributes.scheduledEventId) === activity
+      ? [e.activityTaskStartedEventAttributes.attempt ?? 1]
+      : [],
+  );
+  const failed = events.find(
+    (e) => e.activityTaskFailedEventAttributes && of(e.activityTaskFailedEventAttributes.scheduledEventId) === activity,
+  );
   assert.ok(failed, `${activity} did not fail in ${runId}/cycle-0`);
   const f = failed.activityTaskFailedEventAttributes!.failure!;
   const info = f.applicationFailureInfo!;
-  return { activity, type: info.type ?? '', nonRetryable: Boolean(info.nonRetryable), message: f.message ?? '', attempts };
+  return {
+    activity,
+    type: info.type ?? '',
+    nonRetryable: Boolean(info.nonRetryable),
+    message: f.message ?? '',
+    attempts,
+  };
 }
 
 const badBase = '/nonexistent/inftool-base-model';
@@ -53,7 +71,11 @@ test('a bad train job fails once, non-retryably, as BadInput on both backends', 
   const queue = `train-${Date.now()}`;
   const runs = [
     { runId: 'run-bad-local', activity: 'runTrainJob', train: { backend: 'local', baseModel: badBase } },
-    { runId: 'run-bad-remote', activity: 'trainPolicy', train: { backend: 'temporal', taskQueue: queue, baseModel: badBase } },
+    {
+      runId: 'run-bad-remote',
+      activity: 'trainPolicy',
+      train: { backend: 'temporal', taskQueue: queue, baseModel: badBase },
+    },
   ];
   await startPyWorker(queue);
   const seen: Failed[] = [];

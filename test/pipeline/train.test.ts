@@ -8,7 +8,15 @@ import { execFileSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { spawnPyTrainWorker, startTestTemporal, spawnWorker, waitFor, REPO_ROOT, type TestTemporal, type WorkerProcess } from '../support/temporal.js';
+import {
+  spawnPyTrainWorker,
+  startTestTemporal,
+  spawnWorker,
+  waitFor,
+  REPO_ROOT,
+  type TestTemporal,
+  type WorkerProcess,
+} from '../support/temporal.js';
 import { startScriptedRoles, startRun, status, tempHome, testConfig, workerEnv } from '../support/pipeline.js';
 import type { ScriptedServer } from '../../src/llm/scripted-server.js';
 import type { RunStatus } from '../../src/workflows/definitions.js';
@@ -32,7 +40,12 @@ before(async () => {
   temporal = await startTestTemporal();
   llm = await startScriptedRoles();
   const fixture = mkdtempSync(join(tmpdir(), 'tiny-'));
-  tinyModel = JSON.parse(execFileSync(PYTHON, ['-m', 'inftool_trainer.tiny_fixture', fixture], { cwd: join(REPO_ROOT, 'trainer'), encoding: 'utf8' })).model;
+  tinyModel = JSON.parse(
+    execFileSync(PYTHON, ['-m', 'inftool_trainer.tiny_fixture', fixture], {
+      cwd: join(REPO_ROOT, 'trainer'),
+      encoding: 'utf8',
+    }),
+  ).model;
 });
 after(async () => {
   for (const w of workers) await w.kill();
@@ -58,8 +71,16 @@ test('local backend: real GRPO steps in the train stage, and the adapter is depl
   assert.ok(r.training.curve.length > 0 && r.training.curve.every((p) => Number.isFinite(p.reward)), 'finite rewards');
   // Deployed: the endpoint got the adapter, and evaluation asked the endpoint for it by name.
   assert.deepEqual([...llm.adapters.keys()], ['run-train-local-cycle-0']);
-  assert.deepEqual(result.policy, { kind: 'endpoint', baseURL: llm.baseURL, model: 'scripted-model', adapter: 'run-train-local-cycle-0' });
-  assert.ok(llm.requests.some((b) => b.model === 'run-train-local-cycle-0'), 'the new policy was evaluated');
+  assert.deepEqual(result.policy, {
+    kind: 'endpoint',
+    baseURL: llm.baseURL,
+    model: 'scripted-model',
+    adapter: 'run-train-local-cycle-0',
+  });
+  assert.ok(
+    llm.requests.some((b) => b.model === 'run-train-local-cycle-0'),
+    'the new policy was evaluated',
+  );
 });
 
 const startPyWorker = (queue: string) => spawnPyTrainWorker(queue, temporal.env, pyWorkers);
@@ -69,19 +90,30 @@ test('temporal backend: kill -9 the Python GPU worker mid-job, another one finis
   const queue = `train-${Date.now()}`;
   const config = testConfig(llm, {
     cycles: { max: 1 },
-    train: { backend: 'temporal', taskQueue: queue, remoteHeartbeatSeconds: 20, baseModel: tinyModel, trainer: { ...trainer, grpo: { ...trainer.grpo, maxSteps: 6 } } },
+    train: {
+      backend: 'temporal',
+      taskQueue: queue,
+      remoteHeartbeatSeconds: 20,
+      baseModel: tinyModel,
+      trainer: { ...trainer, grpo: { ...trainer.grpo, maxSteps: 6 } },
+    },
   });
   const w = await spawnWorker(workerEnv(temporal.env, config, home));
   workers.push(w);
   const first = await startPyWorker(queue);
   const handle = await startRun(temporal.client, config, 'run-train-remote');
   // Wait until the remote activity has heartbeated a checkpoint, then kill its worker.
-  await waitFor('a heartbeated training step', async () => {
-    if ((await status(temporal.client, 'run-train-remote')).stage !== 'train') return false;
-    const desc = await temporal.client.workflow.getHandle('run-train-remote/cycle-0').describe();
-    const pending = (desc.raw.pendingActivities ?? []).find((a) => a.activityType?.name === 'trainPolicy');
-    return Boolean(pending?.heartbeatDetails?.payloads?.length);
-  }, 240_000, 200);
+  await waitFor(
+    'a heartbeated training step',
+    async () => {
+      if ((await status(temporal.client, 'run-train-remote')).stage !== 'train') return false;
+      const desc = await temporal.client.workflow.getHandle('run-train-remote/cycle-0').describe();
+      const pending = (desc.raw.pendingActivities ?? []).find((a) => a.activityType?.name === 'trainPolicy');
+      return Boolean(pending?.heartbeatDetails?.payloads?.length);
+    },
+    240_000,
+    200,
+  );
   first.kill('SIGKILL');
   await startPyWorker(queue);
   const result = (await handle.result()) as RunStatus;

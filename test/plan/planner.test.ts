@@ -4,28 +4,50 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { Category } from '../../src/domain/category.js';
 import {
-  classifyErrorType, classifyRollouts, initialPlan, planAfterCycle, planNextCycle, PlannerConfigSchema,
-  shouldStop, summarizeValidation, type Plan, type RolloutConsistency, type ValidationSummary,
+  classifyErrorType,
+  classifyRollouts,
+  initialPlan,
+  planAfterCycle,
+  planNextCycle,
+  PlannerConfigSchema,
+  shouldStop,
+  summarizeValidation,
+  type Plan,
+  type RolloutConsistency,
+  type ValidationSummary,
 } from '../../src/plan/index.js';
 import type { CycleRecord } from '../../src/domain/cycle-record.js';
 import { CATS, syntheticRun, TOOLSETS } from '../report/fixtures.js';
 
 const synthesis: CycleRecord['synthesis'] = {
-  trajectories: 300, accepted: 240, rejectedByGate: {}, rejectedByCategoryGate: {}, acceptedByCategory: {}, rlPrompts: 200,
+  trajectories: 300,
+  accepted: 240,
+  rejectedByGate: {},
+  rejectedByCategoryGate: {},
+  acceptedByCategory: {},
+  rlPrompts: 200,
 };
-const even = (acc: number): ValidationSummary['perCategory'] => Object.fromEntries(CATS.map((c) => [c, { acc, n: 40 }]));
+const even = (acc: number): ValidationSummary['perCategory'] =>
+  Object.fromEntries(CATS.map((c) => [c, { acc, n: 40 }]));
 const start = () => initialPlan({ cycle: 0, categories: CATS, toolSetIds: TOOLSETS, total: 300, seed: 11 });
 const countOf = (p: Plan, c: Category) => p.items.filter((i) => i.category === c).reduce((a, i) => a + i.count, 0);
 
 describe('initialPlan', () => {
   it('spreads the total evenly over categories and tool sets, exactly', () => {
     const p = start();
-    assert.equal(p.items.reduce((a, i) => a + i.count, 0), 300);
+    assert.equal(
+      p.items.reduce((a, i) => a + i.count, 0),
+      300,
+    );
     for (const c of CATS) {
       assert.equal(countOf(p, c), 60);
       assert.equal(p.weights[c].weight, 0.2);
       assert.match(p.weights[c].reason, /cycle 0/);
-      for (const ts of TOOLSETS) assert.ok(p.items.some((i) => i.category === c && i.toolSetId === ts), `${c} misses ${ts}`);
+      for (const ts of TOOLSETS)
+        assert.ok(
+          p.items.some((i) => i.category === c && i.toolSetId === ts),
+          `${c} misses ${ts}`,
+        );
     }
     assert.deepEqual(start(), p, 'same input, same plan');
   });
@@ -41,8 +63,14 @@ describe('planNextCycle', () => {
     const prev = start();
     const next = planNextCycle({ cycle: 1, previous: prev, validation: weakParallel(), synthesis });
     const w = (c: Category) => next.weights[c].weight;
-    assert.ok(w('parallel') > prev.weights.parallel.weight, `parallel ${w('parallel')} should exceed ${prev.weights.parallel.weight}`);
-    assert.ok(CATS.filter((c) => c !== 'parallel').every((c) => w('parallel') > w(c)), 'parallel is the heaviest');
+    assert.ok(
+      w('parallel') > prev.weights.parallel.weight,
+      `parallel ${w('parallel')} should exceed ${prev.weights.parallel.weight}`,
+    );
+    assert.ok(
+      CATS.filter((c) => c !== 'parallel').every((c) => w('parallel') > w(c)),
+      'parallel is the heaviest',
+    );
     assert.ok(countOf(next, 'parallel') > countOf(prev, 'parallel'));
     const floor = PlannerConfigSchema.parse({}).floor;
     assert.equal(w('irrelevance'), floor, 'mastered irrelevance sits at the floor');
@@ -50,7 +78,11 @@ describe('planNextCycle', () => {
     assert.ok(countOf(next, 'irrelevance') >= 1, 'the floor still buys trajectories');
     for (const c of CATS) assert.ok(w(c) >= floor - 1e-9, `${c} below floor`);
     assert.ok(Math.abs(CATS.reduce((a, c) => a + w(c), 0) - 1) < 1e-5, 'weights sum to 1');
-    assert.equal(next.items.reduce((a, i) => a + i.count, 0), 300, 'counts sum to the total');
+    assert.equal(
+      next.items.reduce((a, i) => a + i.count, 0),
+      300,
+      'counts sum to the total',
+    );
     assert.match(next.weights.parallel.reason, /validation acc 0\.25 \(n=40\)/);
     assert.match(next.weights.parallel.reason, /top errors: wrong_count 18, wrong_value 12/);
     assert.deepEqual(next.focus?.parallel, ['wrong_count', 'wrong_value']);
@@ -67,23 +99,38 @@ describe('planNextCycle', () => {
 
   it('respects a custom floor even for a category with perfect scores everywhere else', () => {
     const v: ValidationSummary = { perCategory: { ...even(1), parallel: { acc: 0, n: 200 } }, errorClasses: {} };
-    const next = planNextCycle({ cycle: 1, previous: start(), validation: v, synthesis, config: { floor: 0.1, ceiling: 1, momentum: 0 } });
+    const next = planNextCycle({
+      cycle: 1,
+      previous: start(),
+      validation: v,
+      synthesis,
+      config: { floor: 0.1, ceiling: 1, momentum: 0 },
+    });
     for (const c of CATS.filter((x) => x !== 'parallel')) assert.equal(next.weights[c].weight, 0.1);
     assert.ok(Math.abs(next.weights.parallel.weight - 0.6) < 1e-6);
   });
 
   it('caps a category at the ceiling and hands the rest back', () => {
     const v: ValidationSummary = { perCategory: { ...even(0.85), parallel: { acc: 0, n: 500 } }, errorClasses: {} };
-    const next = planNextCycle({ cycle: 1, previous: start(), validation: v, synthesis, config: { ceiling: 0.4, temperature: 0.05, momentum: 0 } });
+    const next = planNextCycle({
+      cycle: 1,
+      previous: start(),
+      validation: v,
+      synthesis,
+      config: { ceiling: 0.4, temperature: 0.05, momentum: 0 },
+    });
     assert.equal(next.weights.parallel.weight, 0.4);
     assert.match(next.weights.parallel.reason, /capped at the ceiling 0\.4/);
   });
 
   it('few validation items move a category less than many (smoothing)', () => {
-    const mk = (n: number) => planNextCycle({
-      cycle: 1, previous: start(), synthesis,
-      validation: { perCategory: { ...even(0.8), parallel: { acc: 0.3, n } }, errorClasses: {} },
-    }).weights.parallel.weight;
+    const mk = (n: number) =>
+      planNextCycle({
+        cycle: 1,
+        previous: start(),
+        synthesis,
+        validation: { perCategory: { ...even(0.8), parallel: { acc: 0.3, n } }, errorClasses: {} },
+      }).weights.parallel.weight;
     assert.ok(mk(2) < mk(200), `n=2 gives ${mk(2)}, n=200 gives ${mk(200)}`);
   });
 
@@ -95,15 +142,29 @@ describe('planNextCycle', () => {
       { promptId: 'p-easy', category: 'simple', toolSetId: 'petstore', group: 8, passes: 8 },
     ];
     const next = planNextCycle({
-      cycle: 1, previous: start(), validation: weakParallel(), rollouts,
-      synthesis: { ...synthesis, byToolSet: { petstore: { trajectories: 100, accepted: 90 }, weather: { trajectories: 100, accepted: 70 }, calendar: { trajectories: 100, accepted: 5 } } },
+      cycle: 1,
+      previous: start(),
+      validation: weakParallel(),
+      rollouts,
+      synthesis: {
+        ...synthesis,
+        byToolSet: {
+          petstore: { trajectories: 100, accepted: 90 },
+          weather: { trajectories: 100, accepted: 70 },
+          calendar: { trajectories: 100, accepted: 5 },
+        },
+      },
     });
-    assert.deepEqual(next.hardSeeds.map((s) => s.promptId), ['p-hard-1', 'p-hard-2']);
+    assert.deepEqual(
+      next.hardSeeds.map((s) => s.promptId),
+      ['p-hard-1', 'p-hard-2'],
+    );
     assert.deepEqual(next.hardSeeds[0], { promptId: 'p-hard-1', toolSetId: 'weather', category: 'parallel' });
     assert.deepEqual(next.retiredPrompts, ['p-easy']);
     assert.equal(next.toolSets?.calendar.factor, 0.5);
     assert.match(next.toolSets!.calendar.reason, /acceptance 0\.05 .*below 0\.2/);
-    const inPar = (ts: string) => next.items.filter((i) => i.category === 'parallel' && i.toolSetId === ts).reduce((a, i) => a + i.count, 0);
+    const inPar = (ts: string) =>
+      next.items.filter((i) => i.category === 'parallel' && i.toolSetId === ts).reduce((a, i) => a + i.count, 0);
     assert.ok(inPar('weather') > inPar('petstore'), 'hard rollouts tilt parallel toward weather');
     assert.ok(inPar('calendar') < inPar('petstore'), 'low yield cuts calendar');
     assert.match(next.weights.parallel.reason, /rollout pass rate 0\.125 \(2 groups\)/);
@@ -118,19 +179,41 @@ describe('planNextCycle', () => {
   });
 
   it('refuses to steer by the reported split, and a dev split it was not told about', () => {
-    assert.throws(() => PlannerConfigSchema.parse({ devSplit: { benchmark: 'BFCL-v4', split: 'Test' } }), /reported split/);
+    assert.throws(
+      () => PlannerConfigSchema.parse({ devSplit: { benchmark: 'BFCL-v4', split: 'Test' } }),
+      /reported split/,
+    );
     const dev = { benchmark: 'bfcl-v4', split: 'test', perCategory: { parallel: { acc: 0.9, n: 50 } } };
-    assert.throws(() => planNextCycle({ cycle: 1, previous: start(), validation: weakParallel(), synthesis, dev }), /never steers by the test set/);
+    assert.throws(
+      () => planNextCycle({ cycle: 1, previous: start(), validation: weakParallel(), synthesis, dev }),
+      /never steers by the test set/,
+    );
     const other = { benchmark: 'my-dev', split: 'dev', perCategory: { parallel: { acc: 0.9, n: 50 } } };
-    assert.throws(() => planNextCycle({ cycle: 1, previous: start(), validation: weakParallel(), synthesis, dev: other }), /config\.devSplit is not set/);
-    const steered = planNextCycle({ cycle: 1, previous: start(), validation: weakParallel(), synthesis, dev: other, config: { devSplit: { benchmark: 'my-dev', split: 'dev', weight: 0.5 } } });
+    assert.throws(
+      () => planNextCycle({ cycle: 1, previous: start(), validation: weakParallel(), synthesis, dev: other }),
+      /config\.devSplit is not set/,
+    );
+    const steered = planNextCycle({
+      cycle: 1,
+      previous: start(),
+      validation: weakParallel(),
+      synthesis,
+      dev: other,
+      config: { devSplit: { benchmark: 'my-dev', split: 'dev', weight: 0.5 } },
+    });
     const plain = planNextCycle({ cycle: 1, previous: start(), validation: weakParallel(), synthesis });
-    assert.ok(steered.weights.parallel.weight < plain.weights.parallel.weight, 'a strong dev score for parallel lowers its weight');
+    assert.ok(
+      steered.weights.parallel.weight < plain.weights.parallel.weight,
+      'a strong dev score for parallel lowers its weight',
+    );
     assert.match(steered.weights.parallel.reason, /dev split my-dev\/dev/);
   });
 
   it('names the cycle it expected when called out of order', () => {
-    assert.throws(() => planNextCycle({ cycle: 3, previous: start(), validation: weakParallel(), synthesis }), /pass cycle 1/);
+    assert.throws(
+      () => planNextCycle({ cycle: 3, previous: start(), validation: weakParallel(), synthesis }),
+      /pass cycle 1/,
+    );
   });
 });
 
@@ -142,18 +225,36 @@ describe('planAfterCycle (the 3-cycle synthetic run)', () => {
     const heaviest = Object.entries(run[2].plan.weights).sort((a, b) => b[1].weight - a[1].weight)[0][0];
     assert.equal(heaviest, 'parallel');
     // BFCL numbers never reach the planner: scrambling them leaves the next plan unchanged.
-    const scrambled: CycleRecord = { ...run[1], evaluation: { ...run[1].evaluation, bfcl: { parallel: 1, simple_python: 0 }, bfclSummary: { overall: 0 } } };
+    const scrambled: CycleRecord = {
+      ...run[1],
+      evaluation: { ...run[1].evaluation, bfcl: { parallel: 1, simple_python: 0 }, bfclSummary: { overall: 0 } },
+    };
     assert.deepEqual(planAfterCycle(scrambled), planAfterCycle(run[1]));
   });
 });
 
 describe('classifyRollouts', () => {
-  const g = (promptId: string, passes: number, group = 4): RolloutConsistency => ({ promptId, category: 'simple', toolSetId: 't', group, passes });
+  const g = (promptId: string, passes: number, group = 4): RolloutConsistency => ({
+    promptId,
+    category: 'simple',
+    toolSetId: 't',
+    group,
+    passes,
+  });
   it('splits groups into easy, hard and frontier by pass rate', () => {
     const r = classifyRollouts([g('a', 4), g('b', 0), g('c', 1), g('d', 2), g('e', 3), g('f', 8, 8)]);
-    assert.deepEqual(r.easy.map((x) => x.promptId), ['a', 'f']);
-    assert.deepEqual(r.hard.map((x) => x.promptId), ['b', 'c']);
-    assert.deepEqual(r.frontier.map((x) => x.promptId), ['d', 'e']);
+    assert.deepEqual(
+      r.easy.map((x) => x.promptId),
+      ['a', 'f'],
+    );
+    assert.deepEqual(
+      r.hard.map((x) => x.promptId),
+      ['b', 'c'],
+    );
+    assert.deepEqual(
+      r.frontier.map((x) => x.promptId),
+      ['d', 'e'],
+    );
   });
   it('honours custom thresholds and rejects impossible groups', () => {
     const r = classifyRollouts([g('a', 3), g('b', 1)], { easyAt: 0.75, hardAt: 0.5 });
@@ -169,13 +270,21 @@ describe('error classes', () => {
       ['simple_function_checker:missing_required', 'missing_argument'],
       ['simple_function_checker:missing_optional', 'missing_argument'],
       ['simple_function_checker:unexpected_param', 'extra_argument'],
-      ['value_error:string', 'wrong_value'], ['value_error:list/tuple', 'wrong_value'], ['value_error:dict_key', 'wrong_value'],
-      ['type_error:simple', 'wrong_type'], ['type_error:nested', 'wrong_type'],
-      ['irrelevance_error:decoder_success', 'call_on_irrelevance'], ['multi_turn:irrelevance_error:decoder_success', 'call_on_irrelevance'],
-      ['relevance_error:decoder_failed', 'no_call'], ['multi_turn:empty_turn_model_response', 'no_call'], ['ast_decoder:decoder_failed', 'no_call'],
-      ['parallel_function_checker_no_order:wrong_count', 'wrong_count'], ['simple_function_checker:wrong_count', 'wrong_count'],
+      ['value_error:string', 'wrong_value'],
+      ['value_error:list/tuple', 'wrong_value'],
+      ['value_error:dict_key', 'wrong_value'],
+      ['type_error:simple', 'wrong_type'],
+      ['type_error:nested', 'wrong_type'],
+      ['irrelevance_error:decoder_success', 'call_on_irrelevance'],
+      ['multi_turn:irrelevance_error:decoder_success', 'call_on_irrelevance'],
+      ['relevance_error:decoder_failed', 'no_call'],
+      ['multi_turn:empty_turn_model_response', 'no_call'],
+      ['ast_decoder:decoder_failed', 'no_call'],
+      ['parallel_function_checker_no_order:wrong_count', 'wrong_count'],
+      ['simple_function_checker:wrong_count', 'wrong_count'],
       ['parallel_function_checker_no_order:cannot_find_match', 'wrong_function'],
-      ['multi_turn:instance_state_mismatch', 'wrong_state'], ['ast_decoder:decoder_wrong_output_format', 'malformed'],
+      ['multi_turn:instance_state_mismatch', 'wrong_state'],
+      ['ast_decoder:decoder_wrong_output_format', 'malformed'],
       ['multi_turn:force_terminated', 'other'],
     ];
     for (const [t, cls] of cases) assert.equal(classifyErrorType(t), cls, t);
@@ -188,7 +297,10 @@ describe('error classes', () => {
     ]);
     assert.deepEqual(s.perCategory, { parallel: { acc: 0.5, n: 2 }, simple: { acc: 1, n: 1 } });
     assert.deepEqual(s.errorClasses, { parallel: { wrong_value: 1 } });
-    assert.throws(() => summarizeValidation([{ id: 'x', category: 'simple_python', valid: true, error: [] }]), /'simple_python' is not a synthetic category/);
+    assert.throws(
+      () => summarizeValidation([{ id: 'x', category: 'simple_python', valid: true, error: [] }]),
+      /'simple_python' is not a synthetic category/,
+    );
   });
 });
 
@@ -205,7 +317,10 @@ describe('shouldStop', () => {
     assert.equal(shouldStop(run, { targetScore: 0.77 }).stop, false);
   });
   it('stops when the score has not improved for K cycles', () => {
-    const flat = run.map((r, i) => ({ ...r, evaluation: { ...r.evaluation, validation: i === 0 ? { simple: 0.6 } : { simple: 0.6 + 0.001 * i } } }));
+    const flat = run.map((r, i) => ({
+      ...r,
+      evaluation: { ...r.evaluation, validation: i === 0 ? { simple: 0.6 } : { simple: 0.6 + 0.001 * i } },
+    }));
     const verdict = shouldStop(flat, { patience: 2 });
     assert.equal(verdict.stop, true);
     assert.match(verdict.reason, /no validation gain > 0\.005 in the last 2 cycles/);

@@ -16,28 +16,53 @@ import { importSources } from '../../src/specs/import.js';
 import { cluster, nameKey, tfidfVectors, sparseCosine } from '../../src/specs/similarity.js';
 
 const pool = async () =>
-  (await importSources([...EXAMPLE_FILES.map((f) => path.join(EXAMPLES_DIR, f)), path.join(import.meta.dirname, 'fixtures', 'weather-mirror.json')])).catalog;
+  (
+    await importSources([
+      ...EXAMPLE_FILES.map((f) => path.join(EXAMPLES_DIR, f)),
+      path.join(import.meta.dirname, 'fixtures', 'weather-mirror.json'),
+    ])
+  ).catalog;
 
 test('TF-IDF clusters near-duplicates and leaves unrelated tools alone', () => {
-  const texts = ['get current weather city', 'fetch current weather city', 'delete a pet by id', 'borrow a library book'];
+  const texts = [
+    'get current weather city',
+    'fetch current weather city',
+    'delete a pet by id',
+    'borrow a library book',
+  ];
   const v = tfidfVectors(texts);
   assert.ok(sparseCosine(v[0], v[1]) > 0.5);
   assert.ok(sparseCosine(v[0], v[2]) < 0.1);
-  assert.deepEqual(cluster(4, (i, j) => sparseCosine(v[i], v[j]), 0.5), [[0, 1]]);
+  assert.deepEqual(
+    cluster(4, (i, j) => sparseCosine(v[i], v[j]), 0.5),
+    [[0, 1]],
+  );
 });
 
 test('without an LLM the rule merges only the redundant pair, keeps mergedFrom and rewires tool sets', async () => {
   const input = await pool();
   const { catalog, report } = await consolidateCatalog(input);
-  assert.deepEqual(report.merges, [{ into: 'fetch_current_weather', from: ['get_current_weather', 'fetch_current_weather'], by: 'rule' }]);
+  assert.deepEqual(report.merges, [
+    { into: 'fetch_current_weather', from: ['get_current_weather', 'fetch_current_weather'], by: 'rule' },
+  ]);
   const merged = catalog.tools.find((t) => t.name === 'fetch_current_weather')!;
   assert.deepEqual(merged.mergedFrom, ['get_current_weather', 'fetch_current_weather']);
   assert.equal(merged.source.kind, 'merged');
   assert.equal(catalog.tools.length, input.tools.length - 1);
   assert.ok(!catalog.tools.some((t) => t.name === 'get_current_weather'));
-  assert.deepEqual(catalog.toolSets.find((s) => s.id === 'weather')!.toolNames, ['fetch_current_weather', 'get_forecast', 'get_air_quality']);
-  assert.ok(catalog.tools.some((t) => t.name === 'get_forecast'), 'similar but not redundant: kept');
-  assert.deepEqual(report.perDomain.find((d) => d.domain === 'weather'), { domain: 'weather', toolsIn: 5, toolsOut: 4 });
+  assert.deepEqual(catalog.toolSets.find((s) => s.id === 'weather')!.toolNames, [
+    'fetch_current_weather',
+    'get_forecast',
+    'get_air_quality',
+  ]);
+  assert.ok(
+    catalog.tools.some((t) => t.name === 'get_forecast'),
+    'similar but not redundant: kept',
+  );
+  assert.deepEqual(
+    report.perDomain.find((d) => d.domain === 'weather'),
+    { domain: 'weather', toolsIn: 5, toolsOut: 4 },
+  );
   CatalogSchema.parse(catalog);
 });
 
@@ -48,7 +73,12 @@ class MergingLlm implements ChatClient {
   async chat(request: ChatRequest): Promise<ChatResponse> {
     this.requests.push(request);
     const names = (JSON.parse(request.messages[1].content as string) as Array<{ name: string }>).map((t) => t.name);
-    return { message: { role: 'assistant', content: JSON.stringify(this.reply(names)) }, usage: { promptTokens: 1, completionTokens: 1 }, latencyMs: 0, finishReason: 'stop' };
+    return {
+      message: { role: 'assistant', content: JSON.stringify(this.reply(names)) },
+      usage: { promptTokens: 1, completionTokens: 1 },
+      latencyMs: 0,
+      finishReason: 'stop',
+    };
   }
 }
 
@@ -57,18 +87,39 @@ test('with an LLM its merge decision and definition are used; an unusable answer
   const llm = new MergingLlm((names) =>
     names.includes('fetch_current_weather')
       ? {
-          merges: [{ sources: ['get_current_weather', 'fetch_current_weather'], name: 'current_weather', description: 'Current weather in a city.', inputSchema: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] } }],
+          merges: [
+            {
+              sources: ['get_current_weather', 'fetch_current_weather'],
+              name: 'current_weather',
+              description: 'Current weather in a city.',
+              inputSchema: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] },
+            },
+          ],
           unique: names.filter((n) => !n.endsWith('current_weather')),
         }
-      : { merges: [{ sources: [names[0], 'not_in_cluster'], name: 'x', description: 'x', inputSchema: { type: 'object' } }], unique: [] },
+      : {
+          merges: [
+            { sources: [names[0], 'not_in_cluster'], name: 'x', description: 'x', inputSchema: { type: 'object' } },
+          ],
+          unique: [],
+        },
   );
   const progress: string[] = [];
-  const { catalog, report } = await consolidateCatalog(input, { llm, onCluster: (k, n, names) => progress.push(`${k + 1}/${n}:${names.length}`) });
+  const { catalog, report } = await consolidateCatalog(input, {
+    llm,
+    onCluster: (k, n, names) => progress.push(`${k + 1}/${n}:${names.length}`),
+  });
   assert.ok(llm.requests.length >= 2, 'one request per cluster');
   assert.equal(progress.length, llm.requests.length, 'progress reported before each cluster the LLM decides');
   assert.match(progress.at(-1)!, new RegExp(`^${progress.length}/${progress.length}:`));
-  assert.deepEqual(llm.requests.map((r) => r.temperature), llm.requests.map(() => 0));
-  assert.deepEqual(report.merges.filter((m) => m.by === 'llm'), [{ into: 'current_weather', from: ['get_current_weather', 'fetch_current_weather'], by: 'llm' }]);
+  assert.deepEqual(
+    llm.requests.map((r) => r.temperature),
+    llm.requests.map(() => 0),
+  );
+  assert.deepEqual(
+    report.merges.filter((m) => m.by === 'llm'),
+    [{ into: 'current_weather', from: ['get_current_weather', 'fetch_current_weather'], by: 'llm' }],
+  );
   const merged = catalog.tools.find((t) => t.name === 'current_weather')!;
   assert.equal(merged.description, 'Current weather in a city.');
   assert.deepEqual(merged.mergedFrom, ['get_current_weather', 'fetch_current_weather']);
@@ -96,7 +147,11 @@ test('CLI consolidate writes the catalog and prints tools in/out per domain', as
   const inFile = path.join(dir, 'in.json');
   const outFile = path.join(dir, 'out.json');
   writeFileSync(inFile, JSON.stringify(await pool()));
-  const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/specs.ts', 'consolidate', '--catalog', inFile, '--out', outFile], { encoding: 'utf8' });
+  const r = spawnSync(
+    process.execPath,
+    ['--import', 'tsx', 'src/cli/specs.ts', 'consolidate', '--catalog', inFile, '--out', outFile],
+    { encoding: 'utf8' },
+  );
   assert.equal(r.status, 0, r.stderr);
   assert.match(r.stdout, /^weather\t5\t4$/m);
   assert.match(r.stdout, /24 -> 23 tools/);
@@ -108,7 +163,10 @@ test('the rule does not merge look-alikes that differ in meaning (season vs game
   assert.equal(nameKey('get_current_weather'), nameKey('fetchCurrentWeather'));
   assert.notEqual(nameKey('most_points_single_season'), nameKey('most_points_single_game'));
   const tool = (name: string, description: string): Tool => ({
-    name, originalName: name, description, tags: [],
+    name,
+    originalName: name,
+    description,
+    tags: [],
     inputSchema: { type: 'object', properties: { player: { type: 'string' } }, required: ['player'] },
     source: { kind: 'openai', location: 'inline' },
   });

@@ -13,8 +13,14 @@ test('a required parameter with no definition warns with file and pointer, and t
   const pointers = problems.map((p) => p.pointer).sort();
   assert.deepEqual(pointers, ['/0/parameters/properties/size/required/1', '/0/parameters/required/1']);
   assert.ok(problems.every((p) => p.severity === 'warning' && p.file === file));
-  assert.match(problems.find((p) => p.pointer === '/0/parameters/required/1')!.reason, /tool 'calc\.area': required parameter 'units' is not defined/);
-  assert.deepEqual(catalog.tools.map((t) => t.name), ['calc_area', 'calc_sum']);
+  assert.match(
+    problems.find((p) => p.pointer === '/0/parameters/required/1')!.reason,
+    /tool 'calc\.area': required parameter 'units' is not defined/,
+  );
+  assert.deepEqual(
+    catalog.tools.map((t) => t.name),
+    ['calc_area', 'calc_sum'],
+  );
   const area = catalog.tools[0].inputSchema as { required: string[]; properties: { size: { required: string[] } } };
   assert.deepEqual(area.required, ['shape']);
   assert.deepEqual(area.properties.size.required, ['w']);

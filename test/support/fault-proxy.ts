@@ -33,8 +33,10 @@ export type FaultProxy = {
   close(): Promise<void>;
 };
 
-const HTML = '<!DOCTYPE html><html><head><title>502 Bad Gateway</title></head><body><center><h1>502 Bad Gateway</h1></center><hr><center>nginx</center></body></html>\n';
-const CUT_JSON = '{"id":"chatcmpl-9","object":"chat.completion","created":1,"model":"scripted-model","choices":[{"index":0,"message":{"role":"assistant","content":"Sure, her';
+const HTML =
+  '<!DOCTYPE html><html><head><title>502 Bad Gateway</title></head><body><center><h1>502 Bad Gateway</h1></center><hr><center>nginx</center></body></html>\n';
+const CUT_JSON =
+  '{"id":"chatcmpl-9","object":"chat.completion","created":1,"model":"scripted-model","choices":[{"index":0,"message":{"role":"assistant","content":"Sure, her';
 
 function readBody(req: IncomingMessage): Promise<Buffer> {
   return new Promise((done, fail) => {
@@ -88,7 +90,9 @@ export async function startFaultProxy(target: string, plan: FaultPlan): Promise<
       if (plan.randomRate && draw < plan.randomRate) {
         if (draw < plan.randomRate / 2) {
           counts.throttled++;
-          res.writeHead(429, { 'content-type': 'application/json', 'retry-after': '0' }).end('{"error":{"message":"rate limited"}}');
+          res
+            .writeHead(429, { 'content-type': 'application/json', 'retry-after': '0' })
+            .end('{"error":{"message":"rate limited"}}');
         } else {
           counts.errors++;
           res.writeHead(500, { 'content-type': 'application/json' }).end('{"error":{"message":"internal error"}}');
@@ -98,7 +102,13 @@ export async function startFaultProxy(target: string, plan: FaultPlan): Promise<
       counts.forwarded++;
     }
     const up = httpRequest(
-      { host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: { ...req.headers, host: upstream.host } },
+      {
+        host: upstream.hostname,
+        port: upstream.port,
+        method: req.method,
+        path: req.url,
+        headers: { ...req.headers, host: upstream.host },
+      },
       (upRes) => {
         res.writeHead(upRes.statusCode ?? 502, upRes.headers);
         upRes.pipe(res);

@@ -16,7 +16,11 @@ server.setRequestHandler(ListToolsRequestSchema, async () => ({
     {
       name: 'get_weather',
       description: 'Current weather for a city.',
-      inputSchema: { type: 'object', properties: { city: { type: 'string', description: 'City name' } }, required: ['city'] },
+      inputSchema: {
+        type: 'object',
+        properties: { city: { type: 'string', description: 'City name' } },
+        required: ['city'],
+      },
     },
   ],
 }));

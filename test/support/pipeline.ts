@@ -5,7 +5,12 @@ import { runDetails, runSummary } from '../../src/workflows/ui-text.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Client } from '@temporalio/client';
-import { startScriptedServer, type ChatCompletionBody, type ScriptedReply, type ScriptedServer } from '../../src/llm/scripted-server.js';
+import {
+  startScriptedServer,
+  type ChatCompletionBody,
+  type ScriptedReply,
+  type ScriptedServer,
+} from '../../src/llm/scripted-server.js';
 import { parseRunConfig, type RunConfig } from '../../src/config.js';
 import { statusQuery, type EvolutionInput, type RunStatus } from '../../src/workflows/definitions.js';
 import { listedCalls, scriptedRoles } from '../../src/agents/scripted-roles.js';
@@ -44,7 +49,12 @@ export function testConfig(llm: ScriptedServer, overrides: Record<string, unknow
     name: 'test',
     seed: 11,
     cycles: { max: 2 },
-    synthesis: { perCycle: 8, batchSize: 2, parallelBatches: 2, categories: ['simple', 'multiple', 'parallel', 'irrelevance'] },
+    synthesis: {
+      perCycle: 8,
+      batchSize: 2,
+      parallelBatches: 2,
+      categories: ['simple', 'multiple', 'parallel', 'irrelevance'],
+    },
     roles: { user: endpoint, assistant: endpoint, simulator: endpoint },
     train: { backend: 'none' },
     evaluate: { categories: ['simple_python', 'irrelevance'], limit: 2 },
@@ -64,7 +74,11 @@ export function workerEnv(env: Record<string, string>, config: RunConfig, home: 
 export async function startRun(client: Client, config: RunConfig, runId: string) {
   const input: EvolutionInput = { runId, config };
   return client.workflow.start('evolutionWorkflow', {
-    workflowId: runId, taskQueue: config.temporal.taskQueue, args: [input], staticSummary: runSummary(config), staticDetails: runDetails(config),
+    workflowId: runId,
+    taskQueue: config.temporal.taskQueue,
+    args: [input],
+    staticSummary: runSummary(config),
+    staticDetails: runDetails(config),
   });
 }
 

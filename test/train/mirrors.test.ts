@@ -23,14 +23,25 @@ function pydantic(jobs: unknown[]): Array<{ ok: unknown } | { error: string }> {
     '    except BadJob as e: out.append({"error": str(e)})',
     'print(json.dumps(out))',
   ].join('\n');
-  return JSON.parse(execFileSync(python, ['-c', script], { cwd: TRAINER_DIR, input: JSON.stringify(jobs), encoding: 'utf8' }));
+  return JSON.parse(
+    execFileSync(python, ['-c', script], { cwd: TRAINER_DIR, input: JSON.stringify(jobs), encoding: 'utf8' }),
+  );
 }
 
-const base = { rlPromptsPath: 'p.jsonl', trajectoriesPath: 't.jsonl', baseModel: { kind: 'gguf', path: 'm.gguf' }, outputDir: 'out' } as const;
+const base = {
+  rlPromptsPath: 'p.jsonl',
+  trajectoriesPath: 't.jsonl',
+  baseModel: { kind: 'gguf', path: 'm.gguf' },
+  outputDir: 'out',
+} as const;
 const jobs: TrainJobInput[] = [
   base,
   { ...base, config: { sft: { maxSteps: 5 }, grpo: { enabled: false }, adapter: { kind: 'full' } } },
-  { ...base, baseModel: { kind: 'hf', path: 'folder', adapterPath: 'a' }, config: { adapter: { kind: 'lora', r: 4 }, reward: { weights: { function_match: 1 } }, threads: 2 } },
+  {
+    ...base,
+    baseModel: { kind: 'hf', path: 'folder', adapterPath: 'a' },
+    config: { adapter: { kind: 'lora', r: 4 }, reward: { weights: { function_match: 1 } }, threads: 2 },
+  },
 ];
 
 test('zod and pydantic fill the same defaults into the same train jobs', { skip: skip || !existsSync(python) }, () => {
@@ -60,14 +71,26 @@ test('both sides refuse the same unknown keys, named by path', { skip: skip || !
   });
 });
 
-test('a curve thinned by the Python worker reaches history exactly as the local backend thins it', { skip: skip || !existsSync(python) }, () => {
-  const full: CurvePoint[] = Array.from({ length: 5000 }, (_, i) => ({
-    phase: i < 1000 ? 'sft' : 'grpo', step: i < 1000 ? i + 1 : i - 999, reward: i < 1000 ? null : (i % 7) / 7, loss: i / 5000,
-    components: { acted: i % 2 }, call_rate: i < 1000 ? null : 0.5, checkpoint: null,
-  }));
-  const script = 'import json, sys\nfrom inftool_trainer.worker import thin_curve\nprint(json.dumps(thin_curve(json.load(sys.stdin))))';
-  const thinned = JSON.parse(execFileSync(python, ['-c', script], { cwd: TRAINER_DIR, input: JSON.stringify(full), encoding: 'utf8' })) as CurvePoint[];
-  assert.equal(thinned.length, 200);
-  // What the workflow does with the remote result (src/workflows/cycle.ts) equals what the local activity stores.
-  assert.deepEqual(curveForHistory(thinned), curveForHistory(full));
-});
+test(
+  'a curve thinned by the Python worker reaches history exactly as the local backend thins it',
+  { skip: skip || !existsSync(python) },
+  () => {
+    const full: CurvePoint[] = Array.from({ length: 5000 }, (_, i) => ({
+      phase: i < 1000 ? 'sft' : 'grpo',
+      step: i < 1000 ? i + 1 : i - 999,
+      reward: i < 1000 ? null : (i % 7) / 7,
+      loss: i / 5000,
+      components: { acted: i % 2 },
+      call_rate: i < 1000 ? null : 0.5,
+      checkpoint: null,
+    }));
+    const script =
+      'import json, sys\nfrom inftool_trainer.worker import thin_curve\nprint(json.dumps(thin_curve(json.load(sys.stdin))))';
+    const thinned = JSON.parse(
+      execFileSync(python, ['-c', script], { cwd: TRAINER_DIR, input: JSON.stringify(full), encoding: 'utf8' }),
+    ) as CurvePoint[];
+    assert.equal(thinned.length, 200);
+    // What the workflow does with the remote result (src/workflows/cycle.ts) equals what the local activity stores.
+    assert.deepEqual(curveForHistory(thinned), curveForHistory(full));
+  },
+);

@@ -9,6 +9,15 @@ import { CHAT_FORMAT_VECTORS_PATH, chatFormatVectorLines } from './generate-chat
 it('test/vectors/chat-format-vectors.jsonl matches the runtime chat format', async () => {
   const committed = readFileSync(CHAT_FORMAT_VECTORS_PATH, 'utf8').trimEnd().split('\n');
   const now = await chatFormatVectorLines();
-  assert.equal(committed.length, now.length, 'vector count changed: regenerate with `npx tsx test/vectors/generate-chat-format.ts`');
-  for (let i = 0; i < now.length; i++) assert.equal(committed[i], now[i], `vector ${i} drifted: regenerate and update trainer/inftool_trainer/chat_format.py`);
+  assert.equal(
+    committed.length,
+    now.length,
+    'vector count changed: regenerate with `npx tsx test/vectors/generate-chat-format.ts`',
+  );
+  for (let i = 0; i < now.length; i++)
+    assert.equal(
+      committed[i],
+      now[i],
+      `vector ${i} drifted: regenerate and update trainer/inftool_trainer/chat_format.py`,
+    );
 });

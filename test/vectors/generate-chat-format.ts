@@ -14,8 +14,24 @@ const fn = (name: string, parameters: Record<string, unknown>, description?: str
   type: 'function',
   function: { name, ...(description === undefined ? {} : { description }), parameters },
 });
-const WEATHER = fn('get_weather', { type: 'object', properties: { city: { type: 'string' }, days: { type: 'integer' }, units: { type: 'string', enum: ['c', 'f'] } }, required: ['city'] }, 'Forecast for a city');
-const CONVERT = fn('convert_currency', { type: 'object', properties: { amount: { type: 'number' }, from: { type: 'string' }, to: { type: 'string' } }, required: ['amount', 'from', 'to'] }, 'Convert money');
+const WEATHER = fn(
+  'get_weather',
+  {
+    type: 'object',
+    properties: { city: { type: 'string' }, days: { type: 'integer' }, units: { type: 'string', enum: ['c', 'f'] } },
+    required: ['city'],
+  },
+  'Forecast for a city',
+);
+const CONVERT = fn(
+  'convert_currency',
+  {
+    type: 'object',
+    properties: { amount: { type: 'number' }, from: { type: 'string' }, to: { type: 'string' } },
+    required: ['amount', 'from', 'to'],
+  },
+  'Convert money',
+);
 const SEARCH = fn(
   'search_products',
   {
@@ -23,12 +39,33 @@ const SEARCH = fn(
     properties: {
       query: { type: 'string' },
       filters: { $ref: '#/$defs/filters' },
-      sort: { allOf: [{ type: 'object', properties: { field: { type: 'string' } }, required: ['field'] }, { properties: { descending: { type: 'boolean' } } }] },
-      tags: { type: 'array', items: { type: 'object', properties: { name: { type: 'string' }, weight: { type: 'number' } }, required: ['name'] } },
+      sort: {
+        allOf: [
+          { type: 'object', properties: { field: { type: 'string' } }, required: ['field'] },
+          { properties: { descending: { type: 'boolean' } } },
+        ],
+      },
+      tags: {
+        type: 'array',
+        items: {
+          type: 'object',
+          properties: { name: { type: 'string' }, weight: { type: 'number' } },
+          required: ['name'],
+        },
+      },
       extra: { type: 'object' },
     },
     required: ['query'],
-    $defs: { filters: { type: 'object', properties: { brand: { type: 'string' }, max_price: { type: 'number' }, in_stock: { type: 'boolean', nullable: true } } } },
+    $defs: {
+      filters: {
+        type: 'object',
+        properties: {
+          brand: { type: 'string' },
+          max_price: { type: 'number' },
+          in_stock: { type: 'boolean', nullable: true },
+        },
+      },
+    },
   },
   'Search the catalog — "quotes", ünïcode and a\nnewline',
 );
@@ -36,7 +73,9 @@ const NO_DESCRIPTION = fn('ping', { type: 'object', properties: {} });
 
 let n = 0;
 const call = (name: string, args: Record<string, unknown> | string): ToolCall => ({
-  id: `call_${n++}`, type: 'function', function: { name, arguments: typeof args === 'string' ? args : JSON.stringify(args) },
+  id: `call_${n++}`,
+  type: 'function',
+  function: { name, arguments: typeof args === 'string' ? args : JSON.stringify(args) },
 });
 const user = (content: string): ChatMessage => ({ role: 'user', content });
 const calls = (...tool_calls: ToolCall[]): ChatMessage => ({ role: 'assistant', content: null, tool_calls });
@@ -48,9 +87,19 @@ function conversations(): Conversation[] {
   const w1 = call('get_weather', { city: 'Lisbon' });
   const w2 = call('get_weather', { city: 'Oslo', days: 2, units: 'c' });
   const c1 = call('convert_currency', { amount: 12.5, from: 'EUR', to: 'JPY' });
-  const s1 = call('search_products', { query: 'tent', filters: { brand: 'Acme' }, sort: { field: 'price' }, tags: [{ name: 'camping' }, { name: 'sale', weight: 0.5 }], extra: { color: 'green' } });
+  const s1 = call('search_products', {
+    query: 'tent',
+    filters: { brand: 'Acme' },
+    sort: { field: 'price' },
+    tags: [{ name: 'camping' }, { name: 'sale', weight: 0.5 }],
+    extra: { color: 'green' },
+  });
   return [
-    { name: 'simple_call_optional_args_absent', tools: [WEATHER, CONVERT], messages: [user('Weather in Lisbon?'), calls(w1)] },
+    {
+      name: 'simple_call_optional_args_absent',
+      tools: [WEATHER, CONVERT],
+      messages: [user('Weather in Lisbon?'), calls(w1)],
+    },
     {
       name: 'multi_turn_with_system_results_and_answers',
       tools: [WEATHER, CONVERT],
@@ -67,24 +116,68 @@ function conversations(): Conversation[] {
         say('Which city do you mean?'),
       ],
     },
-    { name: 'nested_ref_allof_array_and_free_form', tools: [SEARCH, NO_DESCRIPTION], messages: [user('Find a green tent by Acme, cheapest first.'), calls(s1)] },
-    { name: 'irrelevance_answer_with_tools_offered', tools: [WEATHER], messages: [user('Tell me a joke.'), say('Why did the "tool" cross the road?\nTo get called.')] },
+    {
+      name: 'nested_ref_allof_array_and_free_form',
+      tools: [SEARCH, NO_DESCRIPTION],
+      messages: [user('Find a green tent by Acme, cheapest first.'), calls(s1)],
+    },
+    {
+      name: 'irrelevance_answer_with_tools_offered',
+      tools: [WEATHER],
+      messages: [user('Tell me a joke.'), say('Why did the "tool" cross the road?\nTo get called.')],
+    },
     { name: 'no_tools_plain_text', tools: [], messages: [user('Hi there'), say('Hello!')] },
-    { name: 'malformed_arguments_kept_verbatim', tools: [WEATHER], messages: [user('Weather?'), calls(call('get_weather', '{"city": "Paris"'))] },
+    {
+      name: 'malformed_arguments_kept_verbatim',
+      tools: [WEATHER],
+      messages: [user('Weather?'), calls(call('get_weather', '{"city": "Paris"'))],
+    },
   ];
 }
 
 function completions(): Array<{ name: string; tools: OpenAITool[]; text: string }> {
   return [
-    { name: 'call_with_optional_nulls', tools: [WEATHER], text: '{"tool_calls":[{"name":"get_weather","arguments":{"city":"Rome","days":null,"units":null}}]}' },
-    { name: 'parallel_calls', tools: [WEATHER, CONVERT], text: '{"tool_calls":[{"name":"get_weather","arguments":{"city":"Rome","days":3,"units":"f"}},{"name":"convert_currency","arguments":{"amount":5,"from":"USD","to":"EUR"}}]}' },
-    { name: 'nested_nulls_dropped_nullable_kept', tools: [SEARCH], text: '{"tool_calls":[{"name":"search_products","arguments":{"query":"tent","filters":{"brand":null,"max_price":50,"in_stock":null},"sort":{"field":"price","descending":null},"tags":[{"name":"x","weight":null}],"extra":null}}]}' },
+    {
+      name: 'call_with_optional_nulls',
+      tools: [WEATHER],
+      text: '{"tool_calls":[{"name":"get_weather","arguments":{"city":"Rome","days":null,"units":null}}]}',
+    },
+    {
+      name: 'parallel_calls',
+      tools: [WEATHER, CONVERT],
+      text: '{"tool_calls":[{"name":"get_weather","arguments":{"city":"Rome","days":3,"units":"f"}},{"name":"convert_currency","arguments":{"amount":5,"from":"USD","to":"EUR"}}]}',
+    },
+    {
+      name: 'nested_nulls_dropped_nullable_kept',
+      tools: [SEARCH],
+      text: '{"tool_calls":[{"name":"search_products","arguments":{"query":"tent","filters":{"brand":null,"max_price":50,"in_stock":null},"sort":{"field":"price","descending":null},"tags":[{"name":"x","weight":null}],"extra":null}}]}',
+    },
     { name: 'answer', tools: [WEATHER], text: '{"answer":"I cannot help with that."}' },
-    { name: 'spaced_json_still_parses', tools: [WEATHER], text: '{ "tool_calls": [ { "name": "get_weather", "arguments": { "city": "Rome" } } ] }' },
-    { name: 'unknown_tool_kept_for_the_gate', tools: [WEATHER], text: '{"tool_calls":[{"name":"book_hotel","arguments":{"city":"Rome","nights":null}}]}' },
-    { name: 'arguments_as_string', tools: [WEATHER], text: '{"tool_calls":[{"name":"get_weather","arguments":"{\\"city\\":\\"Rome\\"}"}]}' },
-    { name: 'call_without_name_or_arguments', tools: [WEATHER], text: '{"tool_calls":[{"arguments":{"city":"Rome"}},{"name":"get_weather"},7]}' },
-    { name: 'repeated_call_kept_once', tools: [WEATHER, CONVERT], text: '{"tool_calls":[{"name":"get_weather","arguments":{"city":"Rome","days":null,"units":null}},{"name":"get_weather","arguments":{"city":"Rome","days":null,"units":null}},{"name":"get_weather","arguments":{"city":"Paris","days":null,"units":null}},{"name":"get_weather","arguments":{"city":"Rome"}}]}' },
+    {
+      name: 'spaced_json_still_parses',
+      tools: [WEATHER],
+      text: '{ "tool_calls": [ { "name": "get_weather", "arguments": { "city": "Rome" } } ] }',
+    },
+    {
+      name: 'unknown_tool_kept_for_the_gate',
+      tools: [WEATHER],
+      text: '{"tool_calls":[{"name":"book_hotel","arguments":{"city":"Rome","nights":null}}]}',
+    },
+    {
+      name: 'arguments_as_string',
+      tools: [WEATHER],
+      text: '{"tool_calls":[{"name":"get_weather","arguments":"{\\"city\\":\\"Rome\\"}"}]}',
+    },
+    {
+      name: 'call_without_name_or_arguments',
+      tools: [WEATHER],
+      text: '{"tool_calls":[{"arguments":{"city":"Rome"}},{"name":"get_weather"},7]}',
+    },
+    {
+      name: 'repeated_call_kept_once',
+      tools: [WEATHER, CONVERT],
+      text: '{"tool_calls":[{"name":"get_weather","arguments":{"city":"Rome","days":null,"units":null}},{"name":"get_weather","arguments":{"city":"Rome","days":null,"units":null}},{"name":"get_weather","arguments":{"city":"Paris","days":null,"units":null}},{"name":"get_weather","arguments":{"city":"Rome"}}]}',
+    },
     { name: 'empty_call_list', tools: [WEATHER], text: '{"tool_calls":[]}' },
     { name: 'truncated', tools: [WEATHER], text: '{"tool_calls":[{"name":"get_weather","arguments":{"ci' },
     { name: 'plain_text', tools: [WEATHER], text: 'The weather is nice.' },
@@ -94,7 +187,12 @@ function completions(): Array<{ name: string; tools: OpenAITool[]; text: string 
   ];
 }
 
-type Runtime = { bos: string; tokens: (messages: ChatMessage[], tools: OpenAITool[]) => number[]; render: (messages: ChatMessage[], tools: OpenAITool[]) => string; dispose: () => Promise<void> };
+type Runtime = {
+  bos: string;
+  tokens: (messages: ChatMessage[], tools: OpenAITool[]) => number[];
+  render: (messages: ChatMessage[], tools: OpenAITool[]) => string;
+  dispose: () => Promise<void>;
+};
 
 /** The runtime's own renderer: node-llama-cpp's chat wrapper for the bundled model, tokens back to text. */
 async function runtime(): Promise<Runtime> {
@@ -106,7 +204,9 @@ async function runtime(): Promise<Runtime> {
   const bosToken = model.tokens.bos;
   const tokens = (messages: ChatMessage[], tools: OpenAITool[]): number[] => {
     const history = toLlamaHistory(messages, tools, tools.length ? 'auto' : 'none');
-    return Array.from(chat.chatWrapper.generateContextState({ chatHistory: history }).contextText.tokenize(model.tokenizer));
+    return Array.from(
+      chat.chatWrapper.generateContextState({ chatHistory: history }).contextText.tokenize(model.tokenizer),
+    );
   };
   return {
     bos: bosToken === null ? '' : model.detokenize([bosToken], true),
@@ -127,23 +227,34 @@ export async function chatFormatVectorLines(): Promise<string[]> {
     for (const { name, tools, messages } of conversations()) {
       const lastAssistant = messages.map((m) => m.role).lastIndexOf('assistant');
       const mode = tools.length ? 'auto' : 'none';
-      lines.push(JSON.stringify({
-        kind: 'conversation', name, bos: rt.bos, tools, messages,
-        // Everything the model reads before writing its last turn: what GRPO samples from.
-        prompt: rt.render(messages.slice(0, lastAssistant), tools),
-        // The whole conversation, each assistant turn as the model writes it, then an open turn: SFT's text.
-        context: rt.render(messages, tools),
-        // The token ids the runtime feeds the model: the trainer's tokenizer must produce the same ones.
-        context_tokens: rt.tokens(messages, tools),
-        turns: messages.filter((m) => m.role === 'assistant').map((m) => renderAssistantTurn(m as Extract<ChatMessage, { role: 'assistant' }>, tools, mode)),
-      }));
+      lines.push(
+        JSON.stringify({
+          kind: 'conversation',
+          name,
+          bos: rt.bos,
+          tools,
+          messages,
+          // Everything the model reads before writing its last turn: what GRPO samples from.
+          prompt: rt.render(messages.slice(0, lastAssistant), tools),
+          // The whole conversation, each assistant turn as the model writes it, then an open turn: SFT's text.
+          context: rt.render(messages, tools),
+          // The token ids the runtime feeds the model: the trainer's tokenizer must produce the same ones.
+          context_tokens: rt.tokens(messages, tools),
+          turns: messages
+            .filter((m) => m.role === 'assistant')
+            .map((m) => renderAssistantTurn(m as Extract<ChatMessage, { role: 'assistant' }>, tools, mode)),
+        }),
+      );
     }
     for (const { name, tools, text } of completions()) {
       const { message, errors } = fromToolEnvelope(text, tools);
       const expected = {
         format_ok: errors.length === 0,
         content: message.content,
-        tool_calls: (message.tool_calls ?? []).map((c) => ({ name: c.function.name, arguments: JSON.parse(c.function.arguments) as unknown })),
+        tool_calls: (message.tool_calls ?? []).map((c) => ({
+          name: c.function.name,
+          arguments: JSON.parse(c.function.arguments) as unknown,
+        })),
       };
       lines.push(JSON.stringify({ kind: 'completion', name, tools, text, expected }));
     }

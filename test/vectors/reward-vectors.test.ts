@@ -8,6 +8,11 @@ import { VECTORS_PATH, vectorLines } from './generate.js';
 it('test/vectors/reward-vectors.jsonl matches the current gatedReward', () => {
   const committed = readFileSync(VECTORS_PATH, 'utf8').trimEnd().split('\n');
   const now = vectorLines();
-  assert.equal(committed.length, now.length, 'vector count changed: regenerate with `npx tsx test/vectors/generate.ts`');
-  for (let i = 0; i < now.length; i++) assert.equal(committed[i], now[i], `vector ${i} drifted: regenerate and tell the trainer`);
+  assert.equal(
+    committed.length,
+    now.length,
+    'vector count changed: regenerate with `npx tsx test/vectors/generate.ts`',
+  );
+  for (let i = 0; i < now.length; i++)
+    assert.equal(committed[i], now[i], `vector ${i} drifted: regenerate and tell the trainer`);
 });

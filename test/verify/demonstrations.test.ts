@@ -16,53 +16,107 @@ import { parseRunConfig } from '../../src/config.js';
 const weather = {
   type: 'function' as const,
   function: {
-    name: 'get_weather', description: 'Forecast for a city',
-    parameters: { type: 'object', properties: { city: { type: 'string' }, unit: { type: 'string', enum: ['celsius', 'fahrenheit'] }, days: { type: 'integer' } }, required: ['city'] },
+    name: 'get_weather',
+    description: 'Forecast for a city',
+    parameters: {
+      type: 'object',
+      properties: {
+        city: { type: 'string' },
+        unit: { type: 'string', enum: ['celsius', 'fahrenheit'] },
+        days: { type: 'integer' },
+      },
+      required: ['city'],
+    },
   },
 };
-const prompt = (id: string, reference: RlPrompt['reference'], split: RlPrompt['split'] = 'train', category: RlPrompt['category'] = 'simple'): RlPrompt => ({
-  id, category, toolSetId: 'weather', split, tools: [weather], reference,
-  messages: [{ role: 'system', content: 'You are a helpful assistant.' }, { role: 'user', content: 'Forecast for Lisbon in celsius, please.' }],
+const prompt = (
+  id: string,
+  reference: RlPrompt['reference'],
+  split: RlPrompt['split'] = 'train',
+  category: RlPrompt['category'] = 'simple',
+): RlPrompt => ({
+  id,
+  category,
+  toolSetId: 'weather',
+  split,
+  tools: [weather],
+  reference,
+  messages: [
+    { role: 'system', content: 'You are a helpful assistant.' },
+    { role: 'user', content: 'Forecast for Lisbon in celsius, please.' },
+  ],
 });
 
 test('a train-split turn-0 prompt becomes the request followed by the goal calls; optional omissions stay omitted', () => {
   const prompts = [
-    prompt('t-a/t0', [{ get_weather: { city: ['Lisbon'], unit: ['celsius'], days: [''] } }, { get_weather: { city: ['Porto'], unit: ['', 'celsius'], days: [3] } }], 'train', 'parallel'),
+    prompt(
+      't-a/t0',
+      [
+        { get_weather: { city: ['Lisbon'], unit: ['celsius'], days: [''] } },
+        { get_weather: { city: ['Porto'], unit: ['', 'celsius'], days: [3] } },
+      ],
+      'train',
+      'parallel',
+    ),
     prompt('t-b/t0', [], 'train', 'irrelevance'),
     prompt('t-c/t0', [{ get_weather: { city: ['Oslo'] } }], 'validation'), // held out: never trained on
     prompt('t-d/t1', [{ get_weather: { city: ['Oslo'] } }]), // a later turn's history is the rollout's own
     prompt('t-e/t0', [{ get_weather: { city: ['Lima'] } }]), // its trajectory was accepted: already in the SFT data
   ];
   const demos = goalDemonstrations(prompts, new Set(['t-e']));
-  assert.deepEqual(demos.map((d) => d.id), ['t-a/t0/demo', 't-b/t0/demo']);
+  assert.deepEqual(
+    demos.map((d) => d.id),
+    ['t-a/t0/demo', 't-b/t0/demo'],
+  );
   const [calls, refusal] = demos;
   assert.equal(calls.accepted, true);
   assert.deepEqual(calls.messages.slice(0, 2), prompts[0].messages);
   const reply = calls.messages[2] as { tool_calls: Array<{ function: { name: string; arguments: string } }> };
-  assert.deepEqual(reply.tool_calls.map((c) => [c.function.name, JSON.parse(c.function.arguments)]), [
-    ['get_weather', { city: 'Lisbon', unit: 'celsius' }],
-    ['get_weather', { city: 'Porto', days: 3 }],
-  ]);
+  assert.deepEqual(
+    reply.tool_calls.map((c) => [c.function.name, JSON.parse(c.function.arguments)]),
+    [
+      ['get_weather', { city: 'Lisbon', unit: 'celsius' }],
+      ['get_weather', { city: 'Porto', days: 3 }],
+    ],
+  );
   assert.deepEqual(refusal.messages[2], { role: 'assistant', content: NO_TOOL_REPLY });
 });
 
 const python = process.env.INFTOOL_TRAINER_PYTHON ?? DEFAULT_TRAINER_PYTHON;
-test('the trainer renders a demonstration in the runtime format, the reply as policy tokens', { skip: process.env.INFTOOL_SKIP_TRAINER === '1' || !existsSync(python) }, () => {
-  const [demo] = goalDemonstrations([prompt('t-a/t0', [{ get_weather: { city: ['Lisbon'], unit: ['celsius'], days: [''] } }])], new Set());
-  const script = [
-    'import json, sys',
-    'from inftool_trainer.chat_format import chat_format_for',
-    'row = json.load(sys.stdin)',
-    'fmt = chat_format_for("runtime-json", "gguf", "<|endoftext|>")',
-    'print(json.dumps([[t, p] for t, p in fmt.render_segments(row["messages"], row["tools"])]))',
-  ].join('\n');
-  const segments = JSON.parse(execFileSync(python, ['-c', script], { cwd: TRAINER_DIR, input: JSON.stringify(demo), encoding: 'utf8' })) as Array<[string, boolean]>;
-  const policy = segments.filter(([, p]) => p).map(([t]) => t).join('');
-  assert.match(policy, /\{"tool_calls":\[\{"name":"get_weather","arguments":\{"city":"Lisbon","unit":"celsius","days":null\}\}\]\}/);
-  assert.ok(segments.some(([t, p]) => !p && t.includes('Forecast for Lisbon in celsius')), 'the request is context, not a target');
-});
+test(
+  'the trainer renders a demonstration in the runtime format, the reply as policy tokens',
+  { skip: process.env.INFTOOL_SKIP_TRAINER === '1' || !existsSync(python) },
+  () => {
+    const [demo] = goalDemonstrations(
+      [prompt('t-a/t0', [{ get_weather: { city: ['Lisbon'], unit: ['celsius'], days: [''] } }])],
+      new Set(),
+    );
+    const script = [
+      'import json, sys',
+      'from inftool_trainer.chat_format import chat_format_for',
+      'row = json.load(sys.stdin)',
+      'fmt = chat_format_for("runtime-json", "gguf", "<|endoftext|>")',
+      'print(json.dumps([[t, p] for t, p in fmt.render_segments(row["messages"], row["tools"])]))',
+    ].join('\n');
+    const segments = JSON.parse(
+      execFileSync(python, ['-c', script], { cwd: TRAINER_DIR, input: JSON.stringify(demo), encoding: 'utf8' }),
+    ) as Array<[string, boolean]>;
+    const policy = segments
+      .filter(([, p]) => p)
+      .map(([t]) => t)
+      .join('');
+    assert.match(
+      policy,
+      /\{"tool_calls":\[\{"name":"get_weather","arguments":\{"city":"Lisbon","unit":"celsius","days":null\}\}\]\}/,
+    );
+    assert.ok(
+      segments.some(([t, p]) => !p && t.includes('Forecast for Lisbon in celsius')),
+      'the request is context, not a target',
+    );
+  },
+);
 
-test('the train stage puts demonstrations beside the accepted trajectories in the job\'s SFT data', async () => {
+test("the train stage puts demonstrations beside the accepted trajectories in the job's SFT data", async () => {
   const root = mkdtempSync(join(tmpdir(), 'demos-'));
   const store = new LocalArtifactStore(root);
   const trajectoriesRef = await putJsonl(store, { key: 'verify', name: 'trajectories.jsonl' }, [
@@ -74,21 +128,39 @@ test('the train stage puts demonstrations beside the accepted trajectories in th
     prompt('t-a/t0', [{ get_weather: { city: ['Lisbon'], unit: ['celsius'], days: [''] } }]),
   ]);
   const { prepareTrainJob } = trainActivities({ store, dataDir: root });
-  const job = async (demonstrations: boolean) => prepareTrainJob({
-    runId: 'r', cycle: 0, policy: { kind: 'gguf', path: 'm.gguf' }, rlPromptsRef, trajectoriesRef,
-    config: parseRunConfig({ train: { backend: 'local', demonstrations, trainer: { sft: { maxSteps: 1 } } } }),
-  });
+  const job = async (demonstrations: boolean) =>
+    prepareTrainJob({
+      runId: 'r',
+      cycle: 0,
+      policy: { kind: 'gguf', path: 'm.gguf' },
+      rlPromptsRef,
+      trajectoriesRef,
+      config: parseRunConfig({ train: { backend: 'local', demonstrations, trainer: { sft: { maxSteps: 1 } } } }),
+    });
   const plain = await job(false);
   assert.equal(plain?.trajectoriesPath, store.locate(trajectoriesRef), 'off: the verified trajectories as they are');
   const withDemos = await job(true);
-  assert.match(withDemos!.trajectoriesPath ?? "", /sft\.jsonl$/);
-  const rows = readFileSync(withDemos!.trajectoriesPath!, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { id: string });
-  assert.deepEqual(rows.map((r) => r.id), ['t-e', 't-a', 't-a/t0/demo']);
+  assert.match(withDemos!.trajectoriesPath ?? '', /sft\.jsonl$/);
+  const rows = readFileSync(withDemos!.trajectoriesPath!, 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as { id: string });
+  assert.deepEqual(
+    rows.map((r) => r.id),
+    ['t-e', 't-a', 't-a/t0/demo'],
+  );
   assert.notEqual(withDemos!.outputDir, plain!.outputDir, 'different data, different training run');
 });
 
 test('declines keep their share: calling requests offered an unrelated tool set, answered without a call', () => {
-  const notes = { type: 'function' as const, function: { name: 'create_note', description: 'Save a note', parameters: { type: 'object', properties: { text: { type: 'string' } }, required: ['text'] } } };
+  const notes = {
+    type: 'function' as const,
+    function: {
+      name: 'create_note',
+      description: 'Save a note',
+      parameters: { type: 'object', properties: { text: { type: 'string' } }, required: ['text'] },
+    },
+  };
   const inSet = (p: RlPrompt, toolSetId: string, tools: RlPrompt['tools']): RlPrompt => ({ ...p, toolSetId, tools });
   const prompts = [
     prompt('w-1/t0', [{ get_weather: { city: ['Lisbon'] } }]),
@@ -109,7 +181,9 @@ test('declines keep their share: calling requests offered an unrelated tool set,
     assert.deepEqual(t.messages.slice(0, -1), original.messages.slice(0, -1), 'the same request');
     assert.deepEqual(t.messages.at(-1), { role: 'assistant', content: NO_TOOL_REPLY });
     const offered = new Set(t.tools.map((x) => x.function.name));
-    for (const call of original.messages.at(-1)!.role === 'assistant' ? (original.messages.at(-1) as { tool_calls?: { function: { name: string } }[] }).tool_calls ?? [] : []) {
+    for (const call of original.messages.at(-1)!.role === 'assistant'
+      ? ((original.messages.at(-1) as { tool_calls?: { function: { name: string } }[] }).tool_calls ?? [])
+      : []) {
       assert.ok(!offered.has(call.function.name), `the tool it needed (${call.function.name}) is not offered`);
     }
     assert.notEqual(t.toolSetId, original.toolSetId);

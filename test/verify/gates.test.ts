@@ -68,7 +68,9 @@ test('goal_sanity: the judge decides what rules cannot (yes passes, no keeps the
   t.goal.request = 'Can you check the weather where I live?';
   t.messages[t.turnStarts![0]] = { role: 'user', content: t.goal.request };
   for (const answer of ['yes', 'no'] as const) {
-    const server = await startScriptedServer({ reply: () => ({ content: JSON.stringify({ answer, reason: `scripted ${answer}` }) }) });
+    const server = await startScriptedServer({
+      reply: () => ({ content: JSON.stringify({ answer, reason: `scripted ${answer}` }) }),
+    });
     try {
       const judge = createChatClient({ kind: 'openai', baseURL: server.baseURL, model: 'judge', maxRetries: 0 });
       const { v, r } = await verdictOf(t, { judge });
@@ -116,7 +118,18 @@ test('goal_match: a valid call with the wrong value, a call in irrelevance, a mi
 
   const i = copy(irrelevance);
   const last = i.messages.length - 1;
-  i.messages.splice(last, 0, { role: 'assistant', content: null, tool_calls: [{ id: 'c1', type: 'function', function: { name: i.tools[0].function.name, arguments: '{"city":"Paris"}' } }] }, { role: 'tool', tool_call_id: 'c1', content: '{}' });
+  i.messages.splice(
+    last,
+    0,
+    {
+      role: 'assistant',
+      content: null,
+      tool_calls: [
+        { id: 'c1', type: 'function', function: { name: i.tools[0].function.name, arguments: '{"city":"Paris"}' } },
+      ],
+    },
+    { role: 'tool', tool_call_id: 'c1', content: '{}' },
+  );
   expectRejected((await verdictOf(i)).first, 'goal_match', /expected no call/);
 
   const p = copy(parallel);
@@ -137,7 +150,10 @@ test('goal_match: multi-turn compares turn by turn', async () => {
   u.turnStarts = u.turnStarts!.slice(0, 1);
   u.goal.turns = u.goal.turns.slice(0, 2);
   u.goal.turnRequests = u.goal.turnRequests!.slice(0, 1); // keep goal_sanity's view: what was said is all there is
-  const ctxVerdict = (await import('../../src/verify/gates/goal-match.js')).goalMatchGate({ trajectory: u, tools: new Map(catalog.tools.map((x) => [x.name, x])) });
+  const ctxVerdict = (await import('../../src/verify/gates/goal-match.js')).goalMatchGate({
+    trajectory: u,
+    tools: new Map(catalog.tools.map((x) => [x.name, x])),
+  });
   assert.match(ctxVerdict.reason ?? '', /turn 1 was never reached/);
 });
 
@@ -156,10 +172,15 @@ test('novelty: the same calls twice, a near-duplicate request, and persistence a
   const again = { ...copy(simple), id: 'again' };
   const r = await verifyBatch({ trajectories: [simple, again], tools: catalog.tools, seen });
   assert.equal(r.verified[0].accepted, true);
-  expectRejected(r.verified[1].verdicts!.find((x) => !x.pass), 'novelty', new RegExp(`duplicate: same calls as ${simple.id}`));
+  expectRejected(
+    r.verified[1].verdicts!.find((x) => !x.pass),
+    'novelty',
+    new RegExp(`duplicate: same calls as ${simple.id}`),
+  );
 
   // Same long request with one word changed (a different city): different calls, near-identical text.
-  const say = (city: string, days: string) => `Hi, I am planning a long weekend away with my family and would love to know what to pack, so please look up the weather for ${city} ${days} and tell me whether we need umbrellas or sunscreen for the trip`;
+  const say = (city: string, days: string) =>
+    `Hi, I am planning a long weekend away with my family and would love to know what to pack, so please look up the weather for ${city} ${days} and tell me whether we need umbrellas or sunscreen for the trip`;
   const make = (id: string, city: string) => {
     const t = copy(simple);
     t.id = id;
@@ -170,9 +191,17 @@ test('novelty: the same calls twice, a near-duplicate request, and persistence a
     return t;
   };
   const first = await verifyBatch({ trajectories: [make('first', 'Quito')], tools: catalog.tools, seen });
-  assert.equal(first.verified[0].verdicts!.find((x) => x.gate === 'novelty')?.pass, true, JSON.stringify(first.verified[0].verdicts));
+  assert.equal(
+    first.verified[0].verdicts!.find((x) => x.gate === 'novelty')?.pass,
+    true,
+    JSON.stringify(first.verified[0].verdicts),
+  );
   const near = make('near', 'Lagos');
-  const next = await verifyBatch({ trajectories: [near], tools: catalog.tools, seen: NoveltyIndex.fromJSON(JSON.parse(JSON.stringify(seen.toJSON()))) });
+  const next = await verifyBatch({
+    trajectories: [near],
+    tools: catalog.tools,
+    seen: NoveltyIndex.fromJSON(JSON.parse(JSON.stringify(seen.toJSON()))),
+  });
   const v = next.verified[0].verdicts!.find((x) => x.gate === 'novelty')!;
   assert.equal(v.pass, false);
   assert.match(v.reason ?? '', /near-duplicate: request \d+% similar to first/);
@@ -185,7 +214,11 @@ test('novelty: a request copying a BFCL question is contaminated, named by its i
   const start = t.turnStarts![0];
   t.goal.request = `${(t.messages[start] as { content: string }).content}\nAlso: Find the roots of a quadratic equation with coefficients a=1, b=-3, c=2.`;
   t.messages[start] = { role: 'user', content: t.goal.request };
-  expectRejected((await verdictOf(t, { contamination })).first, 'novelty', /contaminated: \d+% of the request's 8-grams occur in evaluation item simple_python_3/);
+  expectRejected(
+    (await verdictOf(t, { contamination })).first,
+    'novelty',
+    /contaminated: \d+% of the request's 8-grams occur in evaluation item simple_python_3/,
+  );
   // The clean original is not flagged.
   assert.equal((await verdictOf(simple, { contamination })).v.accepted, true);
 });
@@ -209,5 +242,8 @@ test('the validation split is a stable ~15% by id', () => {
   const ids = Array.from({ length: 4000 }, (_, i) => `task-${i}`);
   const share = ids.filter((id) => splitOf(id) === 'validation').length / ids.length;
   assert.ok(share > 0.13 && share < 0.17, `validation share ${share}`);
-  assert.deepEqual(ids.map((id) => splitOf(id)), ids.map((id) => splitOf(id)));
+  assert.deepEqual(
+    ids.map((id) => splitOf(id)),
+    ids.map((id) => splitOf(id)),
+  );
 });

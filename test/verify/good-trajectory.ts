@@ -10,19 +10,31 @@ import { synthesizeTrajectory } from '../../src/agents/synthesize.js';
 import { mcpSessionFactory } from '../../src/agents/mcp-session.js';
 import { scriptedRoles } from '../../src/agents/scripted-roles.js';
 
-export async function goodTrajectories(specs: Array<{ category: Category; toolSetId: string; seed: number }>): Promise<{ catalog: Catalog; trajectories: Trajectory[] }> {
+export async function goodTrajectories(
+  specs: Array<{ category: Category; toolSetId: string; seed: number }>,
+): Promise<{ catalog: Catalog; trajectories: Trajectory[] }> {
   const server = await startScriptedServer({ reply: scriptedRoles() });
   const catalog = await loadExampleCatalog();
-  const client = () => createChatClient({ kind: 'openai', baseURL: server.baseURL, model: 'scripted-model', maxRetries: 0 });
+  const client = () =>
+    createChatClient({ kind: 'openai', baseURL: server.baseURL, model: 'scripted-model', maxRetries: 0 });
   try {
     const trajectories: Trajectory[] = [];
     for (const s of specs) {
-      trajectories.push(await synthesizeTrajectory({
-        task: { id: `g-${s.category}-${s.toolSetId}-${s.seed}`, cycle: 0, toolSetId: s.toolSetId, category: s.category, difficulty: 'medium', seed: s.seed },
-        tools: toolsOf(catalog, s.toolSetId),
-        roles: { user: client(), assistant: client() },
-        mcp: mcpSessionFactory(catalog, s.toolSetId, { kind: 'simulated', seed: s.seed }),
-      }));
+      trajectories.push(
+        await synthesizeTrajectory({
+          task: {
+            id: `g-${s.category}-${s.toolSetId}-${s.seed}`,
+            cycle: 0,
+            toolSetId: s.toolSetId,
+            category: s.category,
+            difficulty: 'medium',
+            seed: s.seed,
+          },
+          tools: toolsOf(catalog, s.toolSetId),
+          roles: { user: client(), assistant: client() },
+          mcp: mcpSessionFactory(catalog, s.toolSetId, { kind: 'simulated', seed: s.seed }),
+        }),
+      );
     }
     return { catalog, trajectories };
   } finally {

@@ -27,13 +27,37 @@ test('a cycle of every category: outputs, card, exports; the API key never appea
   const catalog = await loadExampleCatalog();
   const env = { INFTOOL_TEST_KEY: SECRET };
   process.env.INFTOOL_TEST_KEY = SECRET;
-  const client = (role: string) => createChatClient({ kind: 'openai', baseURL: server.baseURL, model: 'scripted-model', apiKeyEnv: 'INFTOOL_TEST_KEY', maxRetries: 0 }, { role, env });
+  const client = (role: string) =>
+    createChatClient(
+      {
+        kind: 'openai',
+        baseURL: server.baseURL,
+        model: 'scripted-model',
+        apiKeyEnv: 'INFTOOL_TEST_KEY',
+        maxRetries: 0,
+      },
+      { role, env },
+    );
   const trajectories: Trajectory[] = [];
   try {
     for (const [i, category] of CATEGORIES.entries()) {
       for (const toolSetId of ['weather', 'notes']) {
-        const task = { id: `c0-${category}-${toolSetId}`, cycle: 0, toolSetId, category, difficulty: 'medium' as const, seed: 100 + i };
-        trajectories.push(await synthesizeTrajectory({ task, tools: toolsOf(catalog, toolSetId), roles: { user: client('user_simulator'), assistant: client('assistant') }, mcp: mcpSessionFactory(catalog, toolSetId, { kind: 'simulated', seed: task.seed }) }));
+        const task = {
+          id: `c0-${category}-${toolSetId}`,
+          cycle: 0,
+          toolSetId,
+          category,
+          difficulty: 'medium' as const,
+          seed: 100 + i,
+        };
+        trajectories.push(
+          await synthesizeTrajectory({
+            task,
+            tools: toolsOf(catalog, toolSetId),
+            roles: { user: client('user_simulator'), assistant: client('assistant') },
+            mcp: mcpSessionFactory(catalog, toolSetId, { kind: 'simulated', seed: task.seed }),
+          }),
+        );
       }
     }
     // The key really was sent to the endpoint (so "never in an artifact" is not vacuous).
@@ -42,10 +66,17 @@ test('a cycle of every category: outputs, card, exports; the API key never appea
     await server.close();
     delete process.env.INFTOOL_TEST_KEY;
   }
-  const { verified, rlPrompts, stats } = await verifyBatch({ trajectories, tools: catalog.tools, seen: new NoveltyIndex() });
+  const { verified, rlPrompts, stats } = await verifyBatch({
+    trajectories,
+    tools: catalog.tools,
+    seen: new NoveltyIndex(),
+  });
   assert.equal(stats.accepted + Object.values(stats.rejectedByGate).reduce((a, b) => a + b, 0), trajectories.length);
   // The scripted user repeats its one irrelevant request and value pools are small, so a few novelty rejections are right.
-  assert.ok(stats.accepted >= trajectories.length - 4, `only ${stats.accepted}/${trajectories.length} accepted: ${JSON.stringify(stats.rejectedByCategoryGate)}`);
+  assert.ok(
+    stats.accepted >= trajectories.length - 4,
+    `only ${stats.accepted}/${trajectories.length} accepted: ${JSON.stringify(stats.rejectedByCategoryGate)}`,
+  );
 
   const dir = await mkdtemp(join(tmpdir(), 'inftool-verify-'));
   await writeFile(join(dir, 'trajectories.jsonl'), trajectoriesJsonl(verified));
@@ -55,10 +86,16 @@ test('a cycle of every category: outputs, card, exports; the API key never appea
   await writeFile(join(dir, 'dataset_card.md'), card.markdown);
 
   // Rows read back through the shared schemas.
-  const rows = (await readFile(join(dir, 'trajectories.jsonl'), 'utf8')).trim().split('\n').map((l) => TrajectorySchema.parse(JSON.parse(l)));
+  const rows = (await readFile(join(dir, 'trajectories.jsonl'), 'utf8'))
+    .trim()
+    .split('\n')
+    .map((l) => TrajectorySchema.parse(JSON.parse(l)));
   assert.equal(rows.length, trajectories.length);
   assert.ok(rows.every((r) => r.verdicts?.length && r.tools && r.goal && r.split));
-  const prompts = (await readFile(join(dir, 'rl_prompts.jsonl'), 'utf8')).trim().split('\n').map((l) => RlPromptSchema.parse(JSON.parse(l)));
+  const prompts = (await readFile(join(dir, 'rl_prompts.jsonl'), 'utf8'))
+    .trim()
+    .split('\n')
+    .map((l) => RlPromptSchema.parse(JSON.parse(l)));
   assert.equal(prompts.length, rlPrompts.length);
 
   assert.equal(card.json.trajectories, trajectories.length);
@@ -69,19 +106,43 @@ test('a cycle of every category: outputs, card, exports; the API key never appea
   assert.match(card.markdown, new RegExp(`${stats.accepted} of ${trajectories.length} trajectories accepted`));
 
   for (const format of ['openai', 'sharegpt', 'hf'] as const) {
-    const out = await exportDataset({ trajectoriesFile: join(dir, 'trajectories.jsonl'), format, outDir: join(dir, 'export') });
+    const out = await exportDataset({
+      trajectoriesFile: join(dir, 'trajectories.jsonl'),
+      format,
+      outDir: join(dir, 'export'),
+    });
     assert.equal(out.counts.train + out.counts.validation, stats.accepted);
-    const lines = (await readFile(out.files.train, 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
+    const lines = (await readFile(out.files.train, 'utf8'))
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     const withCall = lines.find((l) => JSON.stringify(l).includes('get_') || JSON.stringify(l).includes('_note'));
     if (format === 'openai') {
       assert.ok(lines.every((l) => Array.isArray(l.messages) && Array.isArray(l.tools)));
-      assert.ok(lines.some((l) => l.messages.some((m: { tool_calls?: Array<{ function: { arguments: unknown } }> }) => typeof m.tool_calls?.[0]?.function.arguments === 'string')));
+      assert.ok(
+        lines.some((l) =>
+          l.messages.some(
+            (m: { tool_calls?: Array<{ function: { arguments: unknown } }> }) =>
+              typeof m.tool_calls?.[0]?.function.arguments === 'string',
+          ),
+        ),
+      );
     } else if (format === 'sharegpt') {
-      assert.ok(lines.every((l) => Array.isArray(l.conversations) && typeof l.tools === 'string' && Array.isArray(JSON.parse(l.tools))));
+      assert.ok(
+        lines.every(
+          (l) => Array.isArray(l.conversations) && typeof l.tools === 'string' && Array.isArray(JSON.parse(l.tools)),
+        ),
+      );
       const fc = lines.flatMap((l) => l.conversations).find((c: { from: string }) => c.from === 'function_call');
       assert.ok(fc && JSON.parse(fc.value), 'no function_call turn');
       assert.ok(lines.flatMap((l) => l.conversations).some((c: { from: string }) => c.from === 'observation'));
-      assert.ok(lines.every((l) => l.conversations.every((c: { from: string }) => ['human', 'gpt', 'function_call', 'observation'].includes(c.from))));
+      assert.ok(
+        lines.every((l) =>
+          l.conversations.every((c: { from: string }) =>
+            ['human', 'gpt', 'function_call', 'observation'].includes(c.from),
+          ),
+        ),
+      );
     } else {
       const call = lines.flatMap((l) => l.messages).find((m: { tool_calls?: unknown[] }) => m.tool_calls);
       assert.equal(typeof call.tool_calls[0].function.arguments, 'object');
@@ -91,7 +152,10 @@ test('a cycle of every category: outputs, card, exports; the API key never appea
     assert.ok(withCall);
   }
 
-  for (const file of [...(await readdir(dir)).map((f) => join(dir, f)), ...(await readdir(join(dir, 'export'))).map((f) => join(dir, 'export', f))]) {
+  for (const file of [
+    ...(await readdir(dir)).map((f) => join(dir, f)),
+    ...(await readdir(join(dir, 'export'))).map((f) => join(dir, 'export', f)),
+  ]) {
     if (file.endsWith('export')) continue;
     assert.ok(!(await readFile(file, 'utf8')).includes(SECRET), `${file} contains the API key`);
   }
@@ -100,5 +164,8 @@ test('a cycle of every category: outputs, card, exports; the API key never appea
 test('exportDataset names the file and line of a malformed trajectory', async () => {
   const dir = await mkdtemp(join(tmpdir(), 'inftool-export-'));
   await writeFile(join(dir, 't.jsonl'), '{"id": "x"}\n');
-  await assert.rejects(exportDataset({ trajectoriesFile: join(dir, 't.jsonl'), format: 'openai', outDir: dir }), /t\.jsonl:1: not a trajectory: task/);
+  await assert.rejects(
+    exportDataset({ trajectoriesFile: join(dir, 't.jsonl'), format: 'openai', outDir: dir }),
+    /t\.jsonl:1: not a trajectory: task/,
+  );
 });

@@ -18,8 +18,16 @@ import type { ModelRef } from '../../src/llm/types.js';
 import type { ArtifactRef } from '../../src/store/artifact-store.js';
 import { quietRuntime } from '../../src/workers/worker.js';
 import {
-  CycleKey, RunKey, ScoreKey, StageKey, pauseSignal, resumeSignal, stopSignal,
-  type EvolutionInput, type RunStatus, type StageUpdate,
+  CycleKey,
+  RunKey,
+  ScoreKey,
+  StageKey,
+  pauseSignal,
+  resumeSignal,
+  stopSignal,
+  type EvolutionInput,
+  type RunStatus,
+  type StageUpdate,
 } from '../../src/workflows/definitions.js';
 import { ensureTemporalCli } from '../../temporal/cli-binary.js';
 
@@ -37,7 +45,10 @@ let env: TestWorkflowEnvironment;
 before(async () => {
   quietRuntime();
   env = await TestWorkflowEnvironment.createLocal({
-    server: { executable: { type: 'existing-path', path: ensureTemporalCli().path }, searchAttributes: [CycleKey, StageKey, ScoreKey, RunKey] },
+    server: {
+      executable: { type: 'existing-path', path: ensureTemporalCli().path },
+      searchAttributes: [CycleKey, StageKey, ScoreKey, RunKey],
+    },
   });
 });
 after(async () => {
@@ -74,8 +85,14 @@ function stubs(o: { rlPrompts?: number; holdSynthesis?: Promise<void> } = {}) {
       record('verifyCycle', input);
       const c = input.cycle;
       return {
-        trajectoriesRef: ref(`traj-${c}`), rlPromptsRef: ref(`prompts-${c}`), statsRef: ref(`stats-${c}`), noveltyRef: ref(`novelty-${c}`),
-        trajectories: 4, accepted: 3, rlPrompts: o.rlPrompts ?? 3, tokens: 0,
+        trajectoriesRef: ref(`traj-${c}`),
+        rlPromptsRef: ref(`prompts-${c}`),
+        statsRef: ref(`stats-${c}`),
+        noveltyRef: ref(`novelty-${c}`),
+        trajectories: 4,
+        accepted: 3,
+        rlPrompts: o.rlPrompts ?? 3,
+        tokens: 0,
       };
     },
     async prepareTrainJob(input) {
@@ -85,7 +102,13 @@ function stubs(o: { rlPrompts?: number; holdSynthesis?: Promise<void> } = {}) {
     async runTrainJob(input) {
       record('runTrainJob', input);
       const dir = input.job.outputDir;
-      return { model: { kind: 'gguf', path: `${dir}/model.gguf` }, steps: 5, curve: [], backend: 'local', trainBase: { kind: 'hf', path: dir } };
+      return {
+        model: { kind: 'gguf', path: `${dir}/model.gguf` },
+        steps: 5,
+        curve: [],
+        backend: 'local',
+        trainBase: { kind: 'hf', path: dir },
+      };
     },
     async deployPolicy(input) {
       record('deployPolicy', input);
@@ -95,15 +118,37 @@ function stubs(o: { rlPrompts?: number; holdSynthesis?: Promise<void> } = {}) {
       record('evaluatePolicy', input);
       const score = input.baseline ? 0.1 : 0.2 + input.cycle / 10;
       return {
-        bfcl: { simple_python: score }, bfclSummary: { overall: score }, validation: {}, pool: { simple: score }, poolOverall: score,
-        validationOverall: score, validationErrors: {}, validationVerdictsRef: ref(`verdicts-${input.cycle}`), tokens: 7,
+        bfcl: { simple_python: score },
+        bfclSummary: { overall: score },
+        validation: {},
+        pool: { simple: score },
+        poolOverall: score,
+        validationOverall: score,
+        validationErrors: {},
+        validationVerdictsRef: ref(`verdicts-${input.cycle}`),
+        tokens: 7,
       };
     },
     async targetGaps(input) {
       record('targetGaps', input);
-      return { recordRef: ref(`record-${input.cycle}`), nextPlanRef: ref(`plan-${input.cycle + 1}`), stop: { stop: false, reason: '' } };
+      return {
+        recordRef: ref(`record-${input.cycle}`),
+        nextPlanRef: ref(`plan-${input.cycle + 1}`),
+        stop: { stop: false, reason: '' },
+      };
     },
-  } satisfies Pick<Activities, 'prepareRun' | 'planTaskCount' | 'synthesizeBatch' | 'verifyCycle' | 'prepareTrainJob' | 'runTrainJob' | 'deployPolicy' | 'evaluatePolicy' | 'targetGaps'>;
+  } satisfies Pick<
+    Activities,
+    | 'prepareRun'
+    | 'planTaskCount'
+    | 'synthesizeBatch'
+    | 'verifyCycle'
+    | 'prepareTrainJob'
+    | 'runTrainJob'
+    | 'deployPolicy'
+    | 'evaluatePolicy'
+    | 'targetGaps'
+  >;
   const of = (name: string) => calls.filter((c) => c.name === name).map((c) => c.input);
   return { acts, calls, of, synthesisEntered };
 }
@@ -125,9 +170,25 @@ function config(overrides: Record<string, unknown> = {}): RunConfig {
 
 const workflowsPath = fileURLToPath(new URL('../../src/workflows/index.ts', import.meta.url));
 
-async function withWorker<T>(cfg: RunConfig, activities: object, body: () => Promise<T>, extra?: { taskQueue: string; activities: object }): Promise<T> {
-  const worker = await Worker.create({ connection: env.nativeConnection, taskQueue: cfg.temporal.taskQueue, workflowsPath, activities });
-  const gpu = extra ? await Worker.create({ connection: env.nativeConnection, taskQueue: extra.taskQueue, activities: extra.activities }) : null;
+async function withWorker<T>(
+  cfg: RunConfig,
+  activities: object,
+  body: () => Promise<T>,
+  extra?: { taskQueue: string; activities: object },
+): Promise<T> {
+  const worker = await Worker.create({
+    connection: env.nativeConnection,
+    taskQueue: cfg.temporal.taskQueue,
+    workflowsPath,
+    activities,
+  });
+  const gpu = extra
+    ? await Worker.create({
+        connection: env.nativeConnection,
+        taskQueue: extra.taskQueue,
+        activities: extra.activities,
+      })
+    : null;
   let out!: T;
   const main = worker.runUntil(async () => void (out = await body()));
   await (gpu ? Promise.all([main, gpu.runUntil(main)]) : main);
@@ -136,7 +197,11 @@ async function withWorker<T>(cfg: RunConfig, activities: object, body: () => Pro
 
 function start(cfg: RunConfig, runId: string): Promise<WorkflowHandle> {
   const input: EvolutionInput = { runId, config: cfg };
-  return env.client.workflow.start('evolutionWorkflow', { workflowId: runId, taskQueue: cfg.temporal.taskQueue, args: [input] });
+  return env.client.workflow.start('evolutionWorkflow', {
+    workflowId: runId,
+    taskQueue: cfg.temporal.taskQueue,
+    args: [input],
+  });
 }
 
 async function events(workflowId: string): Promise<temporal.api.history.v1.IHistoryEvent[]> {
@@ -144,10 +209,15 @@ async function events(workflowId: string): Promise<temporal.api.history.v1.IHist
   return history.events ?? [];
 }
 
-const activityName = (e: temporal.api.history.v1.IHistoryEvent) => e.activityTaskScheduledEventAttributes?.activityType?.name ?? '';
+const activityName = (e: temporal.api.history.v1.IHistoryEvent) =>
+  e.activityTaskScheduledEventAttributes?.activityType?.name ?? '';
 
 /** Polls the history until `ready` holds for it; the deadline only turns a hang into a clear failure. */
-async function untilHistory(workflowId: string, ready: (es: temporal.api.history.v1.IHistoryEvent[]) => boolean, what: string) {
+async function untilHistory(
+  workflowId: string,
+  ready: (es: temporal.api.history.v1.IHistoryEvent[]) => boolean,
+  what: string,
+) {
   const deadline = Date.now() + 5 * 60_000;
   while (Date.now() < deadline) {
     const es = await events(workflowId).catch(() => []);
@@ -164,9 +234,11 @@ async function untilHistory(workflowId: string, ready: (es: temporal.api.history
  */
 function atRest(es: temporal.api.history.v1.IHistoryEvent[]): boolean {
   const count = (t: number) => es.filter((e) => Number(e.eventType) === t).length;
-  return Number(es.at(-1)?.eventType) === EventType.workflowTaskCompleted &&
+  return (
+    Number(es.at(-1)?.eventType) === EventType.workflowTaskCompleted &&
     count(EventType.scheduled) === count(EventType.completed) &&
-    count(EventType.externalInitiated) === count(EventType.externalSignaled) + count(EventType.externalFailed);
+    count(EventType.externalInitiated) === count(EventType.externalSignaled) + count(EventType.externalFailed)
+  );
 }
 
 test('two cycles: cycle 1 gets cycle 0 plan, novelty index, pool, trained base and deployed policy; only cycle 0 has a baseline', async () => {
@@ -178,20 +250,45 @@ test('two cycles: cycle 1 gets cycle 0 plan, novelty index, pool, trained base a
   assert.equal(status.stopReason, 'reached cycles.max = 2');
   assert.equal(s.of('prepareRun').length, 1, 'prepare runs once per run, not once per cycle');
   const synth = s.of('synthesizeBatch');
-  assert.deepEqual(synth.map((i) => [i.cycle, i.batchIndex]).sort(), [[0, 0], [0, 1], [1, 0], [1, 1]]);
+  assert.deepEqual(synth.map((i) => [i.cycle, i.batchIndex]).sort(), [
+    [0, 0],
+    [0, 1],
+    [1, 0],
+    [1, 1],
+  ]);
   const cycle1 = synth.filter((i) => i.cycle === 1);
   for (const i of cycle1) {
     assert.deepEqual(i.planRef, ref('plan-1'), 'cycle 1 synthesizes from the plan cycle 0 targeted');
-    assert.deepEqual(i.policy, { kind: 'gguf', path: '/out/cycle-0/model.gguf' }, "cycle 1's assistant is cycle 0's deployed policy");
+    assert.deepEqual(
+      i.policy,
+      { kind: 'gguf', path: '/out/cycle-0/model.gguf' },
+      "cycle 1's assistant is cycle 0's deployed policy",
+    );
   }
   const verify = s.of('verifyCycle');
   assert.equal(verify[0].noveltyRef, undefined);
   assert.deepEqual(verify[1].noveltyRef, ref('novelty-0'), "cycle 1 checks novelty against cycle 0's index");
-  assert.deepEqual(s.of('prepareTrainJob')[1].trainBase, { kind: 'hf', path: '/out/cycle-0' }, 'training continues from the last cycle');
+  assert.deepEqual(
+    s.of('prepareTrainJob')[1].trainBase,
+    { kind: 'hf', path: '/out/cycle-0' },
+    'training continues from the last cycle',
+  );
 
   const evals = s.of('evaluatePolicy');
-  assert.deepEqual(evals.map((e) => [e.cycle, e.baseline ?? false]), [[0, true], [0, false], [1, false]]);
-  for (const e of evals) assert.deepEqual(e.poolRef, ref('prompts-0'), 'every evaluation scores the same fixed pool (cycle 0 held-out split)');
+  assert.deepEqual(
+    evals.map((e) => [e.cycle, e.baseline ?? false]),
+    [
+      [0, true],
+      [0, false],
+      [1, false],
+    ],
+  );
+  for (const e of evals)
+    assert.deepEqual(
+      e.poolRef,
+      ref('prompts-0'),
+      'every evaluation scores the same fixed pool (cycle 0 held-out split)',
+    );
   assert.deepEqual(s.of('targetGaps')[1].previousRecords, [ref('record-0')]);
 
   assert.equal(status.cycles.length, 2);
@@ -204,18 +301,36 @@ test('stage signals reach the run in order, and the run shows them as its stage'
   const s = stubs();
   const status = await withWorker(cfg, s.acts, async () => (await start(cfg, 'stages')).result() as Promise<RunStatus>);
   const updates = (await events('stages'))
-    .filter((e) => Number(e.eventType) === EventType.signaled && e.workflowExecutionSignaledEventAttributes?.signalName === 'stage')
-    .map((e) => defaultPayloadConverter.fromPayload<StageUpdate>(e.workflowExecutionSignaledEventAttributes!.input!.payloads![0]));
-  assert.deepEqual(updates.map((u) => u.stage).filter((st, i, all) => st !== all[i - 1]), ['synthesize', 'verify', 'baseline', 'train', 'evaluate', 'target_gaps']);
+    .filter(
+      (e) =>
+        Number(e.eventType) === EventType.signaled &&
+        e.workflowExecutionSignaledEventAttributes?.signalName === 'stage',
+    )
+    .map((e) =>
+      defaultPayloadConverter.fromPayload<StageUpdate>(e.workflowExecutionSignaledEventAttributes!.input!.payloads![0]),
+    );
+  assert.deepEqual(
+    updates.map((u) => u.stage).filter((st, i, all) => st !== all[i - 1]),
+    ['synthesize', 'verify', 'baseline', 'train', 'evaluate', 'target_gaps'],
+  );
   // Two batches that finish in one workflow task send their two updates together, and they may arrive in
   // either order: the run keeps the larger count, so `status` never steps back from 2/2 to 1/2.
-  assert.deepEqual(updates.map((u) => u.counts?.batchesDone).filter((n) => n !== undefined).sort(), [1, 2]);
+  assert.deepEqual(
+    updates
+      .map((u) => u.counts?.batchesDone)
+      .filter((n) => n !== undefined)
+      .sort(),
+    [1, 2],
+  );
   assert.equal(status.counts.batchesDone, 2);
   assert.equal(status.counts.batches, 2);
 });
 
 test('pause holds the cycle at rest after the stage in flight; nothing is scheduled until resume, which goes on', async () => {
-  const cfg = config({ cycles: { max: 1 }, synthesis: { perCycle: 2, batchSize: 2, parallelBatches: 1, categories: ['simple'] } });
+  const cfg = config({
+    cycles: { max: 1 },
+    synthesis: { perCycle: 2, batchSize: 2, parallelBatches: 1, categories: ['simple'] },
+  });
   let release: () => void = () => undefined;
   const s = stubs({ holdSynthesis: new Promise<void>((r) => (release = r)) });
   const cycleId = 'pause/cycle-0';
@@ -223,11 +338,22 @@ test('pause holds the cycle at rest after the stage in flight; nothing is schedu
     const run = await start(cfg, 'pause');
     await s.synthesisEntered;
     await run.signal(pauseSignal);
-    await untilHistory(cycleId, (es) => es.some((e) => e.workflowExecutionSignaledEventAttributes?.signalName === 'pause'), 'the forwarded pause');
+    await untilHistory(
+      cycleId,
+      (es) => es.some((e) => e.workflowExecutionSignaledEventAttributes?.signalName === 'pause'),
+      'the forwarded pause',
+    );
     release();
-    const held = await untilHistory(cycleId, (es) => es.some((e) => Number(e.eventType) === EventType.completed) && atRest(es), 'the cycle at rest');
-    assert.deepEqual(held.filter((e) => Number(e.eventType) === EventType.scheduled).map(activityName), ['planTaskCount', 'synthesizeBatch', 'synthesizeBatch'],
-      'the stage in flight finished its batches, then held: verification was not scheduled');
+    const held = await untilHistory(
+      cycleId,
+      (es) => es.some((e) => Number(e.eventType) === EventType.completed) && atRest(es),
+      'the cycle at rest',
+    );
+    assert.deepEqual(
+      held.filter((e) => Number(e.eventType) === EventType.scheduled).map(activityName),
+      ['planTaskCount', 'synthesizeBatch', 'synthesizeBatch'],
+      'the stage in flight finished its batches, then held: verification was not scheduled',
+    );
     assert.equal(s.of('verifyCycle').length, 0);
     assert.equal((await run.query<RunStatus>('status')).paused, true);
     await run.signal(resumeSignal);
@@ -246,9 +372,17 @@ test('stop while paused ends the run before the next stage, naming it; nothing a
     const run = await start(cfg, 'stop');
     await s.synthesisEntered;
     await run.signal(pauseSignal);
-    await untilHistory('stop/cycle-0', (es) => es.some((e) => e.workflowExecutionSignaledEventAttributes?.signalName === 'pause'), 'the forwarded pause');
+    await untilHistory(
+      'stop/cycle-0',
+      (es) => es.some((e) => e.workflowExecutionSignaledEventAttributes?.signalName === 'pause'),
+      'the forwarded pause',
+    );
     release();
-    await untilHistory('stop/cycle-0', (es) => es.some((e) => Number(e.eventType) === EventType.completed) && atRest(es), 'the cycle at rest');
+    await untilHistory(
+      'stop/cycle-0',
+      (es) => es.some((e) => Number(e.eventType) === EventType.completed) && atRest(es),
+      'the cycle at rest',
+    );
     await run.signal(stopSignal);
     return run.result() as Promise<RunStatus>;
   });
@@ -260,7 +394,12 @@ test('stop while paused ends the run before the next stage, naming it; nothing a
 test('verification that keeps no RL prompt fails the run as NothingToTrain, naming the stats, without training', async () => {
   const cfg = config();
   const s = stubs({ rlPrompts: 0 });
-  const err = await withWorker(cfg, s.acts, async () => (await start(cfg, 'nothing')).result().then(() => null, (e: unknown) => e));
+  const err = await withWorker(cfg, s.acts, async () =>
+    (await start(cfg, 'nothing')).result().then(
+      () => null,
+      (e: unknown) => e,
+    ),
+  );
   assert.ok(err instanceof WorkflowFailedError, String(err));
   // evolution <- child workflow failure <- the cycle's ApplicationFailure
   let cause: unknown = err;
@@ -279,14 +418,32 @@ test('the temporal train backend trains on the GPU queue (trainPolicy) and the n
   const gpu = {
     async trainPolicy(job: TrainJob): Promise<RemoteTrainResult> {
       jobs.push(job);
-      return { model: null, steps: 9, curve: [{ phase: 'grpo', step: 1, reward: 0.5, loss: 0.1, components: {}, call_rate: 0.75, checkpoint: null }], policy: { kind: 'hf', path: `${job.outputDir}/adapter` } };
+      return {
+        model: null,
+        steps: 9,
+        curve: [{ phase: 'grpo', step: 1, reward: 0.5, loss: 0.1, components: {}, call_rate: 0.75, checkpoint: null }],
+        policy: { kind: 'hf', path: `${job.outputDir}/adapter` },
+      };
     },
   };
-  const status = await withWorker(cfg, s.acts, async () => (await start(cfg, 'remote')).result() as Promise<RunStatus>, { taskQueue: gpuQueue, activities: gpu });
+  const status = await withWorker(
+    cfg,
+    s.acts,
+    async () => (await start(cfg, 'remote')).result() as Promise<RunStatus>,
+    { taskQueue: gpuQueue, activities: gpu },
+  );
   assert.equal(status.stage, 'done');
-  assert.deepEqual(jobs.map((j) => j.outputDir), ['/out/cycle-0', '/out/cycle-1']);
+  assert.deepEqual(
+    jobs.map((j) => j.outputDir),
+    ['/out/cycle-0', '/out/cycle-1'],
+  );
   assert.equal(s.of('runTrainJob').length, 0, 'the local trainer is not used');
-  const training = s.of('deployPolicy')[0].training as { backend: string; steps: number; callRate?: number; model: unknown };
+  const training = s.of('deployPolicy')[0].training as {
+    backend: string;
+    steps: number;
+    callRate?: number;
+    model: unknown;
+  };
   assert.deepEqual([training.backend, training.steps, training.callRate, training.model], ['temporal', 9, 0.75, null]);
   assert.deepEqual(s.of('prepareTrainJob')[1].trainBase, { kind: 'hf', path: '/out/cycle-0/adapter' });
 });

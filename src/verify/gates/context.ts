@@ -33,10 +33,20 @@ export function turnStartsOf(t: Trajectory): number[] {
 
 /** User text of the task proper: every user message from the first turn on. */
 export function userText(t: Trajectory): string {
-  return t.messages.slice(Math.max(0, firstTurnStart(t))).filter((m): m is Extract<ChatMessage, { role: 'user' }> => m.role === 'user').map((m) => m.content).join('\n');
+  return t.messages
+    .slice(Math.max(0, firstTurnStart(t)))
+    .filter((m): m is Extract<ChatMessage, { role: 'user' }> => m.role === 'user')
+    .map((m) => m.content)
+    .join('\n');
 }
 
 /** Every tool call the assistant made in the task proper, with where it sits. */
-export function assistantCalls(t: Trajectory): Array<{ message: number; call: NonNullable<Extract<ChatMessage, { role: 'assistant' }>['tool_calls']>[number] }> {
-  return t.messages.flatMap((m, i) => (i >= firstTurnStart(t) && m.role === 'assistant' && m.tool_calls ? m.tool_calls.map((call) => ({ message: i, call })) : []));
+export function assistantCalls(
+  t: Trajectory,
+): Array<{ message: number; call: NonNullable<Extract<ChatMessage, { role: 'assistant' }>['tool_calls']>[number] }> {
+  return t.messages.flatMap((m, i) =>
+    i >= firstTurnStart(t) && m.role === 'assistant' && m.tool_calls
+      ? m.tool_calls.map((call) => ({ message: i, call }))
+      : [],
+  );
 }

@@ -8,7 +8,11 @@ export function goalMatchGate({ trajectory: t, tools }: GateContext): RuleVerdic
   const starts = turnStartsOf(t);
   const toolList = [...tools.values()];
   for (const turn of t.goal.turns.keys()) {
-    if (starts[turn] === undefined) return fail('goal_match', `turn ${turn} was never reached (the conversation stopped after turn ${starts.length - 1})`);
+    if (starts[turn] === undefined)
+      return fail(
+        'goal_match',
+        `turn ${turn} was never reached (the conversation stopped after turn ${starts.length - 1})`,
+      );
     // A value an earlier result decides must be the one this conversation's result gave.
     const { calls: goalCalls, unresolved } = resolveTurn(t.goal, turn, t.messages, starts);
     if (unresolved.length) return fail('goal_match', `turn ${turn}: the goal needs ${unresolved.join('; ')}`);

@@ -14,18 +14,29 @@ function categoryShapeError(category: string, turns: GoalCall[][]): string | und
       return calls.length ? `irrelevance goal has ${calls.length} call(s); it must have none` : undefined;
     case 'simple':
     case 'multiple':
-      return turns.length !== 1 || calls.length !== 1 ? `${category} goal must be exactly 1 call in 1 turn (has ${calls.length} in ${turns.length})` : undefined;
+      return turns.length !== 1 || calls.length !== 1
+        ? `${category} goal must be exactly 1 call in 1 turn (has ${calls.length} in ${turns.length})`
+        : undefined;
     case 'parallel':
-      return calls.length < 2 || names.size !== 1 ? `parallel goal must be 2+ calls of one tool (has ${calls.length} calls of ${names.size} tools)` : undefined;
+      return calls.length < 2 || names.size !== 1
+        ? `parallel goal must be 2+ calls of one tool (has ${calls.length} calls of ${names.size} tools)`
+        : undefined;
     case 'parallel_multiple':
-      return calls.length < 2 || names.size < 2 ? `parallel_multiple goal must call 2+ different tools (has ${calls.length} calls of ${names.size} tools)` : undefined;
+      return calls.length < 2 || names.size < 2
+        ? `parallel_multiple goal must call 2+ different tools (has ${calls.length} calls of ${names.size} tools)`
+        : undefined;
     default:
       return turns.length < 2 ? `${category} goal must have 2+ turns (has ${turns.length})` : undefined;
   }
 }
 
 /** A reference must point at an earlier turn's goal call whose tool can return that field. */
-function refShapeError(turns: GoalCall[][], turn: number, ref: ResultRef, tools: GateContext['tools']): string | undefined {
+function refShapeError(
+  turns: GoalCall[][],
+  turn: number,
+  ref: ResultRef,
+  tools: GateContext['tools'],
+): string | undefined {
   const { turn: from, call, path } = ref.$result;
   if (from >= turn) return `refers to turn ${from}, which is not earlier`;
   const producer = turns[from]?.[call];
@@ -33,14 +44,16 @@ function refShapeError(turns: GoalCall[][], turn: number, ref: ResultRef, tools:
   const tool = tools.get(producer.name);
   const fields = tool && outputProperties(tool);
   const top = path.split('/')[1];
-  if (fields && !(top in fields)) return `${producer.name} does not return '${top}' (its output schema has ${Object.keys(fields).join(', ')})`;
+  if (fields && !(top in fields))
+    return `${producer.name} does not return '${top}' (its output schema has ${Object.keys(fields).join(', ')})`;
   return undefined;
 }
 
 export function goalSanityGate({ trajectory: t, tools }: GateContext): RuleVerdict {
   const goal = t.goal;
   if (!goal.turns.length) return fail('goal_sanity', `no goal was fixed${t.failure ? `: ${t.failure}` : ''}`);
-  if (!goal.request.trim()) return fail('goal_sanity', `the goal has no request${t.failure ? ` (synthesis failed: ${t.failure})` : ''}`);
+  if (!goal.request.trim())
+    return fail('goal_sanity', `the goal has no request${t.failure ? ` (synthesis failed: ${t.failure})` : ''}`);
   const shape = categoryShapeError(t.task.category, goal.turns);
   if (shape) return fail('goal_sanity', shape);
   const text = userText(t);
@@ -57,29 +70,49 @@ export function goalSanityGate({ trajectory: t, tools }: GateContext): RuleVerdi
       const refs = Object.entries(call.arguments).filter((e): e is [string, ResultRef] => isResultRef(e[1]));
       for (const [param, ref] of refs) {
         const bad = refShapeError(goal.turns, turnIdx, ref, tools);
-        if (bad) return fail('goal_sanity', `turn ${turnIdx}: ${call.name}.${param} = ${describeRef(ref, goal)}: ${bad}`);
+        if (bad)
+          return fail('goal_sanity', `turn ${turnIdx}: ${call.name}.${param} = ${describeRef(ref, goal)}: ${bad}`);
       }
       // A reference the conversation never resolved is not the goal's fault: its schema check waits for a value.
       const pending = refs.map(([p]) => p).filter((p) => !(p in resolved[callIdx].arguments));
-      const schema = pending.length ? { ...tool.inputSchema, required: ((tool.inputSchema.required ?? []) as string[]).filter((r) => !pending.includes(r)) } : tool.inputSchema;
+      const schema = pending.length
+        ? {
+            ...tool.inputSchema,
+            required: ((tool.inputSchema.required ?? []) as string[]).filter((r) => !pending.includes(r)),
+          }
+        : tool.inputSchema;
       const errors = schemaErrors(schema, resolved[callIdx].arguments);
-      if (errors.length) return fail('goal_sanity', `turn ${turnIdx}: goal call ${call.name} is not schema-valid: ${errors.join('; ')}`);
+      if (errors.length)
+        return fail('goal_sanity', `turn ${turnIdx}: goal call ${call.name} is not schema-valid: ${errors.join('; ')}`);
       const props = (tool.inputSchema.properties ?? {}) as Record<string, { enum?: unknown[]; default?: unknown }>;
       for (const leaf of leaves(call.arguments)) {
         const top = props[leaf.path.split('/')[0]];
         // Booleans, enum members and defaults may follow from wording ("in Celsius", "only open ones").
         if (typeof leaf.value === 'boolean' || leaf.value === null || isResultRef(leaf.value)) continue;
-        if (top?.enum?.includes(leaf.value) || (top?.default !== undefined && JSON.stringify(top.default) === JSON.stringify(leaf.value))) continue;
+        if (
+          top?.enum?.includes(leaf.value) ||
+          (top?.default !== undefined && JSON.stringify(top.default) === JSON.stringify(leaf.value))
+        )
+          continue;
         const v = leaf.value as string | number;
-        if (!mentions(text, v) && !mentions(resultText, v)) missing.push(`${call.name}.${leaf.path} = ${JSON.stringify(v)}`);
+        if (!mentions(text, v) && !mentions(resultText, v))
+          missing.push(`${call.name}.${leaf.path} = ${JSON.stringify(v)}`);
       }
     }
   }
   if (goal.withheld) {
     const first = goal.request;
-    if (mentions(first, goal.withheld.value as string | number)) return fail('goal_sanity', `miss_param: the first request already states the withheld ${goal.withheld.tool}.${goal.withheld.parameter} = ${JSON.stringify(goal.withheld.value)}`);
+    if (mentions(first, goal.withheld.value as string | number))
+      return fail(
+        'goal_sanity',
+        `miss_param: the first request already states the withheld ${goal.withheld.tool}.${goal.withheld.parameter} = ${JSON.stringify(goal.withheld.value)}`,
+      );
   }
   if (missing.length)
-    return fail('goal_sanity', `request does not state ${missing.join(', ')}`, missing.map((m) => `Does the user's text state or clearly imply ${m}?`));
+    return fail(
+      'goal_sanity',
+      `request does not state ${missing.join(', ')}`,
+      missing.map((m) => `Does the user's text state or clearly imply ${m}?`),
+    );
   return pass('goal_sanity');
 }
