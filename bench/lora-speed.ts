@@ -67,16 +67,14 @@ async function trainedFiles(base: string): Promise<{ lora: string; merged: strin
   }
   mkdirSync(opts.out, { recursive: true });
   const python = process.env.INFTOOL_TRAINER_PYTHON ?? DEFAULT_TRAINER_PYTHON;
-  const data = z
-    .object({ trajectoriesPath: z.string(), rlPromptsPath: z.string() })
-    .parse(
-      JSON.parse(
-        execFileSync(python, ['-m', 'inftool_trainer.example_set', join(opts.out, 'data')], {
-          cwd: TRAINER_DIR,
-          encoding: 'utf8',
-        }),
-      ),
-    );
+  const data = z.object({ trajectoriesPath: z.string(), rlPromptsPath: z.string() }).parse(
+    JSON.parse(
+      execFileSync(python, ['-m', 'inftool_trainer.example_set', join(opts.out, 'data')], {
+        cwd: TRAINER_DIR,
+        encoding: 'utf8',
+      }),
+    ),
+  );
   const job = (mergeAdapter: boolean): TrainJobInput => ({
     rlPromptsPath: data.rlPromptsPath,
     trajectoriesPath: data.trajectoriesPath,

@@ -70,13 +70,11 @@ export function goalCallToGroundTruth(call: GoalCall, tool?: Tool): GroundTruthC
 
 /** Calls the assistant made in messages[from..], decoded BFCL-style (unparseable ones as `{}` arguments). */
 export function decodedCalls(messages: ChatMessage[], from = 0, to = messages.length): DecodedCall[] {
-  return messages
-    .slice(from, to)
-    .flatMap((m) =>
-      m.role === 'assistant' && m.tool_calls
-        ? m.tool_calls.map((c) => ({
-            [c.function.name]: (parseToolArguments(c) as { value?: Record<string, unknown> }).value ?? {},
-          }))
-        : [],
-    );
+  return messages.slice(from, to).flatMap((m) =>
+    m.role === 'assistant' && m.tool_calls
+      ? m.tool_calls.map((c) => ({
+          [c.function.name]: (parseToolArguments(c) as { value?: Record<string, unknown> }).value ?? {},
+        }))
+      : [],
+  );
 }
