@@ -6,10 +6,12 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Mapping, Sequence
 
 from jsonschema import Draft7Validator
+from jsonschema.exceptions import SchemaError
 
 from .bfcl_checker import simple_function_checker, tool_to_function_doc
 from .job import RewardConfig
@@ -84,7 +86,12 @@ def gated_reward(
     schema_problem = format_problem
     if schema_problem is None:
         for name, args, _ in parsed:
-            errors = list(Draft7Validator(offered[name]["function"].get("parameters") or {}).iter_errors(args))
+            try:
+                errors = list(Draft7Validator(offered[name]["function"].get("parameters") or {}).iter_errors(args))
+            except (SchemaError, re.error, TypeError) as e:
+                # As src/eval/reward.ts: a schema that does not compile admits nothing, so the gate fails (no crash).
+                schema_problem = f"the schema of {name} does not compile: {e}"
+                break
             if errors:
                 err = errors[0]
                 schema_problem = f"arguments of {name} fail its schema at /{'/'.join(map(str, err.absolute_path))}: {err.message}"

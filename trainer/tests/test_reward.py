@@ -94,6 +94,14 @@ def test_schema_violation_fails_schema_gate_and_names_the_field():
     assert r.reward == 0.0 and r.gates == {"format": True, "schema": False} and "/unit" in r.reason
 
 
+def test_a_schema_that_does_not_compile_fails_the_schema_gate_instead_of_raising():
+    # As src/eval/reward.ts (one policy: such a schema admits no value); here a pattern Python's re refuses.
+    broken = {"type": "function", "function": {"name": "get_weather", "parameters": {
+        "type": "object", "properties": {"city": {"type": "string", "pattern": "(unclosed"}}, "required": ["city"]}}}
+    r = score([broken], REF_PARIS, [call("get_weather", {"city": "Paris"})])
+    assert r.reward == 0.0 and r.gates == {"format": True, "schema": False} and "does not compile" in r.reason
+
+
 def test_call_rate_counts_completions_that_call():
     items = [Completion(None, [call("get_weather", {"city": "x"})]), Completion("no", []), Completion("no", [])]
     assert call_rate(items) == pytest.approx(1 / 3)
