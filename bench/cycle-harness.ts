@@ -2,8 +2,8 @@
 // ports, a worker process, the cycle workflow, its activities and the artifact store) against the scripted
 // endpoint with a fixed latency per chat call, measured from the cycle's own history. The run is
 // terminated once verification has finished: training is off and evaluation is not what these measure.
-import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
-import { availableParallelism, tmpdir } from 'node:os';
+import { readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { tsToMs } from '@temporalio/common/lib/time.js';
@@ -13,7 +13,14 @@ import { parseRunConfig, type RunConfig } from '../src/config.js';
 import { statusQuery, type EvolutionInput, type RunStatus } from '../src/workflows/definitions.js';
 import type { VerifyCycleResult } from '../src/activities/verify.js';
 import { scriptedRoles } from '../src/agents/scripted-roles.js';
-import { spawnWorker, startTestTemporal, type TestTemporal, type WorkerProcess } from '../temporal/harness.js';
+import {
+  spawnWorker,
+  startTestTemporal,
+  tempHome,
+  workerEnv,
+  type TestTemporal,
+  type WorkerProcess,
+} from '../temporal/harness.js';
 
 export const CycleBenchOptionsSchema = z.object({
   /** Trajectories in the cycle. */
@@ -70,12 +77,6 @@ export type CycleBenchResult = {
   cpu: { workerMs: number; endpointMs: number; serverMs: number; cores: number; boundPerSecond: number };
 };
 
-const tempHome = () => mkdtempSync(join(tmpdir(), 'inftool-bench-home-'));
-const workerEnv = (env: Record<string, string>, config: RunConfig, home: string) => ({
-  ...env,
-  INFTOOL_TASK_QUEUE: config.temporal.taskQueue,
-  INFTOOL_HOME: home,
-});
 function startRun(client: TestTemporal['client'], config: RunConfig, runId: string) {
   const input: EvolutionInput = { runId, config };
   return client.workflow.start('evolutionWorkflow', {

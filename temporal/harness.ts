@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { REPO_ROOT } from '../src/repo-root.js';
+import type { RunConfig } from '../src/config.js';
 import { startDevServer, type DevServer } from './dev-server.js';
 
 export async function freePort(): Promise<number> {
@@ -61,6 +62,16 @@ export async function startTestTemporal(o: { ui?: boolean } = {}): Promise<TestT
     },
   };
   return t;
+}
+
+/** A fresh data directory for one run's worker (artifacts, trainer output, the embedded server's files). */
+export function tempHome(): string {
+  return mkdtempSync(join(tmpdir(), 'inftool-home-'));
+}
+
+/** The environment a worker process reads its task queue and data directory from (src/workers/main.ts). */
+export function workerEnv(env: Record<string, string>, config: RunConfig, home: string): Record<string, string> {
+  return { ...env, INFTOOL_TASK_QUEUE: config.temporal.taskQueue, INFTOOL_HOME: home };
 }
 
 export type WorkerProcess = { child: ChildProcess; output: () => string; kill(signal?: NodeJS.Signals): Promise<void> };

@@ -1,9 +1,6 @@
 // Test support for whole runs: a scripted OpenAI-compatible endpoint playing every role (the edge of
 // the world), run configs pointing at it, and helpers to start runs and wait on them.
-import { mkdtempSync } from 'node:fs';
 import { runDetails, runSummary } from '../../src/workflows/ui-text.js';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { Client } from '@temporalio/client';
 import {
   startScriptedServer,
@@ -63,13 +60,7 @@ export function testConfig(llm: ScriptedServer, overrides: Record<string, unknow
   });
 }
 
-export function tempHome(): string {
-  return mkdtempSync(join(tmpdir(), 'inftool-home-'));
-}
-
-export function workerEnv(env: Record<string, string>, config: RunConfig, home: string): Record<string, string> {
-  return { ...env, INFTOOL_TASK_QUEUE: config.temporal.taskQueue, INFTOOL_HOME: home };
-}
+export { tempHome, workerEnv } from '../../temporal/harness.js';
 
 export async function startRun(client: Client, config: RunConfig, runId: string) {
   const input: EvolutionInput = { runId, config };
