@@ -30,6 +30,7 @@ import {
   type StageUpdate,
 } from '../../src/workflows/definitions.js';
 import { ensureTemporalCli } from '../../temporal/cli-binary.js';
+import { waitFor } from '../support/temporal.js';
 
 const EventType = {
   scheduled: 10, // ACTIVITY_TASK_SCHEDULED
@@ -213,18 +214,20 @@ const activityName = (e: temporal.api.history.v1.IHistoryEvent) =>
   e.activityTaskScheduledEventAttributes?.activityType?.name ?? '';
 
 /** Polls the history until `ready` holds for it; the deadline only turns a hang into a clear failure. */
-async function untilHistory(
+function untilHistory(
   workflowId: string,
   ready: (es: temporal.api.history.v1.IHistoryEvent[]) => boolean,
   what: string,
 ) {
-  const deadline = Date.now() + 5 * 60_000;
-  while (Date.now() < deadline) {
-    const es = await events(workflowId).catch(() => []);
-    if (ready(es)) return es;
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  throw new Error(`history of ${workflowId} never showed ${what} in 5 minutes`);
+  return waitFor(
+    `history of ${workflowId} to show ${what}`,
+    async () => {
+      const es = await events(workflowId);
+      return ready(es) && es;
+    },
+    5 * 60_000,
+    20,
+  );
 }
 
 /**
