@@ -1,6 +1,7 @@
 // The evaluate stage: the new policy on BFCL (the reported score) and on the cycle's held-out
 // validation split (what the next plan steers by). Both resume where they stopped after a crash.
 import type { RunConfig } from '../config.js';
+import { runConfigOf, type ConfigArg } from './run-config.js';
 import type { RlPrompt } from '../domain/rl-prompt.js';
 import type { Verdict, BfclCategory } from '../eval/types.js';
 import { runBfcl } from '../eval/run-bfcl.js';
@@ -23,10 +24,9 @@ import { startOpenAIServer } from '../serve/openai-server.js';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 
-export type EvaluateInput = {
+export type EvaluateInput = ConfigArg & {
   runId: string;
   cycle: number;
-  config: RunConfig;
   policy: ModelRef;
   rlPromptsRef: ArtifactRef;
   catalogRef: ArtifactRef;
@@ -106,7 +106,8 @@ export async function officialScores(
 export function evaluateActivities(deps: ActivityDeps) {
   return {
     async evaluatePolicy(input: EvaluateInput): Promise<EvaluationResult> {
-      const { config, policy } = input;
+      const config = await runConfigOf(deps, input);
+      const { policy } = input;
       const client = policyClient(policy, config);
       const catalog = await getJson<Catalog>(deps.store, input.catalogRef);
       const cyclePrompts = await getJsonl<RlPrompt>(deps.store, input.rlPromptsRef);

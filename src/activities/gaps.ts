@@ -1,6 +1,7 @@
 // Target gaps: the cycle's validation failures and synthesis statistics decide the next plan, and the
 // cycle's record (what the report and the next planner read) is written under the cycle's content key.
 import type { RunConfig } from '../config.js';
+import { runConfigOf, type ConfigArg } from './run-config.js';
 import { planNextCycle, shouldStop, summarizeValidation, type RolloutConsistency } from '../plan/index.js';
 import type { Plan } from '../domain/plan.js';
 import type { Catalog } from '../domain/catalog.js';
@@ -18,10 +19,9 @@ import { storePlan, toolSetsByCategory } from './prepare.js';
 
 export type StageTimes = Partial<Record<string, { ms: number; tokens: number }>>;
 
-export type TargetGapsInput = {
+export type TargetGapsInput = ConfigArg & {
   runId: string;
   cycle: number;
-  config: RunConfig;
   planRef: ArtifactRef;
   catalogRef: ArtifactRef;
   statsRef: ArtifactRef;
@@ -47,7 +47,8 @@ export type TargetGapsResult = {
 export function gapActivities(deps: ActivityDeps) {
   return {
     async targetGaps(input: TargetGapsInput): Promise<TargetGapsResult> {
-      const { config, cycle } = input;
+      const config = await runConfigOf(deps, input);
+      const { cycle } = input;
       const plan = await getJson<Plan>(deps.store, input.planRef);
       const catalog = await getJson<Catalog>(deps.store, input.catalogRef);
       const stats = await getJson<VerifyCycleStats>(deps.store, input.statsRef);

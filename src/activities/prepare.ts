@@ -10,6 +10,7 @@ import type { Plan } from '../domain/plan.js';
 import type { CategorySchema } from '../domain/category.js';
 import { contentKey, getJson, putJson, type ArtifactRef } from '../store/artifact-store.js';
 import { BadInput, type ActivityDeps } from './context.js';
+import { storeRunConfig } from './run-config.js';
 import { initialPolicy } from './roles.js';
 import type { ModelRef } from '../llm/types.js';
 import type { z } from 'zod';
@@ -23,6 +24,8 @@ export type PrepareResult = {
   tools: number;
   toolSets: number;
   problems: number;
+  /** The run's config, stored: later activities take this reference, not the config (absent before the switch). */
+  configRef?: ArtifactRef;
 };
 
 export function prepareActivities(deps: ActivityDeps) {
@@ -73,6 +76,7 @@ export function prepareActivities(deps: ActivityDeps) {
         tools: catalog.tools.length,
         toolSets: catalog.toolSets.length,
         problems: imported.problems.length,
+        configRef: await storeRunConfig(deps, config),
       };
     },
 

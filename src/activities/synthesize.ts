@@ -12,15 +12,15 @@ import type { ModelRef } from '../llm/types.js';
 import { toolsOf, type Catalog } from '../domain/catalog.js';
 import { mcpSessionFactory } from '../agents/mcp-session.js';
 import { contentKey, getJson, getJsonShared, putJson, putJsonl, type ArtifactRef } from '../store/artifact-store.js';
+import { runConfigOf, type ConfigArg } from './run-config.js';
 import { BadInput, heartbeating, type ActivityDeps } from './context.js';
 import { attemptsSoFar, meteredAttempt } from './faults.js';
 import type { UsageSnapshot } from '../llm/usage-meter.js';
 import { policyClient, roleClient } from './roles.js';
 
-export type SynthesizeBatchInput = {
+export type SynthesizeBatchInput = ConfigArg & {
   runId: string;
   cycle: number;
-  config: RunConfig;
   planRef: ArtifactRef;
   catalogRef: ArtifactRef;
   policy: ModelRef;
@@ -95,7 +95,7 @@ export function synthesizeActivities(deps: ActivityDeps) {
     },
 
     async synthesizeBatch(input: SynthesizeBatchInput): Promise<SynthesizeBatchResult> {
-      const { config } = input;
+      const config = await runConfigOf(deps, input);
       // The key is everything that decides the output; the run id is not, so identical runs share work.
       const key = contentKey(
         'synthesize',

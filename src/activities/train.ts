@@ -10,6 +10,7 @@ import { curveForHistory, lastCallRate, type HistoryCurvePoint } from '../train/
 import { contentKey, getJsonl, putJsonl, type ArtifactRef } from '../store/artifact-store.js';
 import type { RlPrompt } from '../domain/rl-prompt.js';
 import { goalDemonstrations } from '../verify/demonstrations.js';
+import { runConfigOf, type ConfigArg } from './run-config.js';
 import { BadInput, heartbeating, type ActivityDeps } from './context.js';
 import { writeFile } from 'node:fs/promises';
 
@@ -27,10 +28,9 @@ export type TrainStageResult = {
   tokens?: number;
 };
 
-export type PrepareTrainJobInput = {
+export type PrepareTrainJobInput = ConfigArg & {
   runId: string;
   cycle: number;
-  config: RunConfig;
   policy: ModelRef;
   trainBase?: BaseModel;
   rlPromptsRef: ArtifactRef;
@@ -42,7 +42,7 @@ type TrainBeat = { step: number; phase: string; checkpoint: string | null };
 export function trainActivities(deps: ActivityDeps) {
   return {
     async prepareTrainJob(input: PrepareTrainJobInput): Promise<TrainJob | null> {
-      const { config } = input;
+      const config = await runConfigOf(deps, input);
       if (config.train.backend === 'none' || (!config.train.sft && !config.train.grpo)) return null;
       const baseModel = input.trainBase ?? configuredBase(config) ?? baseFromPolicy(input.policy);
       // A weak policy may leave a cycle without accepted trajectories (nothing to imitate) or without

@@ -12,6 +12,7 @@ import { datasetCard, rlPromptsJsonl, trajectoriesJsonl } from '../verify/datase
 import type { CycleRecord } from '../domain/cycle-record.js';
 import { contentKey, getJson, getJsonl, putJson, type ArtifactRef } from '../store/artifact-store.js';
 import { REPO_ROOT } from '../repo-root.js';
+import { runConfigOf, type ConfigArg } from './run-config.js';
 import { BadInput, heartbeating, type ActivityDeps } from './context.js';
 import { FULL_BFCL_DATA, fullBfclDataDir, hasFullBfclData } from '../eval/bfcl-full-data.js';
 import { attemptsSoFar, meteredAttempt } from './faults.js';
@@ -27,10 +28,9 @@ export type VerifyCycleStats = {
   /** Fault counts per stage (synthesize, verify), every attempt's; absent in stats written before they were counted. */
   faults?: Record<string, UsageSnapshot>;
 };
-export type VerifyCycleInput = {
+export type VerifyCycleInput = ConfigArg & {
   runId: string;
   cycle: number;
-  config: RunConfig;
   catalogRef: ArtifactRef;
   /** The cycle's batches in order (a cycle that ran them itself), or [] with `batchManifests`. */
   batchRefs: ArtifactRef[];
@@ -67,7 +67,7 @@ export function bfclDataDir(config: RunConfig): string {
 export function verifyActivities(deps: ActivityDeps) {
   return {
     async verifyCycle(input: VerifyCycleInput): Promise<VerifyCycleResult> {
-      const { config } = input;
+      const config = await runConfigOf(deps, input);
       const batchRefs = input.batchManifests
         ? await batchRefsFromManifests(deps, input.batchManifests, input.batches ?? 0)
         : input.batchRefs;

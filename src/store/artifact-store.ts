@@ -102,7 +102,7 @@ export async function getJsonShared<T = unknown>(store: ArtifactStore, ref: Arti
   while (shared.size > SHARED_ENTRIES) shared.delete(shared.keys().next().value!);
   return hit as Promise<T>;
 }
-const SHARED_ENTRIES = 4;
+const SHARED_ENTRIES = 8;
 const shared = new Map<string, Promise<unknown>>();
 
 export async function putJsonl(store: ArtifactStore, ref: ArtifactRef, rows: unknown[]): Promise<ArtifactRef> {

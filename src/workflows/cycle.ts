@@ -17,6 +17,7 @@ import type { Activities, EvaluationResult, StageTimes, TrainStageResult } from 
 import type { TrainJob, TrainResult } from '../train/job.js';
 import { curveForHistory, lastCallRate } from '../train/curve.js';
 import {
+  configArg,
   laneProgressSignal,
   pauseSignal,
   resumeSignal,
@@ -53,6 +54,7 @@ export async function cycleWorkflow(input: CycleInput): Promise<CycleResult> {
   );
 
   const { config, cycle, runId } = input;
+  const cfg = configArg(config, input.configRef);
   const acts = stageActivities(config.temporal.heartbeatSeconds);
   const { synthesizeBatch } = acts.synthesize;
   const { verifyCycle } = acts.verify;
@@ -121,7 +123,7 @@ export async function cycleWorkflow(input: CycleInput): Promise<CycleResult> {
             {
               runId,
               cycle,
-              config,
+              ...cfg,
               planRef: input.planRef,
               catalogRef: input.catalogRef,
               policy: input.policy,
@@ -178,6 +180,7 @@ export async function cycleWorkflow(input: CycleInput): Promise<CycleResult> {
               cycle,
               cycleId,
               config,
+              configRef: input.configRef,
               planRef: input.planRef,
               catalogRef: input.catalogRef,
               policy: input.policy,
@@ -214,7 +217,7 @@ export async function cycleWorkflow(input: CycleInput): Promise<CycleResult> {
     verifyCycle({
       runId,
       cycle,
-      config,
+      ...cfg,
       catalogRef: input.catalogRef,
       noveltyRef: input.noveltyRef,
       ...(batchManifests ? { batchRefs: [], batchManifests, batches } : { batchRefs: batchRefs.map((b) => b.ref) }),
@@ -244,7 +247,7 @@ export async function cycleWorkflow(input: CycleInput): Promise<CycleResult> {
           {
             runId,
             cycle,
-            config,
+            ...cfg,
             policy: input.policy,
             rlPromptsRef: verified.rlPromptsRef,
             catalogRef: input.catalogRef,
@@ -266,7 +269,7 @@ export async function cycleWorkflow(input: CycleInput): Promise<CycleResult> {
     const job: TrainJob | null = await prepareTrainJob({
       runId,
       cycle,
-      config,
+      ...cfg,
       policy: input.policy,
       trainBase: input.trainBase,
       rlPromptsRef: verified.rlPromptsRef,
@@ -304,7 +307,7 @@ export async function cycleWorkflow(input: CycleInput): Promise<CycleResult> {
       {
         summary: `evaluate cycle ${cycle}'s policy: BFCL ${config.evaluate.categories.length} categories + validation`,
       },
-      [{ runId, cycle, config, policy, rlPromptsRef: verified.rlPromptsRef, catalogRef: input.catalogRef, poolRef }],
+      [{ runId, cycle, ...cfg, policy, rlPromptsRef: verified.rlPromptsRef, catalogRef: input.catalogRef, poolRef }],
     ),
   );
   const scores = scoresOf(evaluation);
@@ -315,7 +318,7 @@ export async function cycleWorkflow(input: CycleInput): Promise<CycleResult> {
   const gaps = await targetGaps({
     runId,
     cycle,
-    config,
+    ...cfg,
     planRef: input.planRef,
     catalogRef: input.catalogRef,
     statsRef: verified.statsRef,

@@ -84,6 +84,8 @@ export type EvolutionInput = {
     cycle: number;
     planRef: ArtifactRef;
     catalogRef: ArtifactRef;
+    /** The stored config (prepareRun's), which activities take instead of `config`; absent in older runs. */
+    configRef?: ArtifactRef;
     policy: ModelRef;
     trainBase?: BaseModel;
     noveltyRef?: ArtifactRef;
@@ -100,6 +102,8 @@ export type CycleInput = {
   parentId: string;
   cycle: number;
   config: RunConfig;
+  /** The stored config: what the cycle's activities are given (by value only when absent, in older runs). */
+  configRef?: ArtifactRef;
   planRef: ArtifactRef;
   catalogRef: ArtifactRef;
   policy: ModelRef;
@@ -109,6 +113,11 @@ export type CycleInput = {
   previousRecords: ArtifactRef[];
   paused: boolean;
 };
+
+/** The config half of an activity input, as workflows pass it: by reference once the run has one. */
+export function configArg(config: RunConfig, configRef: ArtifactRef | undefined) {
+  return configRef ? { configRef } : { config };
+}
 
 export type CycleResult =
   | {

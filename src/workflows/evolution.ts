@@ -121,6 +121,7 @@ export async function evolutionWorkflow(input: EvolutionInput): Promise<RunStatu
         planRef: prepared.planRef,
         catalogRef: prepared.catalogRef,
         policy: prepared.policy,
+        configRef: prepared.configRef,
         cycles: [] as CycleSummary[],
         paused: status.paused,
       } as NonNullable<EvolutionInput['carry']>;
@@ -144,6 +145,7 @@ export async function evolutionWorkflow(input: EvolutionInput): Promise<RunStatu
         parentId: workflowInfo().workflowId,
         cycle: carry.cycle,
         config,
+        configRef: carry.configRef,
         planRef: carry.planRef,
         catalogRef: carry.catalogRef,
         policy: carry.policy,
@@ -182,6 +184,7 @@ export async function evolutionWorkflow(input: EvolutionInput): Promise<RunStatu
       cycle: nextCycle,
       planRef: result.nextPlanRef,
       catalogRef: carry.catalogRef,
+      configRef: carry.configRef,
       policy: result.summary.policy,
       trainBase: result.trainBase,
       noveltyRef: result.noveltyRef,

@@ -10,7 +10,7 @@ import type { BatchEntry } from '../activities/synthesize.js';
 import type { RunConfig } from '../config.js';
 import type { ModelRef } from '../llm/types.js';
 import type { ArtifactRef } from '../store/artifact-store.js';
-import { laneProgressSignal } from './definitions.js';
+import { configArg, laneProgressSignal } from './definitions.js';
 import { stageActivities } from './options.js';
 
 export type SynthesisLaneInput = {
@@ -19,6 +19,8 @@ export type SynthesisLaneInput = {
   /** The cycle workflow, told of this lane's progress. */
   cycleId: string;
   config: RunConfig;
+  /** The stored config, which the lane's activities are given (absent in runs from before it existed). */
+  configRef?: ArtifactRef;
   planRef: ArtifactRef;
   catalogRef: ArtifactRef;
   policy: ModelRef;
@@ -60,7 +62,7 @@ export async function synthesisLaneWorkflow(input: SynthesisLaneInput): Promise<
         {
           runId: input.runId,
           cycle: input.cycle,
-          config,
+          ...configArg(config, input.configRef),
           planRef: input.planRef,
           catalogRef: input.catalogRef,
           policy: input.policy,

@@ -70,7 +70,15 @@ function stubs(o: { rlPrompts?: number; holdSynthesis?: Promise<void> } = {}) {
   const acts = {
     async prepareRun(input) {
       record('prepareRun', input);
-      return { catalogRef: ref('catalog'), planRef: ref('plan-0'), policy: BASE, tools: 3, toolSets: 1, problems: 0 };
+      return {
+        catalogRef: ref('catalog'),
+        planRef: ref('plan-0'),
+        policy: BASE,
+        tools: 3,
+        toolSets: 1,
+        problems: 0,
+        configRef: ref('config'),
+      };
     },
     async planTaskCount(input) {
       record('planTaskCount', input);
@@ -293,6 +301,12 @@ test('two cycles: cycle 1 gets cycle 0 plan, novelty index, pool, trained base a
       'every evaluation scores the same fixed pool (cycle 0 held-out split)',
     );
   assert.deepEqual(s.of('targetGaps')[1].previousRecords, [ref('record-0')]);
+  // The config travels once, to prepareRun; every later input names the stored one, in both cycles.
+  for (const name of ['synthesizeBatch', 'verifyCycle', 'prepareTrainJob', 'evaluatePolicy', 'targetGaps'] as const)
+    for (const i of s.of(name)) {
+      assert.equal(i.config, undefined, `${name} (cycle ${String(i.cycle)}) gets no config by value`);
+      assert.deepEqual(i.configRef, ref('config'), `${name} (cycle ${String(i.cycle)}) gets the stored config's ref`);
+    }
 
   assert.equal(status.cycles.length, 2);
   assert.equal(status.baseline?.poolOverall, 0.1, 'the baseline is kept across continue-as-new');
