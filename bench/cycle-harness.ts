@@ -10,7 +10,8 @@ import { tsToMs } from '@temporalio/common/lib/time.js';
 import type { temporal } from '@temporalio/proto';
 import { startScriptedServer, type ScriptedServer } from '../src/llm/scripted-server.js';
 import { parseRunConfig, type RunConfig } from '../src/config.js';
-import { statusQuery, type EvolutionInput, type RunStatus } from '../src/workflows/definitions.js';
+import { statusQuery, type RunStatus } from '../src/workflows/definitions.js';
+import { startEvolution } from '../src/cli/run.js';
 import type { VerifyCycleResult } from '../src/activities/verify.js';
 import { scriptedRoles } from '../src/agents/scripted-roles.js';
 import {
@@ -76,15 +77,6 @@ export type CycleBenchResult = {
    */
   cpu: { workerMs: number; endpointMs: number; serverMs: number; cores: number; boundPerSecond: number };
 };
-
-function startRun(client: TestTemporal['client'], config: RunConfig, runId: string) {
-  const input: EvolutionInput = { runId, config };
-  return client.workflow.start('evolutionWorkflow', {
-    workflowId: runId,
-    taskQueue: config.temporal.taskQueue,
-    args: [input],
-  });
-}
 
 type Ctx = {
   temporal: TestTemporal;
@@ -219,7 +211,7 @@ export async function runBenchCycle(ctx: Ctx, input: CycleBenchOptions): Promise
   const serverBefore = processUsage(ctx.temporal.server.process.pid!).cpuMs;
   const selfBefore = process.cpuUsage();
   try {
-    const handle = await startRun(client, config, runId);
+    const handle = await startEvolution(client, config, runId);
     const pastVerify = new Set(['baseline', 'train', 'evaluate', 'target_gaps', 'done', 'stopped']);
     let synthesisRssBytes = 0;
     for (let i = 0; ; i++) {

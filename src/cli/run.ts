@@ -1,19 +1,21 @@
 // Starting a run on Temporal and following it from the terminal: what `inftool run`, `status` and the
 // demo share (the workflow is started by reference, its status read by query).
-import { WorkflowIdReusePolicy } from '@temporalio/client';
+import { WorkflowIdReusePolicy, type Client } from '@temporalio/client';
 import type { RunConfig } from '../config.js';
-import { CycleKey, RunKey, StageKey, type RunStatus } from '../workflows/definitions.js';
+import { CycleKey, RunKey, StageKey, type EvolutionInput, type RunStatus } from '../workflows/definitions.js';
+import type { evolutionWorkflow } from '../workflows/evolution.js';
 import { runDetails, runSummary } from '../workflows/ui-text.js';
 import { gain, pct, scoreTable, statusLine } from './format.js';
 import { runStatus, uiLink, type Connected } from './temporal-client.js';
 
-export async function startRun(c: Connected, config: RunConfig, id?: string): Promise<string> {
-  const runId = id ?? `run-${config.name}`;
-  const { evolutionWorkflow } = await import('../workflows/evolution.js');
-  await c.client.workflow.start(evolutionWorkflow, {
+/** Starts a run's evolution workflow: the one place that says how (id reuse, UI summary, search attributes).
+ * The CLI, the pipeline tests and the benchmarks all start runs through it. */
+export async function startEvolution(client: Client, config: RunConfig, runId: string) {
+  const input: EvolutionInput = { runId, config };
+  return client.workflow.start<typeof evolutionWorkflow>('evolutionWorkflow', {
     workflowId: runId,
     taskQueue: config.temporal.taskQueue,
-    args: [{ runId, config }],
+    args: [input],
     workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY,
     staticSummary: runSummary(config),
     staticDetails: runDetails(config),
@@ -23,6 +25,11 @@ export async function startRun(c: Connected, config: RunConfig, id?: string): Pr
       { key: StageKey, value: 'prepare' },
     ],
   });
+}
+
+export async function startRun(c: Connected, config: RunConfig, id?: string): Promise<string> {
+  const runId = id ?? `run-${config.name}`;
+  await startEvolution(c.client, config, runId);
   const link = uiLink(c, runId);
   console.log(`started ${runId}${link ? `\n  watch it: ${link}` : ''}`);
   return runId;

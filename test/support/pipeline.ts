@@ -1,6 +1,5 @@
 // Test support for whole runs: a scripted OpenAI-compatible endpoint playing every role (the edge of
 // the world), run configs pointing at it, and helpers to start runs and wait on them.
-import { runDetails, runSummary } from '../../src/workflows/ui-text.js';
 import type { Client } from '@temporalio/client';
 import {
   startScriptedServer,
@@ -9,7 +8,7 @@ import {
   type ScriptedServer,
 } from '../../src/llm/scripted-server.js';
 import { parseRunConfig, type RunConfig } from '../../src/config.js';
-import { statusQuery, type EvolutionInput, type RunStatus } from '../../src/workflows/definitions.js';
+import { statusQuery, type RunStatus } from '../../src/workflows/definitions.js';
 import { listedCalls, scriptedRoles } from '../../src/agents/scripted-roles.js';
 
 export type Weakness = 'parallel' | null;
@@ -62,16 +61,7 @@ export function testConfig(llm: ScriptedServer, overrides: Record<string, unknow
 
 export { tempHome, workerEnv } from '../../temporal/harness.js';
 
-export async function startRun(client: Client, config: RunConfig, runId: string) {
-  const input: EvolutionInput = { runId, config };
-  return client.workflow.start('evolutionWorkflow', {
-    workflowId: runId,
-    taskQueue: config.temporal.taskQueue,
-    args: [input],
-    staticSummary: runSummary(config),
-    staticDetails: runDetails(config),
-  });
-}
+export { startEvolution as startRun } from '../../src/cli/run.js';
 
 export async function status(client: Client, runId: string): Promise<RunStatus> {
   return client.workflow.getHandle(runId).query(statusQuery);
