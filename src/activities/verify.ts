@@ -5,10 +5,10 @@ import { join } from 'node:path';
 import type { RunConfig } from '../config.js';
 import type { Trajectory } from '../domain/trajectory.js';
 import type { Catalog } from '../domain/catalog.js';
-import { verifyBatch } from '../verify/verify-batch.js';
+import { emptyVerifyStats, verifyBatch } from '../verify/verify-batch.js';
 import { NoveltyIndex } from '../verify/novelty-index.js';
 import { ContaminationIndex } from '../verify/contamination-index.js';
-import { datasetCard, rlPromptsJsonl, trajectoriesJsonl } from '../verify/dataset-card.js';
+import { DatasetCardTally, rlPromptsJsonl, trajectoriesJsonl } from '../verify/dataset-card.js';
 import type { CycleRecord } from '../domain/cycle-record.js';
 import { contentKey, getJson, getJsonl, putJson, type ArtifactRef } from '../store/artifact-store.js';
 import { REPO_ROOT } from '../repo-root.js';
@@ -93,27 +93,47 @@ export function verifyActivities(deps: ActivityDeps) {
       return meteredAttempt(deps, key, { cycle: input.cycle, stage: 'verify' }, (metered) =>
         heartbeating<VerifyCycleResult, { phase: string }>(async ({ beat }) => {
           const catalog = await getJson<Catalog>(deps.store, input.catalogRef);
-          const raw: Trajectory[] = [];
-          for (const ref of batchRefs) raw.push(...(await getJsonl<Trajectory>(deps.store, ref)));
-          beat({ phase: `gating ${raw.length} trajectories` });
           const seen = input.noveltyRef
             ? NoveltyIndex.fromJSON(await getJson(deps.store, input.noveltyRef))
             : new NoveltyIndex();
           const contamination = await ContaminationIndex.fromBfclDir(bfclDataDir(config));
-          const { verified, rlPrompts, stats } = await verifyBatch({
-            trajectories: raw,
-            tools: catalog.tools,
-            seen,
-            contamination,
-            judge: config.roles.judge ? roleClient('judge', config.roles.judge) : undefined,
-          });
-
+          const judge = config.roles.judge ? roleClient('judge', config.roles.judge) : undefined;
+          // Batch by batch, in order, streaming the outputs: memory holds one batch and the running counts,
+          // never the cycle (whose dataset may be larger than one string can be). In order, the novelty index
+          // decides exactly as one pass over the whole cycle would.
+          const stats = emptyVerifyStats();
+          const card = new DatasetCardTally();
           const byToolSet: Record<string, { trajectories: number; accepted: number }> = {};
-          for (const t of verified) {
-            const s = (byToolSet[t.task.toolSetId] ??= { trajectories: 0, accepted: 0 });
-            s.trajectories++;
-            if (t.accepted) s.accepted++;
+          const trajectoriesOut = await deps.store.writer(refs.trajectoriesRef);
+          const rlPromptsOut = await deps.store.writer(refs.rlPromptsRef);
+          try {
+            for (const [i, ref] of batchRefs.entries()) {
+              if (i % 50 === 0) beat({ phase: `gating batch ${i + 1} of ${batchRefs.length}` });
+              const batch = await getJsonl<Trajectory>(deps.store, ref);
+              const { verified, rlPrompts } = await verifyBatch({
+                trajectories: batch,
+                tools: catalog.tools,
+                seen,
+                contamination,
+                judge,
+                stats,
+              });
+              card.add(verified, rlPrompts);
+              for (const t of verified) {
+                const s = (byToolSet[t.task.toolSetId] ??= { trajectories: 0, accepted: 0 });
+                s.trajectories++;
+                if (t.accepted) s.accepted++;
+              }
+              await trajectoriesOut.write(trajectoriesJsonl(verified));
+              await rlPromptsOut.write(rlPromptsJsonl(rlPrompts));
+            }
+            await trajectoriesOut.commit();
+            await rlPromptsOut.commit();
+          } finally {
+            await trajectoriesOut.abort();
+            await rlPromptsOut.abort();
           }
+
           const cycleStats: VerifyCycleStats = {
             synthesis: {
               trajectories: stats.trajectories,
@@ -130,13 +150,11 @@ export function verifyActivities(deps: ActivityDeps) {
             judgeTokens: stats.judgeTokens,
             faults: { synthesize: await batchFaults(deps, batchRefs), verify: await attemptsSoFar(deps, key, metered) },
           };
-          const card = datasetCard({ verified, rlPrompts, stats });
-          await deps.store.put(refs.trajectoriesRef, trajectoriesJsonl(verified));
-          await deps.store.put(refs.rlPromptsRef, rlPromptsJsonl(rlPrompts));
+          const { json: cardJson, markdown } = card.card(stats);
           await putJson(deps.store, refs.statsRef, cycleStats);
           await putJson(deps.store, refs.noveltyRef, seen.toJSON());
-          await putJson(deps.store, { key, name: 'dataset_card.json' }, card.json);
-          await deps.store.put({ key, name: 'dataset_card.md' }, card.markdown);
+          await putJson(deps.store, { key, name: 'dataset_card.json' }, cardJson);
+          await deps.store.put({ key, name: 'dataset_card.md' }, markdown);
           const summary = {
             trajectories: stats.trajectories,
             accepted: stats.accepted,

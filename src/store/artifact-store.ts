@@ -1,7 +1,7 @@
 // Content-keyed artifact storage: every stage output is written once under a key derived from the
 // stage's inputs, so a retried or replayed activity finds its artifact instead of redoing the work.
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdir, readFile, rename, stat, writeFile, readdir } from 'node:fs/promises';
+import { mkdir, open, readFile, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 
 /** Stable JSON: object keys sorted, so equal values hash equally whatever their construction order. */
@@ -30,8 +30,19 @@ export interface ArtifactStore {
   exists(ref: ArtifactRef): Promise<boolean>;
   /** Writes once: if the artifact exists already, it is left as it is (first writer wins). */
   put(ref: ArtifactRef, data: string | Buffer): Promise<void>;
+  /** An artifact written piece by piece (a cycle's dataset, larger than one string may be): it appears under
+   * its name only at `commit`, whole, and like `put` leaves an existing one as it is. */
+  writer(ref: ArtifactRef): Promise<ArtifactWriter>;
   get(ref: ArtifactRef): Promise<Buffer>;
   list(key: string): Promise<string[]>;
+}
+
+export interface ArtifactWriter {
+  write(data: string | Buffer): Promise<void>;
+  /** Makes the artifact visible under its name; nothing of it is visible before. */
+  commit(): Promise<void>;
+  /** Drops what was written (an attempt that failed): safe after commit, where it does nothing. */
+  abort(): Promise<void>;
 }
 
 /** Where a data directory (`--home`, INFTOOL_HOME) keeps its local artifact store: the one place that says so. */
@@ -64,6 +75,29 @@ export class LocalArtifactStore implements ArtifactStore {
     const tmp = `${path}.${randomBytes(6).toString('hex')}.tmp`;
     await writeFile(tmp, data);
     await rename(tmp, path);
+  }
+  async writer(ref: ArtifactRef): Promise<ArtifactWriter> {
+    const path = this.locate(ref);
+    await mkdir(dirname(path), { recursive: true });
+    const tmp = `${path}.${randomBytes(6).toString('hex')}.tmp`;
+    const file = await open(tmp, 'w');
+    let closed = false;
+    const close = async () => {
+      if (!closed) await file.close();
+      closed = true;
+    };
+    return {
+      write: async (data) => void (await file.write(typeof data === 'string' ? Buffer.from(data) : data)),
+      commit: async () => {
+        await close();
+        if (await this.exists(ref)) await rm(tmp, { force: true });
+        else await rename(tmp, path);
+      },
+      abort: async () => {
+        await close();
+        await rm(tmp, { force: true });
+      },
+    };
   }
   async get(ref: ArtifactRef): Promise<Buffer> {
     try {

@@ -54,45 +54,77 @@ export function sourcesLine(requestSources: Record<string, number>, valueSources
   ].join(' ');
 }
 
+/** The dataset card of a whole cycle. */
 export function datasetCard(input: { verified: Trajectory[]; rlPrompts: RlPrompt[]; stats: VerifyStats }): {
   json: DatasetCard;
   markdown: string;
 } {
-  const { verified, rlPrompts, stats } = input;
-  const accepted = verified.filter((t) => t.accepted);
-  const tokens =
-    verified.reduce(
-      (s, t) => s + Object.values(t.usage ?? {}).reduce((a, u) => a + u.promptTokens + u.completionTokens, 0),
-      0,
-    ) + stats.judgeTokens;
-  const chars = accepted.reduce((s, t) => s + JSON.stringify(t.messages).length + JSON.stringify(t.tools).length, 0);
-  const byCat: Record<string, number> = {};
-  for (const p of rlPrompts) byCat[p.category] = (byCat[p.category] ?? 0) + 1;
-  const json: DatasetCard = {
-    trajectories: verified.length,
-    accepted: accepted.length,
-    acceptanceRate: verified.length ? accepted.length / verified.length : 0,
-    splits: {
-      train: accepted.filter((t) => t.split !== 'validation').length,
-      validation: accepted.filter((t) => t.split === 'validation').length,
-    },
-    acceptedByCategory: stats.acceptedByCategory,
-    rejectedByGate: stats.rejectedByGate,
-    rejectedByCategoryGate: stats.rejectedByCategoryGate,
-    rlPrompts: {
-      train: rlPrompts.filter((p) => p.split === 'train').length,
-      validation: rlPrompts.filter((p) => p.split === 'validation').length,
-      byCategory: byCat,
-    },
-    toolsCovered: [...new Set(accepted.flatMap((t) => t.goal.turns.flat().map((c) => c.name)))].sort(),
-    toolSets: [...new Set(accepted.map((t) => t.task.toolSetId))].sort(),
-    synthesisTokensPerAccepted: accepted.length ? Math.round(tokens / accepted.length) : 0,
-    approxTrainingTokensPerAccepted: accepted.length ? Math.round(chars / 4 / accepted.length) : 0,
-    repairedGoals: verified.filter((t) => t.goal.repairs?.length).length,
-    requestSources: stats.requestSources ?? {},
-    acceptedByRequestSource: stats.acceptedByRequestSource ?? {},
-    valueSources: stats.valueSources ?? {},
-  };
+  const tally = new DatasetCardTally();
+  tally.add(input.verified, input.rlPrompts);
+  return tally.card(input.stats);
+}
+
+/**
+ * The card's counts, gathered chunk by chunk (verification streams a large cycle batch by batch and keeps
+ * none of it): `add` each chunk's trajectories and prompts, then `card` with the cycle's stats. The same
+ * trajectories give the same card however they were chunked.
+ */
+export class DatasetCardTally {
+  private trajectories = 0;
+  private accepted = 0;
+  private validation = 0;
+  private tokens = 0;
+  private chars = 0;
+  private repaired = 0;
+  private prompts = { train: 0, validation: 0, byCategory: {} as Record<string, number> };
+  private tools = new Set<string>();
+  private toolSets = new Set<string>();
+
+  add(verified: Trajectory[], rlPrompts: RlPrompt[]): void {
+    for (const t of verified) {
+      this.trajectories++;
+      this.tokens += Object.values(t.usage ?? {}).reduce((a, u) => a + u.promptTokens + u.completionTokens, 0);
+      if (t.goal.repairs?.length) this.repaired++;
+      if (!t.accepted) continue;
+      this.accepted++;
+      if (t.split === 'validation') this.validation++;
+      this.chars += JSON.stringify(t.messages).length + JSON.stringify(t.tools).length;
+      for (const c of t.goal.turns.flat()) this.tools.add(c.name);
+      this.toolSets.add(t.task.toolSetId);
+    }
+    for (const p of rlPrompts) {
+      if (p.split === 'train') this.prompts.train++;
+      if (p.split === 'validation') this.prompts.validation++;
+      this.prompts.byCategory[p.category] = (this.prompts.byCategory[p.category] ?? 0) + 1;
+    }
+  }
+
+  card(stats: VerifyStats): { json: DatasetCard; markdown: string } {
+    const { accepted } = this;
+    const tokens = this.tokens + stats.judgeTokens;
+    const json: DatasetCard = {
+      trajectories: this.trajectories,
+      accepted,
+      acceptanceRate: this.trajectories ? accepted / this.trajectories : 0,
+      splits: { train: accepted - this.validation, validation: this.validation },
+      acceptedByCategory: stats.acceptedByCategory,
+      rejectedByGate: stats.rejectedByGate,
+      rejectedByCategoryGate: stats.rejectedByCategoryGate,
+      rlPrompts: { ...this.prompts, byCategory: { ...this.prompts.byCategory } },
+      toolsCovered: [...this.tools].sort(),
+      toolSets: [...this.toolSets].sort(),
+      synthesisTokensPerAccepted: accepted ? Math.round(tokens / accepted) : 0,
+      approxTrainingTokensPerAccepted: accepted ? Math.round(this.chars / 4 / accepted) : 0,
+      repairedGoals: this.repaired,
+      requestSources: stats.requestSources ?? {},
+      acceptedByRequestSource: stats.acceptedByRequestSource ?? {},
+      valueSources: stats.valueSources ?? {},
+    };
+    return { json, markdown: cardMarkdown(json, stats.rlPrompts) };
+  }
+}
+
+function cardMarkdown(json: DatasetCard, rlPrompts: number): string {
   const table = (rec: Record<string, number>, head: string) =>
     Object.keys(rec).length
       ? [
@@ -103,11 +135,11 @@ export function datasetCard(input: { verified: Trajectory[]; rlPrompts: RlPrompt
             .map(([k, v]) => `| ${k} | ${v} |`),
         ].join('\n')
       : '_none_';
-  const markdown = [
+  return [
     '# Dataset card',
     '',
     `${json.accepted} of ${json.trajectories} trajectories accepted (${(json.acceptanceRate * 100).toFixed(1)}%): ${json.splits.train} train, ${json.splits.validation} validation.`,
-    `${rlPrompts.length} RL prompts (${json.rlPrompts.train} train, ${json.rlPrompts.validation} validation). ${json.repairedGoals} goals needed deterministic repair.`,
+    `${rlPrompts} RL prompts (${json.rlPrompts.train} train, ${json.rlPrompts.validation} validation). ${json.repairedGoals} goals needed deterministic repair.`,
     `Tokens: ${json.synthesisTokensPerAccepted} synthesis tokens and ~${json.approxTrainingTokensPerAccepted} training tokens per accepted trajectory.`,
     sourcesLine(json.requestSources, json.valueSources),
     '',
@@ -127,5 +159,4 @@ export function datasetCard(input: { verified: Trajectory[]; rlPrompts: RlPrompt
     json.toolsCovered.map((t) => `\`${t}\``).join(', ') || '_none_',
     '',
   ].join('\n');
-  return { json, markdown };
 }

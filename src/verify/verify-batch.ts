@@ -57,6 +57,8 @@ export type VerifyBatchInput = {
   judge?: ChatClient;
   /** Share of trajectories held out for validation (decided by a hash of the id). */
   validationFraction?: number;
+  /** Counts to add this batch's to (a cycle verified chunk by chunk); absent: the batch's own, from zero. */
+  stats?: VerifyStats;
 };
 
 export type VerifyBatchResult = { verified: Trajectory[]; rlPrompts: RlPrompt[]; stats: VerifyStats };
@@ -77,10 +79,10 @@ function bump(rec: Record<string, number>, key: string): void {
   rec[key] = (rec[key] ?? 0) + 1;
 }
 
-export async function verifyBatch(input: VerifyBatchInput): Promise<VerifyBatchResult> {
-  const tools = new Map(input.tools.map((t) => [t.name, t]));
-  const stats: VerifyStats = {
-    trajectories: input.trajectories.length,
+/** Counts of nothing yet: where a cycle verified chunk by chunk starts its totals. */
+export function emptyVerifyStats(): VerifyStats {
+  return {
+    trajectories: 0,
     accepted: 0,
     rejectedByGate: {},
     rejectedByCategoryGate: {},
@@ -92,6 +94,12 @@ export async function verifyBatch(input: VerifyBatchInput): Promise<VerifyBatchR
     acceptedByRequestSource: {},
     valueSources: {},
   };
+}
+
+export async function verifyBatch(input: VerifyBatchInput): Promise<VerifyBatchResult> {
+  const tools = new Map(input.tools.map((t) => [t.name, t]));
+  const stats = input.stats ?? emptyVerifyStats();
+  stats.trajectories += input.trajectories.length;
   const verified: Trajectory[] = [];
   const rlPrompts: RlPrompt[] = [];
   // Sequential on purpose: whether an item is novel depends on what was accepted before it in this batch.
@@ -124,7 +132,7 @@ export async function verifyBatch(input: VerifyBatchInput): Promise<VerifyBatchR
     }
     verified.push(t);
   }
-  stats.rlPrompts = rlPrompts.length;
+  stats.rlPrompts += rlPrompts.length;
   return { verified, rlPrompts, stats };
 }
 

@@ -33,3 +33,27 @@ test('artifacts are written once: the first writer wins, no temp files are left'
   assert.throws(() => store.locate({ key: '../evil', name: 'x' }), /characters a path cannot hold/);
   assert.throws(() => store.locate({ key: 'k', name: '../x' }), /not a plain relative path/);
 });
+
+test('a written-piecewise artifact appears whole at commit only; an abort leaves nothing; an existing one is kept', async () => {
+  const store = new LocalArtifactStore(mkdtempSync(join(tmpdir(), 'inftool-store-writer-')));
+  const ref = { key: 'k', name: 'rows.jsonl' };
+  const w = await store.writer(ref);
+  await w.write('{"a":1}\n');
+  await w.write(Buffer.from('{"a":2}\n'));
+  assert.equal(await store.exists(ref), false, 'nothing under the name before commit');
+  await w.commit();
+  await w.abort(); // after commit: nothing to drop
+  assert.deepEqual(await getJsonl(store, ref), [{ a: 1 }, { a: 2 }]);
+
+  const again = await store.writer(ref);
+  await again.write('{"a":3}\n');
+  await again.commit();
+  assert.deepEqual(await getJsonl(store, ref), [{ a: 1 }, { a: 2 }], 'the first writer wins');
+
+  const dropped = { key: 'k', name: 'dropped.jsonl' };
+  const d = await store.writer(dropped);
+  await d.write('partial');
+  await d.abort();
+  assert.equal(await store.exists(dropped), false);
+  assert.deepEqual(readdirSync(join(store.root, 'k')).sort(), ['rows.jsonl'], 'no temp file is left');
+});

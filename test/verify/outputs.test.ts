@@ -14,9 +14,9 @@ import { RlPromptSchema } from '../../src/domain/rl-prompt.js';
 import { TrajectorySchema, type Trajectory } from '../../src/domain/trajectory.js';
 import { synthesizeTrajectory } from '../../src/agents/synthesize.js';
 import { mcpSessionFactory } from '../../src/agents/mcp-session.js';
-import { verifyBatch } from '../../src/verify/verify-batch.js';
+import { emptyVerifyStats, verifyBatch } from '../../src/verify/verify-batch.js';
 import { NoveltyIndex } from '../../src/verify/novelty-index.js';
-import { datasetCard, rlPromptsJsonl, trajectoriesJsonl } from '../../src/verify/dataset-card.js';
+import { DatasetCardTally, datasetCard, rlPromptsJsonl, trajectoriesJsonl } from '../../src/verify/dataset-card.js';
 import { exportDataset } from '../../src/cli/export.js';
 import { scriptedRoles } from '../../src/agents/scripted-roles.js';
 
@@ -82,6 +82,30 @@ test('a cycle of every category: outputs, card, exports; the API key never appea
   await writeFile(join(dir, 'trajectories.jsonl'), trajectoriesJsonl(verified));
   await writeFile(join(dir, 'rl_prompts.jsonl'), rlPromptsJsonl(rlPrompts));
   const card = datasetCard({ verified, rlPrompts, stats });
+
+  // Verified in chunks (as the verify activity streams a cycle batch by batch), with one novelty index, one set
+  // of running counts and one card tally: the same verdicts, prompts, counts and card as the whole cycle at once.
+  const seen = new NoveltyIndex();
+  const chunkedStats = emptyVerifyStats();
+  const tally = new DatasetCardTally();
+  const chunked: { verified: Trajectory[]; rlPrompts: typeof rlPrompts } = { verified: [], rlPrompts: [] };
+  for (let i = 0; i < trajectories.length; i += 5) {
+    const part = await verifyBatch({
+      trajectories: trajectories.slice(i, i + 5),
+      tools: catalog.tools,
+      seen,
+      stats: chunkedStats,
+    });
+    tally.add(part.verified, part.rlPrompts);
+    chunked.verified.push(...part.verified);
+    chunked.rlPrompts.push(...part.rlPrompts);
+  }
+  assert.ok(stats.rejectedByGate.novelty, 'the whole pass rejects repeats, so the chunks must see each other');
+  assert.deepEqual(chunked.verified, verified);
+  assert.deepEqual(chunked.rlPrompts, rlPrompts);
+  assert.deepEqual(chunkedStats, stats);
+  assert.deepEqual(tally.card(chunkedStats), card);
+
   await writeFile(join(dir, 'dataset_card.json'), JSON.stringify(card.json, null, 2));
   await writeFile(join(dir, 'dataset_card.md'), card.markdown);
 
