@@ -10,7 +10,7 @@ import { NoveltyIndex } from '../verify/novelty-index.js';
 import { ContaminationIndex } from '../verify/contamination-index.js';
 import { DatasetCardTally, rlPromptsJsonl, trajectoriesJsonl } from '../verify/dataset-card.js';
 import type { CycleRecord } from '../domain/cycle-record.js';
-import { contentKey, getJson, getJsonl, putJson, type ArtifactRef } from '../store/artifact-store.js';
+import { contentKey, getJson, getJsonl, jsonlRows, putJson, type ArtifactRef } from '../store/artifact-store.js';
 import { REPO_ROOT } from '../repo-root.js';
 import { runConfigOf, type ConfigArg } from './run-config.js';
 import { BadInput, heartbeating, type ActivityDeps } from './context.js';
@@ -84,18 +84,20 @@ export function verifyActivities(deps: ActivityDeps) {
         trajectoriesRef: { key, name: 'trajectories.jsonl' },
         rlPromptsRef: { key, name: 'rl_prompts.jsonl' },
         statsRef: { key, name: 'stats.json' },
-        noveltyRef: { key, name: 'novelty.json' },
+        noveltyRef: { key, name: 'novelty.jsonl' },
       };
       const summaryRef: ArtifactRef = { key, name: 'summary.json' };
-      if (await deps.store.exists(summaryRef))
-        return { ...refs, ...(await getJson<Omit<VerifyCycleResult, keyof typeof refs>>(deps.store, summaryRef)) };
+      if (await deps.store.exists(summaryRef)) {
+        // A cycle verified before the index became JSON lines left novelty.json.
+        const noveltyRef = (await deps.store.exists(refs.noveltyRef)) ? refs.noveltyRef : { key, name: 'novelty.json' };
+        const summary = await getJson<Omit<VerifyCycleResult, keyof typeof refs>>(deps.store, summaryRef);
+        return { ...refs, noveltyRef, ...summary };
+      }
 
       return meteredAttempt(deps, key, { cycle: input.cycle, stage: 'verify' }, (metered) =>
         heartbeating<VerifyCycleResult, { phase: string }>(async ({ beat }) => {
           const catalog = await getJson<Catalog>(deps.store, input.catalogRef);
-          const seen = input.noveltyRef
-            ? NoveltyIndex.fromJSON(await getJson(deps.store, input.noveltyRef))
-            : new NoveltyIndex();
+          const seen = await loadNoveltyIndex(deps, input.noveltyRef);
           const contamination = await ContaminationIndex.fromBfclDir(bfclDataDir(config));
           const judge = config.roles.judge ? roleClient('judge', config.roles.judge) : undefined;
           // Batch by batch, in order, streaming the outputs: memory holds one batch and the running counts,
@@ -152,7 +154,13 @@ export function verifyActivities(deps: ActivityDeps) {
           };
           const { json: cardJson, markdown } = card.card(stats);
           await putJson(deps.store, refs.statsRef, cycleStats);
-          await putJson(deps.store, refs.noveltyRef, seen.toJSON());
+          const noveltyOut = await deps.store.writer(refs.noveltyRef);
+          try {
+            await seen.writeJsonl((text) => noveltyOut.write(text));
+            await noveltyOut.commit();
+          } finally {
+            await noveltyOut.abort();
+          }
           await putJson(deps.store, { key, name: 'dataset_card.json' }, cardJson);
           await deps.store.put({ key, name: 'dataset_card.md' }, markdown);
           const summary = {
@@ -167,6 +175,13 @@ export function verifyActivities(deps: ActivityDeps) {
       );
     },
   };
+}
+
+/** The run's novelty index so far: JSON lines since it could outgrow one string, one JSON value before that. */
+async function loadNoveltyIndex(deps: ActivityDeps, ref: ArtifactRef | undefined): Promise<NoveltyIndex> {
+  if (!ref) return new NoveltyIndex();
+  if (ref.name.endsWith('.jsonl')) return NoveltyIndex.fromJsonlRows(jsonlRows(deps.store, ref));
+  return NoveltyIndex.fromJSON(await getJson(deps.store, ref));
 }
 
 /** The synthesis fault counts of the cycle: the sum over its batches' metas. */

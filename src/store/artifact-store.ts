@@ -143,6 +143,18 @@ export async function putJsonl(store: ArtifactStore, ref: ArtifactRef, rows: unk
   await store.put(ref, rows.map((r) => JSON.stringify(r)).join('\n') + (rows.length ? '\n' : ''));
   return ref;
 }
+/** The rows of a JSONL artifact one at a time, decoded line by line: a file larger than one string may be
+ * (V8 caps a string at 512 MB) is read without ever becoming one. */
+export async function* jsonlRows<T = unknown>(store: ArtifactStore, ref: ArtifactRef): AsyncGenerator<T> {
+  const buf = await store.get(ref);
+  for (let start = 0; start < buf.length;) {
+    let end = buf.indexOf(0x0a, start);
+    if (end < 0) end = buf.length;
+    const line = buf.toString('utf8', start, end);
+    if (line.trim()) yield JSON.parse(line) as T;
+    start = end + 1;
+  }
+}
 export async function getJsonl<T = unknown>(store: ArtifactStore, ref: ArtifactRef): Promise<T[]> {
   const text = (await store.get(ref)).toString('utf8');
   return text
