@@ -96,7 +96,7 @@ try {
   const bytesPerBatch = fullest ? fullest.bytes / fullest.batches : NaN;
 
   const artifacts = treeSize(join(r.home, 'artifacts'));
-  const novelty = noveltyMemory(join(r.home, 'artifacts', r.verify.noveltyRef.key, r.verify.noveltyRef.name));
+  const novelty = await noveltyMemory(join(r.home, 'artifacts', r.verify.noveltyRef.key, r.verify.noveltyRef.name));
   const rawBytes = treeSize(join(r.home, 'artifacts', r.verify.trajectoriesRef.key)).bytes; // the verified dataset's folder
 
   // 1,000,000 (--target) trajectories per cycle with the same batch size, lanes and segment.
@@ -224,14 +224,22 @@ function payloadsOf(ev: Ev): Array<{ data?: Uint8Array | null }> {
 }
 
 /** The novelty index's file, and its heap once loaded (needs --expose-gc; null without). */
-function noveltyMemory(file: string): { entries: number; fileBytes: number; heapBytes: number | null } {
+async function noveltyMemory(file: string): Promise<{ entries: number; fileBytes: number; heapBytes: number | null }> {
   const text = readFileSync(file, 'utf8');
+  // Parsed before the measurement: what is counted is the index, not its text.
+  const parsed: unknown = file.endsWith('.jsonl')
+    ? text
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l) as unknown)
+    : JSON.parse(text);
+  const load = () =>
+    Array.isArray(parsed) ? NoveltyIndex.fromJsonlRows(parsed) : Promise.resolve(NoveltyIndex.fromJSON(parsed));
   const gc = (globalThis as { gc?: () => void }).gc;
-  const json = JSON.parse(text);
-  if (!gc) return { entries: NoveltyIndex.fromJSON(json).size, fileBytes: text.length, heapBytes: null };
+  if (!gc) return { entries: (await load()).size, fileBytes: text.length, heapBytes: null };
   gc();
   const before = process.memoryUsage().heapUsed;
-  const index = NoveltyIndex.fromJSON(json);
+  const index = await load();
   gc();
   const heapBytes = process.memoryUsage().heapUsed - before;
   return { entries: index.size, fileBytes: text.length, heapBytes };
