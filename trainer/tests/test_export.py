@@ -130,3 +130,33 @@ def test_unmerged_export_serves_the_base_with_a_lora_gguf(tiny_world, tiny_gguf,
     assert model_ref == {"kind": "gguf", "path": str(tiny_gguf), "loraPath": str(final / "adapter.gguf")}
     assert Path(model_ref["loraPath"]).stat().st_size > 0 and not (final / "model.gguf").exists()
     assert policy["adapterPath"] == str(final)
+
+
+def test_dequantized_cache_loads_what_the_gguf_holds(tiny_world, tiny_gguf, tmp_path, monkeypatch):
+    """The float32 folder a GGUF base is dequantized into once (model_io.dequantized_cache) loads the same
+    weights and the same tokenizer as reading the GGUF itself; a changed file is dequantized again."""
+    from inftool_trainer.model_io import dequantized_cache, load_base_model, load_tokenizer
+
+    gguf = tmp_path / tiny_gguf.name
+    shutil.copy(tiny_gguf, gguf)
+    job = _job(tiny_world, gguf, tmp_path / "out")
+    monkeypatch.setenv("INFTOOL_GGUF_CACHE", "0")
+    direct_model, direct_tok = load_base_model(job, dtype=torch.float32), load_tokenizer(job)
+    assert not (tmp_path / f"{gguf.name}.hf").exists(), "INFTOOL_GGUF_CACHE=0 writes no cache"
+    monkeypatch.delenv("INFTOOL_GGUF_CACHE")
+    cache = dequantized_cache(gguf)
+    assert cache == tmp_path / f"{gguf.name}.hf" and (cache / "config.json").exists()
+    cached_model, cached_tok = load_base_model(job, dtype=torch.float32), load_tokenizer(job)
+    direct, cached = direct_model.state_dict(), cached_model.state_dict()
+    assert direct.keys() == cached.keys()
+    for k in direct:
+        assert torch.equal(direct[k], cached[k]), k
+    text = "<s>[TOOLS] get_weather(city='Paris') 12.5 °C</s>"
+    assert direct_tok(text).input_ids == cached_tok(text).input_ids
+    assert direct_tok.chat_template == cached_tok.chat_template
+
+    before = (cache / "INFTOOL_SOURCE").read_text()
+    with gguf.open("ab") as f:
+        f.write(b"\0" * 32)  # another file under the same name (trailing padding: still a valid GGUF)
+    assert dequantized_cache(gguf) == cache
+    assert (cache / "INFTOOL_SOURCE").read_text() != before, "a changed file is dequantized again"
