@@ -31,7 +31,7 @@ const cli = (...args: string[]) =>
 
 before(async () => {
   temporal = await startTestTemporal();
-  llm = await startScriptedRoles({ delayMs: 60 });
+  llm = await startScriptedRoles({ delayMs: 60, beforeReply: async () => holding?.hold() });
   config = testConfig(llm, { cycles: { max: 1 } });
   worker = await spawnWorker(workerEnv(temporal.env, config, home));
 });
@@ -41,15 +41,45 @@ after(async () => {
   await temporal?.close();
 });
 
+/**
+ * Holds the scripted endpoint's replies from the run's first model call until the cycle workflow has received
+ * `signal`, which `steer` makes the run send it: so the steering lands while synthesis is in flight, for sure,
+ * however loaded the machine (a status read and a signal sent after it can both outlast the stage).
+ * Returns what `steer` returned, not awaited (a stop Update answers only once the run has ended).
+ */
+let holding: { hold(): Promise<void>; held: number } | undefined;
+/** The config with another seed: tasks of its own, so synthesis calls the model (identical runs share batches). */
+const ownSynthesis = (n: number) => ({ ...config, seed: config.seed + n });
+async function duringSynthesis<T>(runId: string, signal: string, steer: () => T): Promise<{ steered: T }> {
+  let release!: () => void;
+  const gate = new Promise<void>((r) => (release = r));
+  const h = { held: 0, hold: () => (h.held++, gate) };
+  holding = h;
+  try {
+    await waitFor('a synthesis call held', async () => h.held > 0, 60_000, 20);
+    assert.equal((await status(temporal.client, runId)).stage, 'synthesize');
+    const steered = steer();
+    const cycle = temporal.client.workflow.getHandle(`${runId}/cycle-0`);
+    await waitFor(
+      `the cycle to receive ${signal}`,
+      async () =>
+        ((await cycle.fetchHistory()).events ?? []).some(
+          (e) => e.workflowExecutionSignaledEventAttributes?.signalName === signal,
+        ),
+      60_000,
+      20,
+    );
+    return { steered };
+  } finally {
+    holding = undefined;
+    release();
+  }
+}
+
 test('pause holds the run before its next stage; resume lets it finish', async () => {
-  const handle = await startRun(temporal.client, config, 'run-pause');
-  await waitFor(
-    'synthesis',
-    async () => (await status(temporal.client, 'run-pause')).stage === 'synthesize',
-    60_000,
-    50,
-  );
-  assert.match((await cli('pause', 'run-pause')).stdout, /pause sent to run-pause/);
+  const handle = await startRun(temporal.client, ownSynthesis(1), 'run-pause');
+  const { steered } = await duringSynthesis('run-pause', 'pause', async () => (await cli('pause', 'run-pause')).stdout);
+  assert.match(await steered, /pause sent to run-pause/);
   const paused = await waitFor('paused status', async () => {
     const s = await status(temporal.client, 'run-pause');
     return s.paused && s;
@@ -95,22 +125,10 @@ test('pause holds the run before its next stage; resume lets it finish', async (
 });
 
 test('stop ends the run after the stage in progress, with the reason', async () => {
-  const handle = await startRun(temporal.client, config, 'run-stop');
-  // Signal while synthesis is verifiably mid-way (the CLI's start-up could outlast the stage).
-  await waitFor(
-    'synthesis under way',
-    async () => {
-      const s = await status(temporal.client, 'run-stop');
-      return (
-        s.stage === 'synthesize' &&
-        (s.counts.batchesDone ?? 0) >= 1 &&
-        (s.counts.batchesDone ?? 0) < (s.counts.batches ?? 0)
-      );
-    },
-    60_000,
-    20,
-  );
-  await handle.signal(stopSignal);
+  const handle = await startRun(temporal.client, ownSynthesis(2), 'run-stop');
+  await (
+    await duringSynthesis('run-stop', 'stop', () => handle.signal(stopSignal))
+  ).steered;
   const result = (await handle.result()) as RunStatus;
   assert.equal(result.stage, 'stopped');
   assert.equal(result.stopRequested, true);
@@ -121,21 +139,9 @@ test('stop ends the run after the stage in progress, with the reason', async () 
 });
 
 test('the requestStop update answers once the stop took effect, with the reason', async () => {
-  const handle = await startRun(temporal.client, config, 'run-stop-update');
-  await waitFor(
-    'synthesis under way',
-    async () => {
-      const s = await status(temporal.client, 'run-stop-update');
-      return (
-        s.stage === 'synthesize' &&
-        (s.counts.batchesDone ?? 0) >= 1 &&
-        (s.counts.batchesDone ?? 0) < (s.counts.batches ?? 0)
-      );
-    },
-    60_000,
-    20,
-  );
-  const answer = await handle.executeUpdate(requestStopUpdate);
+  const handle = await startRun(temporal.client, ownSynthesis(3), 'run-stop-update');
+  const { steered } = await duringSynthesis('run-stop-update', 'stop', () => handle.executeUpdate(requestStopUpdate));
+  const answer = await steered;
   assert.equal(answer.stage, 'stopped');
   assert.match(answer.reason, /stopped by request before stage verify of cycle 0/);
   const result = (await handle.result()) as RunStatus;

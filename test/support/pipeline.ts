@@ -18,7 +18,9 @@ export type Weakness = 'parallel' | null;
  * answers tool calls with a small JSON result, and optionally an assistant that is weak at one category
  * (parallel: it makes only the first of several calls to the same tool).
  */
-export async function startScriptedRoles(o: { delayMs?: number; weak?: Weakness } = {}): Promise<ScriptedServer> {
+export async function startScriptedRoles(
+  o: { delayMs?: number; weak?: Weakness; beforeReply?: () => Promise<void> } = {},
+): Promise<ScriptedServer> {
   const roles = scriptedRoles({
     assistant: (body: ChatCompletionBody): ScriptedReply | undefined => {
       if (o.weak !== 'parallel') return undefined;
@@ -31,7 +33,8 @@ export async function startScriptedRoles(o: { delayMs?: number; weak?: Weakness 
   });
   return startScriptedServer({
     delayMs: o.delayMs ?? 0,
-    reply: (body, ctx) => {
+    reply: async (body, ctx) => {
+      await o.beforeReply?.(); // a test holding replies: the call is in flight until it lets go
       const fmt = body.response_format as { json_schema?: { name?: string } } | undefined;
       if (fmt?.json_schema?.name === 'tool_result') return { content: JSON.stringify({ result: { ok: true } }) };
       return roles(body, ctx);
