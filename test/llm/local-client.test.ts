@@ -8,38 +8,9 @@ import { disposeLocalModels } from '../../src/llm/local-client.js';
 import { ensureLocalModel } from '../../src/llm/local-model.js';
 import { parseToolArguments } from '../../src/llm/parse-output.js';
 import { checkStructuredContent } from '../../src/llm/structured-output.js';
-import type { ChatClient, OpenAITool } from '../../src/domain/chat.js';
+import type { ChatClient } from '../../src/domain/chat.js';
 import { UsageMeter } from '../../src/llm/usage-meter.js';
-
-const tools: OpenAITool[] = [
-  {
-    type: 'function',
-    function: {
-      name: 'get_weather',
-      description: 'Current weather for a city',
-      parameters: {
-        type: 'object',
-        properties: {
-          city: { type: 'string', maxLength: 24 },
-          unit: { type: 'string', enum: ['celsius', 'fahrenheit'] },
-        },
-        required: ['city'],
-      },
-    },
-  },
-  {
-    type: 'function',
-    function: {
-      name: 'add',
-      description: 'Add two integers',
-      parameters: {
-        type: 'object',
-        properties: { a: { type: 'integer' }, b: { type: 'integer' } },
-        required: ['a', 'b'],
-      },
-    },
-  },
-];
+import { tools } from '../support/two-tools.js';
 
 describe('LocalChatClient with the bundled SmolLM2 GGUF', () => {
   let client: ChatClient;

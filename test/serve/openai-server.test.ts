@@ -12,39 +12,10 @@ import { policyFiles } from '../../src/cli/serve.js';
 import { mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { ChatCompletionTool } from 'openai/resources/chat/completions';
 import type { ChatCallOptions, ChatRequest } from '../../src/domain/chat.js';
+import { tools } from '../support/two-tools.js';
 
 const MODEL = 'smollm2-test';
-const tools: ChatCompletionTool[] = [
-  {
-    type: 'function',
-    function: {
-      name: 'get_weather',
-      description: 'Current weather for a city',
-      parameters: {
-        type: 'object',
-        properties: {
-          city: { type: 'string', maxLength: 24 },
-          unit: { type: 'string', enum: ['celsius', 'fahrenheit'] },
-        },
-        required: ['city'],
-      },
-    },
-  },
-  {
-    type: 'function',
-    function: {
-      name: 'add',
-      description: 'Add two integers',
-      parameters: {
-        type: 'object',
-        properties: { a: { type: 'integer' }, b: { type: 'integer' } },
-        required: ['a', 'b'],
-      },
-    },
-  },
-];
 const weather = [{ role: 'user' as const, content: 'What is the weather in Paris?' }];
 
 /** The error an OpenAI client call threw, as the SDK parsed it. */
