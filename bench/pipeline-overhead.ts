@@ -106,30 +106,15 @@ try {
 }
 if (args.json) console.log(JSON.stringify(rows, null, 2));
 else
-  console.table(
-    rows.map(
-      ({
-        latencyMs,
-        concurrency,
-        n,
-        fanOut,
-        callsPerTrajectory,
-        idealPerSecond,
-        throughVerifyPerSecond,
-        cpuBoundPerSecond,
-        synthesisRatio,
-        ratio,
-      }) => ({
-        latencyMs,
-        concurrency,
-        n,
-        fanOut,
-        callsPerTrajectory,
-        idealPerSecond,
-        throughVerifyPerSecond,
-        cpuBoundPerSecond,
-        synthesisRatio,
-        ratio,
-      }),
-    ),
-  );
+  console.table(rows, [
+    'latencyMs',
+    'concurrency',
+    'n',
+    'fanOut',
+    'callsPerTrajectory',
+    'idealPerSecond',
+    'throughVerifyPerSecond',
+    'cpuBoundPerSecond',
+    'synthesisRatio',
+    'ratio',
+  ]);
