@@ -146,7 +146,12 @@ export async function putJsonl(store: ArtifactStore, ref: ArtifactRef, rows: unk
 /** The rows of a JSONL artifact one at a time, decoded line by line: a file larger than one string may be
  * (V8 caps a string at 512 MB) is read without ever becoming one. */
 export async function* jsonlRows<T = unknown>(store: ArtifactStore, ref: ArtifactRef): AsyncGenerator<T> {
-  const buf = await store.get(ref);
+  yield* jsonlLines<T>(await store.get(ref));
+}
+export async function getJsonl<T = unknown>(store: ArtifactStore, ref: ArtifactRef): Promise<T[]> {
+  return [...jsonlLines<T>(await store.get(ref))];
+}
+function* jsonlLines<T>(buf: Buffer): Generator<T> {
   for (let start = 0; start < buf.length;) {
     let end = buf.indexOf(0x0a, start);
     if (end < 0) end = buf.length;
@@ -154,11 +159,4 @@ export async function* jsonlRows<T = unknown>(store: ArtifactStore, ref: Artifac
     if (line.trim()) yield JSON.parse(line) as T;
     start = end + 1;
   }
-}
-export async function getJsonl<T = unknown>(store: ArtifactStore, ref: ArtifactRef): Promise<T[]> {
-  const text = (await store.get(ref)).toString('utf8');
-  return text
-    .split('\n')
-    .filter((l) => l.trim())
-    .map((l) => JSON.parse(l) as T);
 }
