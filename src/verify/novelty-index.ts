@@ -62,8 +62,8 @@ export class NoveltyIndex {
     return this.entries.length;
   }
 
-  private bandKeys(shingles: ArrayLike<number>): number[] {
-    const sig = minhash(Array.from(shingles), this.config.permutations);
+  private bandKeys(shingles: Uint32Array): number[] {
+    const sig = minhash(shingles, this.config.permutations);
     const rows = this.config.permutations / this.config.bands;
     return Array.from({ length: this.config.bands }, (_, b) => {
       let h = Math.imul(b + 1, 0x9e3779b1) >>> 0;

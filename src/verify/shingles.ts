@@ -29,7 +29,7 @@ function mix(x: number, salt: number): number {
   return (h ^ (h >>> 16)) >>> 0;
 }
 
-export function minhash(shingles: number[], permutations: number): number[] {
+export function minhash(shingles: Iterable<number>, permutations: number): number[] {
   const sig = new Array<number>(permutations).fill(0xffffffff);
   for (const s of shingles) {
     for (let i = 0; i < permutations; i++) {
