@@ -105,7 +105,6 @@ export function verifyActivities(deps: ActivityDeps) {
           // decides exactly as one pass over the whole cycle would.
           const stats = emptyVerifyStats();
           const card = new DatasetCardTally();
-          const byToolSet: Record<string, { trajectories: number; accepted: number }> = {};
           const trajectoriesOut = await deps.store.writer(refs.trajectoriesRef);
           const rlPromptsOut = await deps.store.writer(refs.rlPromptsRef);
           try {
@@ -121,11 +120,6 @@ export function verifyActivities(deps: ActivityDeps) {
                 stats,
               });
               card.add(verified, rlPrompts);
-              for (const t of verified) {
-                const s = (byToolSet[t.task.toolSetId] ??= { trajectories: 0, accepted: 0 });
-                s.trajectories++;
-                if (t.accepted) s.accepted++;
-              }
               await trajectoriesOut.write(trajectoriesJsonl(verified));
               await rlPromptsOut.write(rlPromptsJsonl(rlPrompts));
             }
@@ -144,7 +138,7 @@ export function verifyActivities(deps: ActivityDeps) {
               rejectedByCategoryGate: stats.rejectedByCategoryGate,
               acceptedByCategory: stats.acceptedByCategory,
               rlPrompts: stats.rlPrompts,
-              byToolSet,
+              byToolSet: card.byToolSet,
               requestSources: stats.requestSources,
               valueSources: stats.valueSources,
             },

@@ -78,19 +78,22 @@ export class DatasetCardTally {
   private repaired = 0;
   private prompts = { train: 0, validation: 0, byCategory: {} as Record<string, number> };
   private tools = new Set<string>();
-  private toolSets = new Set<string>();
+  /** Trajectories and accepted ones per tool set (the cycle's stats carry it; the card lists those with any accepted). */
+  readonly byToolSet: Record<string, { trajectories: number; accepted: number }> = {};
 
   add(verified: Trajectory[], rlPrompts: RlPrompt[]): void {
     for (const t of verified) {
+      const set = (this.byToolSet[t.task.toolSetId] ??= { trajectories: 0, accepted: 0 });
+      set.trajectories++;
       this.trajectories++;
       this.tokens += Object.values(t.usage ?? {}).reduce((a, u) => a + u.promptTokens + u.completionTokens, 0);
       if (t.goal.repairs?.length) this.repaired++;
       if (!t.accepted) continue;
       this.accepted++;
+      set.accepted++;
       if (t.split === 'validation') this.validation++;
       this.chars += JSON.stringify(t.messages).length + JSON.stringify(t.tools).length;
       for (const c of t.goal.turns.flat()) this.tools.add(c.name);
-      this.toolSets.add(t.task.toolSetId);
     }
     for (const p of rlPrompts) {
       if (p.split === 'train') this.prompts.train++;
@@ -112,7 +115,9 @@ export class DatasetCardTally {
       rejectedByCategoryGate: stats.rejectedByCategoryGate,
       rlPrompts: { ...this.prompts, byCategory: { ...this.prompts.byCategory } },
       toolsCovered: [...this.tools].sort(),
-      toolSets: [...this.toolSets].sort(),
+      toolSets: Object.keys(this.byToolSet)
+        .filter((id) => this.byToolSet[id].accepted > 0)
+        .sort(),
       synthesisTokensPerAccepted: accepted ? Math.round(tokens / accepted) : 0,
       approxTrainingTokensPerAccepted: accepted ? Math.round(this.chars / 4 / accepted) : 0,
       repairedGoals: this.repaired,

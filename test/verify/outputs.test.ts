@@ -105,6 +105,12 @@ test('a cycle of every category: outputs, card, exports; the API key never appea
   assert.deepEqual(chunked.rlPrompts, rlPrompts);
   assert.deepEqual(chunkedStats, stats);
   assert.deepEqual(tally.card(chunkedStats), card);
+  // Per tool set (the cycle stats' byToolSet): every trajectory counted once, under its own tool set.
+  const perSet = (id: string) => ({
+    trajectories: verified.filter((t) => t.task.toolSetId === id).length,
+    accepted: verified.filter((t) => t.task.toolSetId === id && t.accepted).length,
+  });
+  assert.deepEqual(tally.byToolSet, { weather: perSet('weather'), notes: perSet('notes') });
 
   await writeFile(join(dir, 'dataset_card.json'), JSON.stringify(card.json, null, 2));
   await writeFile(join(dir, 'dataset_card.md'), card.markdown);
