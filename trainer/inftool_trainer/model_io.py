@@ -48,7 +48,11 @@ def dequantized_cache(gguf_path: Path) -> Path | None:
     stamp = f"{st.st_size}:{st.st_mtime_ns}"
     cache = gguf_path.with_name(gguf_path.name + ".hf")
     stamp_file = cache / "INFTOOL_SOURCE"
-    if stamp_file.exists() and stamp_file.read_text() == stamp:
+
+    def fresh() -> bool:
+        return stamp_file.exists() and stamp_file.read_text() == stamp
+
+    if fresh():
         return cache
     import shutil
     import tempfile
@@ -62,15 +66,15 @@ def dequantized_cache(gguf_path: Path) -> Path | None:
         model.save_pretrained(str(tmp))
         (tmp / "INFTOOL_SOURCE").write_text(stamp)
         os.chmod(tmp, 0o755)  # mkdtemp's 0700 would hide it from other users of the same model cache
-        if cache.exists():  # stale (another file under the same name) or built meanwhile by another trainer
-            shutil.rmtree(cache, ignore_errors=True)
-        try:
-            os.rename(tmp, cache)
-        except OSError:
-            pass  # another trainer renamed its copy first: use that one
+        if not fresh():  # a fresh copy another trainer built meanwhile (and may be reading) is left alone
+            shutil.rmtree(cache, ignore_errors=True)  # stale: made from another file under the same name
+            try:
+                os.rename(tmp, cache)
+            except OSError:
+                pass  # another trainer renamed its copy first: use that one
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
-    return cache if stamp_file.exists() and stamp_file.read_text() == stamp else None
+    return cache if fresh() else None
 
 
 def load_tokenizer(job: TrainJob, fill_pad: bool = True):
