@@ -6,12 +6,13 @@
 // pending activities or children per workflow).
 // Usage: node --expose-gc --import tsx bench/scale.ts [--n 10000] [--concurrency 32] [--batch-size 4]
 //          [--latency-ms 5] [--segment 500] [--inline-batches 0] [--worker-heap-mb M] [--json]
-import { readFileSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import type { temporal } from '@temporalio/proto';
 import { NoveltyIndex } from '../src/verify/novelty-index.js';
+import { artifactsDir, getJsonl, LocalArtifactStore, type ArtifactRef } from '../src/store/artifact-store.js';
 import { LANE_PROGRESS_SIGNALS, RUN_PROGRESS_REPORTS } from '../src/workflows/cycle.js';
 import { runBenchCycle, startBenchPipeline, treeSize, type ExecutionSize } from './cycle-harness.js';
 
@@ -96,7 +97,7 @@ try {
   const bytesPerBatch = fullest ? fullest.bytes / fullest.batches : NaN;
 
   const artifacts = treeSize(join(r.home, 'artifacts'));
-  const novelty = await noveltyMemory(join(r.home, 'artifacts', r.verify.noveltyRef.key, r.verify.noveltyRef.name));
+  const novelty = await noveltyMemory(r.home, r.verify.noveltyRef);
   const rawBytes = treeSize(join(r.home, 'artifacts', r.verify.trajectoriesRef.key)).bytes; // the verified dataset's folder
 
   // 1,000,000 (--target) trajectories per cycle with the same batch size, lanes and segment.
@@ -224,23 +225,19 @@ function payloadsOf(ev: Ev): Array<{ data?: Uint8Array | null }> {
 }
 
 /** The novelty index's file, and its heap once loaded (needs --expose-gc; null without). */
-async function noveltyMemory(file: string): Promise<{ entries: number; fileBytes: number; heapBytes: number | null }> {
-  const text = readFileSync(file, 'utf8');
-  // Parsed before the measurement: what is counted is the index, not its text.
-  const parsed: unknown = file.endsWith('.jsonl')
-    ? text
-        .split('\n')
-        .filter(Boolean)
-        .map((l) => JSON.parse(l) as unknown)
-    : JSON.parse(text);
-  const load = () =>
-    Array.isArray(parsed) ? NoveltyIndex.fromJsonlRows(parsed) : Promise.resolve(NoveltyIndex.fromJSON(parsed));
+async function noveltyMemory(
+  home: string,
+  ref: ArtifactRef,
+): Promise<{ entries: number; fileBytes: number; heapBytes: number | null }> {
+  const store = new LocalArtifactStore(artifactsDir(home));
+  const fileBytes = statSync(store.locate(ref)).size;
+  const rows = await getJsonl(store, ref); // parsed before the measurement: what is counted is the index, not its text
   const gc = (globalThis as { gc?: () => void }).gc;
-  if (!gc) return { entries: (await load()).size, fileBytes: text.length, heapBytes: null };
+  if (!gc) return { entries: (await NoveltyIndex.fromJsonlRows(rows)).size, fileBytes, heapBytes: null };
   gc();
   const before = process.memoryUsage().heapUsed;
-  const index = await load();
+  const index = await NoveltyIndex.fromJsonlRows(rows);
   gc();
   const heapBytes = process.memoryUsage().heapUsed - before;
-  return { entries: index.size, fileBytes: text.length, heapBytes };
+  return { entries: index.size, fileBytes, heapBytes };
 }
