@@ -95,10 +95,16 @@ export const RunConfigSchema = strictEverywhere(
          */
         demonstrations: z.boolean().default(false),
         /**
-         * With demonstrations: at least this share of them decline (a calling demonstration's request offered an
-         * unrelated tool set, answered without a call), so imitation does not teach "always call".
+         * With demonstrations: at least this share of the whole SFT set declines (accepted declining trajectories
+         * counted; the rest are calling demonstrations' requests offered an unrelated tool set, answered without a
+         * call), so imitation does not teach "always call".
          */
         declineShare: z.number().min(0).max(0.9).default(0.3),
+        /**
+         * With demonstrations: each calling one once more with one or two unrelated tools mixed into its own, the
+         * reply unchanged, so choosing the right tool among several is taught too. Off by default.
+         */
+        distractors: z.boolean().default(false),
         grpo: z.boolean().default(true),
         /** The trainer's typed config (steps, lr, group size, LoRA, ...): src/train/job.ts TrainConfigSchema, checked
          * here key by key and kept as written (the job fills the defaults). */

@@ -9,6 +9,7 @@ import { TrainJobSchema, type BaseModel, type TrainJob } from '../train/job.js';
 import { curveForHistory, lastCallRate, type HistoryCurvePoint } from '../train/curve.js';
 import { contentKey, getJsonl, putJsonl, type ArtifactRef } from '../store/artifact-store.js';
 import type { RlPrompt } from '../domain/rl-prompt.js';
+import type { ChatMessage } from '../domain/chat.js';
 import { goalDemonstrations } from '../verify/demonstrations.js';
 import { runConfigOf, type ConfigArg } from './run-config.js';
 import { BadInput, heartbeating, type ActivityDeps } from './context.js';
@@ -47,19 +48,32 @@ export function trainActivities(deps: ActivityDeps) {
       const baseModel = input.trainBase ?? configuredBase(config) ?? baseFromPolicy(input.policy);
       // A weak policy may leave a cycle without accepted trajectories (nothing to imitate) or without
       // train-split prompts: that phase is skipped this cycle rather than failing the run.
-      const trajectories = await getJsonl<{ id: string; accepted?: boolean }>(deps.store, input.trajectoriesRef);
+      const trajectories = await getJsonl<{ id: string; accepted?: boolean; messages?: ChatMessage[] }>(
+        deps.store,
+        input.trajectoriesRef,
+      );
       const prompts = await getJsonl<RlPrompt>(deps.store, input.rlPromptsRef);
       const trainPrompts = prompts.filter((p) => p.split === 'train').length;
       // Goal demonstrations (config.train.demonstrations) join the accepted trajectories in the SFT data.
+      const acceptedRows = trajectories.filter((t) => t.accepted);
+      const calls = (t: { messages?: ChatMessage[] }) =>
+        (t.messages ?? []).some((m) => m.role === 'assistant' && (m.tool_calls?.length ?? 0) > 0);
+      const demoOptions = {
+        declineShare: config.train.declineShare,
+        distractors: config.train.distractors,
+        accepted: {
+          calling: acceptedRows.filter(calls).length,
+          declining: acceptedRows.filter((t) => !calls(t)).length,
+        },
+      };
       const demos = config.train.demonstrations
-        ? goalDemonstrations(prompts, new Set(trajectories.filter((t) => t.accepted).map((t) => t.id)), {
-            declineShare: config.train.declineShare,
-          })
+        ? goalDemonstrations(prompts, new Set(acceptedRows.map((t) => t.id)), demoOptions)
         : [];
       let sftRef = input.trajectoriesRef;
       if (demos.length) {
         sftRef = {
-          key: contentKey('sft-data', input.trajectoriesRef, input.rlPromptsRef, config.train.declineShare),
+          // 'v2': the decline share counts the whole set (accepted rows too), and distractor rows exist.
+          key: contentKey('sft-data', 'v2', input.trajectoriesRef, input.rlPromptsRef, demoOptions),
           name: 'sft.jsonl',
         };
         if (!(await deps.store.exists(sftRef))) await putJsonl(deps.store, sftRef, [...trajectories, ...demos]);

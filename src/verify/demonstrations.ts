@@ -5,13 +5,14 @@
 // are synthetic through and through (no human data, never BFCL's functions or questions).
 import type { ChatMessage } from '../domain/chat.js';
 import type { RlPrompt } from '../domain/rl-prompt.js';
+import { seededRng } from '../domain/rng.js';
 
 /** What a demonstration answers when no offered tool fits (an irrelevance goal's reference is no call). */
 export const NO_TOOL_REPLY = 'None of the tools I have can do that, so I cannot help with this request.';
 
 export type Demonstration = {
   id: string;
-  source: 'goal-demonstration' | 'decline-demonstration';
+  source: 'goal-demonstration' | 'distractor-demonstration' | 'decline-demonstration';
   accepted: true;
   category: RlPrompt['category'];
   toolSetId: string;
@@ -26,14 +27,29 @@ function argumentsOf(params: Record<string, unknown[]>): Record<string, unknown>
   return out;
 }
 
+/** What the SFT set holds besides the demonstrations: the accepted trajectories, by whether they call a tool. */
+export type AcceptedMix = { calling: number; declining: number };
+
+export type DemonstrationOptions = {
+  /** At least this share of the whole SFT set declines (demonstrations and accepted trajectories together). */
+  declineShare?: number;
+  /** Each calling demonstration also once more with unrelated tools mixed into its own (still the same calls). */
+  distractors?: boolean;
+  /** The accepted trajectories the SFT set also holds, so the share counts them. */
+  accepted?: AcceptedMix;
+};
+
 /**
  * One demonstration per train-split turn-0 prompt whose trajectory was not already accepted (those are in the
- * SFT data as the policy wrote them): the prompt, then the reference calls (or a plain refusal).
+ * SFT data as the policy wrote them): the prompt, then the reference calls (or a plain refusal). Then, per
+ * calling demonstration, its variants: the same request with another tool set's tools mixed in (`distractors`:
+ * pick the right tool among unrelated ones, as BFCL's multiple category asks), and the same request with only
+ * unrelated tools, declined (`declineShare`). One goal, up to three rows that differ only in what is offered.
  */
 export function goalDemonstrations(
   prompts: RlPrompt[],
   acceptedTrajectoryIds: ReadonlySet<string>,
-  opts: { declineShare?: number } = {},
+  opts: DemonstrationOptions = {},
 ): Demonstration[] {
   const demos = prompts
     .filter((p) => p.split === 'train' && p.id.endsWith('/t0') && !acceptedTrajectoryIds.has(p.id.slice(0, -3)))
@@ -62,44 +78,95 @@ export function goalDemonstrations(
         tools: p.tools,
       };
     });
-  return [...demos, ...declineDemonstrations(demos, prompts, opts.declineShare ?? 0)];
+  const mixed = opts.distractors ? distractorDemonstrations(demos, prompts) : [];
+  const accepted = opts.accepted ?? { calling: 0, declining: 0 };
+  const counted = { rows: demos.length + mixed.length + accepted.calling + accepted.declining, declines: 0 };
+  counted.declines = demos.filter((d) => d.category === 'irrelevance').length + accepted.declining;
+  return [...demos, ...mixed, ...declineDemonstrations(demos, prompts, opts.declineShare ?? 0, counted)];
+}
+
+type ToolSets = Array<[string, RlPrompt['tools']]>;
+
+/** The tool sets in prompt order, each with its tools (the first prompt's offer). */
+function toolSetsOf(prompts: RlPrompt[]): ToolSets {
+  return [...new Map(prompts.map((p) => [p.toolSetId, p.tools])).entries()];
+}
+
+/** The next tool set after `d`'s own (wrapping) that shares no tool name with what `d` offers. */
+function unrelatedToolSet(d: Demonstration, toolSets: ToolSets): ToolSets[number] | undefined {
+  const offered = new Set((d.tools ?? []).map((t) => t.function.name));
+  const at = toolSets.findIndex(([id]) => id === d.toolSetId);
+  return [...toolSets.slice(at + 1), ...toolSets.slice(0, Math.max(0, at))].find(
+    ([id, tools]) => id !== d.toolSetId && tools.length > 0 && tools.every((t) => !offered.has(t.function.name)),
+  );
+}
+
+/**
+ * The calling demonstrations once more, offered one or two of an unrelated tool set's tools besides their own at
+ * seeded places (seeded by the row's id, so the same prompts give the same rows), the reply unchanged: choosing
+ * among tools is taught by rows where a wrong one is on offer. A simple goal so offered is a multiple one.
+ */
+export function distractorDemonstrations(demos: Demonstration[], prompts: RlPrompt[]): Demonstration[] {
+  const toolSets = toolSetsOf(prompts);
+  const out: Demonstration[] = [];
+  for (const d of demos) {
+    if (d.category === 'irrelevance') continue;
+    const other = unrelatedToolSet(d, toolSets);
+    if (!other) continue;
+    const rng = seededRng(`${d.id}:distractors`);
+    const extra = rng.shuffle(other[1]).slice(0, rng.int(1, Math.min(2, other[1].length)));
+    const tools = [...d.tools];
+    for (const t of extra) tools.splice(rng.int(0, tools.length), 0, t);
+    out.push({
+      ...d,
+      id: `${d.id.replace(/\/demo$/, '')}/mixed`,
+      source: 'distractor-demonstration',
+      category: d.category === 'simple' ? 'multiple' : d.category === 'parallel' ? 'parallel_multiple' : d.category,
+      tools,
+    });
+  }
+  return out;
 }
 
 /**
  * Demonstrations of declining, so imitating calls does not teach "always call": a calling demonstration's
  * request offered another tool set's tools (another domain, no tool name in common, as BFCL builds its
- * irrelevance items), answered with the plain refusal. Enough of them that declines are `share` of all the
- * demonstrations (counting the irrelevance goals' own); the first calling demonstrations in order, each paired
- * with the next prompt of another tool set, so the same prompts give the same rows. Measured why (loop-gain,
- * 2026-12-01): SFT on 18 demonstrations of which 2 declined took BFCL irrelevance from 85% to 0%.
+ * irrelevance items), answered with the plain refusal. Enough of them that declines are `share` of the whole SFT
+ * set (`counted`: its rows besides these and how many of them decline already, the irrelevance goals' own and
+ * accepted declining trajectories included); the first calling demonstrations in order, each paired with the
+ * next tool set, so the same prompts give the same rows. Measured why (loop-gain, 2026-12-01): SFT on 18
+ * demonstrations of which 2 declined took BFCL irrelevance from 85% to 0%; on 31 rows of which 15 declined
+ * (40% of the demonstrations, plus the accepted trajectories, all declines) the policy declined everything.
  */
-export function declineDemonstrations(demos: Demonstration[], prompts: RlPrompt[], share: number): Demonstration[] {
+export function declineDemonstrations(
+  demos: Demonstration[],
+  prompts: RlPrompt[],
+  share: number,
+  counted: { rows: number; declines: number } = {
+    rows: demos.length,
+    declines: demos.filter((d) => d.category === 'irrelevance').length,
+  },
+): Demonstration[] {
   if (share <= 0) return [];
-  const declines = demos.filter((d) => d.category === 'irrelevance').length;
   const calling = demos.filter((d) => d.category !== 'irrelevance');
-  // declines + k = share * (demos + k)  =>  k = (share * demos - declines) / (1 - share)
+  // declines + k = share * (rows + k)  =>  k = (share * rows - declines) / (1 - share)
   const wanted = Math.min(
     calling.length,
-    Math.max(0, Math.ceil((share * demos.length - declines) / (1 - Math.min(share, 0.95)))),
+    Math.max(0, Math.ceil((share * counted.rows - counted.declines) / (1 - Math.min(share, 0.95)))),
   );
-  const toolSets = [...new Map(prompts.map((p) => [p.toolSetId, p.tools])).entries()];
+  const toolSets = toolSetsOf(prompts);
   const out: Demonstration[] = [];
   for (const d of calling) {
     if (out.length >= wanted) break;
-    const needed = new Set((d.tools ?? []).map((t) => t.function.name));
-    const at = toolSets.findIndex(([id]) => id === d.toolSetId);
-    const other = [...toolSets.slice(at + 1), ...toolSets.slice(0, Math.max(0, at))].find(
-      ([id, tools]) => id !== d.toolSetId && tools.length > 0 && tools.every((t) => !needed.has(t.function.name)),
-    );
+    const other = unrelatedToolSet(d, toolSets);
     if (!other) continue; // one tool set only: nothing unrelated to offer
-    const request = d.messages.slice(0, -1);
     out.push({
       id: `${d.id.replace(/\/demo$/, '')}/decline`,
       source: 'decline-demonstration',
       accepted: true,
       category: 'irrelevance',
       toolSetId: other[0],
-      messages: [...request, { role: 'assistant', content: NO_TOOL_REPLY }],
+      messages: [...d.messages.slice(0, -1), { role: 'assistant', content: NO_TOOL_REPLY }],
       tools: other[1],
     });
   }

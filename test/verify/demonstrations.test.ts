@@ -8,6 +8,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { goalDemonstrations, NO_TOOL_REPLY } from '../../src/verify/demonstrations.js';
 import type { RlPrompt } from '../../src/domain/rl-prompt.js';
+import type { ChatMessage } from '../../src/domain/chat.js';
 import { DEFAULT_TRAINER_PYTHON, TRAINER_DIR } from '../../src/train/local-backend.js';
 import { LocalArtifactStore, putJsonl } from '../../src/store/artifact-store.js';
 import { trainActivities } from '../../src/activities/train.js';
@@ -152,23 +153,25 @@ test("the train stage puts demonstrations beside the accepted trajectories in th
   assert.notEqual(withDemos!.outputDir, plain!.outputDir, 'different data, different training run');
 });
 
+const notes = {
+  type: 'function' as const,
+  function: {
+    name: 'create_note',
+    description: 'Save a note',
+    parameters: { type: 'object', properties: { text: { type: 'string' } }, required: ['text'] },
+  },
+};
+const inSet = (p: RlPrompt, toolSetId: string, tools: RlPrompt['tools']): RlPrompt => ({ ...p, toolSetId, tools });
+const twoSets = () => [
+  prompt('w-1/t0', [{ get_weather: { city: ['Lisbon'] } }]),
+  prompt('w-2/t0', [{ get_weather: { city: ['Porto'] } }]),
+  inSet(prompt('n-1/t0', [{ create_note: { text: ['milk'] } }]), 'notes', [notes]),
+  inSet(prompt('n-2/t0', [{ create_note: { text: ['eggs'] } }]), 'notes', [notes]),
+  prompt('w-3/t0', [], 'train', 'irrelevance'),
+];
+
 test('declines keep their share: calling requests offered an unrelated tool set, answered without a call', () => {
-  const notes = {
-    type: 'function' as const,
-    function: {
-      name: 'create_note',
-      description: 'Save a note',
-      parameters: { type: 'object', properties: { text: { type: 'string' } }, required: ['text'] },
-    },
-  };
-  const inSet = (p: RlPrompt, toolSetId: string, tools: RlPrompt['tools']): RlPrompt => ({ ...p, toolSetId, tools });
-  const prompts = [
-    prompt('w-1/t0', [{ get_weather: { city: ['Lisbon'] } }]),
-    prompt('w-2/t0', [{ get_weather: { city: ['Porto'] } }]),
-    inSet(prompt('n-1/t0', [{ create_note: { text: ['milk'] } }]), 'notes', [notes]),
-    inSet(prompt('n-2/t0', [{ create_note: { text: ['eggs'] } }]), 'notes', [notes]),
-    prompt('w-3/t0', [], 'train', 'irrelevance'),
-  ];
+  const prompts = twoSets();
   const none = goalDemonstrations(prompts, new Set());
   assert.equal(none.filter((d) => d.source === 'decline-demonstration').length, 0, 'off unless asked for');
   const demos = goalDemonstrations(prompts, new Set(), { declineShare: 0.5 });
@@ -189,4 +192,79 @@ test('declines keep their share: calling requests offered an unrelated tool set,
     assert.notEqual(t.toolSetId, original.toolSetId);
   }
   assert.deepEqual(goalDemonstrations(prompts, new Set(), { declineShare: 0.5 }), demos, 'deterministic');
+});
+
+test('the decline share counts the whole SFT set: accepted declining trajectories need fewer decline rows', () => {
+  const prompts = twoSets();
+  const declinesFor = (accepted: { calling: number; declining: number }) =>
+    goalDemonstrations(prompts, new Set(), { declineShare: 0.3, accepted }).filter(
+      (d) => d.source === 'decline-demonstration',
+    ).length;
+  // 5 demonstrations (1 of them an irrelevance goal): (0.3 * 5 - 1) / 0.7 -> 1 decline row.
+  assert.equal(declinesFor({ calling: 0, declining: 0 }), 1);
+  // 3 accepted declining trajectories besides: 4 of 8 rows decline already, none added.
+  assert.equal(declinesFor({ calling: 0, declining: 3 }), 0);
+  // 6 accepted calling trajectories: (0.3 * 11 - 1) / 0.7 -> 4, but only 4 calling demonstrations can lend a request.
+  assert.equal(declinesFor({ calling: 6, declining: 0 }), 4);
+});
+
+test('distractor rows: the same request and calls, with an unrelated tool set mixed into the offer', () => {
+  const prompts = twoSets();
+  const demos = goalDemonstrations(prompts, new Set(), { distractors: true });
+  const mixed = demos.filter((d) => d.source === 'distractor-demonstration');
+  assert.deepEqual(
+    mixed.map((d) => d.id),
+    ['w-1/t0/mixed', 'w-2/t0/mixed', 'n-1/t0/mixed', 'n-2/t0/mixed'],
+    'one per calling demonstration, none for the irrelevance goal',
+  );
+  for (const m of mixed) {
+    const original = demos.find((d) => d.id === m.id.replace(/\/mixed$/, '/demo'))!;
+    assert.deepEqual(m.messages, original.messages, 'the request and the reply are unchanged');
+    const names = m.tools.map((t) => t.function.name);
+    for (const t of original.tools) assert.ok(names.includes(t.function.name), `its own ${t.function.name} offered`);
+    assert.ok(names.length > original.tools.length, 'something unrelated offered besides');
+    assert.equal(new Set(names).size, names.length, 'no tool name twice');
+    assert.equal(m.category, 'multiple', 'a simple goal among several tools is a multiple one');
+  }
+  assert.deepEqual(goalDemonstrations(prompts, new Set(), { distractors: true }), demos, 'deterministic');
+});
+
+test("the train stage counts the accepted trajectories' declines in the SFT set's decline share", async () => {
+  const root = mkdtempSync(join(tmpdir(), 'demos-'));
+  const store = new LocalArtifactStore(root);
+  const rlPromptsRef = await putJsonl(store, { key: 'verify', name: 'rl_prompts.jsonl' }, twoSets());
+  const accepted = (id: string, reply: ChatMessage) => ({
+    id,
+    accepted: true,
+    messages: [{ role: 'user', content: 'Weather in Oslo?' }, reply],
+    tools: [weather],
+  });
+  const call: ChatMessage = {
+    role: 'assistant',
+    content: null,
+    tool_calls: [{ id: 'c', type: 'function', function: { name: 'get_weather', arguments: '{"city":"Oslo"}' } }],
+  };
+  const decline: ChatMessage = { role: 'assistant', content: NO_TOOL_REPLY };
+  const declineRows = async (name: string, reply: ChatMessage) => {
+    const trajectories = ['z-1', 'z-2', 'z-3', 'z-4'].map((id) => accepted(id, reply));
+    const trajectoriesRef = await putJsonl(store, { key: name, name: 'trajectories.jsonl' }, trajectories);
+    const job = await trainActivities({ store, dataDir: root }).prepareTrainJob({
+      runId: 'r',
+      cycle: 0,
+      policy: { kind: 'gguf', path: 'm.gguf' },
+      rlPromptsRef,
+      trajectoriesRef,
+      config: parseRunConfig({
+        train: { backend: 'local', demonstrations: true, declineShare: 0.3, trainer: { sft: { maxSteps: 1 } } },
+      }),
+    });
+    return readFileSync(job!.trajectoriesPath!, 'utf8')
+      .trim()
+      .split('\n')
+      .filter((l) => (JSON.parse(l) as { source?: string }).source === 'decline-demonstration').length;
+  };
+  // 5 demonstrations (1 irrelevance goal) and 4 accepted trajectories. Calling ones: (0.3 * 9 - 1) / 0.7 -> 3 rows.
+  assert.equal(await declineRows('calls', call), 3);
+  // Declining ones: 5 of the 9 rows decline already, no decline row is added.
+  assert.equal(await declineRows('declines', decline), 0);
 });
