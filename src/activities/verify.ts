@@ -10,7 +10,15 @@ import { NoveltyIndex } from '../verify/novelty-index.js';
 import { ContaminationIndex } from '../verify/contamination-index.js';
 import { DatasetCardTally, rlPromptsJsonl, trajectoriesJsonl } from '../verify/dataset-card.js';
 import type { CycleRecord } from '../domain/cycle-record.js';
-import { contentKey, getJson, getJsonl, jsonlRows, putJson, type ArtifactRef } from '../store/artifact-store.js';
+import {
+  contentKey,
+  getJson,
+  getJsonl,
+  jsonlRows,
+  putJson,
+  writeArtifacts,
+  type ArtifactRef,
+} from '../store/artifact-store.js';
 import { REPO_ROOT } from '../repo-root.js';
 import { runConfigOf, type ConfigArg } from './run-config.js';
 import { BadInput, heartbeating, type ActivityDeps } from './context.js';
@@ -105,30 +113,27 @@ export function verifyActivities(deps: ActivityDeps) {
           // decides exactly as one pass over the whole cycle would.
           const stats = emptyVerifyStats();
           const card = new DatasetCardTally();
-          const trajectoriesOut = await deps.store.writer(refs.trajectoriesRef);
-          const rlPromptsOut = await deps.store.writer(refs.rlPromptsRef);
-          try {
-            for (const [i, ref] of batchRefs.entries()) {
-              if (i % 50 === 0) beat({ phase: `gating batch ${i + 1} of ${batchRefs.length}` });
-              const batch = await getJsonl<Trajectory>(deps.store, ref);
-              const { verified, rlPrompts } = await verifyBatch({
-                trajectories: batch,
-                tools: catalog.tools,
-                seen,
-                contamination,
-                judge,
-                stats,
-              });
-              card.add(verified, rlPrompts);
-              await trajectoriesOut.write(trajectoriesJsonl(verified));
-              await rlPromptsOut.write(rlPromptsJsonl(rlPrompts));
-            }
-            await trajectoriesOut.commit();
-            await rlPromptsOut.commit();
-          } finally {
-            await trajectoriesOut.abort();
-            await rlPromptsOut.abort();
-          }
+          await writeArtifacts(
+            deps.store,
+            [refs.trajectoriesRef, refs.rlPromptsRef],
+            async ([trajectoriesOut, rlPromptsOut]) => {
+              for (const [i, ref] of batchRefs.entries()) {
+                if (i % 50 === 0) beat({ phase: `gating batch ${i + 1} of ${batchRefs.length}` });
+                const batch = await getJsonl<Trajectory>(deps.store, ref);
+                const { verified, rlPrompts } = await verifyBatch({
+                  trajectories: batch,
+                  tools: catalog.tools,
+                  seen,
+                  contamination,
+                  judge,
+                  stats,
+                });
+                card.add(verified, rlPrompts);
+                await trajectoriesOut.write(trajectoriesJsonl(verified));
+                await rlPromptsOut.write(rlPromptsJsonl(rlPrompts));
+              }
+            },
+          );
 
           const cycleStats: VerifyCycleStats = {
             synthesis: {
@@ -148,13 +153,9 @@ export function verifyActivities(deps: ActivityDeps) {
           };
           const { json: cardJson, markdown } = card.card(stats);
           await putJson(deps.store, refs.statsRef, cycleStats);
-          const noveltyOut = await deps.store.writer(refs.noveltyRef);
-          try {
-            await seen.writeJsonl((text) => noveltyOut.write(text));
-            await noveltyOut.commit();
-          } finally {
-            await noveltyOut.abort();
-          }
+          await writeArtifacts(deps.store, [refs.noveltyRef], ([noveltyOut]) =>
+            seen.writeJsonl((text) => noveltyOut.write(text)),
+          );
           await putJson(deps.store, { key, name: 'dataset_card.json' }, cardJson);
           await deps.store.put({ key, name: 'dataset_card.md' }, markdown);
           const summary = {

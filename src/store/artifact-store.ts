@@ -111,6 +111,26 @@ export class LocalArtifactStore implements ArtifactStore {
   }
 }
 
+/**
+ * Streams into each of `refs` through `fill`: all of them become visible if it succeeds, none if it throws
+ * (a retried activity finds nothing half-written).
+ */
+export async function writeArtifacts<T>(
+  store: ArtifactStore,
+  refs: ArtifactRef[],
+  fill: (writers: ArtifactWriter[]) => Promise<T>,
+): Promise<T> {
+  const writers: ArtifactWriter[] = [];
+  try {
+    for (const ref of refs) writers.push(await store.writer(ref));
+    const out = await fill(writers);
+    for (const w of writers) await w.commit();
+    return out;
+  } finally {
+    for (const w of writers) await w.abort();
+  }
+}
+
 export async function putJson(store: ArtifactStore, ref: ArtifactRef, value: unknown): Promise<ArtifactRef> {
   await store.put(ref, JSON.stringify(value, null, 2));
   return ref;

@@ -11,6 +11,7 @@ import {
   LocalArtifactStore,
   putJson,
   putJsonl,
+  writeArtifacts,
 } from '../../src/store/artifact-store.js';
 
 test('content keys ignore key order and change with content', () => {
@@ -56,4 +57,29 @@ test('a written-piecewise artifact appears whole at commit only; an abort leaves
   await d.abort();
   assert.equal(await store.exists(dropped), false);
   assert.deepEqual(readdirSync(join(store.root, 'k')).sort(), ['rows.jsonl'], 'no temp file is left');
+});
+
+test('writeArtifacts makes every artifact visible when its fill succeeds, and none when it throws', async () => {
+  const store = new LocalArtifactStore(mkdtempSync(join(tmpdir(), 'store-')));
+  const a = { key: 'w', name: 'a.jsonl' };
+  const b = { key: 'w', name: 'b.jsonl' };
+  await assert.rejects(
+    writeArtifacts(store, [a, b], async ([wa, wb]) => {
+      await wa.write('{"x":1}\n');
+      await wb.write('{"y":1}\n');
+      throw new Error('the batch after these failed');
+    }),
+    /the batch after these failed/,
+  );
+  assert.equal(await store.exists(a), false);
+  assert.equal(await store.exists(b), false);
+  assert.deepEqual(readdirSync(join(store.root, 'w')), [], 'no temp file is left');
+  const out = await writeArtifacts(store, [a, b], async ([wa, wb]) => {
+    await wa.write('{"x":2}\n');
+    await wb.write('{"y":2}\n');
+    return 'done';
+  });
+  assert.equal(out, 'done');
+  assert.deepEqual(await getJsonl(store, a), [{ x: 2 }]);
+  assert.deepEqual(await getJsonl(store, b), [{ y: 2 }]);
 });
