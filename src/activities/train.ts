@@ -7,7 +7,7 @@ import type { ModelRef } from '../llm/types.js';
 import { runLocalTraining, TrainingError } from '../train/local-backend.js';
 import { TrainJobSchema, type BaseModel, type TrainJob } from '../train/job.js';
 import { curveForHistory, lastCallRate, type HistoryCurvePoint } from '../train/curve.js';
-import { contentKey, getJsonl, putJsonl, type ArtifactRef } from '../store/artifact-store.js';
+import { contentKey, getJsonl, jsonlRows, writeArtifacts, type ArtifactRef } from '../store/artifact-store.js';
 import type { RlPrompt } from '../domain/rl-prompt.js';
 import type { ChatMessage } from '../domain/chat.js';
 import { goalDemonstrations } from '../verify/demonstrations.js';
@@ -48,27 +48,26 @@ export function trainActivities(deps: ActivityDeps) {
       const baseModel = input.trainBase ?? configuredBase(config) ?? baseFromPolicy(input.policy);
       // A weak policy may leave a cycle without accepted trajectories (nothing to imitate) or without
       // train-split prompts: that phase is skipped this cycle rather than failing the run.
-      const trajectories = await getJsonl<{ id: string; accepted?: boolean; messages?: ChatMessage[] }>(
-        deps.store,
-        input.trajectoriesRef,
-      );
+      // The trajectories are read row by row and only their ids kept (a cycle's may not fit in memory whole).
+      type Row = { id: string; accepted?: boolean; messages?: ChatMessage[] };
+      const calls = (t: Row) =>
+        (t.messages ?? []).some((m) => m.role === 'assistant' && (m.tool_calls?.length ?? 0) > 0);
+      const acceptedIds = new Set<string>();
+      const mix = { calling: 0, declining: 0 };
+      for await (const t of jsonlRows<Row>(deps.store, input.trajectoriesRef)) {
+        if (!t.accepted) continue;
+        acceptedIds.add(t.id);
+        mix[calls(t) ? 'calling' : 'declining']++;
+      }
       const prompts = await getJsonl<RlPrompt>(deps.store, input.rlPromptsRef);
       const trainPrompts = prompts.filter((p) => p.split === 'train').length;
       // Goal demonstrations (config.train.demonstrations) join the accepted trajectories in the SFT data.
-      const acceptedRows = trajectories.filter((t) => t.accepted);
-      const calls = (t: { messages?: ChatMessage[] }) =>
-        (t.messages ?? []).some((m) => m.role === 'assistant' && (m.tool_calls?.length ?? 0) > 0);
       const demoOptions = {
         declineShare: config.train.declineShare,
         distractors: config.train.distractors,
-        accepted: {
-          calling: acceptedRows.filter(calls).length,
-          declining: acceptedRows.filter((t) => !calls(t)).length,
-        },
+        accepted: mix,
       };
-      const demos = config.train.demonstrations
-        ? goalDemonstrations(prompts, new Set(acceptedRows.map((t) => t.id)), demoOptions)
-        : [];
+      const demos = config.train.demonstrations ? goalDemonstrations(prompts, acceptedIds, demoOptions) : [];
       let sftRef = input.trajectoriesRef;
       if (demos.length) {
         sftRef = {
@@ -76,9 +75,24 @@ export function trainActivities(deps: ActivityDeps) {
           key: contentKey('sft-data', 'v2', input.trajectoriesRef, input.rlPromptsRef, demoOptions),
           name: 'sft.jsonl',
         };
-        if (!(await deps.store.exists(sftRef))) await putJsonl(deps.store, sftRef, [...trajectories, ...demos]);
+        // The accepted trajectories, then the demonstrations (the trainer reads accepted rows only).
+        if (!(await deps.store.exists(sftRef)))
+          await writeArtifacts(deps.store, [sftRef], async ([out]) => {
+            let lines: string[] = [];
+            const add = async (row: unknown) => {
+              lines.push(JSON.stringify(row));
+              if (lines.length >= 1000) await flush();
+            };
+            const flush = async () => {
+              if (lines.length) await out.write(lines.join('\n') + '\n');
+              lines = [];
+            };
+            for await (const t of jsonlRows<Row>(deps.store, input.trajectoriesRef)) if (t.accepted) await add(t);
+            for (const d of demos) await add(d);
+            await flush();
+          });
       }
-      const accepted = trajectories.filter((t) => t.accepted).length + demos.length;
+      const accepted = acceptedIds.size + demos.length;
       const sft = config.train.sft && accepted > 0;
       const grpo = config.train.grpo && trainPrompts > 0;
       if (!sft && !grpo) return null;

@@ -148,7 +148,8 @@ test("the train stage puts demonstrations beside the accepted trajectories in th
     .map((l) => JSON.parse(l) as { id: string });
   assert.deepEqual(
     rows.map((r) => r.id),
-    ['t-e', 't-a', 't-a/t0/demo'],
+    ['t-e', 't-a/t0/demo'],
+    'the accepted trajectories (the trainer reads no other), then the demonstrations',
   );
   assert.notEqual(withDemos!.outputDir, plain!.outputDir, 'different data, different training run');
 });
