@@ -1,7 +1,8 @@
 // Do two synthesis lanes on one embedded model beat one? The same pairs of requests, first one after the
 // other on a context with one sequence (how the roles run by default, `concurrency: 1`), then at once on a
-// context with two sequences (`concurrency: 2`, which node-llama-cpp decodes in one batch). Prints aggregate
-// completion tokens/s of each and the ratio, with every run so the spread shows.
+// context with two sequences (`concurrency: 2`, which node-llama-cpp decodes in one batch), then at once on
+// two contexts of one sequence each (`contexts: 2`, each decoding on its own threads). Prints aggregate
+// completion tokens/s of each and the ratios, with every run so the spread shows.
 // Run: npm run bench:llm-lanes -- [tokens=48] [repeats=3]. Benchmark on a quiet machine: another busy
 // process on a core changes the embedded runtime's speed several times over.
 import os from 'node:os';
@@ -23,9 +24,9 @@ const request = (content: string): ChatRequest => ({
   temperature: 0,
 });
 
-async function aggregate(sequences: number): Promise<number[]> {
-  const client = createChatClient({ kind: 'local', modelPath, maxTokens: tokens, concurrency: sequences }, {
-    role: `lanes-${sequences}`,
+async function aggregate(sequences: number, contexts = 1): Promise<number[]> {
+  const client = createChatClient({ kind: 'local', modelPath, maxTokens: tokens, concurrency: sequences, contexts }, {
+    role: `lanes-${sequences}x${contexts}`,
   } as never);
   await Promise.all(prompts.map((p) => client.chat({ ...request(p), maxTokens: 4 }))); // load outside the timed runs
   const runs: number[] = [];
@@ -52,6 +53,12 @@ const one = await aggregate(1);
 console.log(`1 sequence  (requests queue): median ${median(one).toFixed(1)} tok/s (runs ${fmt(one)})`);
 const two = await aggregate(2);
 console.log(`2 sequences (one batch)     : median ${median(two).toFixed(1)} tok/s (runs ${fmt(two)})`);
-console.log(
-  `ratio 2 sequences / 1: ${(median(two) / median(one)).toFixed(2)}x (spread ${(two[0] / one.at(-1)!).toFixed(2)}-${(two.at(-1)! / one[0]).toFixed(2)}x)`,
-);
+const apart = await aggregate(1, 2);
+console.log(`2 contexts  (one each)      : median ${median(apart).toFixed(1)} tok/s (runs ${fmt(apart)})`);
+for (const [name, runs] of [
+  ['2 sequences', two],
+  ['2 contexts', apart],
+] as const)
+  console.log(
+    `ratio ${name} / 1: ${(median(runs) / median(one)).toFixed(2)}x (spread ${(runs[0] / one.at(-1)!).toFixed(2)}-${(runs.at(-1)! / one[0]).toFixed(2)}x)`,
+  );

@@ -53,7 +53,7 @@ export class ContextOverflowError extends Error {
 }
 
 type Slot = { chat: LlamaChatType };
-type LoadedContext = { context: LlamaContext; model: LlamaModel; free: Slot[]; gate: Semaphore };
+type LoadedContext = { contexts: LlamaContext[]; model: LlamaModel; free: Slot[]; gate: Semaphore };
 
 // Process-wide caches: loading a model costs ~0.2 s and its memory; every client for the same file shares it.
 let llamaPromise: Promise<Llama> | undefined;
@@ -84,34 +84,58 @@ function loadModel(modelPath: string): Promise<LlamaModel> {
   return model;
 }
 
+/** The model's `count` contexts of `sequences` sequences each, every sequence a slot any request may take. */
 function loadContext(
   modelPath: string,
   loraPath: string | undefined,
   contextSize: number,
   sequences: number,
   threads: number,
+  count = 1,
 ): Promise<LoadedContext> {
-  const key = JSON.stringify([modelPath, loraPath ?? null, contextSize, sequences, threads]);
+  const key = JSON.stringify([modelPath, loraPath ?? null, contextSize, sequences, threads, count]);
   let loaded = contexts.get(key);
   if (!loaded) {
     loaded = (async () => {
       const { LlamaChat } = await import('node-llama-cpp');
       const model = await loadModel(modelPath);
-      const context = await model.createContext({
-        contextSize,
-        sequences,
-        threads,
-        ...(loraPath ? { lora: { adapters: [{ filePath: loraPath }] } } : {}),
-      });
+      const made: LlamaContext[] = [];
       const free: Slot[] = [];
-      for (let i = 0; i < sequences; i++)
-        free.push({ chat: new LlamaChat({ contextSequence: context.getSequence() }) });
-      return { context, model, free, gate: new Semaphore(sequences) };
+      try {
+        for (let c = 0; c < count; c++) {
+          const context = await model.createContext({
+            contextSize,
+            sequences,
+            threads,
+            ...(loraPath ? { lora: { adapters: [{ filePath: loraPath }] } } : {}),
+          });
+          made.push(context);
+          for (let i = 0; i < sequences; i++)
+            free.push({ chat: new LlamaChat({ contextSequence: context.getSequence() }) });
+        }
+      } catch (err) {
+        for (const c of made) await c.dispose();
+        throw err;
+      }
+      return { contexts: made, model, free, gate: new Semaphore(count * sequences) };
     })();
     loaded.catch(() => contexts.delete(key));
     contexts.set(key, loaded);
   }
   return loaded;
+}
+
+/** A free slot on the context with the fewest requests running (every context has as many slots; the gate
+ * guarantees one is free). With one context: the last one freed. */
+function takeSlot(loaded: LoadedContext): Slot {
+  const { free } = loaded;
+  if (loaded.contexts.length === 1) return free.pop()!;
+  const freeOn = new Map<LlamaContext, number>();
+  for (const s of free) freeOn.set(s.chat.sequence.context, (freeOn.get(s.chat.sequence.context) ?? 0) + 1);
+  let best = free.length - 1;
+  for (let i = free.length - 2; i >= 0; i--)
+    if (freeOn.get(free[i].chat.sequence.context)! > freeOn.get(free[best].chat.sequence.context)!) best = i;
+  return free.splice(best, 1)[0];
 }
 
 async function grammarFor(schema: Record<string, unknown>): Promise<LlamaGrammar> {
@@ -167,7 +191,8 @@ export async function disposeLocalModels(): Promise<void> {
   contexts.clear();
   models.clear();
   grammars.clear();
-  for (const c of loaded) await (await c.catch(() => undefined))?.context.dispose();
+  for (const c of loaded)
+    for (const context of (await c.catch(() => undefined))?.contexts ?? []) await context.dispose();
   for (const m of loadedModels) await (await m.catch(() => undefined))?.dispose();
 }
 
@@ -208,7 +233,14 @@ export class LocalChatClient implements ChatClient {
   /** Loads the model and its context now (a server warms up before it reports ready). */
   async load(): Promise<void> {
     this.checkFiles();
-    await loadContext(this.modelPath, this.cfg.loraPath, this.cfg.contextSize, this.cfg.concurrency, this.threads);
+    await loadContext(
+      this.modelPath,
+      this.cfg.loraPath,
+      this.cfg.contextSize,
+      this.cfg.concurrency,
+      this.threads,
+      this.cfg.contexts ?? 1,
+    );
   }
 
   get contextSize(): number {
@@ -224,6 +256,7 @@ export class LocalChatClient implements ChatClient {
       this.cfg.contextSize,
       this.cfg.concurrency,
       this.threads,
+      this.cfg.contexts ?? 1,
     );
     const mode = toolMode(request);
     const envelope = mode === 'none' ? undefined : toolEnvelopeSchema(request.tools ?? [], mode);
@@ -233,7 +266,7 @@ export class LocalChatClient implements ChatClient {
     const history = toLlamaHistory(request.messages, request.tools, mode);
 
     const result = await loaded.gate.run(async () => {
-      const slot = loaded.free.pop()!; // the gate admits at most as many callers as there are slots
+      const slot = takeSlot(loaded); // the gate admits at most as many callers as there are slots
       try {
         const meter = slot.chat.sequence.tokenMeter;
         const outputBefore = meter.usedOutputTokens;

@@ -36,6 +36,12 @@ export const EndpointConfigSchema = z.discriminatedUnion('kind', [
      * a decode step waits for its slowest thread, so one thread on a core another process holds stalls them all.
      */
     threads: z.number().int().positive().optional(),
+    /**
+     * Independent contexts of the model, each with `concurrency` sequences and `threads` threads, sharing its
+     * weights: requests on different contexts decode at once on different cores, where sequences batched in one
+     * context share its threads (compute-bound on one core at 135M: bench/llm-lanes.ts). Default 1.
+     */
+    contexts: z.number().int().positive().optional(),
   }),
 ]);
 export type EndpointConfig = z.infer<typeof EndpointConfigSchema>;

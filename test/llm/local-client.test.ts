@@ -108,3 +108,33 @@ describe('LocalChatClient with the bundled SmolLM2 GGUF', () => {
     assert.ok(snap.roles.assistant.latencyMsTotal > 0);
   });
 });
+
+describe('LocalChatClient with two contexts of one model', () => {
+  after(() => disposeLocalModels());
+
+  it('two requests made at once run on a fresh context each: each answered as it is alone on one', async () => {
+    const modelPath = await ensureLocalModel();
+    const requests = ['What is the weather in Oslo?', 'Add a note: buy milk.'].map((content) => ({
+      messages: [{ role: 'user' as const, content }],
+      tools,
+      toolChoice: 'auto' as const,
+    }));
+    // Greedy, but not bit-stable across a sequence's history (a reused prefix is evaluated in other batches),
+    // so each reference comes from a freshly loaded context.
+    const alone: string[] = [];
+    for (const r of requests) {
+      const one = createChatClient({ kind: 'local', modelPath, temperature: 0, maxTokens: 40 }, { role: 'one' });
+      alone.push((await one.chat(r)).rawText ?? '');
+      await disposeLocalModels();
+    }
+    const two = createChatClient(
+      { kind: 'local', modelPath, temperature: 0, maxTokens: 40, contexts: 2 },
+      { role: 'two' },
+    );
+    const atOnce = await Promise.all(requests.map((r) => two.chat(r)));
+    assert.deepEqual(
+      atOnce.map((r) => r.rawText),
+      alone,
+    );
+  });
+});
