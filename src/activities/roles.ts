@@ -53,6 +53,8 @@ export function policyClient(policy: ModelRef, config: RunConfig): ChatClient {
             maxTokens: a.maxTokens,
             concurrency: a.concurrency,
             contextSize: a.contextSize,
+            ...(a.threads ? { threads: a.threads } : {}),
+            ...(a.contexts ? { contexts: a.contexts } : {}),
           },
         };
   return cached(`policy:${canonicalJson(policy)}:${canonicalJson(a)}`, () =>
