@@ -48,7 +48,7 @@ export function trainActivities(deps: ActivityDeps) {
       const baseModel = input.trainBase ?? configuredBase(config) ?? baseFromPolicy(input.policy);
       // A weak policy may leave a cycle without accepted trajectories (nothing to imitate) or without
       // train-split prompts: that phase is skipped this cycle rather than failing the run.
-      // The trajectories are read row by row and only their ids kept (a cycle's may not fit in memory whole).
+      // The trajectories are decoded row by row and only the accepted ids kept, never the parsed cycle.
       type Row = { id: string; accepted?: boolean; messages?: ChatMessage[] };
       const calls = (t: Row) =>
         (t.messages ?? []).some((m) => m.role === 'assistant' && (m.tool_calls?.length ?? 0) > 0);

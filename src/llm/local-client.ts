@@ -230,10 +230,9 @@ export class LocalChatClient implements ChatClient {
     }
   }
 
-  /** Loads the model and its context now (a server warms up before it reports ready). */
-  async load(): Promise<void> {
-    this.checkFiles();
-    await loadContext(
+  /** This client's model and contexts, loaded on first use (shared with every client of the same settings). */
+  private contexts(): Promise<LoadedContext> {
+    return loadContext(
       this.modelPath,
       this.cfg.loraPath,
       this.cfg.contextSize,
@@ -241,6 +240,12 @@ export class LocalChatClient implements ChatClient {
       this.threads,
       this.cfg.contexts ?? 1,
     );
+  }
+
+  /** Loads the model and its context now (a server warms up before it reports ready). */
+  async load(): Promise<void> {
+    this.checkFiles();
+    await this.contexts();
   }
 
   get contextSize(): number {
@@ -250,14 +255,7 @@ export class LocalChatClient implements ChatClient {
   async chat(request: ChatRequest, call: ChatCallOptions = {}): Promise<ChatResponse> {
     this.checkFiles();
     const started = performance.now();
-    const loaded = await loadContext(
-      this.modelPath,
-      this.cfg.loraPath,
-      this.cfg.contextSize,
-      this.cfg.concurrency,
-      this.threads,
-      this.cfg.contexts ?? 1,
-    );
+    const loaded = await this.contexts();
     const mode = toolMode(request);
     const envelope = mode === 'none' ? undefined : toolEnvelopeSchema(request.tools ?? [], mode);
     const structured = mode === 'none' && request.jsonSchema ? toGrammarSchema(request.jsonSchema.schema) : undefined;

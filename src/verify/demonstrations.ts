@@ -80,14 +80,16 @@ export function goalDemonstrations(
     });
   const mixed = opts.distractors ? distractorDemonstrations(demos, prompts) : [];
   const accepted = opts.accepted ?? { calling: 0, declining: 0 };
-  const counted = { rows: demos.length + mixed.length + accepted.calling + accepted.declining, declines: 0 };
-  counted.declines = demos.filter((d) => d.category === 'irrelevance').length + accepted.declining;
+  const counted = {
+    rows: demos.length + mixed.length + accepted.calling + accepted.declining,
+    declines: demos.filter((d) => d.category === 'irrelevance').length + accepted.declining,
+  };
   return [...demos, ...mixed, ...declineDemonstrations(demos, prompts, opts.declineShare ?? 0, counted)];
 }
 
 type ToolSets = Array<[string, RlPrompt['tools']]>;
 
-/** The tool sets in prompt order, each with its tools (the first prompt's offer). */
+/** The tool sets in the order their first prompts come, each with its last prompt's offer. */
 function toolSetsOf(prompts: RlPrompt[]): ToolSets {
   return [...new Map(prompts.map((p) => [p.toolSetId, p.tools])).entries()];
 }
