@@ -3,6 +3,8 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, open, readFile, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
+import { createInterface } from 'node:readline';
+import type { Readable } from 'node:stream';
 
 /** Stable JSON: object keys sorted, so equal values hash equally whatever their construction order. */
 export function canonicalJson(value: unknown): string {
@@ -34,6 +36,8 @@ export interface ArtifactStore {
    * its name only at `commit`, whole, and like `put` leaves an existing one as it is. */
   writer(ref: ArtifactRef): Promise<ArtifactWriter>;
   get(ref: ArtifactRef): Promise<Buffer>;
+  /** The artifact's bytes as a stream, for files too large to hold whole (a cycle's trajectories at scale). */
+  stream(ref: ArtifactRef): Promise<Readable>;
   list(key: string): Promise<string[]>;
 }
 
@@ -106,6 +110,13 @@ export class LocalArtifactStore implements ArtifactStore {
       throw new Error(`artifact ${ref.key}/${ref.name} is missing from ${this.root}: ${(err as Error).message}`);
     }
   }
+  async stream(ref: ArtifactRef): Promise<Readable> {
+    try {
+      return (await open(this.locate(ref))).createReadStream();
+    } catch (err) {
+      throw new Error(`artifact ${ref.key}/${ref.name} is missing from ${this.root}: ${(err as Error).message}`);
+    }
+  }
   async list(key: string): Promise<string[]> {
     return readdir(join(this.root, key)).catch(() => []);
   }
@@ -163,20 +174,40 @@ export async function putJsonl(store: ArtifactStore, ref: ArtifactRef, rows: unk
   await store.put(ref, rows.map((r) => JSON.stringify(r)).join('\n') + (rows.length ? '\n' : ''));
   return ref;
 }
-/** The rows of a JSONL artifact one at a time, decoded line by line: a file larger than one string may be
- * (V8 caps a string at 512 MB) is read without ever becoming one. */
+/** The rows of a JSONL artifact one at a time, read from a stream line by line: a file larger than memory
+ * or than one string may be (V8 caps a string at 512 MB) is read without ever being held whole. */
 export async function* jsonlRows<T = unknown>(store: ArtifactStore, ref: ArtifactRef): AsyncGenerator<T> {
-  yield* jsonlLines<T>(await store.get(ref));
+  const input = await store.stream(ref);
+  const lines = createInterface({ input, crlfDelay: Infinity });
+  let n = 0;
+  try {
+    for await (const line of lines) {
+      n++;
+      if (line.trim()) yield parseRow<T>(line, ref, n);
+    }
+  } finally {
+    lines.close();
+    input.destroy(); // a reader that stops early or fails leaves no open file behind
+  }
+}
+function parseRow<T>(line: string, ref: ArtifactRef, n: number): T {
+  try {
+    return JSON.parse(line) as T;
+  } catch (err) {
+    throw new Error(`artifact ${ref.key}/${ref.name} line ${n} is not JSON: ${(err as Error).message}`);
+  }
 }
 export async function getJsonl<T = unknown>(store: ArtifactStore, ref: ArtifactRef): Promise<T[]> {
-  return [...jsonlLines<T>(await store.get(ref))];
+  return [...jsonlLines<T>(await store.get(ref), ref)];
 }
-function* jsonlLines<T>(buf: Buffer): Generator<T> {
+function* jsonlLines<T>(buf: Buffer, ref: ArtifactRef): Generator<T> {
+  let n = 0;
   for (let start = 0; start < buf.length;) {
     let end = buf.indexOf(0x0a, start);
     if (end < 0) end = buf.length;
     const line = buf.toString('utf8', start, end);
-    if (line.trim()) yield JSON.parse(line) as T;
+    n++;
+    if (line.trim()) yield parseRow<T>(line, ref, n);
     start = end + 1;
   }
 }

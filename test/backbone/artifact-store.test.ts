@@ -8,6 +8,7 @@ import {
   contentKey,
   getJson,
   getJsonl,
+  jsonlRows,
   LocalArtifactStore,
   putJson,
   putJsonl,
@@ -82,4 +83,26 @@ test('writeArtifacts makes every artifact visible when its fill succeeds, and no
   assert.equal(out, 'done');
   assert.deepEqual(await getJsonl(store, a), [{ x: 2 }]);
   assert.deepEqual(await getJsonl(store, b), [{ y: 2 }]);
+});
+
+test('jsonlRows streams a file row by row across chunk boundaries, and names a bad line by number', async () => {
+  const store = new LocalArtifactStore(mkdtempSync(join(tmpdir(), 'inftool-store-rows-')));
+  const ref = { key: 'k', name: 'rows.jsonl' };
+  // Rows longer than a read chunk (64 KiB), with multi-byte characters that a chunk boundary may split.
+  const rows = Array.from({ length: 12 }, (_, i) => ({ i, text: `é✓${'ü'.repeat(20_000 + i * 997)}` }));
+  await store.put(ref, rows.map((r) => JSON.stringify(r)).join('\r\n') + '\n\n');
+  const read: unknown[] = [];
+  for await (const row of jsonlRows(store, ref)) read.push(row);
+  assert.deepEqual(read, rows);
+  assert.deepEqual(read, await getJsonl(store, ref), 'the streamed and the whole-file reader agree');
+
+  for await (const row of jsonlRows<{ i: number }>(store, ref)) if (row.i === 1) break; // a reader may stop early
+
+  const bad = { key: 'k', name: 'bad.jsonl' };
+  await store.put(bad, '{"a":1}\n{"a":\n');
+  await assert.rejects(async () => {
+    for await (const _ of jsonlRows(store, bad));
+  }, /artifact k\/bad\.jsonl line 2 is not JSON/);
+  await assert.rejects(getJsonl(store, bad), /artifact k\/bad\.jsonl line 2 is not JSON/);
+  await assert.rejects(store.stream({ key: 'k', name: 'nope.jsonl' }), /artifact k\/nope\.jsonl is missing/);
 });
