@@ -5,7 +5,7 @@ import { readFile } from 'node:fs/promises';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { CategorySchema, DifficultySchema } from './domain/category.js';
-import { EndpointConfigSchema } from './llm/types.js';
+import { EndpointConfigSchema, endpointSlots } from './llm/types.js';
 import { PlannerConfigSchema } from './plan/config.js';
 import { TrainConfigSchema } from './train/job.js';
 import { checkedAsWritten, strictEverywhere } from './zod-strict.js';
@@ -136,7 +136,11 @@ export const RunConfigSchema = strictEverywhere(
          * scored every cycle, so cycles are compared on the same items. Each cycle's own split is scored too (steering).
          */
         poolSize: z.number().int().positive().default(64),
-        concurrency: z.number().int().positive().default(1),
+        /**
+         * BFCL entries asked at once; default: as many as the policy's endpoint answers at once (`endpointSlots`
+         * of the assistant role: an embedded model's contexts times its sequences), so no context sits idle.
+         */
+        concurrency: z.number().int().positive().optional(),
         /**
          * Hard samples: this many train-split RL prompts get `rolloutGroup` sampled answers from the new policy,
          * scored by the gated reward; always-solved ones are retired, rarely solved ones seed the next plan. 0 = off.
@@ -169,6 +173,11 @@ export const RunConfigSchema = strictEverywhere(
   }),
 );
 export type RunConfig = z.infer<typeof RunConfigSchema>;
+
+/** BFCL entries evaluation asks at once: `evaluate.concurrency`, or what the policy's endpoint answers at once. */
+export function evaluationConcurrency(config: RunConfig): number {
+  return config.evaluate.concurrency ?? endpointSlots(config.roles.assistant);
+}
 
 export class ConfigError extends Error {}
 

@@ -1,6 +1,6 @@
 // The evaluate stage: the new policy on BFCL (the reported score) and on the cycle's held-out
 // validation split (what the next plan steers by). Both resume where they stopped after a crash.
-import type { RunConfig } from '../config.js';
+import { evaluationConcurrency, type RunConfig } from '../config.js';
 import { runConfigOf, type ConfigArg } from './run-config.js';
 import type { RlPrompt } from '../domain/rl-prompt.js';
 import type { Verdict, BfclCategory } from '../eval/types.js';
@@ -187,7 +187,7 @@ export function evaluateActivities(deps: ActivityDeps) {
             categories: config.evaluate.categories as BfclCategory[],
             limit: config.evaluate.limit,
             seed: selectionSeed,
-            concurrency: config.evaluate.concurrency,
+            concurrency: evaluationConcurrency(config),
             client,
             onProgress: (p) => beat({ phase: 'bfcl', done: p.done, total: p.total }),
           });

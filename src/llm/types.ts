@@ -46,6 +46,12 @@ export const EndpointConfigSchema = z.discriminatedUnion('kind', [
 ]);
 export type EndpointConfig = z.infer<typeof EndpointConfigSchema>;
 
+/** How many requests an endpoint answers at once: an openai endpoint's `concurrency`, an embedded model's
+ * contexts times the sequences of each. Work that can run side by side (evaluation) sends this many. */
+export function endpointSlots(cfg: EndpointConfig): number {
+  return cfg.kind === 'openai' ? cfg.concurrency : (cfg.contexts ?? 1) * cfg.concurrency;
+}
+
 /** A policy the LLM layer can serve: what the train stage returns and the next cycle's assistant uses. */
 export const ModelRefSchema = z.discriminatedUnion('kind', [
   z.object({

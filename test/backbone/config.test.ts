@@ -3,7 +3,13 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ConfigError, loadRunConfig, parseRunConfig, RunConfigSchema } from '../../src/config.js';
+import {
+  ConfigError,
+  evaluationConcurrency,
+  loadRunConfig,
+  parseRunConfig,
+  RunConfigSchema,
+} from '../../src/config.js';
 import { PlannerConfigSchema } from '../../src/plan/config.js';
 import { TrainConfigSchema, TrainJobSchema } from '../../src/train/job.js';
 import { lenientObjects } from '../../src/zod-strict.js';
@@ -115,4 +121,19 @@ test('the trainer and planner blocks are checked but kept as written (the job an
     () => parseRunConfig({ train: { trainer: { sft: { enabled: false } } } }),
     /train\.trainer\.sft\.enabled: set train\.sft instead/,
   );
+});
+
+test('evaluation asks as many BFCL entries at once as the policy endpoint answers, unless the config says', () => {
+  const local = (assistant: Record<string, unknown>, evaluate: Record<string, unknown> = {}) =>
+    parseRunConfig({ name: 't', roles: { assistant: { kind: 'local', ...assistant } }, evaluate });
+  const slots = evaluationConcurrency;
+  assert.equal(slots(local({})), 1, 'one context of one sequence');
+  assert.equal(slots(local({ contexts: 2 })), 2, 'two contexts decode at once');
+  assert.equal(slots(local({ contexts: 2, concurrency: 3 })), 6);
+  assert.equal(slots(local({ contexts: 2 }, { concurrency: 1 })), 1, 'a configured concurrency is kept');
+  const openai = parseRunConfig({
+    name: 't',
+    roles: { assistant: { kind: 'openai', baseURL: 'http://h:1/v1', model: 'm', concurrency: 16 } },
+  });
+  assert.equal(slots(openai), 16);
 });
