@@ -5,6 +5,7 @@ import { runConfigOf, type ConfigArg } from './run-config.js';
 import type { RlPrompt } from '../domain/rl-prompt.js';
 import type { Verdict, BfclCategory } from '../eval/types.js';
 import { runBfcl } from '../eval/run-bfcl.js';
+import { mapLimit } from '../domain/map-limit.js';
 import { gatedReward } from '../eval/reward.js';
 import type { RolloutConsistency } from '../plan/index.js';
 import { matchCalls } from '../eval/bfcl-match.js';
@@ -147,14 +148,16 @@ export function evaluateActivities(deps: ActivityDeps) {
       return meteredAttempt(deps, valKey, { cycle: input.cycle, stage: 'evaluate' }, (metered) =>
         heartbeating<EvaluationResult, Progress>(async ({ beat }) => {
           // Validation: one verdict per held-out prompt, each stored as it is made, so a retry skips the done ones.
-          const verdicts: Verdict[] = [];
-          for (const [i, prompt] of prompts.entries()) {
+          const at = evaluationConcurrency(config);
+          let validated = 0;
+          const verdicts: Verdict[] = await mapLimit(prompts, at, async (prompt) => {
             const ref: ArtifactRef = { key: valKey, name: `items/${prompt.id}.json` };
             if (!(await deps.store.exists(ref)))
               await putJson(deps.store, ref, await validationVerdict(client, prompt, catalog));
-            verdicts.push(await getJson<Verdict>(deps.store, ref));
-            beat({ phase: 'validation', done: i + 1, total: prompts.length });
-          }
+            const verdict = await getJson<Verdict>(deps.store, ref);
+            beat({ phase: 'validation', done: ++validated, total: prompts.length });
+            return verdict;
+          });
           const validationVerdictsRef = await putJsonl(deps.store, { key: valKey, name: 'verdicts.jsonl' }, verdicts);
 
           // Rollout consistency: how many of a group of sampled answers pass, per train-split prompt.
@@ -163,8 +166,8 @@ export function evaluateActivities(deps: ActivityDeps) {
             e.rolloutPrompts && !input.baseline
               ? cyclePrompts.filter((p) => p.split === 'train').slice(0, e.rolloutPrompts)
               : [];
-          const groups: RolloutConsistency[] = [];
-          for (const [i, prompt] of rolloutPrompts.entries()) {
+          let rolled = 0;
+          const groups: RolloutConsistency[] = await mapLimit(rolloutPrompts, at, async (prompt) => {
             const ref: ArtifactRef = { key: rollKey, name: `rollouts/${prompt.id}.json` };
             if (!(await deps.store.exists(ref)))
               await putJson(
@@ -172,9 +175,10 @@ export function evaluateActivities(deps: ActivityDeps) {
                 ref,
                 await rolloutConsistency(client, prompt, e.rolloutGroup, e.rolloutTemperature),
               );
-            groups.push(await getJson<RolloutConsistency>(deps.store, ref));
-            beat({ phase: 'rollouts', done: i + 1, total: rolloutPrompts.length });
-          }
+            const group = await getJson<RolloutConsistency>(deps.store, ref);
+            beat({ phase: 'rollouts', done: ++rolled, total: rolloutPrompts.length });
+            return group;
+          });
           const rolloutsRef = groups.length
             ? await putJsonl(deps.store, { key: rollKey, name: 'rollouts.jsonl' }, groups)
             : undefined;
@@ -187,7 +191,7 @@ export function evaluateActivities(deps: ActivityDeps) {
             categories: config.evaluate.categories as BfclCategory[],
             limit: config.evaluate.limit,
             seed: selectionSeed,
-            concurrency: evaluationConcurrency(config),
+            concurrency: at,
             client,
             onProgress: (p) => beat({ phase: 'bfcl', done: p.done, total: p.total }),
           });
