@@ -43,7 +43,9 @@ before(async () => {
   llm = await startScriptedRoles();
   const garbageAt = (html: number, cut: number) => (_b: ChatCompletionBody, i: number) =>
     i === html ? 'html' : i === cut ? 'cut_json' : undefined;
-  // maxRetries 2 in the run config: a call makes 3 attempts, so 7 refusals beat the budget of both synthesis lanes.
+  // maxRetries 2 in the run config: a call makes 3 attempts, so with k calls in flight 2k+1 refusals spend one
+  // call's budget whatever their order: 7 for the two synthesis lanes, 9 for BFCL's 4 at once (the endpoint's
+  // concurrency, which evaluation fills).
   proxies.user = await startFaultProxy(llm.baseURL, {
     seed: 'user',
     randomRate: 0.1,
@@ -62,7 +64,7 @@ before(async () => {
     // The case: an HTML 200 used to become an empty answer and a "no tool call" verdict.
     garbage: (b) =>
       isValidation(b) && validationSeen < 2 ? (validationSeen++ === 0 ? 'html' : 'cut_json') : undefined,
-    outage: { when: (b) => isBfcl(b), refuse: 5 },
+    outage: { when: (b) => isBfcl(b), refuse: 9 },
   });
 });
 after(async () => {
