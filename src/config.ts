@@ -137,8 +137,9 @@ export const RunConfigSchema = strictEverywhere(
          */
         poolSize: z.number().int().positive().default(64),
         /**
-         * BFCL entries asked at once; default: as many as the policy's endpoint answers at once (`endpointSlots`
-         * of the assistant role: an embedded model's contexts times its sequences), so no context sits idle.
+         * Evaluation requests at once (BFCL entries, validation items, rollout groups); default: as many as the
+         * policy's endpoint answers at once (`endpointSlots` of the assistant role: an embedded model's contexts
+         * times its sequences), so no context sits idle.
          */
         concurrency: z.number().int().positive().optional(),
         /**
@@ -174,7 +175,7 @@ export const RunConfigSchema = strictEverywhere(
 );
 export type RunConfig = z.infer<typeof RunConfigSchema>;
 
-/** BFCL entries evaluation asks at once: `evaluate.concurrency`, or what the policy's endpoint answers at once. */
+/** Requests evaluation makes at once: `evaluate.concurrency`, or what the policy's endpoint answers at once. */
 export function evaluationConcurrency(config: RunConfig): number {
   return config.evaluate.concurrency ?? endpointSlots(config.roles.assistant);
 }

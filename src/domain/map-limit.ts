@@ -1,5 +1,5 @@
-// Bounded concurrency for independent requests to one endpoint (an evaluation's validation items, its
-// rollout groups): as many at once as the endpoint answers, results in the items' order.
+// Bounded concurrency for independent requests to one endpoint (an evaluation's BFCL entries, validation
+// items and rollout groups): as many at once as the endpoint answers, results in the items' order.
 
 /**
  * `fn` over `items`, at most `limit` running at once; the results in the items' order. After a failure no

@@ -27,6 +27,7 @@ import { parsePyJson, toPyJson, type PyDict, type PyValue } from './py-value.js'
 import { parseResultsJsonl, scoreResults, type ScoreReport } from './score-results.js';
 import { BFCL_AST_CATEGORIES, type BfclCategory } from './types.js';
 import { isOutage } from '../llm/outage.js';
+import { mapLimit } from '../domain/map-limit.js';
 
 export const RunBfclOptionsSchema = z.object({
   dataDir: z.string().min(1),
@@ -194,24 +195,19 @@ export async function runBfcl(options: RunBfclOptions): Promise<RunBfclResult> {
     }
   };
 
-  let next = 0;
-  const worker = async () => {
-    while (next < todo.length && outage === undefined) {
-      const entry = todo[next++];
-      await askOne(entry);
-      if (outage !== undefined) return;
-      finished++;
-      onProgress?.({
-        done: finished + resumed,
-        total: dataset.byId.size,
-        id: entry.id,
-        skipped: resumed,
-        failed: failed.length,
-      });
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(opts.concurrency, Math.max(todo.length, 1)) }, worker));
-  if (outage !== undefined) throw outage;
+  // An outage stops new entries; the ones in flight finish (and are kept), then it is thrown.
+  await mapLimit(todo, opts.concurrency, async (entry) => {
+    await askOne(entry);
+    if (outage !== undefined) throw outage;
+    finished++;
+    onProgress?.({
+      done: finished + resumed,
+      total: dataset.byId.size,
+      id: entry.id,
+      skipped: resumed,
+      failed: failed.length,
+    });
+  });
 
   const report = scoreResults(
     dataset,

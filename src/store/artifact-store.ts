@@ -107,15 +107,19 @@ export class LocalArtifactStore implements ArtifactStore {
     try {
       return await readFile(this.locate(ref));
     } catch (err) {
-      throw new Error(`artifact ${ref.key}/${ref.name} is missing from ${this.root}: ${(err as Error).message}`);
+      return this.missing(ref, err as Error);
     }
   }
   async stream(ref: ArtifactRef): Promise<Readable> {
     try {
       return (await open(this.locate(ref))).createReadStream();
     } catch (err) {
-      throw new Error(`artifact ${ref.key}/${ref.name} is missing from ${this.root}: ${(err as Error).message}`);
+      return this.missing(ref, err as Error);
     }
+  }
+  /** A read that failed (no such file, or a ref no path can hold), named by the artifact. */
+  private missing(ref: ArtifactRef, err: Error): never {
+    throw new Error(`artifact ${ref.key}/${ref.name} is missing from ${this.root}: ${err.message}`);
   }
   async list(key: string): Promise<string[]> {
     return readdir(join(this.root, key)).catch(() => []);

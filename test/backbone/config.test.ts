@@ -126,14 +126,17 @@ test('the trainer and planner blocks are checked but kept as written (the job an
 test('evaluation asks as many BFCL entries at once as the policy endpoint answers, unless the config says', () => {
   const local = (assistant: Record<string, unknown>, evaluate: Record<string, unknown> = {}) =>
     parseRunConfig({ name: 't', roles: { assistant: { kind: 'local', ...assistant } }, evaluate });
-  const slots = evaluationConcurrency;
-  assert.equal(slots(local({})), 1, 'one context of one sequence');
-  assert.equal(slots(local({ contexts: 2 })), 2, 'two contexts decode at once');
-  assert.equal(slots(local({ contexts: 2, concurrency: 3 })), 6);
-  assert.equal(slots(local({ contexts: 2 }, { concurrency: 1 })), 1, 'a configured concurrency is kept');
+  assert.equal(evaluationConcurrency(local({})), 1, 'one context of one sequence');
+  assert.equal(evaluationConcurrency(local({ contexts: 2 })), 2, 'two contexts decode at once');
+  assert.equal(evaluationConcurrency(local({ contexts: 2, concurrency: 3 })), 6);
+  assert.equal(
+    evaluationConcurrency(local({ contexts: 2 }, { concurrency: 1 })),
+    1,
+    'a configured concurrency is kept',
+  );
   const openai = parseRunConfig({
     name: 't',
     roles: { assistant: { kind: 'openai', baseURL: 'http://h:1/v1', model: 'm', concurrency: 16 } },
   });
-  assert.equal(slots(openai), 16);
+  assert.equal(evaluationConcurrency(openai), 16);
 });
