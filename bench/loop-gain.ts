@@ -82,6 +82,20 @@ export function verdictOnTarget(baseline: Scores, last: Scores): { met: boolean;
   return { met: gain >= 10 && drops.length === 0, lines };
 }
 
+/**
+ * The policy the run ends with: the last cycle's, or with cycles.keepBest the incumbent after it (chosen on the
+ * synthetic validation pool only), whose BFCL scores are those measured when it was that cycle's new policy.
+ */
+export function finalPolicy(status: Pick<RunStatus, 'cycles' | 'baseline'>): { name: string; scores?: Scores } {
+  const last = status.cycles.at(-1);
+  if (!last || last.carried === undefined)
+    return { name: last ? `cycle ${last.cycle}'s` : 'none', scores: last?.scores };
+  if (last.carried < 0)
+    return { name: 'the starting policy (no cycle beat it on the pool)', scores: status.baseline ?? undefined };
+  const from = status.cycles.find((c) => c.cycle === last.carried);
+  return { name: `cycle ${last.carried}'s (the best on the validation pool)`, scores: from?.scores };
+}
+
 function printTable(status: RunStatus, wallS: number | null): void {
   const baseline = status.baseline ?? undefined;
   console.log(
@@ -102,10 +116,11 @@ function printTable(status: RunStatus, wallS: number | null): void {
   console.log(
     '\nsynthesis: ' + status.cycles.map((c) => `cycle ${c.cycle} accepted ${c.accepted}/${c.trajectories}`).join(', '),
   );
-  const last = status.cycles.at(-1)?.scores;
-  if (baseline && last) {
-    const v = verdictOnTarget(baseline, last);
-    console.log(`\n${v.lines.join('\n')}\ntarget ${v.met ? 'MET' : 'NOT met'}`);
+  const final = finalPolicy(status);
+  if (baseline && final.scores) {
+    const v = verdictOnTarget(baseline, final.scores);
+    console.log(`\nthe run's final policy: ${final.name}`);
+    console.log(`${v.lines.join('\n')}\ntarget ${v.met ? 'MET' : 'NOT met'}`);
   }
 }
 

@@ -49,6 +49,12 @@ export const RunConfigSchema = strictEverywhere(
         targetScore: z.number().min(0).max(1).optional(),
         /** Stop after this many cycles without improvement. */
         patience: z.number().int().positive().optional(),
+        /**
+         * Keep a cycle's policy only if it scores at least the incumbent's (the starting policy's, then the last kept
+         * one's) on the fixed validation pool; otherwise the next cycle synthesizes and trains from the incumbent. The
+         * choice is made on synthetic items only, never on BFCL. Off: every cycle carries its own policy forward.
+         */
+        keepBest: z.boolean().default(false),
       })
       .default({}),
     synthesis: z
@@ -136,6 +142,13 @@ export const RunConfigSchema = strictEverywhere(
          * scored every cycle, so cycles are compared on the same items. Each cycle's own split is scored too (steering).
          */
         poolSize: z.number().int().positive().default(64),
+        /**
+         * Draw the fixed pool from goals of its own: this many tasks (a seeded plan apart from cycle 0's), each goal
+         * fixed and voiced by the user simulator and checked by the goal_sanity gate, with no rollout. 0: the pool is
+         * cycle 0's held-out split (15% of its trajectories). Single-turn categories only (simple, multiple, parallel,
+         * parallel_multiple, irrelevance; a multi-turn goal's later requests depend on a rollout).
+         */
+        poolGoals: z.number().int().nonnegative().default(0),
         /**
          * Evaluation requests at once (BFCL entries, validation items, rollout groups); default: as many as the
          * policy's endpoint answers at once (`endpointSlots` of the assistant role: an embedded model's contexts

@@ -8,6 +8,7 @@ import { trainActivities } from './train.js';
 import { evaluateActivities } from './evaluate.js';
 import { gapActivities } from './gaps.js';
 import { deployActivities } from './deploy.js';
+import { poolActivities } from './pool.js';
 
 export function createActivities(deps: ActivityDeps) {
   const all = {
@@ -16,6 +17,7 @@ export function createActivities(deps: ActivityDeps) {
     ...verifyActivities(deps),
     ...trainActivities(deps),
     ...evaluateActivities(deps),
+    ...poolActivities(deps),
     ...gapActivities(deps),
     ...deployActivities(),
   };
@@ -31,3 +33,4 @@ export type Activities = ReturnType<typeof createActivities>;
 export type { StageTimes } from './gaps.js';
 export type { TrainStageResult } from './train.js';
 export type { EvaluationResult } from './evaluate.js';
+export type { DrawPoolResult } from './pool.js';

@@ -114,3 +114,38 @@ export async function synthesizeTrajectory(input: SynthesizeInput): Promise<Traj
   }
   return trajectory;
 }
+
+/**
+ * The user simulator's half alone: the goal fixed and its first request voiced, with no assistant and no MCP
+ * server. A held-out evaluation item is made this way (its reference is the goal's calls). Single-turn goals
+ * only: a later turn's request may depend on what a rollout returned. A model's bad output never throws (the
+ * trajectory's `failure` says where), an outage always does.
+ */
+export async function synthesizeGoal(input: { task: TaskSpec; tools: Tool[]; user: ChatClient }): Promise<Trajectory> {
+  const { task, tools } = input;
+  const user = new UserSimulator(input.user, task);
+  const goal: Goal = { request: '', persona: '', turns: [] };
+  const trajectory: Trajectory = { id: task.id, task, goal, tools: [], messages: [], trace: [], usage: {} };
+  let phase = 'fixing the goal (user simulator)';
+  try {
+    const fixed = await user.fixGoal(tools);
+    Object.assign(goal, fixed.goal);
+    if (goal.turns.length > 1)
+      throw new Error(`a ${task.category} goal has ${goal.turns.length} turns; only single-turn goals are drawn alone`);
+    trajectory.tools = fixed.skeleton.offered.map(toOpenAITool);
+    const messages: ChatMessage[] = [{ role: 'system', content: ASSISTANT_SYSTEM_PROMPT }];
+    if (fixed.skeleton.contextExchanges)
+      messages.push(...priorConversation(fixed.skeleton.offered, fixed.skeleton.contextExchanges, user.rng));
+    phase = 'voicing turn 0 (user simulator)';
+    goal.request = await user.voiceTurn(goal, 0, fixed.skeleton.offered);
+    trajectory.turnStarts = [messages.length];
+    messages.push({ role: 'user', content: goal.request });
+    trajectory.messages = messages;
+  } catch (err) {
+    if (isOutage(err)) throw err;
+    trajectory.failure = `${phase}: ${(err as Error).message}`;
+  } finally {
+    trajectory.usage = { user: { ...user.usage } };
+  }
+  return trajectory;
+}

@@ -1,6 +1,7 @@
 // How run status looks in a terminal: one line with a progress bar on a TTY, plain lines elsewhere.
 import type { CycleSummary, RunStatus, Scores } from '../workflows/definitions.js';
 import { scoreRows } from '../report/model.js';
+import { whose } from '../workflows/ui-text.js';
 
 const STAGE_ORDER = ['prepare', 'synthesize', 'verify', 'baseline', 'train', 'evaluate', 'target_gaps'];
 
@@ -49,7 +50,7 @@ export function gain(x: number | null | undefined, base: number | null | undefin
  */
 export function scoreTable(
   baseline: Scores | null | undefined,
-  cycles: Pick<CycleSummary, 'cycle' | 'scores'>[],
+  cycles: Pick<CycleSummary, 'cycle' | 'scores' | 'kept' | 'carried'>[],
 ): string[] {
   const scored = cycles.filter((c): c is typeof c & { scores: Scores } => Boolean(c.scores));
   if (!baseline && !scored.length) return [];
@@ -70,5 +71,10 @@ export function scoreTable(
     ];
     lines.push(r.label.padEnd(width) + cells.map((c) => c.padStart(col)).join(''));
   }
+  const dropped = scored.filter((c) => c.kept === false);
+  if (dropped.length)
+    lines.push(
+      `not kept (below the incumbent on the validation pool): ${dropped.map((c) => `cycle ${c.cycle} (next from ${whose(c.carried)})`).join(', ')}`,
+    );
   return lines;
 }

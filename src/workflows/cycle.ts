@@ -25,6 +25,7 @@ import {
   stopSignal,
   type CycleInput,
   type CycleResult,
+  type Incumbent,
   type Scores,
   type Stage,
   type StageUpdate,
@@ -232,8 +233,19 @@ export async function cycleWorkflow(input: CycleInput): Promise<CycleResult> {
     );
   }
 
-  // The fixed validation pool is cycle 0's held-out split, scored again every cycle (the trend line's items).
-  const poolRef = input.poolRef ?? verified.rlPromptsRef;
+  // The fixed validation pool, scored again every cycle (the trend line's items): goals drawn for it alone
+  // (evaluate.poolGoals), or else cycle 0's held-out split.
+  let poolRef = input.poolRef ?? verified.rlPromptsRef;
+  if (!input.poolRef && cycle === 0 && config.evaluate.poolGoals > 0 && patched('inftool-own-pool')) {
+    const { drawValidationPool } = acts.evaluate;
+    const drawn = await drawValidationPool.executeWithOptions(
+      {
+        summary: `draw the fixed validation pool: ${config.evaluate.poolGoals} goals of its own (user simulator only)`,
+      },
+      [{ runId, ...cfg, catalogRef: input.catalogRef }],
+    );
+    poolRef = drawn.poolRef;
+  }
 
   // Baseline: the starting policy on the fixed items, before cycle 0 trains; every gain is measured against it.
   let baseline: Scores | undefined;
@@ -313,6 +325,21 @@ export async function cycleWorkflow(input: CycleInput): Promise<CycleResult> {
   const scores = scoresOf(evaluation);
   show({ scores });
 
+  // Keep the better policy (cycles.keepBest): the new one goes forward only if it scores at least the incumbent's
+  // on the fixed pool (synthetic items; BFCL never decides); otherwise the next cycle starts from the incumbent.
+  let incumbent: Incumbent | undefined;
+  let kept: boolean | undefined;
+  if (config.cycles.keepBest && patched('inftool-keep-best')) {
+    const before: Incumbent | undefined =
+      input.incumbent ??
+      (baseline
+        ? { cycle: -1, policy: input.policy, trainBase: input.trainBase, poolOverall: baseline.poolOverall }
+        : undefined);
+    kept = !before || before.poolOverall == null || (scores.poolOverall ?? -1) >= before.poolOverall;
+    incumbent = kept ? { cycle, policy, trainBase: training.trainBase, poolOverall: scores.poolOverall } : before!;
+    show({ kept, incumbentCycle: incumbent.cycle });
+  }
+
   // 5. Target gaps: the failures decide the next cycle's plan.
   if (!(await enter('target_gaps'))) return { kind: 'stopped', stage: 'target_gaps' };
   const gaps = await targetGaps({
@@ -339,6 +366,7 @@ export async function cycleWorkflow(input: CycleInput): Promise<CycleResult> {
     noveltyRef: verified.noveltyRef,
     poolRef,
     trainBase: training.trainBase,
+    ...(incumbent ? { incumbent } : {}),
     stop: gaps.stop,
     summary: {
       cycle,
@@ -350,6 +378,7 @@ export async function cycleWorkflow(input: CycleInput): Promise<CycleResult> {
       policy,
       scores,
       ...(baseline ? { baseline } : {}),
+      ...(kept !== undefined ? { kept, carried: incumbent!.cycle } : {}),
     },
   };
 }

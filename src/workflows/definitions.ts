@@ -58,6 +58,18 @@ export type CycleSummary = {
   scores?: Scores;
   /** Cycle 0 only: the starting policy on the same items, before any training. */
   baseline?: Scores;
+  /** cycles.keepBest: whether this cycle's policy scored at least the incumbent's on the pool and goes forward. */
+  kept?: boolean;
+  /** cycles.keepBest: the cycle whose policy the next cycle starts from (-1: the starting policy). */
+  carried?: number;
+};
+
+/** cycles.keepBest: the policy the run goes on from, and its score on the fixed pool. */
+export type Incumbent = {
+  cycle: number;
+  policy: ModelRef;
+  trainBase?: BaseModel;
+  poolOverall: number | null | undefined;
 };
 
 export type RunStatus = {
@@ -92,6 +104,8 @@ export type EvolutionInput = {
     /** The fixed validation pool (cycle 0's held-out prompts). */
     poolRef?: ArtifactRef;
     baseline?: Scores | null;
+    /** cycles.keepBest: the best policy so far on the pool (what `policy` and `trainBase` are then taken from). */
+    incumbent?: Incumbent;
     cycles: CycleSummary[];
     paused: boolean;
   };
@@ -110,6 +124,7 @@ export type CycleInput = {
   trainBase?: BaseModel;
   noveltyRef?: ArtifactRef;
   poolRef?: ArtifactRef;
+  incumbent?: Incumbent;
   previousRecords: ArtifactRef[];
   paused: boolean;
 };
@@ -127,6 +142,8 @@ export type CycleResult =
       noveltyRef: ArtifactRef;
       poolRef?: ArtifactRef;
       trainBase?: BaseModel;
+      /** cycles.keepBest: the policy the next cycle starts from (this cycle's, or the incumbent it did not beat). */
+      incumbent?: Incumbent;
       stop: { stop: boolean; reason: string };
     }
   | { kind: 'stopped'; stage: Stage };

@@ -152,6 +152,7 @@ export async function evolutionWorkflow(input: EvolutionInput): Promise<RunStatu
         trainBase: carry.trainBase,
         noveltyRef: carry.noveltyRef,
         poolRef: carry.poolRef,
+        ...(carry.incumbent ? { incumbent: carry.incumbent } : {}),
         previousRecords: carry.cycles.map((c) => c.recordRef),
         paused: status.paused,
       },
@@ -163,7 +164,9 @@ export async function evolutionWorkflow(input: EvolutionInput): Promise<RunStatu
     return finish('stopped', `stopped by request before stage ${result.stage} of cycle ${carry.cycle}`);
 
   status.cycles = [...carry.cycles, result.summary];
-  status.policy = result.summary.policy;
+  // cycles.keepBest: the next cycle starts from the incumbent, which may be an earlier cycle's policy.
+  const next = result.incumbent ?? { policy: result.summary.policy, trainBase: result.trainBase };
+  status.policy = next.policy;
   status.baseline = status.baseline ?? result.summary.baseline ?? null;
   status.lastScores = {
     bfcl: result.summary.scores?.bfcl ?? {},
@@ -185,10 +188,11 @@ export async function evolutionWorkflow(input: EvolutionInput): Promise<RunStatu
       planRef: result.nextPlanRef,
       catalogRef: carry.catalogRef,
       configRef: carry.configRef,
-      policy: result.summary.policy,
-      trainBase: result.trainBase,
+      policy: next.policy,
+      trainBase: next.trainBase,
       noveltyRef: result.noveltyRef,
       poolRef: result.poolRef,
+      ...(result.incumbent ? { incumbent: result.incumbent } : {}),
       baseline: status.baseline,
       // Summaries are ~300 bytes; keep the newest 200 so the input stays far below payload limits on very long runs.
       cycles: status.cycles.slice(-200),

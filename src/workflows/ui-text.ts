@@ -86,6 +86,9 @@ export type CycleProgress = {
   rejectedByGate?: Record<string, number>;
   baseline?: Scores;
   scores?: Scores;
+  /** cycles.keepBest: whether this cycle's policy goes forward, and whose policy the next cycle starts from. */
+  kept?: boolean;
+  incumbentCycle?: number;
   waitingFor?: string;
 };
 
@@ -96,6 +99,11 @@ function scoreLines(scores: Scores | undefined, baseline: Scores | undefined | n
   return [
     `- **scores**: BFCL ${pct(bfcl)}${pts(bfcl, bb)}, validation pool ${pct(scores.poolOverall)}${pts(scores.poolOverall, baseline?.poolOverall)}`,
   ];
+}
+
+/** The policy the run goes on from, by the cycle that made it (-1: the starting policy). */
+export function whose(cycle: number | undefined): string {
+  return cycle === undefined || cycle < 0 ? 'the starting policy' : `cycle ${cycle}'s policy`;
 }
 
 /** The cycle workflow's live details: stage, progress, acceptance by gate, scores beside the baseline. */
@@ -113,6 +121,12 @@ export function cycleDetails(p: CycleProgress): string {
   }
   if (p.baseline) lines.push(...scoreLines(p.baseline, null).map((l) => l.replace('**scores**', '**baseline**')));
   lines.push(...scoreLines(p.scores, p.baseline));
+  if (p.kept !== undefined)
+    lines.push(
+      p.kept
+        ? '- **kept**: this policy goes forward (at least the incumbent on the validation pool)'
+        : `- **not kept**: below the incumbent on the validation pool; the next cycle starts from ${whose(p.incumbentCycle)}`,
+    );
   if (p.waitingFor) lines.push(`- **waiting for**: ${p.waitingFor}`);
   return [...lines, UI_SPACER].join('\n');
 }
@@ -131,7 +145,8 @@ export function runCurrentDetails(s: RunStatus): string {
   for (const cy of s.cycles.slice(-5)) {
     lines.push(
       `- cycle ${cy.cycle}: accepted ${cy.accepted}/${cy.trajectories}` +
-        (cy.scores ? `; ${scoreLines(cy.scores, s.baseline)[0].replace('- **scores**: ', '')}` : ''),
+        (cy.scores ? `; ${scoreLines(cy.scores, s.baseline)[0].replace('- **scores**: ', '')}` : '') +
+        (cy.kept === false ? `; not kept (next from ${whose(cy.carried)})` : ''),
     );
   }
   if (s.paused) lines.push('- **waiting for**: a `resume` signal');

@@ -62,7 +62,7 @@ const BASE: ModelRef = { kind: 'gguf', path: '/models/base.gguf' };
 type Call = { name: string; input: Record<string, unknown> };
 
 /** The stage activities as stubs: each records its input and answers with small, recognisable refs. */
-function stubs(o: { rlPrompts?: number; holdSynthesis?: Promise<void> } = {}) {
+function stubs(o: { rlPrompts?: number; holdSynthesis?: Promise<void>; poolScore?: (cycle: number) => number } = {}) {
   const calls: Call[] = [];
   let entered: () => void = () => undefined;
   const synthesisEntered = new Promise<void>((r) => (entered = r));
@@ -126,16 +126,27 @@ function stubs(o: { rlPrompts?: number; holdSynthesis?: Promise<void> } = {}) {
     async evaluatePolicy(input) {
       record('evaluatePolicy', input);
       const score = input.baseline ? 0.1 : 0.2 + input.cycle / 10;
+      const onPool = input.baseline ? 0.1 : (o.poolScore?.(input.cycle) ?? score);
       return {
         bfcl: { simple_python: score },
         bfclSummary: { overall: score },
         validation: {},
-        pool: { simple: score },
-        poolOverall: score,
+        pool: { simple: onPool },
+        poolOverall: onPool,
         validationOverall: score,
         validationErrors: {},
         validationVerdictsRef: ref(`verdicts-${input.cycle}`),
         tokens: 7,
+      };
+    },
+    async drawValidationPool(input) {
+      record('drawValidationPool', input);
+      return {
+        poolRef: ref('own-pool', 'pool.jsonl'),
+        drawn: 8,
+        kept: 7,
+        dropped: { 'simple/goal_sanity': 1 },
+        tokens: 5,
       };
     },
     async targetGaps(input) {
@@ -156,6 +167,7 @@ function stubs(o: { rlPrompts?: number; holdSynthesis?: Promise<void> } = {}) {
     | 'runTrainJob'
     | 'deployPolicy'
     | 'evaluatePolicy'
+    | 'drawValidationPool'
     | 'targetGaps'
   >;
   const of = (name: string) => calls.filter((c) => c.name === name).map((c) => c.input);
@@ -311,6 +323,93 @@ test('two cycles: cycle 1 gets cycle 0 plan, novelty index, pool, trained base a
   assert.equal(status.cycles.length, 2);
   assert.equal(status.baseline?.poolOverall, 0.1, 'the baseline is kept across continue-as-new');
   assert.equal(status.lastScores?.bfclOverall, 0.2 + 1 / 10, "the last scores are cycle 1's");
+});
+
+test('evaluate.poolGoals: cycle 0 draws a pool of its own once, and the baseline and every cycle score it', async () => {
+  const cfg = config({ evaluate: { categories: ['simple_python'], limit: 1, poolGoals: 8 } });
+  const s = stubs();
+  const status = await withWorker(
+    cfg,
+    s.acts,
+    async () => (await start(cfg, 'own-pool')).result() as Promise<RunStatus>,
+  );
+  assert.equal(status.stage, 'done');
+  const draws = s.of('drawValidationPool');
+  assert.equal(draws.length, 1, 'drawn once per run, not once per cycle');
+  assert.deepEqual(draws[0].configRef, ref('config'));
+  assert.deepEqual(draws[0].catalogRef, ref('catalog'));
+  const evals = s.of('evaluatePolicy');
+  assert.equal(evals.length, 3, 'baseline, cycle 0, cycle 1');
+  for (const e of evals)
+    assert.deepEqual(e.poolRef, ref('own-pool', 'pool.jsonl'), `evaluation of cycle ${String(e.cycle)}`);
+  // The draw comes after verification and before the baseline in cycle 0's history.
+  const order = (await events('own-pool/cycle-0')).map(activityName).filter(Boolean);
+  assert.deepEqual(
+    order.filter((n) => ['verifyCycle', 'drawValidationPool', 'evaluatePolicy'].includes(n)),
+    ['verifyCycle', 'drawValidationPool', 'evaluatePolicy', 'evaluatePolicy'],
+  );
+});
+
+test('cycles.keepBest: a cycle below the incumbent on the pool is not carried; the next starts from the incumbent', async () => {
+  const cfg = config({ cycles: { max: 3, keepBest: true } });
+  // Pool scores: baseline 0.1, cycle 0 0.4 (kept), cycle 1 0.3 (below 0.4: not kept), cycle 2 0.4 (ties: kept).
+  const s = stubs({ poolScore: (c) => [0.4, 0.3, 0.4][c] });
+  const status = await withWorker(
+    cfg,
+    s.acts,
+    async () => (await start(cfg, 'keep-best')).result() as Promise<RunStatus>,
+  );
+  assert.equal(status.stage, 'done');
+  assert.deepEqual(
+    status.cycles.map((c) => [c.cycle, c.kept, c.carried]),
+    [
+      [0, true, 0],
+      [1, false, 0],
+      [2, true, 2],
+    ],
+  );
+  const policyOf = (cycle: number) => s.of('synthesizeBatch').find((i) => i.cycle === cycle)!.policy;
+  const trainBaseOf = (cycle: number) => s.of('prepareTrainJob').find((i) => i.cycle === cycle)!.trainBase;
+  assert.deepEqual(policyOf(1), { kind: 'gguf', path: '/out/cycle-0/model.gguf' }, 'cycle 0 beat the baseline');
+  assert.deepEqual(
+    policyOf(2),
+    { kind: 'gguf', path: '/out/cycle-0/model.gguf' },
+    "cycle 2's assistant is cycle 0's, not cycle 1's",
+  );
+  assert.deepEqual(trainBaseOf(2), { kind: 'hf', path: '/out/cycle-0' }, 'cycle 2 trains on from cycle 0, not cycle 1');
+  assert.deepEqual(
+    status.policy,
+    { kind: 'gguf', path: '/out/cycle-2/model.gguf' },
+    'the run ends with the best policy',
+  );
+  // Each cycle's own policy is still the one evaluated (its scores are its own).
+  assert.deepEqual(
+    s
+      .of('evaluatePolicy')
+      .filter((e) => !e.baseline)
+      .map((e) => (e.policy as { path: string }).path),
+    ['/out/cycle-0/model.gguf', '/out/cycle-1/model.gguf', '/out/cycle-2/model.gguf'],
+  );
+});
+
+test('cycles.keepBest: no cycle beats the starting policy, so every cycle starts from it', async () => {
+  const cfg = config({ cycles: { max: 2, keepBest: true } });
+  const s = stubs({ poolScore: () => 0.05 });
+  const status = await withWorker(
+    cfg,
+    s.acts,
+    async () => (await start(cfg, 'keep-none')).result() as Promise<RunStatus>,
+  );
+  assert.deepEqual(
+    status.cycles.map((c) => [c.kept, c.carried]),
+    [
+      [false, -1],
+      [false, -1],
+    ],
+  );
+  assert.deepEqual(s.of('synthesizeBatch').find((i) => i.cycle === 1)!.policy, BASE);
+  assert.equal(s.of('prepareTrainJob').find((i) => i.cycle === 1)!.trainBase, undefined, 'trains from the start again');
+  assert.deepEqual(status.policy, BASE);
 });
 
 test('stage signals reach the run in order, and the run shows them as its stage', async () => {
