@@ -37,6 +37,8 @@ export type TargetGapsInput = ConfigArg & {
   /** Cycle 0: the starting policy's scores on the fixed items, and the endpoint faults met measuring them. */
   baseline?: Scores;
   baselineFaultsRef?: ArtifactRef;
+  /** cycles.keepBest: whether this cycle's policy goes forward, and whose the next cycle starts from. */
+  selection?: { kept: boolean; carried: number };
 };
 export type TargetGapsResult = {
   recordRef: ArtifactRef;
@@ -87,6 +89,7 @@ export function gapActivities(deps: ActivityDeps) {
           ...(input.evaluation.official ? { official: input.evaluation.official } : {}),
         },
         ...(input.baseline ? { baseline: input.baseline } : {}),
+        ...(input.selection ? { selection: input.selection } : {}),
         faults: cycleFaults({ ...stats.faults, baseline: baselineFaults, evaluate: evaluateFaults }),
         stages: Object.fromEntries(Object.entries(input.stageTimes).filter(([, v]) => v)),
         // The workflow's clock, not the wall clock, would be nicer; this is only shown in the report.

@@ -87,6 +87,8 @@ export const CycleRecordSchema = z.object({
   }),
   /** Cycle 0: the starting policy on the same fixed items, before any training. */
   baseline: ScoresSchema.optional(),
+  /** cycles.keepBest: whether this cycle's policy went forward, and whose the next cycle starts from (-1: the start). */
+  selection: z.object({ kept: z.boolean(), carried: z.number().int() }).optional(),
   /** Endpoint faults per stage and role: retries, throttles, outages waited out, garbage and malformed replies. */
   faults: CycleFaultsSchema.optional(),
   /** Wall time (ms) and tokens per stage. */

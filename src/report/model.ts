@@ -61,6 +61,8 @@ export type CycleReport = {
   validation: Partial<Record<Category, number>>;
   validationScore: number | null;
   errorClasses: Record<string, number>;
+  /** cycles.keepBest: whether this cycle's policy went forward, and whose the next cycle started from (-1: the start). */
+  selection: { kept: boolean; carried: number } | null;
   synthesis: {
     trajectories: number;
     accepted: number;
@@ -168,6 +170,7 @@ function cycleReport(r: CycleRecord): CycleReport {
     validation,
     validationScore: vs === undefined ? null : round(vs),
     errorClasses: Object.fromEntries(Object.entries(errs).sort()) as Record<string, number>,
+    selection: r.selection ?? null,
     scores: r.evaluation.pool
       ? {
           bfcl: {

@@ -357,6 +357,7 @@ export async function cycleWorkflow(input: CycleInput): Promise<CycleResult> {
     stageTimes: times,
     baseline,
     baselineFaultsRef,
+    ...(kept !== undefined ? { selection: { kept, carried: incumbent!.cycle } } : {}),
     previousRecords: input.previousRecords,
     workflowId: workflowInfo().workflowId,
   });

@@ -93,6 +93,21 @@ describe('renderReport', () => {
     assert.match(html, /<section id="faults">/);
   });
 
+  it('marks a cycle whose policy was not kept (cycles.keepBest), naming whose the next started from', () => {
+    const run = syntheticRun();
+    run[0].selection = { kept: true, carried: 0 };
+    run[1].selection = { kept: false, carried: 0 };
+    const { html, data } = renderReport(run, { runId: 'run-demo' });
+    assert.deepEqual(
+      data.cycles.map((c) => c.selection),
+      [{ kept: true, carried: 0 }, { kept: false, carried: 0 }, null],
+    );
+    const head = /<table class="grid-table" data-table="gains"><tr>(.*?)<\/tr>/.exec(html)?.[1] ?? '';
+    assert.match(head, /<th>cycle 0<\/th>/, 'a kept cycle is not marked');
+    assert.match(head, /<th>cycle 1 <small class="down" title="[^"]*cycle 0's policy">not kept<\/small><\/th>/, head);
+    assert.equal(head.match(/not kept/g)?.length, 1);
+  });
+
   it('names the record that is not a CycleRecord, and the one of another run', () => {
     const run = syntheticRun();
     assert.throws(

@@ -368,6 +368,15 @@ test('cycles.keepBest: a cycle below the incumbent on the pool is not carried; t
       [2, true, 2],
     ],
   );
+  assert.deepEqual(
+    s.of('targetGaps').map((i) => i.selection),
+    [
+      { kept: true, carried: 0 },
+      { kept: false, carried: 0 },
+      { kept: true, carried: 2 },
+    ],
+    "each cycle's record says whether its policy went forward",
+  );
   const policyOf = (cycle: number) => s.of('synthesizeBatch').find((i) => i.cycle === cycle)!.policy;
   const trainBaseOf = (cycle: number) => s.of('prepareTrainJob').find((i) => i.cycle === cycle)!.trainBase;
   assert.deepEqual(policyOf(1), { kind: 'gguf', path: '/out/cycle-0/model.gguf' }, 'cycle 0 beat the baseline');
