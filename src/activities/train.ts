@@ -7,7 +7,7 @@ import type { ModelRef } from '../llm/types.js';
 import { runLocalTraining, TrainingError } from '../train/local-backend.js';
 import { TrainJobSchema, type BaseModel, type TrainJob } from '../train/job.js';
 import { curveForHistory, lastCallRate, type HistoryCurvePoint } from '../train/curve.js';
-import { contentKey, getJsonl, jsonlRows, writeArtifacts, type ArtifactRef } from '../store/artifact-store.js';
+import { contentKey, getJson, jsonlRows, writeArtifacts, type ArtifactRef } from '../store/artifact-store.js';
 import type { RlPrompt } from '../domain/rl-prompt.js';
 import type { ChatMessage } from '../domain/chat.js';
 import { goalDemonstrations } from '../verify/demonstrations.js';
@@ -59,25 +59,29 @@ export function trainActivities(deps: ActivityDeps) {
         acceptedIds.add(t.id);
         mix[calls(t) ? 'calling' : 'declining']++;
       }
-      const prompts = await getJsonl<RlPrompt>(deps.store, input.rlPromptsRef);
-      const trainPrompts = prompts.filter((p) => p.split === 'train').length;
+      // The RL prompts are read as rows too, in passes (a count here, the demonstrations' passes below).
+      let trainPrompts = 0;
+      for await (const p of jsonlRows<RlPrompt>(deps.store, input.rlPromptsRef))
+        if (p.split === 'train') trainPrompts++;
       // Goal demonstrations (config.train.demonstrations) join the accepted trajectories in the SFT data.
       const demoOptions = {
         declineShare: config.train.declineShare,
         distractors: config.train.distractors,
         accepted: mix,
       };
-      const demos = config.train.demonstrations ? goalDemonstrations(prompts, acceptedIds, demoOptions) : [];
       let sftRef = input.trajectoriesRef;
-      if (demos.length) {
-        sftRef = {
-          // 'v2': the decline share counts the whole set (accepted rows too), and distractor rows exist.
+      let demos = 0;
+      if (config.train.demonstrations) {
+        // 'v2': the decline share counts the whole set (accepted rows too), and distractor rows exist.
+        const ref: ArtifactRef = {
           key: contentKey('sft-data', 'v2', input.trajectoriesRef, input.rlPromptsRef, demoOptions),
           name: 'sft.jsonl',
         };
-        // The accepted trajectories, then the demonstrations (the trainer reads accepted rows only).
-        if (!(await deps.store.exists(sftRef)))
-          await writeArtifacts(deps.store, [sftRef], async ([out]) => {
+        const metaRef: ArtifactRef = { key: ref.key, name: 'sft.meta.json' };
+        if (await deps.store.exists(metaRef))
+          demos = (await getJson<{ demonstrations: number }>(deps.store, metaRef)).demonstrations;
+        else
+          demos = await writeArtifacts(deps.store, [ref, metaRef], async ([out, meta]) => {
             let lines: string[] = [];
             const add = async (row: unknown) => {
               lines.push(JSON.stringify(row));
@@ -87,12 +91,21 @@ export function trainActivities(deps: ActivityDeps) {
               if (lines.length) await out.write(lines.join('\n') + '\n');
               lines = [];
             };
+            // The accepted trajectories, then the demonstrations (the trainer reads accepted rows only).
             for await (const t of jsonlRows<Row>(deps.store, input.trajectoriesRef)) if (t.accepted) await add(t);
-            for (const d of demos) await add(d);
+            let n = 0;
+            const rows = () => jsonlRows<RlPrompt>(deps.store, input.rlPromptsRef);
+            for await (const d of goalDemonstrations(rows, acceptedIds, demoOptions)) {
+              n++;
+              await add(d);
+            }
             await flush();
+            await meta.write(JSON.stringify({ demonstrations: n }));
+            return n;
           });
+        if (demos) sftRef = ref;
       }
-      const accepted = acceptedIds.size + demos.length;
+      const accepted = acceptedIds.size + demos;
       const sft = config.train.sft && accepted > 0;
       const grpo = config.train.grpo && trainPrompts > 0;
       if (!sft && !grpo) return null;

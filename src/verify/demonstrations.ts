@@ -39,60 +39,110 @@ export type DemonstrationOptions = {
   accepted?: AcceptedMix;
 };
 
+/** Where the prompts come from: read anew on each of up to four passes (a file's rows, or an array). */
+export type PromptSource = () => Iterable<RlPrompt> | AsyncIterable<RlPrompt>;
+
 /**
  * One demonstration per train-split turn-0 prompt whose trajectory was not already accepted (those are in the
  * SFT data as the policy wrote them): the prompt, then the reference calls (or a plain refusal). Then, per
  * calling demonstration, its variants: the same request with another tool set's tools mixed in (`distractors`:
  * pick the right tool among unrelated ones, as BFCL's multiple category asks), and the same request with only
  * unrelated tools, declined (`declineShare`). One goal, up to three rows that differ only in what is offered.
+ *
+ * Rows come out one at a time, in that order (every goal demonstration, then every distractor row, then the
+ * declines), and the prompts are read in passes, never held: memory is the tool sets' offers and a few counts,
+ * whatever the cycle's size.
  */
-export function goalDemonstrations(
+export async function* goalDemonstrations(
+  prompts: PromptSource,
+  acceptedTrajectoryIds: ReadonlySet<string>,
+  opts: DemonstrationOptions = {},
+): AsyncGenerator<Demonstration> {
+  const isDemo = (p: RlPrompt) =>
+    p.split === 'train' && p.id.endsWith('/t0') && !acceptedTrajectoryIds.has(p.id.slice(0, -3));
+  const demos = async function* () {
+    for await (const p of prompts()) if (isDemo(p)) yield demonstrationOf(p);
+  };
+  // Pass 1: every tool set's offer (first-seen order, last offer), which the variants pick from.
+  const toolSets = new Map<string, RlPrompt['tools']>();
+  for await (const p of prompts()) toolSets.set(p.toolSetId, p.tools); // a Map keeps first-insertion order
+  const sets: ToolSets = [...toolSets.entries()];
+  // Pass 2: the goal demonstrations, counted.
+  let rows = 0;
+  let declines = 0;
+  for await (const d of demos()) {
+    rows++;
+    if (d.category === 'irrelevance') declines++;
+    yield d;
+  }
+  const calling = rows - declines;
+  // Pass 3: a distractor row per calling demonstration that has an unrelated tool set.
+  if (opts.distractors)
+    for await (const d of demos()) {
+      const row = distractorOf(d, sets);
+      if (row) {
+        rows++;
+        yield row;
+      }
+    }
+  // Pass 4: declines, enough that they are `declineShare` of the whole SFT set.
+  const accepted = opts.accepted ?? { calling: 0, declining: 0 };
+  const wanted = declinesWanted(
+    opts.declineShare ?? 0,
+    rows + accepted.calling + accepted.declining,
+    declines + accepted.declining,
+    calling,
+  );
+  if (wanted <= 0) return;
+  let made = 0;
+  for await (const d of demos()) {
+    if (made >= wanted) break;
+    const row = declineOf(d, sets);
+    if (row) {
+      made++;
+      yield row;
+    }
+  }
+}
+
+/** Every row of `goalDemonstrations` over an array, collected (tests, small cycles). */
+export async function allGoalDemonstrations(
   prompts: RlPrompt[],
   acceptedTrajectoryIds: ReadonlySet<string>,
   opts: DemonstrationOptions = {},
-): Demonstration[] {
-  const demos = prompts
-    .filter((p) => p.split === 'train' && p.id.endsWith('/t0') && !acceptedTrajectoryIds.has(p.id.slice(0, -3)))
-    .map((p) => {
-      const reply: ChatMessage = p.reference.length
-        ? {
-            role: 'assistant',
-            content: null,
-            tool_calls: p.reference.map((call, i) => {
-              const [name, params] = Object.entries(call)[0];
-              return {
-                id: `call_${i}`,
-                type: 'function' as const,
-                function: { name, arguments: JSON.stringify(argumentsOf(params)) },
-              };
-            }),
-          }
-        : { role: 'assistant', content: NO_TOOL_REPLY };
-      return {
-        id: `${p.id}/demo`,
-        source: 'goal-demonstration' as const,
-        accepted: true as const,
-        category: p.category,
-        toolSetId: p.toolSetId,
-        messages: [...p.messages, reply],
-        tools: p.tools,
-      };
-    });
-  const mixed = opts.distractors ? distractorDemonstrations(demos, prompts) : [];
-  const accepted = opts.accepted ?? { calling: 0, declining: 0 };
-  const counted = {
-    rows: demos.length + mixed.length + accepted.calling + accepted.declining,
-    declines: demos.filter((d) => d.category === 'irrelevance').length + accepted.declining,
+): Promise<Demonstration[]> {
+  const out: Demonstration[] = [];
+  for await (const d of goalDemonstrations(() => prompts, acceptedTrajectoryIds, opts)) out.push(d);
+  return out;
+}
+
+function demonstrationOf(p: RlPrompt): Demonstration {
+  const reply: ChatMessage = p.reference.length
+    ? {
+        role: 'assistant',
+        content: null,
+        tool_calls: p.reference.map((call, i) => {
+          const [name, params] = Object.entries(call)[0];
+          return {
+            id: `call_${i}`,
+            type: 'function' as const,
+            function: { name, arguments: JSON.stringify(argumentsOf(params)) },
+          };
+        }),
+      }
+    : { role: 'assistant', content: NO_TOOL_REPLY };
+  return {
+    id: `${p.id}/demo`,
+    source: 'goal-demonstration',
+    accepted: true,
+    category: p.category,
+    toolSetId: p.toolSetId,
+    messages: [...p.messages, reply],
+    tools: p.tools,
   };
-  return [...demos, ...mixed, ...declineDemonstrations(demos, prompts, opts.declineShare ?? 0, counted)];
 }
 
 type ToolSets = Array<[string, RlPrompt['tools']]>;
-
-/** The tool sets in the order their first prompts come, each with its last prompt's offer. */
-function toolSetsOf(prompts: RlPrompt[]): ToolSets {
-  return [...new Map(prompts.map((p) => [p.toolSetId, p.tools])).entries()];
-}
 
 /** The next tool set after `d`'s own (wrapping) that shares no tool name with what `d` offers. */
 function unrelatedToolSet(d: Demonstration, toolSets: ToolSets): ToolSets[number] | undefined {
@@ -104,73 +154,57 @@ function unrelatedToolSet(d: Demonstration, toolSets: ToolSets): ToolSets[number
 }
 
 /**
- * The calling demonstrations once more, offered one or two of an unrelated tool set's tools besides their own at
+ * A calling demonstration once more, offered one or two of an unrelated tool set's tools besides its own at
  * seeded places (seeded by the row's id, so the same prompts give the same rows), the reply unchanged: choosing
  * among tools is taught by rows where a wrong one is on offer. A simple goal so offered is a multiple one.
  */
-export function distractorDemonstrations(demos: Demonstration[], prompts: RlPrompt[]): Demonstration[] {
-  const toolSets = toolSetsOf(prompts);
-  const out: Demonstration[] = [];
-  for (const d of demos) {
-    if (d.category === 'irrelevance') continue;
-    const other = unrelatedToolSet(d, toolSets);
-    if (!other) continue;
-    const rng = seededRng(`${d.id}:distractors`);
-    const extra = rng.shuffle(other[1]).slice(0, rng.int(1, Math.min(2, other[1].length)));
-    const tools = [...d.tools];
-    for (const t of extra) tools.splice(rng.int(0, tools.length), 0, t);
-    out.push({
-      ...d,
-      id: `${d.id.replace(/\/demo$/, '')}/mixed`,
-      source: 'distractor-demonstration',
-      category: d.category === 'simple' ? 'multiple' : d.category === 'parallel' ? 'parallel_multiple' : d.category,
-      tools,
-    });
-  }
-  return out;
+function distractorOf(d: Demonstration, toolSets: ToolSets): Demonstration | undefined {
+  if (d.category === 'irrelevance') return undefined;
+  const other = unrelatedToolSet(d, toolSets);
+  if (!other) return undefined;
+  const rng = seededRng(`${d.id}:distractors`);
+  const extra = rng.shuffle(other[1]).slice(0, rng.int(1, Math.min(2, other[1].length)));
+  const tools = [...d.tools];
+  for (const t of extra) tools.splice(rng.int(0, tools.length), 0, t);
+  return {
+    ...d,
+    id: `${d.id.replace(/\/demo$/, '')}/mixed`,
+    source: 'distractor-demonstration',
+    category: d.category === 'simple' ? 'multiple' : d.category === 'parallel' ? 'parallel_multiple' : d.category,
+    tools,
+  };
 }
 
 /**
- * Demonstrations of declining, so imitating calls does not teach "always call": a calling demonstration's
- * request offered another tool set's tools (another domain, no tool name in common, as BFCL builds its
- * irrelevance items), answered with the plain refusal. Enough of them that declines are `share` of the whole SFT
- * set (`counted`: its rows besides these and how many of them decline already, the irrelevance goals' own and
- * accepted declining trajectories included); the first calling demonstrations in order, each paired with the
- * next tool set, so the same prompts give the same rows. Measured why (loop-gain, 2026-12-01): SFT on 18
- * demonstrations of which 2 declined took BFCL irrelevance from 85% to 0%; on 31 rows of which 15 declined
- * (40% of the demonstrations, plus the accepted trajectories, all declines) the policy declined everything.
+ * How many declines make them `share` of the whole SFT set (`rows` besides them, `declines` of which decline
+ * already, the irrelevance goals' own and accepted declining trajectories included), at most one per calling
+ * demonstration. Measured why (loop-gain, 2026-12-01): SFT on 18 demonstrations of which 2 declined took BFCL
+ * irrelevance from 85% to 0%; on 31 rows of which 15 declined (40% of the demonstrations, plus the accepted
+ * trajectories, all declines) the policy declined everything.
  */
-export function declineDemonstrations(
-  demos: Demonstration[],
-  prompts: RlPrompt[],
-  share: number,
-  counted: { rows: number; declines: number } = {
-    rows: demos.length,
-    declines: demos.filter((d) => d.category === 'irrelevance').length,
-  },
-): Demonstration[] {
-  if (share <= 0) return [];
-  const calling = demos.filter((d) => d.category !== 'irrelevance');
+function declinesWanted(share: number, rows: number, declines: number, calling: number): number {
+  if (share <= 0) return 0;
   // declines + k = share * (rows + k)  =>  k = (share * rows - declines) / (1 - share)
-  const wanted = Math.min(
-    calling.length,
-    Math.max(0, Math.ceil((share * counted.rows - counted.declines) / (1 - Math.min(share, 0.95)))),
-  );
-  const toolSets = toolSetsOf(prompts);
-  const out: Demonstration[] = [];
-  for (const d of calling) {
-    if (out.length >= wanted) break;
-    const other = unrelatedToolSet(d, toolSets);
-    if (!other) continue; // one tool set only: nothing unrelated to offer
-    out.push({
-      id: `${d.id.replace(/\/demo$/, '')}/decline`,
-      source: 'decline-demonstration',
-      accepted: true,
-      category: 'irrelevance',
-      toolSetId: other[0],
-      messages: [...d.messages.slice(0, -1), { role: 'assistant', content: NO_TOOL_REPLY }],
-      tools: other[1],
-    });
-  }
-  return out;
+  return Math.min(calling, Math.max(0, Math.ceil((share * rows - declines) / (1 - Math.min(share, 0.95)))));
+}
+
+/**
+ * A demonstration of declining, so imitating calls does not teach "always call": a calling demonstration's request
+ * offered another tool set's tools (another domain, no tool name in common, as BFCL builds its irrelevance items),
+ * answered with the plain refusal; the first calling demonstrations in order, each paired with the next tool set,
+ * so the same prompts give the same rows.
+ */
+function declineOf(d: Demonstration, toolSets: ToolSets): Demonstration | undefined {
+  if (d.category === 'irrelevance') return undefined;
+  const other = unrelatedToolSet(d, toolSets);
+  if (!other) return undefined; // one tool set only: nothing unrelated to offer
+  return {
+    id: `${d.id.replace(/\/demo$/, '')}/decline`,
+    source: 'decline-demonstration',
+    accepted: true,
+    category: 'irrelevance',
+    toolSetId: other[0],
+    messages: [...d.messages.slice(0, -1), { role: 'assistant', content: NO_TOOL_REPLY }],
+    tools: other[1],
+  };
 }

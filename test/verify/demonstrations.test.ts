@@ -6,11 +6,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { goalDemonstrations, NO_TOOL_REPLY } from '../../src/verify/demonstrations.js';
+import { allGoalDemonstrations, goalDemonstrations, NO_TOOL_REPLY } from '../../src/verify/demonstrations.js';
 import type { RlPrompt } from '../../src/domain/rl-prompt.js';
 import type { ChatMessage } from '../../src/domain/chat.js';
 import { DEFAULT_TRAINER_PYTHON, TRAINER_DIR } from '../../src/train/local-backend.js';
-import { LocalArtifactStore, putJsonl } from '../../src/store/artifact-store.js';
+import { LocalArtifactStore, jsonlRows, putJsonl } from '../../src/store/artifact-store.js';
 import { trainActivities } from '../../src/activities/train.js';
 import { parseRunConfig } from '../../src/config.js';
 
@@ -48,7 +48,7 @@ const prompt = (
   ],
 });
 
-test('a train-split turn-0 prompt becomes the request followed by the goal calls; optional omissions stay omitted', () => {
+test('a train-split turn-0 prompt becomes the request followed by the goal calls; optional omissions stay omitted', async () => {
   const prompts = [
     prompt(
       't-a/t0',
@@ -64,7 +64,7 @@ test('a train-split turn-0 prompt becomes the request followed by the goal calls
     prompt('t-d/t1', [{ get_weather: { city: ['Oslo'] } }]), // a later turn's history is the rollout's own
     prompt('t-e/t0', [{ get_weather: { city: ['Lima'] } }]), // its trajectory was accepted: already in the SFT data
   ];
-  const demos = goalDemonstrations(prompts, new Set(['t-e']));
+  const demos = await allGoalDemonstrations(prompts, new Set(['t-e']));
   assert.deepEqual(
     demos.map((d) => d.id),
     ['t-a/t0/demo', 't-b/t0/demo'],
@@ -87,8 +87,8 @@ const python = process.env.INFTOOL_TRAINER_PYTHON ?? DEFAULT_TRAINER_PYTHON;
 test(
   'the trainer renders a demonstration in the runtime format, the reply as policy tokens',
   { skip: process.env.INFTOOL_SKIP_TRAINER === '1' || !existsSync(python) },
-  () => {
-    const [demo] = goalDemonstrations(
+  async () => {
+    const [demo] = await allGoalDemonstrations(
       [prompt('t-a/t0', [{ get_weather: { city: ['Lisbon'], unit: ['celsius'], days: [''] } }])],
       new Set(),
     );
@@ -171,11 +171,11 @@ const twoSets = () => [
   prompt('w-3/t0', [], 'train', 'irrelevance'),
 ];
 
-test('declines keep their share: calling requests offered an unrelated tool set, answered without a call', () => {
+test('declines keep their share: calling requests offered an unrelated tool set, answered without a call', async () => {
   const prompts = twoSets();
-  const none = goalDemonstrations(prompts, new Set());
+  const none = await allGoalDemonstrations(prompts, new Set());
   assert.equal(none.filter((d) => d.source === 'decline-demonstration').length, 0, 'off unless asked for');
-  const demos = goalDemonstrations(prompts, new Set(), { declineShare: 0.5 });
+  const demos = await allGoalDemonstrations(prompts, new Set(), { declineShare: 0.5 });
   const declines = demos.filter((d) => d.category === 'irrelevance');
   assert.ok(declines.length / demos.length >= 0.5, `${declines.length} of ${demos.length} decline`);
   const twins = demos.filter((d) => d.source === 'decline-demonstration');
@@ -192,26 +192,26 @@ test('declines keep their share: calling requests offered an unrelated tool set,
     }
     assert.notEqual(t.toolSetId, original.toolSetId);
   }
-  assert.deepEqual(goalDemonstrations(prompts, new Set(), { declineShare: 0.5 }), demos, 'deterministic');
+  assert.deepEqual(await allGoalDemonstrations(prompts, new Set(), { declineShare: 0.5 }), demos, 'deterministic');
 });
 
-test('the decline share counts the whole SFT set: accepted declining trajectories need fewer decline rows', () => {
+test('the decline share counts the whole SFT set: accepted declining trajectories need fewer decline rows', async () => {
   const prompts = twoSets();
-  const declinesFor = (accepted: { calling: number; declining: number }) =>
-    goalDemonstrations(prompts, new Set(), { declineShare: 0.3, accepted }).filter(
+  const declinesFor = async (accepted: { calling: number; declining: number }) =>
+    (await allGoalDemonstrations(prompts, new Set(), { declineShare: 0.3, accepted })).filter(
       (d) => d.source === 'decline-demonstration',
     ).length;
   // 5 demonstrations (1 of them an irrelevance goal): (0.3 * 5 - 1) / 0.7 -> 1 decline row.
-  assert.equal(declinesFor({ calling: 0, declining: 0 }), 1);
+  assert.equal(await declinesFor({ calling: 0, declining: 0 }), 1);
   // 3 accepted declining trajectories besides: 4 of 8 rows decline already, none added.
-  assert.equal(declinesFor({ calling: 0, declining: 3 }), 0);
+  assert.equal(await declinesFor({ calling: 0, declining: 3 }), 0);
   // 6 accepted calling trajectories: (0.3 * 11 - 1) / 0.7 -> 4, but only 4 calling demonstrations can lend a request.
-  assert.equal(declinesFor({ calling: 6, declining: 0 }), 4);
+  assert.equal(await declinesFor({ calling: 6, declining: 0 }), 4);
 });
 
-test('distractor rows: the same request and calls, with an unrelated tool set mixed into the offer', () => {
+test('distractor rows: the same request and calls, with an unrelated tool set mixed into the offer', async () => {
   const prompts = twoSets();
-  const demos = goalDemonstrations(prompts, new Set(), { distractors: true });
+  const demos = await allGoalDemonstrations(prompts, new Set(), { distractors: true });
   const mixed = demos.filter((d) => d.source === 'distractor-demonstration');
   assert.deepEqual(
     mixed.map((d) => d.id),
@@ -227,7 +227,7 @@ test('distractor rows: the same request and calls, with an unrelated tool set mi
     assert.equal(new Set(names).size, names.length, 'no tool name twice');
     assert.equal(m.category, 'multiple', 'a simple goal among several tools is a multiple one');
   }
-  assert.deepEqual(goalDemonstrations(prompts, new Set(), { distractors: true }), demos, 'deterministic');
+  assert.deepEqual(await allGoalDemonstrations(prompts, new Set(), { distractors: true }), demos, 'deterministic');
 });
 
 test("the train stage counts the accepted trajectories' declines in the SFT set's decline share", async () => {
@@ -268,4 +268,24 @@ test("the train stage counts the accepted trajectories' declines in the SFT set'
   assert.equal(await declineRows('calls', call), 3);
   // Declining ones: 5 of the 9 rows decline already, no decline row is added.
   assert.equal(await declineRows('declines', decline), 0);
+});
+
+test('demonstrations stream from a file of prompts in four passes, row for row what the array gives', async () => {
+  const prompts = twoSets();
+  const store = new LocalArtifactStore(mkdtempSync(join(tmpdir(), 'inftool-demo-stream-')));
+  const ref = await putJsonl(store, { key: 'prompts', name: 'rl_prompts.jsonl' }, prompts);
+  let passes = 0;
+  const rows = () => {
+    passes++;
+    return jsonlRows<RlPrompt>(store, ref);
+  };
+  const opts = { distractors: true, declineShare: 0.3, accepted: { calling: 1, declining: 0 } };
+  const streamed = [];
+  for await (const d of goalDemonstrations(rows, new Set(['w-2']), opts)) streamed.push(d);
+  assert.deepEqual(streamed, await allGoalDemonstrations(prompts, new Set(['w-2']), opts));
+  assert.ok(
+    streamed.some((d) => d.source === 'decline-demonstration') &&
+      streamed.some((d) => d.source === 'distractor-demonstration'),
+  );
+  assert.equal(passes, 4, 'tool sets, demonstrations, distractors, declines: the prompts are read, never held');
 });
