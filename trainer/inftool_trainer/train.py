@@ -36,6 +36,15 @@ def _phase_of(checkpoint: Path) -> str | None:
     return checkpoint.parent.name if checkpoint.parent.name in ("sft", "grpo") else None
 
 
+# The trainer reads a seeded sample of at most this many rows, or four times what its steps consume if more (a cycle
+# of a million trajectories is never held whole); any cycle up to it is read whole, in file order, as before.
+ROW_FLOOR = 1000
+
+
+def rows_to_read(consumed: int) -> int:
+    return max(ROW_FLOOR, 4 * consumed)
+
+
 def _common_args(job, phase_dir: Path, max_steps: int, lr: float) -> dict[str, Any]:
     cfg = job.config
     return dict(
@@ -63,7 +72,8 @@ def run_sft(job, tokenizer, fmt, resume: Path | None) -> tuple[str, ProgressCall
 
     cfg = job.config
     phase_dir = Path(job.output_dir) / "sft"
-    examples = load_sft_examples(job.trajectories_path, tokenizer, cfg.sft.max_length, fmt)
+    examples = load_sft_examples(job.trajectories_path, tokenizer, cfg.sft.max_length, fmt,
+                                 cap=rows_to_read(cfg.sft.max_steps * cfg.sft.batch_size), seed=cfg.seed)
     emit({"event": "info", "message": f"sft: {len(examples)} verified trajectories from {job.trajectories_path}"})
     model = wrap_for_training(load_base_model(job), job, job.base_model.adapter_path)
     args = SFTConfig(
@@ -132,7 +142,7 @@ def run_grpo(job, tokenizer, fmt, start_from: str | None, resume: Path | None) -
     cfg = job.config
     g = cfg.grpo
     phase_dir = Path(job.output_dir) / "grpo"
-    rows = load_rl_prompts(job.rl_prompts_path, fmt)
+    rows = load_rl_prompts(job.rl_prompts_path, fmt, cap=rows_to_read(g.max_steps * g.prompts_per_step), seed=cfg.seed)
     kept = [r for r in rows if len(tokenizer(r["prompt"], add_special_tokens=False)["input_ids"]) <= g.max_prompt_length]
     emit({"event": "info", "message": f"grpo: {len(kept)} train prompts ({len(rows) - len(kept)} longer than maxPromptLength={g.max_prompt_length} skipped)"})
     if not kept:
