@@ -111,6 +111,12 @@ export const RunConfigSchema = strictEverywhere(
          * reply unchanged, so choosing the right tool among several is taught too. Off by default.
          */
         distractors: z.boolean().default(false),
+        /**
+         * With demonstrations: the SFT set of a cycle also holds the SFT rows of up to this many earlier cycles
+         * (their accepted trajectories and goal demonstrations, each cycle's decline share kept), newest first, so a
+         * cycle learns from more than its own few goals. GRPO keeps to the cycle's own prompts. 0: off.
+         */
+        replayCycles: z.number().int().min(0).max(50).default(0),
         grpo: z.boolean().default(true),
         /** The trainer's typed config (steps, lr, group size, LoRA, ...): src/train/job.ts TrainConfigSchema, checked
          * here key by key and kept as written (the job fills the defaults). */

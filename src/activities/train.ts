@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import type { RunConfig } from '../config.js';
 import type { ModelRef } from '../llm/types.js';
 import { runLocalTraining, TrainingError } from '../train/local-backend.js';
-import { TrainJobSchema, type BaseModel, type TrainJob } from '../train/job.js';
+import { TrainJobSchema, type BaseModel, type TrainData, type TrainJob } from '../train/job.js';
 import { curveForHistory, lastCallRate, type HistoryCurvePoint } from '../train/curve.js';
 import { contentKey, getJson, jsonlRows, writeArtifacts, type ArtifactRef } from '../store/artifact-store.js';
 import type { RlPrompt } from '../domain/rl-prompt.js';
@@ -36,6 +36,8 @@ export type PrepareTrainJobInput = ConfigArg & {
   trainBase?: BaseModel;
   rlPromptsRef: ArtifactRef;
   trajectoriesRef: ArtifactRef;
+  /** train.replayCycles: earlier cycles' verified data, newest first, whose SFT rows join this cycle's. */
+  replay?: TrainData[];
 };
 
 type TrainBeat = { step: number; phase: string; checkpoint: string | null };
@@ -49,63 +51,65 @@ export function trainActivities(deps: ActivityDeps) {
       // A weak policy may leave a cycle without accepted trajectories (nothing to imitate) or without
       // train-split prompts: that phase is skipped this cycle rather than failing the run.
       // The trajectories are decoded row by row and only the accepted ids kept, never the parsed cycle.
-      type Row = { id: string; accepted?: boolean; messages?: ChatMessage[] };
-      const calls = (t: Row) =>
-        (t.messages ?? []).some((m) => m.role === 'assistant' && (m.tool_calls?.length ?? 0) > 0);
-      const acceptedIds = new Set<string>();
-      const mix = { calling: 0, declining: 0 };
-      for await (const t of jsonlRows<Row>(deps.store, input.trajectoriesRef)) {
-        if (!t.accepted) continue;
-        acceptedIds.add(t.id);
-        mix[calls(t) ? 'calling' : 'declining']++;
-      }
+      const current = await acceptedOf(deps, input.trajectoriesRef);
       // The RL prompts are read as rows too, in passes (a count here, the demonstrations' passes below).
       let trainPrompts = 0;
       for await (const p of jsonlRows<RlPrompt>(deps.store, input.rlPromptsRef))
         if (p.split === 'train') trainPrompts++;
-      // Goal demonstrations (config.train.demonstrations) join the accepted trajectories in the SFT data.
-      const demoOptions = {
-        declineShare: config.train.declineShare,
-        distractors: config.train.distractors,
-        accepted: mix,
-      };
+      // Goal demonstrations (config.train.demonstrations) join the accepted trajectories in the SFT data, and
+      // with train.replayCycles so do the earlier cycles' (each source with its own decline share).
+      const options = { declineShare: config.train.declineShare, distractors: config.train.distractors };
+      const replay = config.train.demonstrations ? (input.replay ?? []).slice(0, config.train.replayCycles) : [];
       let sftRef = input.trajectoriesRef;
       let demos = 0;
+      let replayed = 0;
       if (config.train.demonstrations) {
-        // 'v2': the decline share counts the whole set (accepted rows too), and distractor rows exist.
-        const ref: ArtifactRef = {
-          key: contentKey('sft-data', 'v2', input.trajectoriesRef, input.rlPromptsRef, demoOptions),
-          name: 'sft.jsonl',
-        };
+        const sources = [{ data: input as TrainData, accepted: current }];
+        for (const data of replay) sources.push({ data, accepted: await acceptedOf(deps, data.trajectoriesRef) });
+        // 'v2': the decline share counts the whole set (accepted rows too), and distractor rows exist. A replayed
+        // source adds its refs to the key; without one the key is what it was before replay existed.
+        const keyParts: unknown[] = [input.trajectoriesRef, input.rlPromptsRef, { ...options, accepted: current.mix }];
+        if (replay.length) keyParts.push(replay);
+        const ref: ArtifactRef = { key: contentKey('sft-data', 'v2', ...keyParts), name: 'sft.jsonl' };
         const metaRef: ArtifactRef = { key: ref.key, name: 'sft.meta.json' };
-        if (await deps.store.exists(metaRef))
-          demos = (await getJson<{ demonstrations: number }>(deps.store, metaRef)).demonstrations;
-        else
-          demos = await writeArtifacts(deps.store, [ref, metaRef], async ([out, meta]) => {
-            let lines: string[] = [];
-            const add = async (row: unknown) => {
-              lines.push(JSON.stringify(row));
-              if (lines.length >= 1000) await flush();
-            };
-            const flush = async () => {
-              if (lines.length) await out.write(lines.join('\n') + '\n');
-              lines = [];
-            };
-            // The accepted trajectories, then the demonstrations (the trainer reads accepted rows only).
-            for await (const t of jsonlRows<Row>(deps.store, input.trajectoriesRef)) if (t.accepted) await add(t);
-            let n = 0;
-            const rows = () => jsonlRows<RlPrompt>(deps.store, input.rlPromptsRef);
-            for await (const d of goalDemonstrations(rows, acceptedIds, demoOptions)) {
-              n++;
-              await add(d);
-            }
-            await flush();
-            await meta.write(JSON.stringify({ demonstrations: n }));
-            return n;
-          });
-        if (demos) sftRef = ref;
+        type Meta = { demonstrations: number; replayed?: number };
+        const meta = (await deps.store.exists(metaRef))
+          ? await getJson<Meta>(deps.store, metaRef)
+          : await writeArtifacts(deps.store, [ref, metaRef], async ([out, metaOut]) => {
+              let lines: string[] = [];
+              const add = async (row: unknown) => {
+                lines.push(JSON.stringify(row));
+                if (lines.length >= 1000) await flush();
+              };
+              const flush = async () => {
+                if (lines.length) await out.write(lines.join('\n') + '\n');
+                lines = [];
+              };
+              // demonstrations: this cycle's; replayed: every row of the earlier cycles (trajectories and demonstrations).
+              const written: Meta = { demonstrations: 0, replayed: 0 };
+              for (const [k, { data, accepted }] of sources.entries()) {
+                // The accepted trajectories, then the demonstrations (the trainer reads accepted rows only).
+                for await (const t of jsonlRows<Row>(deps.store, data.trajectoriesRef))
+                  if (t.accepted) {
+                    await add(t);
+                    if (k > 0) written.replayed!++;
+                  }
+                const rows = () => jsonlRows<RlPrompt>(deps.store, data.rlPromptsRef);
+                for await (const d of goalDemonstrations(rows, accepted.ids, { ...options, accepted: accepted.mix })) {
+                  if (k > 0) written.replayed!++;
+                  else written.demonstrations++;
+                  await add(d);
+                }
+              }
+              await flush();
+              await metaOut.write(JSON.stringify(written));
+              return written;
+            });
+        demos = meta.demonstrations;
+        replayed = meta.replayed ?? 0;
+        if (demos || replayed) sftRef = ref;
       }
-      const accepted = acceptedIds.size + demos;
+      const accepted = current.ids.size + demos + replayed;
       const sft = config.train.sft && accepted > 0;
       const grpo = config.train.grpo && trainPrompts > 0;
       if (!sft && !grpo) return null;
@@ -160,6 +164,21 @@ export function trainActivities(deps: ActivityDeps) {
       });
     },
   };
+}
+
+type Row = { id: string; accepted?: boolean; messages?: ChatMessage[] };
+
+/** A cycle's accepted trajectory ids and how many of them call a tool, read row by row. */
+async function acceptedOf(deps: ActivityDeps, trajectoriesRef: ArtifactRef) {
+  const calls = (t: Row) => (t.messages ?? []).some((m) => m.role === 'assistant' && (m.tool_calls?.length ?? 0) > 0);
+  const ids = new Set<string>();
+  const mix = { calling: 0, declining: 0 };
+  for await (const t of jsonlRows<Row>(deps.store, trajectoriesRef)) {
+    if (!t.accepted) continue;
+    ids.add(t.id);
+    mix[calls(t) ? 'calling' : 'declining']++;
+  }
+  return { ids, mix };
 }
 
 function configuredBase(config: RunConfig): BaseModel | undefined {

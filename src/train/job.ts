@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { ModelRefSchema } from '../llm/types.js';
 import { RewardConfigSchema } from '../eval/reward.js';
 import { strictEverywhere } from '../zod-strict.js';
+import type { ArtifactRef } from '../store/artifact-store.js';
 
 /** Where training starts: a GGUF (the local runtime's file, dequantized on load) or a Hugging Face
  * model folder; `adapterPath` continues a LoRA adapter from a previous cycle (a PEFT folder). */
@@ -12,6 +13,9 @@ export const BaseModelSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('hf'), path: z.string().min(1), adapterPath: z.string().optional() }),
 ]);
 export type BaseModel = z.infer<typeof BaseModelSchema>;
+
+/** A cycle's verified data as the train stage reads it (train.replayCycles carries earlier cycles' forward). */
+export type TrainData = { rlPromptsRef: ArtifactRef; trajectoriesRef: ArtifactRef };
 
 /** LoRA by default; `full` fine-tunes every weight (needs a GPU for anything but toy models). */
 export const AdapterConfigSchema = z.discriminatedUnion('kind', [

@@ -286,6 +286,7 @@ export async function cycleWorkflow(input: CycleInput): Promise<CycleResult> {
       trainBase: input.trainBase,
       rlPromptsRef: verified.rlPromptsRef,
       trajectoriesRef: verified.trajectoriesRef,
+      ...(input.replay?.length ? { replay: input.replay } : {}),
     });
     if (!job) return { model: input.policy, steps: 0, curve: [], backend: 'none', trainBase: input.trainBase };
     if (config.train.backend === 'temporal') {
@@ -368,6 +369,7 @@ export async function cycleWorkflow(input: CycleInput): Promise<CycleResult> {
     poolRef,
     trainBase: training.trainBase,
     ...(incumbent ? { incumbent } : {}),
+    trainData: { rlPromptsRef: verified.rlPromptsRef, trajectoriesRef: verified.trajectoriesRef },
     stop: gaps.stop,
     summary: {
       cycle,

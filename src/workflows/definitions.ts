@@ -5,7 +5,7 @@ import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/commo
 import type { RunConfig } from '../config.js';
 import type { ModelRef } from '../llm/types.js';
 import type { ArtifactRef } from '../store/artifact-store.js';
-import type { BaseModel } from '../train/job.js';
+import type { BaseModel, TrainData } from '../train/job.js';
 import type { Scores } from '../domain/cycle-record.js';
 
 export type { Scores };
@@ -106,6 +106,8 @@ export type EvolutionInput = {
     baseline?: Scores | null;
     /** cycles.keepBest: the best policy so far on the pool (what `policy` and `trainBase` are then taken from). */
     incumbent?: Incumbent;
+    /** train.replayCycles: the newest cycles' verified data, newest first. */
+    replay?: TrainData[];
     cycles: CycleSummary[];
     paused: boolean;
   };
@@ -125,6 +127,8 @@ export type CycleInput = {
   noveltyRef?: ArtifactRef;
   poolRef?: ArtifactRef;
   incumbent?: Incumbent;
+  /** train.replayCycles: earlier cycles' verified data, newest first, whose SFT rows this cycle's training replays. */
+  replay?: TrainData[];
   previousRecords: ArtifactRef[];
   paused: boolean;
 };
@@ -144,6 +148,8 @@ export type CycleResult =
       trainBase?: BaseModel;
       /** cycles.keepBest: the policy the next cycle starts from (this cycle's, or the incumbent it did not beat). */
       incumbent?: Incumbent;
+      /** This cycle's verified data (carried for train.replayCycles). */
+      trainData?: TrainData;
       stop: { stop: boolean; reason: string };
     }
   | { kind: 'stopped'; stage: Stage };

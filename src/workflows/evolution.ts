@@ -153,6 +153,7 @@ export async function evolutionWorkflow(input: EvolutionInput): Promise<RunStatu
         noveltyRef: carry.noveltyRef,
         poolRef: carry.poolRef,
         ...(carry.incumbent ? { incumbent: carry.incumbent } : {}),
+        ...(carry.replay?.length ? { replay: carry.replay } : {}),
         previousRecords: carry.cycles.map((c) => c.recordRef),
         paused: status.paused,
       },
@@ -193,6 +194,10 @@ export async function evolutionWorkflow(input: EvolutionInput): Promise<RunStatu
       noveltyRef: result.noveltyRef,
       poolRef: result.poolRef,
       ...(result.incumbent ? { incumbent: result.incumbent } : {}),
+      // train.replayCycles: this cycle's verified data goes first and the oldest falls off; nothing when off.
+      ...(config.train.replayCycles && result.trainData
+        ? { replay: [result.trainData, ...(carry.replay ?? [])].slice(0, config.train.replayCycles) }
+        : {}),
       baseline: status.baseline,
       // Summaries are ~300 bytes; keep the newest 200 so the input stays far below payload limits on very long runs.
       cycles: status.cycles.slice(-200),

@@ -41,7 +41,9 @@ export function trainPlan(config: RunConfig): string {
   if (config.train.backend === 'none') return 'no training (backend none)';
   const t = config.train.trainer as { sft?: { maxSteps?: number }; grpo?: { maxSteps?: number } };
   const parts = [
-    config.train.sft ? `SFT ${t.sft?.maxSteps ?? 'default'} steps` : '',
+    config.train.sft
+      ? `SFT ${t.sft?.maxSteps ?? 'default'} steps${config.train.demonstrations && config.train.replayCycles ? ` (replaying up to ${config.train.replayCycles} earlier cycles)` : ''}`
+      : '',
     config.train.grpo ? `GRPO ${t.grpo?.maxSteps ?? 'default'} steps` : '',
   ];
   return parts.filter(Boolean).join(' + ') || 'nothing';

@@ -154,6 +154,51 @@ test("the train stage puts demonstrations beside the accepted trajectories in th
   assert.notEqual(withDemos!.outputDir, plain!.outputDir, 'different data, different training run');
 });
 
+test("train.replayCycles: the SFT data holds the earlier cycles' accepted trajectories and demonstrations after this cycle's, up to the configured count", async () => {
+  const root = mkdtempSync(join(tmpdir(), 'replay-'));
+  const store = new LocalArtifactStore(root);
+  const cycleData = async (c: number, city: string) => ({
+    trajectoriesRef: await putJsonl(store, { key: `verify-${c}`, name: 'trajectories.jsonl' }, [
+      { id: `c${c}-e`, accepted: true, messages: [], tools: [] },
+      { id: `c${c}-a`, accepted: false, messages: [], tools: [] },
+    ]),
+    rlPromptsRef: await putJsonl(store, { key: `verify-${c}`, name: 'rl_prompts.jsonl' }, [
+      prompt(`c${c}-e/t0`, [{ get_weather: { city: ['Lima'] } }]),
+      prompt(`c${c}-a/t0`, [{ get_weather: { city: [city] } }]),
+    ]),
+  });
+  const [c0, c1, c2] = [await cycleData(0, 'Lisbon'), await cycleData(1, 'Porto'), await cycleData(2, 'Braga')];
+  const { prepareTrainJob } = trainActivities({ store, dataDir: root });
+  const ids = async (replayCycles: number, replay?: (typeof c0)[]) => {
+    const job = await prepareTrainJob({
+      runId: 'r',
+      cycle: 2,
+      policy: { kind: 'gguf', path: 'm.gguf' },
+      ...c2,
+      ...(replay ? { replay } : {}),
+      config: parseRunConfig({
+        train: {
+          backend: 'local',
+          demonstrations: true,
+          declineShare: 0,
+          replayCycles,
+          trainer: { sft: { maxSteps: 1 } },
+        },
+      }),
+    });
+    const path = job!.trajectoriesPath!;
+    return readFileSync(path, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => (JSON.parse(l) as { id: string }).id);
+  };
+  const own = ['c2-e', 'c2-a/t0/demo'];
+  assert.deepEqual(await ids(0, [c1, c0]), own, "off: the cycle's own rows, whatever is carried");
+  assert.deepEqual(await ids(2), own, "nothing carried yet (cycle 0): the cycle's own rows");
+  assert.deepEqual(await ids(2, [c1, c0]), [...own, 'c1-e', 'c1-a/t0/demo', 'c0-e', 'c0-a/t0/demo']);
+  assert.deepEqual(await ids(1, [c1, c0]), [...own, 'c1-e', 'c1-a/t0/demo'], 'at most replayCycles, newest first');
+});
+
 const notes = {
   type: 'function' as const,
   function: {

@@ -421,6 +421,31 @@ test('cycles.keepBest: no cycle beats the starting policy, so every cycle starts
   assert.deepEqual(status.policy, BASE);
 });
 
+test("train.replayCycles: each cycle trains with the newest earlier cycles' verified data, newest first, the oldest falling off", async () => {
+  const cfg = config({ cycles: { max: 4 }, train: { backend: 'local', replayCycles: 2 } });
+  const s = stubs();
+  const status = await withWorker(cfg, s.acts, async () => (await start(cfg, 'replay')).result() as Promise<RunStatus>);
+  assert.equal(status.stage, 'done');
+  const data = (c: number) => ({ rlPromptsRef: ref(`prompts-${c}`), trajectoriesRef: ref(`traj-${c}`) });
+  assert.deepEqual(
+    s.of('prepareTrainJob').map((i) => [i.cycle, i.replay]),
+    [
+      [0, undefined],
+      [1, [data(0)]],
+      [2, [data(1), data(0)]],
+      [3, [data(2), data(1)]],
+    ],
+  );
+  const off = stubs();
+  const offCfg = config();
+  await withWorker(offCfg, off.acts, async () => (await start(offCfg, 'no-replay')).result());
+  assert.equal(off.of('prepareTrainJob').length, 2);
+  assert.ok(
+    off.of('prepareTrainJob').every((i) => i.replay === undefined),
+    'off by default: nothing is carried',
+  );
+});
+
 test('stage signals reach the run in order, and the run shows them as its stage', async () => {
   const cfg = config({ cycles: { max: 1 } });
   const s = stubs();
