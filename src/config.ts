@@ -55,6 +55,14 @@ export const RunConfigSchema = strictEverywhere(
          * choice is made on synthetic items only, never on BFCL. Off: every cycle carries its own policy forward.
          */
         keepBest: z.boolean().default(false),
+        /**
+         * With keepBest: 0 keeps a cycle's policy only if its pool score is at least the incumbent's. Above 0, the
+         * pool's items are compared pair by pair and the policy is kept unless it is worse beyond chance: a one-sided
+         * sign test over the items whose verdict changed gives P(at least that many lost | no difference) below
+         * this level. On a pool of 40 noisy synthetic items a drop of 4 items (lost 5, gained 1: p = 0.11) is noise,
+         * a tip to answering in text (lost 12, gained 1: p = 0.002) is not.
+         */
+        keepBestAlpha: z.number().min(0).max(0.5).default(0),
       })
       .default({}),
     synthesis: z

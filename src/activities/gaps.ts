@@ -38,7 +38,7 @@ export type TargetGapsInput = ConfigArg & {
   baseline?: Scores;
   baselineFaultsRef?: ArtifactRef;
   /** cycles.keepBest: whether this cycle's policy goes forward, and whose the next cycle starts from. */
-  selection?: { kept: boolean; carried: number };
+  selection?: { kept: boolean; carried: number; gained?: number; lost?: number; pWorse?: number };
 };
 export type TargetGapsResult = {
   recordRef: ArtifactRef;

@@ -15,7 +15,9 @@ import { synthesizeGoal } from '../agents/synthesize.js';
 import { goalSanityGate } from '../verify/gates/goal-sanity.js';
 import { rlPromptsFor } from '../verify/rl-prompts.js';
 import { mapLimit } from '../domain/map-limit.js';
-import { contentKey, getJson, putJson, putJsonl, type ArtifactRef } from '../store/artifact-store.js';
+import { contentKey, getJson, jsonlRows, putJson, putJsonl, type ArtifactRef } from '../store/artifact-store.js';
+import { comparePaired, type PairedComparison } from '../eval/paired.js';
+import type { Verdict } from '../eval/types.js';
 import { BadInput, heartbeating, type ActivityDeps } from './context.js';
 import { attemptsSoFar, meteredAttempt } from './faults.js';
 import { roleClient } from './roles.js';
@@ -42,8 +44,28 @@ export type DrawPoolResult = {
   tokens: number;
 };
 
+export type ComparePoolInput = {
+  /** The fixed pool: only its items are compared (a cycle's verdicts also hold its own held-out split). */
+  poolRef: ArtifactRef;
+  incumbentRef: ArtifactRef;
+  candidateRef: ArtifactRef;
+};
+
 export function poolActivities(deps: ActivityDeps) {
   return {
+    /** cycles.keepBestAlpha: the candidate's pool verdicts against the incumbent's, item by item. */
+    async comparePool(input: ComparePoolInput): Promise<PairedComparison> {
+      const ids: string[] = [];
+      for await (const p of jsonlRows<RlPrompt>(deps.store, input.poolRef)) ids.push(p.id);
+      const wanted = new Set(ids);
+      const passed = async (ref: ArtifactRef) => {
+        const out = new Map<string, boolean>();
+        for await (const v of jsonlRows<Verdict>(deps.store, ref)) if (wanted.has(v.id)) out.set(v.id, v.valid);
+        return out;
+      };
+      return comparePaired(ids, await passed(input.incumbentRef), await passed(input.candidateRef));
+    },
+
     async drawValidationPool(input: DrawPoolInput): Promise<DrawPoolResult> {
       const config = await runConfigOf(deps, input);
       const n = config.evaluate.poolGoals;

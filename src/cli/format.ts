@@ -74,7 +74,7 @@ export function scoreTable(
   const dropped = scored.filter((c) => c.kept === false);
   if (dropped.length)
     lines.push(
-      `not kept (below the incumbent on the validation pool): ${dropped.map((c) => `cycle ${c.cycle} (next from ${whose(c.carried)})`).join(', ')}`,
+      `not kept (worse than the incumbent on the validation pool): ${dropped.map((c) => `cycle ${c.cycle} (next from ${whose(c.carried)})`).join(', ')}`,
     );
   return lines;
 }

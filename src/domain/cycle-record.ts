@@ -87,8 +87,17 @@ export const CycleRecordSchema = z.object({
   }),
   /** Cycle 0: the starting policy on the same fixed items, before any training. */
   baseline: ScoresSchema.optional(),
-  /** cycles.keepBest: whether this cycle's policy went forward, and whose the next cycle starts from (-1: the start). */
-  selection: z.object({ kept: z.boolean(), carried: z.number().int() }).optional(),
+  /** cycles.keepBest: whether this cycle's policy went forward, whose the next cycle starts from (-1: the start), and (keepBestAlpha) the pool items it
+   * gained and lost against the incumbent with the sign test's P(at least that many lost | no difference). */
+  selection: z
+    .object({
+      kept: z.boolean(),
+      carried: z.number().int(),
+      gained: z.number().int().optional(),
+      lost: z.number().int().optional(),
+      pWorse: z.number().optional(),
+    })
+    .optional(),
   /** Endpoint faults per stage and role: retries, throttles, outages waited out, garbage and malformed replies. */
   faults: CycleFaultsSchema.optional(),
   /** Wall time (ms) and tokens per stage. */

@@ -62,7 +62,7 @@ export type CycleReport = {
   validationScore: number | null;
   errorClasses: Record<string, number>;
   /** cycles.keepBest: whether this cycle's policy went forward, and whose the next cycle started from (-1: the start). */
-  selection: { kept: boolean; carried: number } | null;
+  selection: { kept: boolean; carried: number; gained?: number; lost?: number; pWorse?: number } | null;
   synthesis: {
     trajectories: number;
     accepted: number;

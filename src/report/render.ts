@@ -122,7 +122,7 @@ function accuracyByCycle(d: ReportData, which: 'bfcl' | 'validation'): string {
 function gainsSection(d: ReportData): string {
   const scored = d.cycles.map((c, ci) => ({ c, ci })).filter(({ c }) => c.scores);
   const rows = scoreRows([...(d.baseline ? [d.baseline] : []), ...scored.map(({ c }) => c.scores!)]);
-  const head = `<tr><th></th>${d.baseline ? '<th>baseline</th>' : ''}${scored.map(({ c }) => `<th>cycle ${c.cycle}${c.selection && !c.selection.kept ? ` <small class="down" title="below the incumbent on the validation pool; the next cycle started from ${c.selection.carried < 0 ? 'the starting policy' : `cycle ${c.selection.carried}'s policy`}">not kept</small>` : ''}</th>`).join('')}</tr>`;
+  const head = `<tr><th></th>${d.baseline ? '<th>baseline</th>' : ''}${scored.map(({ c }) => `<th>cycle ${c.cycle}${c.selection && !c.selection.kept ? ` <small class="down" title="${c.selection.lost !== undefined ? `worse beyond chance than the incumbent on the validation pool (items gained ${c.selection.gained}, lost ${c.selection.lost}; sign test p = ${(c.selection.pWorse ?? 1).toFixed(3)})` : 'below the incumbent on the validation pool'}; the next cycle started from ${c.selection.carried < 0 ? 'the starting policy' : `cycle ${c.selection.carried}'s policy`}">not kept</small>` : ''}</th>`).join('')}</tr>`;
   const body = rows
     .map((r) => {
       const base = d.baseline ? r.pick(d.baseline) : null;

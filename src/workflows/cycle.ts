@@ -33,6 +33,7 @@ import {
 import { stageActivities } from './options.js';
 import { synthesisLaneWorkflow } from './synthesis-lane.js';
 import type { ArtifactRef } from '../store/artifact-store.js';
+import type { PairedComparison } from '../eval/paired.js';
 
 /** A large cycle's lanes signal it at most about this many times in all, and it tells its run at most this often. */
 export const LANE_PROGRESS_SIGNALS = 200;
@@ -250,6 +251,7 @@ export async function cycleWorkflow(input: CycleInput): Promise<CycleResult> {
   // Baseline: the starting policy on the fixed items, before cycle 0 trains; every gain is measured against it.
   let baseline: Scores | undefined;
   let baselineFaultsRef: EvaluationResult['faultsRef'];
+  let baselineVerdictsRef: ArtifactRef | undefined;
   if (cycle === 0 && config.evaluate.baseline && patched('inftool-baseline-evaluation')) {
     if (!(await enter('baseline'))) return { kind: 'stopped', stage: 'baseline' };
     const before = await timed('baseline', () =>
@@ -271,6 +273,7 @@ export async function cycleWorkflow(input: CycleInput): Promise<CycleResult> {
     );
     baseline = scoresOf(before);
     baselineFaultsRef = before.faultsRef;
+    baselineVerdictsRef = before.validationVerdictsRef;
     show({ baseline });
   }
 
@@ -330,15 +333,38 @@ export async function cycleWorkflow(input: CycleInput): Promise<CycleResult> {
   // on the fixed pool (synthetic items; BFCL never decides); otherwise the next cycle starts from the incumbent.
   let incumbent: Incumbent | undefined;
   let kept: boolean | undefined;
+  let paired: PairedComparison | undefined;
   if (config.cycles.keepBest && patched('inftool-keep-best')) {
     const before: Incumbent | undefined =
       input.incumbent ??
       (baseline
-        ? { cycle: -1, policy: input.policy, trainBase: input.trainBase, poolOverall: baseline.poolOverall }
+        ? {
+            cycle: -1,
+            policy: input.policy,
+            trainBase: input.trainBase,
+            poolOverall: baseline.poolOverall,
+            ...(baselineVerdictsRef ? { verdictsRef: baselineVerdictsRef } : {}),
+          }
         : undefined);
-    kept = !before || before.poolOverall == null || (scores.poolOverall ?? -1) >= before.poolOverall;
-    incumbent = kept ? { cycle, policy, trainBase: training.trainBase, poolOverall: scores.poolOverall } : before!;
-    show({ kept, incumbentCycle: incumbent.cycle });
+    // cycles.keepBestAlpha: kept unless worse beyond chance, item by item; otherwise by the pool score alone.
+    if (config.cycles.keepBestAlpha > 0 && before?.verdictsRef && patched('inftool-keep-best-paired')) {
+      paired = await acts.quick.comparePool({
+        poolRef,
+        incumbentRef: before.verdictsRef,
+        candidateRef: evaluation.validationVerdictsRef,
+      });
+      kept = paired.pWorse >= config.cycles.keepBestAlpha;
+    } else kept = !before || before.poolOverall == null || (scores.poolOverall ?? -1) >= before.poolOverall;
+    incumbent = kept
+      ? {
+          cycle,
+          policy,
+          trainBase: training.trainBase,
+          poolOverall: scores.poolOverall,
+          verdictsRef: evaluation.validationVerdictsRef,
+        }
+      : before!;
+    show({ kept, incumbentCycle: incumbent.cycle, ...(paired ? { paired } : {}) });
   }
 
   // 5. Target gaps: the failures decide the next cycle's plan.
@@ -358,7 +384,15 @@ export async function cycleWorkflow(input: CycleInput): Promise<CycleResult> {
     stageTimes: times,
     baseline,
     baselineFaultsRef,
-    ...(kept !== undefined ? { selection: { kept, carried: incumbent!.cycle } } : {}),
+    ...(kept !== undefined
+      ? {
+          selection: {
+            kept,
+            carried: incumbent!.cycle,
+            ...(paired ? { gained: paired.gained, lost: paired.lost, pWorse: paired.pWorse } : {}),
+          },
+        }
+      : {}),
     previousRecords: input.previousRecords,
     workflowId: workflowInfo().workflowId,
   });

@@ -70,6 +70,8 @@ export type Incumbent = {
   policy: ModelRef;
   trainBase?: BaseModel;
   poolOverall: number | null | undefined;
+  /** Its verdicts on the pool (cycles.keepBestAlpha compares item by item). */
+  verdictsRef?: ArtifactRef;
 };
 
 export type RunStatus = {

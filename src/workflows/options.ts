@@ -71,6 +71,7 @@ export function stageActivities(heartbeatSeconds?: number) {
       deployPolicy: quick.deployPolicy,
       targetGaps: quick.targetGaps,
       recordBatchManifest: quick.recordBatchManifest,
+      comparePool: quick.comparePool,
       prepareRun: proxyActivities<Activities>(hb(activityOptions.prepare)).prepareRun,
     },
     synthesize: proxyActivities<Activities>(hb(activityOptions.synthesize)),

@@ -91,6 +91,8 @@ export type CycleProgress = {
   /** cycles.keepBest: whether this cycle's policy goes forward, and whose policy the next cycle starts from. */
   kept?: boolean;
   incumbentCycle?: number;
+  /** cycles.keepBestAlpha: the pool items gained and lost against the incumbent, and the sign test's p. */
+  paired?: { gained: number; lost: number; pWorse: number };
   waitingFor?: string;
 };
 
@@ -125,9 +127,14 @@ export function cycleDetails(p: CycleProgress): string {
   lines.push(...scoreLines(p.scores, p.baseline));
   if (p.kept !== undefined)
     lines.push(
-      p.kept
-        ? '- **kept**: this policy goes forward (at least the incumbent on the validation pool)'
-        : `- **not kept**: below the incumbent on the validation pool; the next cycle starts from ${whose(p.incumbentCycle)}`,
+      (p.kept
+        ? p.paired
+          ? '- **kept**: this policy goes forward (not worse beyond chance than the incumbent on the validation pool)'
+          : '- **kept**: this policy goes forward (at least the incumbent on the validation pool)'
+        : `- **not kept**: ${p.paired ? 'worse beyond chance than' : 'below'} the incumbent on the validation pool; the next cycle starts from ${whose(p.incumbentCycle)}`) +
+        (p.paired
+          ? ` (pool items gained ${p.paired.gained}, lost ${p.paired.lost}; sign test p = ${p.paired.pWorse.toFixed(3)})`
+          : ''),
     );
   if (p.waitingFor) lines.push(`- **waiting for**: ${p.waitingFor}`);
   return [...lines, UI_SPACER].join('\n');

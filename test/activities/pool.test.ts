@@ -10,7 +10,7 @@ import { MockActivityEnvironment } from '@temporalio/testing';
 import { createActivities } from '../../src/activities/index.js';
 import type { PrepareResult } from '../../src/activities/prepare.js';
 import type { DrawPoolResult } from '../../src/activities/pool.js';
-import { LocalArtifactStore, getJsonl } from '../../src/store/artifact-store.js';
+import { LocalArtifactStore, getJsonl, putJsonl } from '../../src/store/artifact-store.js';
 import { parseRunConfig, type RunConfig } from '../../src/config.js';
 import { startScriptedServer, type ScriptedServer } from '../../src/llm/scripted-server.js';
 import { scriptedRoles } from '../../src/agents/scripted-roles.js';
@@ -111,4 +111,20 @@ test('a pool of its own needs a single-turn category, and says so', async () => 
     }),
     /evaluate.poolGoals: none of synthesis.categories \(multi_turn_base\) is single-turn/,
   );
+});
+
+test("comparePool counts, item by item, the pool's items a candidate gained and lost against the incumbent", async () => {
+  const pool = ['p1', 'p2', 'p3', 'p4'].map((id) => ({ id, split: 'validation' }));
+  const poolRef = await putJsonl(store, { key: 'cmp', name: 'pool.jsonl' }, pool);
+  const verdicts = (name: string, valid: Record<string, boolean>) =>
+    putJsonl(
+      store,
+      { key: 'cmp', name },
+      Object.entries(valid).map(([id, v]) => ({ id, category: 'simple', valid: v, error: [] })),
+    );
+  // own-1 is the cycle's own held-out split: not a pool item, so it does not count.
+  const incumbentRef = await verdicts('a.jsonl', { p1: true, p2: true, p3: false, p4: true, 'own-1': true });
+  const candidateRef = await verdicts('b.jsonl', { p1: false, p2: false, p3: true, p4: true, 'own-1': false });
+  const out = await new MockActivityEnvironment().run(activities.comparePool, { poolRef, incumbentRef, candidateRef });
+  assert.deepEqual(out, { items: 4, gained: 1, lost: 2, pWorse: 0.5 });
 });

@@ -17,6 +17,7 @@ import type { TrainJob, TrainResult as RemoteTrainResult } from '../../src/train
 import type { ModelRef } from '../../src/llm/types.js';
 import type { ArtifactRef } from '../../src/store/artifact-store.js';
 import { quietRuntime } from '../../src/workers/worker.js';
+import { signTestWorse } from '../../src/eval/paired.js';
 import {
   CycleKey,
   RunKey,
@@ -62,7 +63,15 @@ const BASE: ModelRef = { kind: 'gguf', path: '/models/base.gguf' };
 type Call = { name: string; input: Record<string, unknown> };
 
 /** The stage activities as stubs: each records its input and answers with small, recognisable refs. */
-function stubs(o: { rlPrompts?: number; holdSynthesis?: Promise<void>; poolScore?: (cycle: number) => number } = {}) {
+function stubs(
+  o: {
+    rlPrompts?: number;
+    holdSynthesis?: Promise<void>;
+    poolScore?: (cycle: number) => number;
+    /** comparePool's answer for a candidate (its verdicts' key): pool items gained and lost. */
+    paired?: (candidate: string) => { gained: number; lost: number };
+  } = {},
+) {
   const calls: Call[] = [];
   let entered: () => void = () => undefined;
   const synthesisEntered = new Promise<void>((r) => (entered = r));
@@ -135,7 +144,7 @@ function stubs(o: { rlPrompts?: number; holdSynthesis?: Promise<void>; poolScore
         poolOverall: onPool,
         validationOverall: score,
         validationErrors: {},
-        validationVerdictsRef: ref(`verdicts-${input.cycle}`),
+        validationVerdictsRef: ref(input.baseline ? 'verdicts-baseline' : `verdicts-${input.cycle}`),
         tokens: 7,
       };
     },
@@ -148,6 +157,11 @@ function stubs(o: { rlPrompts?: number; holdSynthesis?: Promise<void>; poolScore
         dropped: { 'simple/goal_sanity': 1 },
         tokens: 5,
       };
+    },
+    async comparePool(input) {
+      record('comparePool', input);
+      const { gained, lost } = o.paired?.(input.candidateRef.key) ?? { gained: 0, lost: 0 };
+      return { items: 10, gained, lost, pWorse: signTestWorse(lost, gained) };
     },
     async targetGaps(input) {
       record('targetGaps', input);
@@ -168,6 +182,7 @@ function stubs(o: { rlPrompts?: number; holdSynthesis?: Promise<void>; poolScore
     | 'deployPolicy'
     | 'evaluatePolicy'
     | 'drawValidationPool'
+    | 'comparePool'
     | 'targetGaps'
   >;
   const of = (name: string) => calls.filter((c) => c.name === name).map((c) => c.input);
@@ -377,6 +392,7 @@ test('cycles.keepBest: a cycle below the incumbent on the pool is not carried; t
     ],
     "each cycle's record says whether its policy went forward",
   );
+  assert.equal(s.of('comparePool').length, 0, 'keepBestAlpha 0: the pool score decides, no item comparison');
   const policyOf = (cycle: number) => s.of('synthesizeBatch').find((i) => i.cycle === cycle)!.policy;
   const trainBaseOf = (cycle: number) => s.of('prepareTrainJob').find((i) => i.cycle === cycle)!.trainBase;
   assert.deepEqual(policyOf(1), { kind: 'gguf', path: '/out/cycle-0/model.gguf' }, 'cycle 0 beat the baseline');
@@ -419,6 +435,59 @@ test('cycles.keepBest: no cycle beats the starting policy, so every cycle starts
   assert.deepEqual(s.of('synthesizeBatch').find((i) => i.cycle === 1)!.policy, BASE);
   assert.equal(s.of('prepareTrainJob').find((i) => i.cycle === 1)!.trainBase, undefined, 'trains from the start again');
   assert.deepEqual(status.policy, BASE);
+});
+
+test('cycles.keepBestAlpha: a cycle worse beyond chance item by item is not kept; a small drop is noise and goes forward', async () => {
+  const cfg = config({ cycles: { max: 3, keepBest: true, keepBestAlpha: 0.05 } });
+  // Cycle 0 lost 5 and gained 1 pool items against the baseline (p = 0.11: kept, though its pool score is lower);
+  // cycle 1 lost 12 and gained 1 against cycle 0 (p = 0.002: not kept); cycle 2 is compared with cycle 0 again.
+  const answers: Record<string, { gained: number; lost: number }> = {
+    'verdicts-0': { gained: 1, lost: 5 },
+    'verdicts-1': { gained: 1, lost: 12 },
+    'verdicts-2': { gained: 3, lost: 3 },
+  };
+  const s = stubs({ poolScore: (c) => [0.05, 0.0, 0.05][c], paired: (k) => answers[k] });
+  const status = await withWorker(
+    cfg,
+    s.acts,
+    async () => (await start(cfg, 'keep-paired')).result() as Promise<RunStatus>,
+  );
+  assert.equal(status.stage, 'done');
+  assert.deepEqual(
+    s.of('comparePool').map((i) => [(i.incumbentRef as ArtifactRef).key, (i.candidateRef as ArtifactRef).key]),
+    [
+      ['verdicts-baseline', 'verdicts-0'],
+      ['verdicts-0', 'verdicts-1'],
+      ['verdicts-0', 'verdicts-2'],
+    ],
+    'each candidate against the incumbent of its cycle, on the pool',
+  );
+  assert.deepEqual(
+    s.of('comparePool').map((i) => i.poolRef),
+    [ref('prompts-0'), ref('prompts-0'), ref('prompts-0')],
+  );
+  assert.deepEqual(
+    status.cycles.map((c) => [c.cycle, c.kept, c.carried]),
+    [
+      [0, true, 0],
+      [1, false, 0],
+      [2, true, 2],
+    ],
+  );
+  const selection = s.of('targetGaps').map((i) => i.selection as { kept: boolean; lost: number; pWorse: number });
+  assert.deepEqual(
+    selection.map((x) => [x.kept, x.lost, Number(x.pWorse.toFixed(4))]),
+    [
+      [true, 5, 0.1094],
+      [false, 12, 0.0017],
+      [true, 3, 0.6563],
+    ],
+    "each cycle's record keeps the comparison",
+  );
+  assert.deepEqual(s.of('synthesizeBatch').find((i) => i.cycle === 2)!.policy, {
+    kind: 'gguf',
+    path: '/out/cycle-0/model.gguf',
+  });
 });
 
 test("train.replayCycles: each cycle trains with the newest earlier cycles' verified data, newest first, the oldest falling off", async () => {
