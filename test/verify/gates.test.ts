@@ -92,6 +92,16 @@ test('goal_sanity: a schema-invalid goal call and a goal the category cannot hav
   const shape = copy(parallel);
   shape.goal.turns[0] = shape.goal.turns[0].slice(0, 1);
   expectRejected((await verdictOf(shape)).first, 'goal_sanity', /parallel goal must be 2\+ calls/);
+  // The same call twice in one turn (keys in another order still the same): the request names no second value.
+  const twice = copy(parallel);
+  const call = twice.goal.turns[0][0];
+  const reordered = Object.fromEntries(Object.entries(call.arguments).reverse());
+  twice.goal.turns[0] = [call, ...twice.goal.turns[0].slice(1, -1), { ...call, arguments: reordered }];
+  expectRejected(
+    (await verdictOf(twice)).first,
+    'goal_sanity',
+    new RegExp(`turn 0: calls 0 and ${twice.goal.turns[0].length - 1} are the same call \\(${call.name} `),
+  );
 });
 
 test('format: arguments that are not JSON, and a tool that was not offered', async () => {

@@ -30,6 +30,33 @@ function categoryShapeError(category: string, turns: GoalCall[][]): string | und
   }
 }
 
+/** Two calls of one turn with the same tool and the same arguments ask for the same thing twice: the request
+ * behind them names no second value ("find the pets, then, and also"), so the goal is not a fair task. */
+function repeatedCallError(turns: GoalCall[][]): string | undefined {
+  for (const [t, turn] of turns.entries()) {
+    const seen = new Map<string, number>();
+    for (const [k, call] of turn.entries()) {
+      const key = `${call.name}\u0000${canonical(call.arguments)}`;
+      const first = seen.get(key);
+      if (first !== undefined)
+        return `turn ${t}: calls ${first} and ${k} are the same call (${call.name} with the same arguments)`;
+      seen.set(key, k);
+    }
+  }
+  return undefined;
+}
+
+/** JSON with object keys sorted, so argument order does not tell two calls apart. */
+function canonical(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(canonical).join(',')}]`;
+  if (v && typeof v === 'object')
+    return `{${Object.keys(v)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${canonical((v as Record<string, unknown>)[k])}`)
+      .join(',')}}`;
+  return JSON.stringify(v);
+}
+
 /** A reference must point at an earlier turn's goal call whose tool can return that field. */
 function refShapeError(
   turns: GoalCall[][],
@@ -54,7 +81,7 @@ export function goalSanityGate({ trajectory: t, tools }: GateContext): RuleVerdi
   if (!goal.turns.length) return fail('goal_sanity', `no goal was fixed${t.failure ? `: ${t.failure}` : ''}`);
   if (!goal.request.trim())
     return fail('goal_sanity', `the goal has no request${t.failure ? ` (synthesis failed: ${t.failure})` : ''}`);
-  const shape = categoryShapeError(t.task.category, goal.turns);
+  const shape = categoryShapeError(t.task.category, goal.turns) ?? repeatedCallError(goal.turns);
   if (shape) return fail('goal_sanity', shape);
   const text = userText(t);
   // Values the simulated server produced may be referred to by later calls ("book the first flight found").
