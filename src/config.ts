@@ -115,7 +115,7 @@ export const RunConfigSchema = strictEverywhere(
          */
         declineShare: z.number().min(0).max(0.9).default(0.3),
         /**
-         * With demonstrations: each calling one once more with one or two unrelated tools mixed into its own, the
+         * With demonstrations: each single-call one once more with one or two unrelated tools mixed into its own, the
          * reply unchanged, so choosing the right tool among several is taught too. Off by default.
          */
         distractors: z.boolean().default(false),

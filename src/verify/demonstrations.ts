@@ -33,7 +33,7 @@ export type AcceptedMix = { calling: number; declining: number };
 export type DemonstrationOptions = {
   /** At least this share of the whole SFT set declines (demonstrations and accepted trajectories together). */
   declineShare?: number;
-  /** Each calling demonstration also once more with unrelated tools mixed into its own (still the same calls). */
+  /** Each single-call demonstration also once more with unrelated tools mixed into its own (still the same call). */
   distractors?: boolean;
   /** The accepted trajectories the SFT set also holds, so the share counts them. */
   accepted?: AcceptedMix;
@@ -45,8 +45,8 @@ export type PromptSource = () => Iterable<RlPrompt> | AsyncIterable<RlPrompt>;
 /**
  * One demonstration per train-split turn-0 prompt whose trajectory was not already accepted (those are in the
  * SFT data as the policy wrote them): the prompt, then the reference calls (or a plain refusal). Then, per
- * calling demonstration, its variants: the same request with another tool set's tools mixed in (`distractors`:
- * pick the right tool among unrelated ones, as BFCL's multiple category asks), and the same request with only
+ * calling demonstration, its variants: the same request with another tool set's tools mixed in (`distractors`,
+ * single-call goals only: pick the right tool among unrelated ones, as BFCL's multiple category asks), and the same request with only
  * unrelated tools, declined (`declineShare`). One goal, up to three rows that differ only in what is offered.
  *
  * Rows come out one at a time, in that order (every goal demonstration, then every distractor row, then the
@@ -144,6 +144,12 @@ function demonstrationOf(p: RlPrompt): Demonstration {
 
 type ToolSets = Array<[string, RlPrompt['tools']]>;
 
+/** How many calls the demonstration's reply makes. */
+function callsOf(d: Demonstration): number {
+  const reply = d.messages.at(-1);
+  return reply?.role === 'assistant' ? (reply.tool_calls?.length ?? 0) : 0;
+}
+
 /** The next tool set after `d`'s own (wrapping) that shares no tool name with what `d` offers. */
 function unrelatedToolSet(d: Demonstration, toolSets: ToolSets): ToolSets[number] | undefined {
   const offered = new Set((d.tools ?? []).map((t) => t.function.name));
@@ -154,12 +160,17 @@ function unrelatedToolSet(d: Demonstration, toolSets: ToolSets): ToolSets[number
 }
 
 /**
- * A calling demonstration once more, offered one or two of an unrelated tool set's tools besides its own at
+ * A single-call demonstration once more, offered one or two of an unrelated tool set's tools besides its own at
  * seeded places (seeded by the row's id, so the same prompts give the same rows), the reply unchanged: choosing
  * among tools is taught by rows where a wrong one is on offer. A simple goal so offered is a multiple one.
+ *
+ * Never a goal of several calls: those twins made most of the calling rows several-call ones (run 9's last
+ * SFT set: 58 of 102), and the policy learned to go on calling after the right call (run 9's cycle 2 gave
+ * 2-3 calls on 19 of 35 BFCL multiple items; its first call alone would have scored 40% there, not 14%).
+ * The synthesis mix has parallel_multiple goals of its own.
  */
 function distractorOf(d: Demonstration, toolSets: ToolSets): Demonstration | undefined {
-  if (d.category === 'irrelevance') return undefined;
+  if (d.category === 'irrelevance' || callsOf(d) !== 1) return undefined;
   const other = unrelatedToolSet(d, toolSets);
   if (!other) return undefined;
   const rng = seededRng(`${d.id}:distractors`);

@@ -275,6 +275,27 @@ test('distractor rows: the same request and calls, with an unrelated tool set mi
   assert.deepEqual(await allGoalDemonstrations(prompts, new Set(), { distractors: true }), demos, 'deterministic');
 });
 
+test('a goal of several calls gets no distractor twin: the calling rows stay mostly single calls', async () => {
+  const prompts = [
+    ...twoSets(),
+    prompt(
+      'w-4/t0',
+      [{ get_weather: { city: ['Lisbon'] } }, { get_weather: { city: ['Porto'] } }],
+      'train',
+      'parallel',
+    ),
+  ];
+  const demos = await allGoalDemonstrations(prompts, new Set(), { distractors: true });
+  assert.ok(
+    demos.some((d) => d.id === 'w-4/t0/demo'),
+    'the parallel goal is demonstrated',
+  );
+  assert.deepEqual(
+    demos.filter((d) => d.source === 'distractor-demonstration').map((d) => d.id),
+    ['w-1/t0/mixed', 'w-2/t0/mixed', 'n-1/t0/mixed', 'n-2/t0/mixed'],
+  );
+});
+
 test("the train stage counts the accepted trajectories' declines in the SFT set's decline share", async () => {
   const root = mkdtempSync(join(tmpdir(), 'demos-'));
   const store = new LocalArtifactStore(root);
