@@ -90,7 +90,8 @@ export const RunConfigSchema = strictEverywhere(
       .object({
         user: EndpointConfigSchema.default(LocalDefault),
         assistant: EndpointConfigSchema.default(LocalDefault),
-        simulator: EndpointConfigSchema.default(LocalDefault),
+        /** Its `maxTokens` and `temperature` bound each simulated tool result (the MCP server's replies). */
+        simulator: EndpointConfigSchema.default({ kind: 'local', temperature: 0.3 }),
         judge: EndpointConfigSchema.optional(),
       })
       .default({}),

@@ -8,7 +8,7 @@ export type Answer = (call: {
   prompt: string;
   request: ChatRequest;
   attempt: number;
-}) => string;
+}) => string | { content: string; finishReason: 'stop' | 'length' };
 
 export class FakeSimulatorLlm implements ChatClient {
   readonly label = 'fake-simulator';
@@ -21,12 +21,13 @@ export class FakeSimulatorLlm implements ChatClient {
     const prompt = userTurns[0].content as string;
     const m = /Call: ([\w-]+)\((.*)\)$/m.exec(prompt);
     if (!m) throw new Error(`fake LLM: no 'Call:' line in ${prompt}`);
-    const content = this.answer({ tool: m[1], args: JSON.parse(m[2]), prompt, request, attempt: userTurns.length - 1 });
+    const answer = this.answer({ tool: m[1], args: JSON.parse(m[2]), prompt, request, attempt: userTurns.length - 1 });
+    const { content, finishReason } = typeof answer === 'string' ? { content: answer, finishReason: 'stop' } : answer;
     return {
       message: { role: 'assistant', content },
       usage: { promptTokens: 100, completionTokens: 20 },
       latencyMs: 0,
-      finishReason: 'stop',
+      finishReason,
     };
   }
 }

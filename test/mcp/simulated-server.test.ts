@@ -218,7 +218,7 @@ test('an LLM that throws gives a tool error for that call; the session goes on',
   await close();
 });
 
-test('same seed and a deterministic LLM replay the same session; the seed reaches the LLM at temperature 0', async () => {
+test('same seed and a deterministic LLM replay the same session; the seed and the temperature reach the LLM', async () => {
   const catalog = await loadExampleCatalog();
   // The LLM's answer depends on the seed it is given, as a real seeded sampler's would.
   const seededLlm = () =>
@@ -232,7 +232,7 @@ test('same seed and a deterministic LLM replay the same session; the seed reache
       createToolSetServer({
         catalog,
         toolSetId: 'weather',
-        handler: { kind: 'simulated', llm, seed },
+        handler: { kind: 'simulated', llm, seed, temperature: 0 },
         recorder: (r) => records.push(r),
       }),
     );
@@ -332,5 +332,48 @@ test('retries: 0 goes straight from one invalid reply to the schema default (for
     log.records[0].repaired!,
     /^synthesized from the output schema after 1 invalid reply: not a JSON object/,
   );
+  await close();
+});
+
+test("without a temperature or token budget of its own, the simulator's requests leave them to its client (the role's config)", async () => {
+  const catalog = await loadExampleCatalog();
+  const llm = new FakeSimulatorLlm(({ args }) => JSON.stringify({ result: { city: args.city, temperature: 9 } }));
+  const { client, close } = await connectInMemory(
+    createToolSetServer({ catalog, toolSetId: 'weather', handler: { kind: 'simulated', llm, seed: 0 } }),
+  );
+  await client.callTool({ name: 'get_current_weather', arguments: { city: 'Oslo' } });
+  await close();
+  assert.equal(llm.requests.length, 1);
+  assert.equal('temperature' in llm.requests[0], false, JSON.stringify(llm.requests[0]));
+  assert.equal('maxTokens' in llm.requests[0], false, JSON.stringify(llm.requests[0]));
+});
+
+test('a reply cut off by the token budget is not asked again: the schema default comes at once', async () => {
+  const catalog = await loadExampleCatalog();
+  const log = new CallLog();
+  // A small model looping inside the JSON until the budget runs out; a complete but wrong reply is retried.
+  const llm = new FakeSimulatorLlm(({ tool }) =>
+    tool === 'addPet'
+      ? { content: '{"result":{"name":{"name":{"name":{"name', finishReason: 'length' }
+      : JSON.stringify({ result: { name: 12 } }),
+  );
+  const { client, close } = await connectInMemory(
+    createToolSetServer({
+      catalog,
+      toolSetId: 'swagger-petstore',
+      handler: { kind: 'simulated', llm, seed: 0, maxTokens: 96 },
+      recorder: log,
+    }),
+  );
+  const added = await client.callTool({ name: 'addPet', arguments: { name: 'Kiwi' } });
+  assert.deepEqual(JSON.parse(textOf(added)), { name: 'Kiwi', tag: '', id: 1 });
+  assert.equal(llm.requests.length, 1, 'no second request after a cut-off reply');
+  assert.equal(llm.requests[0].maxTokens, 96);
+  assert.match(
+    log.records[0].repaired!,
+    /^synthesized from the output schema after 1 invalid reply: cut off at the token budget: not a JSON object/,
+  );
+  await client.callTool({ name: 'find_pet_by_id', arguments: { id: 42 } });
+  assert.equal(llm.requests.length, 3, 'a complete reply of the wrong shape still gets its retry');
   await close();
 });
