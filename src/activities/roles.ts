@@ -55,6 +55,7 @@ export function policyClient(policy: ModelRef, config: RunConfig): ChatClient {
             contextSize: a.contextSize,
             ...(a.threads ? { threads: a.threads } : {}),
             ...(a.contexts ? { contexts: a.contexts } : {}),
+            ...(a.cacheSequences ? { cacheSequences: a.cacheSequences } : {}),
           },
         };
   return cached(`policy:${canonicalJson(policy)}:${canonicalJson(a)}`, () =>

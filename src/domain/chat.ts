@@ -54,7 +54,9 @@ export type ChatCallOptions = {
   signal?: AbortSignal;
 };
 
-export type Usage = { promptTokens: number; completionTokens: number };
+/** `cachedPromptTokens`: of the prompt, the tokens the runtime did not evaluate again (its prefix cache held them);
+ * absent where the endpoint does not say. */
+export type Usage = { promptTokens: number; completionTokens: number; cachedPromptTokens?: number };
 
 /** A reply that broke the requested shape; the response still comes back and the meter counts it. */
 export type ReplyFormatError = { kind: 'tool_arguments' | 'json_content' | 'empty_choice'; message: string };

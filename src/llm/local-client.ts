@@ -1,7 +1,7 @@
 // ChatClient for an in-process GGUF model (default: the bundled SmolLM2-135M) via node-llama-cpp on CPU:
 // one model load per process, grammar-forced tool calls and structured output, optional LoRA adapter.
 import os from 'node:os';
-import type { Llama, LlamaChat as LlamaChatType, LlamaContext, LlamaGrammar, LlamaModel } from 'node-llama-cpp';
+import type { Llama, LlamaChat as LlamaChatType, LlamaContext, LlamaGrammar, LlamaModel, Token } from 'node-llama-cpp';
 import { toGrammarSchema, toolEnvelopeSchema, toolMode, dropOptionalNulls } from './grammar-schema.js';
 import { fromToolEnvelope, toLlamaHistory } from './local-chat-format.js';
 import { defaultLocalModelPath, DEFAULT_MODEL_CACHE_DIR, LOCAL_MODEL } from './local-model.js';
@@ -52,8 +52,18 @@ export class ContextOverflowError extends Error {
   }
 }
 
-type Slot = { chat: LlamaChatType };
-type LoadedContext = { contexts: LlamaContext[]; model: LlamaModel; free: Slot[]; gate: Semaphore };
+/** A sequence of one of the contexts (`context`: its index); it keeps the tokens it last evaluated. */
+type Slot = { chat: LlamaChatType; context: number; lastUsed: number };
+/** `running[c]`: requests decoding on context c, at most `perContext` (the endpoint's `concurrency`); the
+ * gate admits contexts x perContext; the idle sequences beyond those are the prefix cache. */
+type LoadedContext = {
+  contexts: LlamaContext[];
+  model: LlamaModel;
+  free: Slot[];
+  running: number[];
+  perContext: number;
+  gate: Semaphore;
+};
 
 // Process-wide caches: loading a model costs ~0.2 s and its memory; every client for the same file shares it.
 let llamaPromise: Promise<Llama> | undefined;
@@ -84,7 +94,8 @@ function loadModel(modelPath: string): Promise<LlamaModel> {
   return model;
 }
 
-/** The model's `count` contexts of `sequences` sequences each, every sequence a slot any request may take. */
+/** The model's `count` contexts of `sequences` + `cached` sequences each: `sequences` of them may decode at once, the
+ * rest only keep what they evaluated last, for a later prompt that starts the same way. */
 function loadContext(
   modelPath: string,
   loraPath: string | undefined,
@@ -92,8 +103,9 @@ function loadContext(
   sequences: number,
   threads: number,
   count = 1,
+  cached = 0,
 ): Promise<LoadedContext> {
-  const key = JSON.stringify([modelPath, loraPath ?? null, contextSize, sequences, threads, count]);
+  const key = JSON.stringify([modelPath, loraPath ?? null, contextSize, sequences, threads, count, cached]);
   let loaded = contexts.get(key);
   if (!loaded) {
     loaded = (async () => {
@@ -105,19 +117,26 @@ function loadContext(
         for (let c = 0; c < count; c++) {
           const context = await model.createContext({
             contextSize,
-            sequences,
+            sequences: sequences + cached,
             threads,
             ...(loraPath ? { lora: { adapters: [{ filePath: loraPath }] } } : {}),
           });
           made.push(context);
-          for (let i = 0; i < sequences; i++)
-            free.push({ chat: new LlamaChat({ contextSequence: context.getSequence() }) });
+          for (let i = 0; i < sequences + cached; i++)
+            free.push({ chat: new LlamaChat({ contextSequence: context.getSequence() }), context: c, lastUsed: 0 });
         }
       } catch (err) {
         for (const c of made) await c.dispose();
         throw err;
       }
-      return { contexts: made, model, free, gate: new Semaphore(count * sequences) };
+      return {
+        contexts: made,
+        model,
+        free,
+        running: made.map(() => 0),
+        perContext: sequences,
+        gate: new Semaphore(count * sequences),
+      };
     })();
     loaded.catch(() => contexts.delete(key));
     contexts.set(key, loaded);
@@ -125,17 +144,40 @@ function loadContext(
   return loaded;
 }
 
-/** A free slot on the context with the fewest requests running (every context has as many slots; the gate
- * guarantees one is free). With one context: the last one freed. */
-function takeSlot(loaded: LoadedContext): Slot {
-  const { free } = loaded;
-  if (loaded.contexts.length === 1) return free.pop()!;
-  const freeOn = new Map<LlamaContext, number>();
-  for (const s of free) freeOn.set(s.chat.sequence.context, (freeOn.get(s.chat.sequence.context) ?? 0) + 1);
-  let best = free.length - 1;
-  for (let i = free.length - 2; i >= 0; i--)
-    if (freeOn.get(free[i].chat.sequence.context)! > freeOn.get(free[best].chat.sequence.context)!) best = i;
-  return free.splice(best, 1)[0];
+/** A prompt sharing fewer tokens than this with every idle sequence reuses none of them: a chat template's own
+ * start is shorter, and a new conversation should not evict the one that shares it. */
+const MIN_REUSE = 16;
+let slotClock = 0;
+
+/**
+ * A free slot on a context with the fewest requests running (so both cores work before one decodes two), and
+ * there the sequence that already holds the longest start of `prompt`: those tokens are not evaluated again (a tool
+ * set's system prompt, an assistant's conversation one step on, a simulator's retry). A prompt that shares fewer
+ * than MIN_REUSE tokens with all of them takes the one used longest ago. The gate guarantees a context below
+ * `perContext`.
+ */
+function takeSlot(loaded: LoadedContext, prompt: Token[]): Slot {
+  const { free, running } = loaded;
+  const least = Math.min(...free.filter((s) => running[s.context] < loaded.perContext).map((s) => running[s.context]));
+  let best = -1;
+  let bestShared = -1;
+  let oldest = -1;
+  for (let i = free.length - 1; i >= 0; i--) {
+    const slot = free[i];
+    if (running[slot.context] !== least) continue;
+    const shared = slot.chat.sequence.compareContextTokens(prompt).firstDifferentIndex;
+    if (shared > bestShared) [best, bestShared] = [i, shared];
+    if (oldest < 0 || slot.lastUsed < free[oldest].lastUsed) oldest = i;
+  }
+  const slot = free.splice(bestShared >= MIN_REUSE ? best : oldest, 1)[0];
+  slot.lastUsed = ++slotClock;
+  running[slot.context]++;
+  return slot;
+}
+
+function releaseSlot(loaded: LoadedContext, slot: Slot): void {
+  loaded.running[slot.context]--;
+  loaded.free.push(slot);
 }
 
 async function grammarFor(schema: Record<string, unknown>): Promise<LlamaGrammar> {
@@ -239,6 +281,7 @@ export class LocalChatClient implements ChatClient {
       this.cfg.concurrency,
       this.threads,
       this.cfg.contexts ?? 1,
+      this.cfg.cacheSequences ?? 0,
     );
   }
 
@@ -264,13 +307,16 @@ export class LocalChatClient implements ChatClient {
     const history = toLlamaHistory(request.messages, request.tools, mode);
 
     const result = await loaded.gate.run(async () => {
-      const slot = takeSlot(loaded); // the gate admits at most as many callers as there are slots
+      // Every sequence renders prompts with the same chat wrapper; the gate leaves at least one free.
+      const prompt = loaded.free[0].chat.chatWrapper
+        .generateContextState({ chatHistory: history })
+        .contextText.tokenize(loaded.model.tokenizer);
+      const promptTokens = prompt.length;
+      const slot = takeSlot(loaded, prompt);
       try {
         const meter = slot.chat.sequence.tokenMeter;
         const outputBefore = meter.usedOutputTokens;
-        const promptTokens = slot.chat.chatWrapper
-          .generateContextState({ chatHistory: history })
-          .contextText.tokenize(loaded.model.tokenizer).length;
+        const inputBefore = meter.usedInputTokens;
         let maxTokens = request.maxTokens ?? this.cfg.maxTokens;
         if (this.opts.strictContext) {
           if (promptTokens >= this.cfg.contextSize) throw new ContextOverflowError(promptTokens, this.cfg.contextSize);
@@ -286,9 +332,15 @@ export class LocalChatClient implements ChatClient {
           ...(plainText && call.onText ? { onTextChunk: call.onText } : {}),
           ...(call.signal ? { signal: call.signal, stopOnAbortSignal: true } : {}),
         });
-        return { reply, promptTokens, completionTokens: meter.usedOutputTokens - outputBefore };
+        const evaluated = meter.usedInputTokens - inputBefore;
+        return {
+          reply,
+          promptTokens,
+          completionTokens: meter.usedOutputTokens - outputBefore,
+          cachedPromptTokens: Math.max(0, promptTokens - evaluated),
+        };
       } finally {
-        loaded.free.push(slot);
+        releaseSlot(loaded, slot);
       }
     });
 
@@ -308,7 +360,11 @@ export class LocalChatClient implements ChatClient {
       message = { role: 'assistant', content: text };
     }
     if (errors.length === 0) errors = findFormatErrors(message, mode === 'none' ? request.jsonSchema : undefined);
-    const usage = { promptTokens: result.promptTokens, completionTokens: result.completionTokens };
+    const usage = {
+      promptTokens: result.promptTokens,
+      completionTokens: result.completionTokens,
+      cachedPromptTokens: result.cachedPromptTokens,
+    };
     const latencyMs = performance.now() - started;
     const usageMeter = activeMeter() ?? this.opts.meter;
     usageMeter?.record(this.role, usage, latencyMs);

@@ -184,6 +184,10 @@ export class OpenAIChatClient implements ChatClient {
     const usage = {
       promptTokens: completion.usage?.prompt_tokens ?? 0,
       completionTokens: completion.usage?.completion_tokens ?? 0,
+      // vLLM (with prefix caching), SGLang and OpenAI report the prompt tokens their cache held.
+      ...(completion.usage?.prompt_tokens_details?.cached_tokens !== undefined
+        ? { cachedPromptTokens: completion.usage.prompt_tokens_details.cached_tokens }
+        : {}),
     };
     this.meter?.record(this.role, usage, latencyMs);
     if (!choice) {

@@ -48,7 +48,7 @@ export type ScriptedCompletion = {
   content?: string | null;
   toolCalls?: Array<{ name: string; arguments: string | Record<string, unknown>; id?: string }>;
   finishReason?: string;
-  usage?: { promptTokens: number; completionTokens: number };
+  usage?: { promptTokens: number; completionTokens: number; cachedPromptTokens?: number };
   delayMs?: number;
 };
 export type ScriptedFailure = {
@@ -175,7 +175,7 @@ function completionBody(body: ChatCompletionBody, reply: ScriptedCompletion, ind
   const content = reply.content === undefined ? (toolCalls.length ? null : '') : reply.content;
   const promptText = body.messages.map((m) => textOf(m.content)).join('\n');
   const completionText = (content ?? '') + toolCalls.map((c) => c.function.name + c.function.arguments).join('');
-  const usage = reply.usage ?? {
+  const usage: NonNullable<ScriptedCompletion['usage']> = reply.usage ?? {
     promptTokens: approxTokens(promptText),
     completionTokens: approxTokens(completionText),
   };
@@ -196,6 +196,9 @@ function completionBody(body: ChatCompletionBody, reply: ScriptedCompletion, ind
       prompt_tokens: usage.promptTokens,
       completion_tokens: usage.completionTokens,
       total_tokens: usage.promptTokens + usage.completionTokens,
+      ...(usage.cachedPromptTokens !== undefined
+        ? { prompt_tokens_details: { cached_tokens: usage.cachedPromptTokens } }
+        : {}),
     },
   };
 }

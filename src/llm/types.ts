@@ -42,6 +42,12 @@ export const EndpointConfigSchema = z.discriminatedUnion('kind', [
      * context share its threads (compute-bound on one core at 135M: bench/llm-lanes.ts). Default 1.
      */
     contexts: z.number().int().positive().optional(),
+    /**
+     * Sequences per context beyond `concurrency` that only keep what they evaluated last: a request goes to the
+     * idle sequence holding the longest start of its prompt, and those tokens are not evaluated again. Each one
+     * holds `contextSize` tokens of KV cache (SmolLM2-135M: about 23 KB a token, 94 MB at 4096). Default 0.
+     */
+    cacheSequences: z.number().int().nonnegative().optional(),
   }),
 ]);
 export type EndpointConfig = z.infer<typeof EndpointConfigSchema>;

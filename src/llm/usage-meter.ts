@@ -14,6 +14,8 @@ export const RoleUsageSchema = z.object({
   requests: z.number().int(),
   promptTokens: z.number().int(),
   completionTokens: z.number().int(),
+  /** Prompt tokens the endpoint's prefix cache held (not evaluated again), where it says so. */
+  cachedPromptTokens: z.number().int().default(0),
   latencyMsTotal: z.number(),
   latencyMsMax: z.number(),
   retries: z.number().int(),
@@ -46,6 +48,7 @@ function emptyRoleUsage(): RoleUsage {
     requests: 0,
     promptTokens: 0,
     completionTokens: 0,
+    cachedPromptTokens: 0,
     latencyMsTotal: 0,
     latencyMsMax: 0,
     retries: 0,
@@ -62,6 +65,7 @@ function addInto(into: RoleUsage, from: RoleUsage): void {
   into.requests += from.requests;
   into.promptTokens += from.promptTokens;
   into.completionTokens += from.completionTokens;
+  into.cachedPromptTokens += from.cachedPromptTokens ?? 0;
   into.latencyMsTotal += from.latencyMsTotal;
   into.latencyMsMax = Math.max(into.latencyMsMax, from.latencyMsMax);
   into.retries += from.retries;
@@ -92,6 +96,7 @@ export class UsageMeter {
     r.requests++;
     r.promptTokens += usage.promptTokens;
     r.completionTokens += usage.completionTokens;
+    r.cachedPromptTokens += usage.cachedPromptTokens ?? 0;
     r.latencyMsTotal += latencyMs;
     r.latencyMsMax = Math.max(r.latencyMsMax, latencyMs);
   }

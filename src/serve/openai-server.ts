@@ -249,7 +249,14 @@ function wireMessage(r: ChatResponse) {
 const usageOf = (rs: ChatResponse[]) => {
   const prompt = rs[0]?.usage.promptTokens ?? 0; // the same prompt for every choice
   const completion = rs.reduce((s, r) => s + r.usage.completionTokens, 0);
-  return { prompt_tokens: prompt, completion_tokens: completion, total_tokens: prompt + completion };
+  const cached = rs[0]?.usage.cachedPromptTokens;
+  return {
+    prompt_tokens: prompt,
+    completion_tokens: completion,
+    total_tokens: prompt + completion,
+    // As OpenAI and vLLM report it: the prompt tokens the prefix cache held.
+    ...(cached !== undefined ? { prompt_tokens_details: { cached_tokens: cached } } : {}),
+  };
 };
 
 async function readJson(req: IncomingMessage, limit: number): Promise<unknown> {

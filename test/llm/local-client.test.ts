@@ -138,3 +138,43 @@ describe('LocalChatClient with two contexts of one model', () => {
     );
   });
 });
+
+describe('LocalChatClient with a prefix cache (cacheSequences)', () => {
+  after(() => disposeLocalModels());
+
+  // A tool set's prompt, an unrelated request in between (another role, another lane), then the first
+  // conversation one step on: does the third evaluate its prompt again?
+  const system = { role: 'system' as const, content: 'You answer questions about the weather. '.repeat(20) };
+  const first = [system, { role: 'user' as const, content: 'What is the weather in Oslo?' }];
+  const run = async (cacheSequences: number) => {
+    const modelPath = await ensureLocalModel();
+    const meter = new UsageMeter({ cycle: 0, stage: 'synthesize' });
+    const client = createChatClient(
+      { kind: 'local', modelPath, temperature: 0, maxTokens: 8, cacheSequences },
+      { role: 'assistant', meter },
+    );
+    const a = await client.chat({ messages: first, tools, toolChoice: 'auto' });
+    await client.chat({ messages: [{ role: 'user', content: 'Add a note: buy milk.' }], tools, toolChoice: 'auto' });
+    const next = await client.chat({
+      messages: [...first, a.message, { role: 'user', content: 'And in Bergen?' }],
+      tools,
+      toolChoice: 'auto',
+    });
+    await disposeLocalModels();
+    return { a, next, meter: meter.snapshot() };
+  };
+
+  it('without one, the unrelated request evicts the conversation: its prompt is evaluated again', async () => {
+    const { next } = await run(0);
+    assert.ok(next.usage.cachedPromptTokens! < 16, JSON.stringify(next.usage));
+  });
+
+  it('with one spare sequence, the conversation one step on reuses its evaluated start; the meter counts it', async () => {
+    const { a, next, meter } = await run(1);
+    assert.ok(a.usage.promptTokens > 200, JSON.stringify(a.usage));
+    // Everything up to the first reply's own tokens is held (the reply as re-rendered may differ at its end).
+    assert.ok(next.usage.cachedPromptTokens! >= a.usage.promptTokens - 2, JSON.stringify([a.usage, next.usage]));
+    assert.ok(next.usage.cachedPromptTokens! < next.usage.promptTokens);
+    assert.equal(meter.roles.assistant.cachedPromptTokens > a.usage.promptTokens - 2, true);
+  });
+});

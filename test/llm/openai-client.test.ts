@@ -51,6 +51,10 @@ describe('OpenAIChatClient against the scripted server', () => {
         },
         { lastUser: 'broken args', reply: { toolCalls: [{ name: 'add', arguments: '{"a": 1, "b":' }] } },
         { lastUser: 'bad structured', reply: { content: '{"city": 42}' } },
+        {
+          lastUser: 'cached prefix',
+          reply: { content: 'ok', usage: { promptTokens: 900, completionTokens: 2, cachedPromptTokens: 768 } },
+        },
         { lastUser: 'structured', reply: { content: 'Sure! ```json\n{"city": "Oslo", "days": 3}\n```' } },
       ]),
     });
@@ -87,6 +91,19 @@ describe('OpenAIChatClient against the scripted server', () => {
     assert.equal(snap.stage, 'synthesize');
     assert.equal(snap.roles.assistant.requests, 1);
     assert.ok(snap.roles.assistant.promptTokens > 0 && snap.roles.assistant.completionTokens > 0);
+  });
+
+  it("reads the prompt tokens the endpoint's prefix cache held, and the meter adds them up", async () => {
+    const meter = new UsageMeter({ cycle: 0, stage: 'evaluate' });
+    const client = createChatClient(
+      { kind: 'openai', baseURL: server.baseURL, model: 'scripted-model' },
+      { role: 'assistant', meter },
+    );
+    const cached = await client.chat({ messages: [{ role: 'user', content: 'cached prefix' }] });
+    assert.deepEqual(cached.usage, { promptTokens: 900, completionTokens: 2, cachedPromptTokens: 768 });
+    const plain = await client.chat({ messages: [{ role: 'user', content: 'What is the weather in Paris?' }], tools });
+    assert.equal(plain.usage.cachedPromptTokens, undefined, 'an endpoint that does not say reports nothing cached');
+    assert.equal(meter.snapshot().roles.assistant.cachedPromptTokens, 768);
   });
 
   it('carries a multi-turn conversation with tool results and parallel calls', async () => {
