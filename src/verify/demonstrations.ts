@@ -204,11 +204,17 @@ function declinesWanted(share: number, rows: number, declines: number, calling: 
  * offered another tool set's tools (another domain, no tool name in common, as BFCL builds its irrelevance items),
  * answered with the plain refusal; the first calling demonstrations in order, each paired with the next tool set,
  * so the same prompts give the same rows.
+ *
+ * As many of them as the calling row offered (seeded by the row's id), so the two rows differ only in what the
+ * tools do. They were the other set's last offer, whatever size: in run 10's last SFT set the 26 decline rows
+ * offered 1, 2 or 3 tools (8, 16, 2) against 20 of the 63 calling rows offering one; every BFCL irrelevance item
+ * offers exactly one function, as every simple_python item does.
  */
 function declineOf(d: Demonstration, toolSets: ToolSets): Demonstration | undefined {
   if (d.category === 'irrelevance') return undefined;
   const other = unrelatedToolSet(d, toolSets);
   if (!other) return undefined; // one tool set only: nothing unrelated to offer
+  const tools = seededRng(`${d.id}:decline`).shuffle(other[1]).slice(0, Math.max(1, d.tools.length));
   return {
     id: `${d.id.replace(/\/demo$/, '')}/decline`,
     source: 'decline-demonstration',
@@ -216,6 +222,6 @@ function declineOf(d: Demonstration, toolSets: ToolSets): Demonstration | undefi
     category: 'irrelevance',
     toolSetId: other[0],
     messages: [...d.messages.slice(0, -1), { role: 'assistant', content: NO_TOOL_REPLY }],
-    tools: other[1],
+    tools,
   };
 }

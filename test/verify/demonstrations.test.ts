@@ -207,14 +207,21 @@ const notes = {
     parameters: { type: 'object', properties: { text: { type: 'string' } }, required: ['text'] },
   },
 };
+const listNotes = {
+  type: 'function' as const,
+  function: { name: 'list_notes', description: 'List the saved notes', parameters: { type: 'object', properties: {} } },
+};
 const inSet = (p: RlPrompt, toolSetId: string, tools: RlPrompt['tools']): RlPrompt => ({ ...p, toolSetId, tools });
+// The notes set has two tools; a weather prompt offers one, so its decline twin must pick one of them.
 const twoSets = () => [
   prompt('w-1/t0', [{ get_weather: { city: ['Lisbon'] } }]),
   prompt('w-2/t0', [{ get_weather: { city: ['Porto'] } }]),
-  inSet(prompt('n-1/t0', [{ create_note: { text: ['milk'] } }]), 'notes', [notes]),
-  inSet(prompt('n-2/t0', [{ create_note: { text: ['eggs'] } }]), 'notes', [notes]),
+  inSet(prompt('n-1/t0', [{ create_note: { text: ['milk'] } }]), 'notes', [notes, listNotes]),
+  inSet(prompt('n-2/t0', [{ create_note: { text: ['eggs'] } }]), 'notes', [notes, listNotes]),
   prompt('w-3/t0', [], 'train', 'irrelevance'),
 ];
+const toolSetSize = (prompts: RlPrompt[], toolSetId: string) =>
+  Math.max(...prompts.filter((p) => p.toolSetId === toolSetId).map((p) => p.tools.length));
 
 test('declines keep their share: calling requests offered an unrelated tool set, answered without a call', async () => {
   const prompts = twoSets();
@@ -236,7 +243,13 @@ test('declines keep their share: calling requests offered an unrelated tool set,
       assert.ok(!offered.has(call.function.name), `the tool it needed (${call.function.name}) is not offered`);
     }
     assert.notEqual(t.toolSetId, original.toolSetId);
+    // As many tools as the calling row offered (one for a simple goal, as in every BFCL irrelevance item).
+    assert.equal(t.tools.length, Math.min(original.tools.length, toolSetSize(prompts, t.toolSetId)), t.id);
   }
+  assert.ok(
+    twins.some((t) => t.tools.length === 1 && t.toolSetId === 'notes'),
+    'a one-tool calling row gets a one-tool decline twin, though the other set has two',
+  );
   assert.deepEqual(await allGoalDemonstrations(prompts, new Set(), { declineShare: 0.5 }), demos, 'deterministic');
 });
 
