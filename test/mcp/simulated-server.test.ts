@@ -13,6 +13,24 @@ import { FakeSimulatorLlm } from './fake-simulator-llm.js';
 
 const textOf = toolResultText;
 
+/** A recorded session with the simulated server of one example tool set, played by `llm`. */
+async function simulatedSession(
+  toolSetId: string,
+  llm: FakeSimulatorLlm,
+  handler: { seed: number; retries?: 0 | 1; maxTokens?: number },
+) {
+  const log = new CallLog();
+  const session = await connectInMemory(
+    createToolSetServer({
+      catalog: await loadExampleCatalog(),
+      toolSetId,
+      handler: { kind: 'simulated', llm, ...handler },
+      recorder: log,
+    }),
+  );
+  return { ...session, log };
+}
+
 /** Notes backend as a reasonable LLM would play it; it echoes the world it was shown for search. */
 const notesLlm = () =>
   new FakeSimulatorLlm(({ tool, args, prompt }) => {
@@ -151,8 +169,6 @@ test('invalid arguments get an MCP tool error naming the field, and never reach 
 });
 
 test('a bad LLM reply is retried once with the validation error, then replaced by a schema-valid default', async () => {
-  const catalog = await loadExampleCatalog();
-  const log = new CallLog();
   // First tool: broken JSON, then valid on retry. Second: wrong shape twice.
   const llm = new FakeSimulatorLlm(({ tool, attempt, args }) => {
     if (tool === 'addPet')
@@ -161,14 +177,7 @@ test('a bad LLM reply is retried once with the validation error, then replaced b
         : JSON.stringify({ result: { name: args.name, id: 999 } });
     return JSON.stringify({ result: { name: 12 } });
   });
-  const { client, close } = await connectInMemory(
-    createToolSetServer({
-      catalog,
-      toolSetId: 'swagger-petstore',
-      handler: { kind: 'simulated', llm, seed: 3 },
-      recorder: log,
-    }),
-  );
+  const { client, close, log } = await simulatedSession('swagger-petstore', llm, { seed: 3 });
   const added = await client.callTool({ name: 'addPet', arguments: { name: 'Rex' } });
   assert.deepEqual(
     JSON.parse(textOf(added)),
@@ -314,17 +323,8 @@ test('a result that cannot satisfy an advertised output schema becomes a tool er
 });
 
 test('retries: 0 goes straight from one invalid reply to the schema default (for slow local models)', async () => {
-  const catalog = await loadExampleCatalog();
-  const log = new CallLog();
   const llm = new FakeSimulatorLlm(() => '{"result": {"name": 1');
-  const { client, close } = await connectInMemory(
-    createToolSetServer({
-      catalog,
-      toolSetId: 'swagger-petstore',
-      handler: { kind: 'simulated', llm, seed: 0, retries: 0 },
-      recorder: log,
-    }),
-  );
+  const { client, close, log } = await simulatedSession('swagger-petstore', llm, { seed: 0, retries: 0 });
   const r = await client.callTool({ name: 'addPet', arguments: { name: 'Kiwi' } });
   assert.deepEqual(JSON.parse(textOf(r)), { name: 'Kiwi', tag: '', id: 1 });
   assert.equal(llm.requests.length, 1);
@@ -336,11 +336,8 @@ test('retries: 0 goes straight from one invalid reply to the schema default (for
 });
 
 test("without a temperature or token budget of its own, the simulator's requests leave them to its client (the role's config)", async () => {
-  const catalog = await loadExampleCatalog();
   const llm = new FakeSimulatorLlm(({ args }) => JSON.stringify({ result: { city: args.city, temperature: 9 } }));
-  const { client, close } = await connectInMemory(
-    createToolSetServer({ catalog, toolSetId: 'weather', handler: { kind: 'simulated', llm, seed: 0 } }),
-  );
+  const { client, close } = await simulatedSession('weather', llm, { seed: 0 });
   await client.callTool({ name: 'get_current_weather', arguments: { city: 'Oslo' } });
   await close();
   assert.equal(llm.requests.length, 1);
@@ -349,22 +346,13 @@ test("without a temperature or token budget of its own, the simulator's requests
 });
 
 test('a reply cut off by the token budget is not asked again: the schema default comes at once', async () => {
-  const catalog = await loadExampleCatalog();
-  const log = new CallLog();
   // A small model looping inside the JSON until the budget runs out; a complete but wrong reply is retried.
   const llm = new FakeSimulatorLlm(({ tool }) =>
     tool === 'addPet'
       ? { content: '{"result":{"name":{"name":{"name":{"name', finishReason: 'length' }
       : JSON.stringify({ result: { name: 12 } }),
   );
-  const { client, close } = await connectInMemory(
-    createToolSetServer({
-      catalog,
-      toolSetId: 'swagger-petstore',
-      handler: { kind: 'simulated', llm, seed: 0, maxTokens: 96 },
-      recorder: log,
-    }),
-  );
+  const { client, close, log } = await simulatedSession('swagger-petstore', llm, { seed: 0, maxTokens: 96 });
   const added = await client.callTool({ name: 'addPet', arguments: { name: 'Kiwi' } });
   assert.deepEqual(JSON.parse(textOf(added)), { name: 'Kiwi', tag: '', id: 1 });
   assert.equal(llm.requests.length, 1, 'no second request after a cut-off reply');
