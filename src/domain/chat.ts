@@ -58,6 +58,11 @@ export type ChatCallOptions = {
  * absent where the endpoint does not say. */
 export type Usage = { promptTokens: number; completionTokens: number; cachedPromptTokens?: number };
 
+/** Where an embedded model's request spent its time (the runtime knows; a remote endpoint does not say):
+ * preparing it (the grammar for its tools or schema, the history), waiting for a free sequence, evaluating the
+ * prompt until the first token, and decoding the rest. */
+export type ChatTiming = { setupMs: number; queueMs: number; promptMs: number; decodeMs: number };
+
 /** A reply that broke the requested shape; the response still comes back and the meter counts it. */
 export type ReplyFormatError = { kind: 'tool_arguments' | 'json_content' | 'empty_choice'; message: string };
 
@@ -65,6 +70,7 @@ export type ChatResponse = {
   message: AssistantMessage;
   usage: Usage;
   latencyMs: number;
+  timing?: ChatTiming;
   finishReason: string | null;
   /** Present and non-empty only when the reply broke the requested format (added by the LLM layer; optional). */
   formatErrors?: ReplyFormatError[];

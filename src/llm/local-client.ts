@@ -299,6 +299,7 @@ export class LocalChatClient implements ChatClient {
     this.checkFiles();
     const started = performance.now();
     const loaded = await this.contexts();
+    const ready = performance.now(); // the first request also loads the model and creates its contexts
     const mode = toolMode(request);
     const envelope = mode === 'none' ? undefined : toolEnvelopeSchema(request.tools ?? [], mode);
     const structured = mode === 'none' && request.jsonSchema ? toGrammarSchema(request.jsonSchema.schema) : undefined;
@@ -306,7 +307,10 @@ export class LocalChatClient implements ChatClient {
     const grammar = grammarSchema ? await grammarFor(grammarSchema) : undefined;
     const history = toLlamaHistory(request.messages, request.tools, mode);
 
+    const queued = performance.now();
     const result = await loaded.gate.run(async () => {
+      const slotAt = performance.now();
+      let firstTokenAt: number | undefined;
       // Every sequence renders prompts with the same chat wrapper; the gate leaves at least one free.
       const prompt = loaded.free[0].chat.chatWrapper
         .generateContextState({ chatHistory: history })
@@ -330,11 +334,15 @@ export class LocalChatClient implements ChatClient {
           ...(request.seed !== undefined ? { seed: request.seed } : {}),
           ...(plainText && request.stop?.length ? { customStopTriggers: request.stop } : {}),
           ...(plainText && call.onText ? { onTextChunk: call.onText } : {}),
+          onToken: () => void (firstTokenAt ??= performance.now()),
           ...(call.signal ? { signal: call.signal, stopOnAbortSignal: true } : {}),
         });
         const evaluated = meter.usedInputTokens - inputBefore;
+        const end = performance.now();
+        const firstAt = firstTokenAt ?? end;
         return {
           reply,
+          timing: { setupMs: queued - ready, queueMs: slotAt - queued, promptMs: firstAt - slotAt, decodeMs: end - firstAt },
           promptTokens,
           completionTokens: meter.usedOutputTokens - outputBefore,
           cachedPromptTokens: Math.max(0, promptTokens - evaluated),
@@ -367,7 +375,7 @@ export class LocalChatClient implements ChatClient {
     };
     const latencyMs = performance.now() - started;
     const usageMeter = activeMeter() ?? this.opts.meter;
-    usageMeter?.record(this.role, usage, latencyMs);
+    usageMeter?.record(this.role, usage, latencyMs, result.timing);
     for (const e of errors) usageMeter?.recordFormatError(this.role, e.kind);
     const stop = result.reply.metadata.stopReason;
     const finishReason = stop === 'maxTokens' ? 'length' : message.tool_calls?.length ? 'tool_calls' : 'stop';
@@ -375,6 +383,7 @@ export class LocalChatClient implements ChatClient {
       message,
       usage,
       latencyMs,
+      timing: result.timing,
       finishReason,
       ...(errors.length ? { formatErrors: errors } : {}),
       rawText: text,

@@ -4,7 +4,7 @@
 // (`withMeter`) and the clients record into the meter of the activity that made the request.
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { z } from 'zod';
-import type { Usage } from '../domain/chat.js';
+import type { ChatTiming, Usage } from '../domain/chat.js';
 
 /** What the reply broke: tool-call arguments that are not a JSON object, or structured output that does not parse/validate. */
 export const FormatErrorKindSchema = z.enum(['tool_arguments', 'json_content', 'empty_choice']);
@@ -18,6 +18,14 @@ export const RoleUsageSchema = z.object({
   cachedPromptTokens: z.number().int().default(0),
   latencyMsTotal: z.number(),
   latencyMsMax: z.number(),
+  /** Of the requests, those whose runtime reported where the time went (embedded models), and the sums of it:
+   * decoding tokens/s is (completionTokens of those - timedRequests) / decodeMsTotal. */
+  timedRequests: z.number().int().default(0),
+  timedCompletionTokens: z.number().int().default(0),
+  setupMsTotal: z.number().default(0),
+  queueMsTotal: z.number().default(0),
+  promptMsTotal: z.number().default(0),
+  decodeMsTotal: z.number().default(0),
   retries: z.number().int(),
   /** Requests that gave up (after the retry budget, or refused outright). */
   failures: z.number().int(),
@@ -51,6 +59,12 @@ function emptyRoleUsage(): RoleUsage {
     cachedPromptTokens: 0,
     latencyMsTotal: 0,
     latencyMsMax: 0,
+    timedRequests: 0,
+    timedCompletionTokens: 0,
+    setupMsTotal: 0,
+    queueMsTotal: 0,
+    promptMsTotal: 0,
+    decodeMsTotal: 0,
     retries: 0,
     failures: 0,
     throttles: 0,
@@ -68,6 +82,12 @@ function addInto(into: RoleUsage, from: RoleUsage): void {
   into.cachedPromptTokens += from.cachedPromptTokens ?? 0;
   into.latencyMsTotal += from.latencyMsTotal;
   into.latencyMsMax = Math.max(into.latencyMsMax, from.latencyMsMax);
+  into.timedRequests += from.timedRequests ?? 0;
+  into.timedCompletionTokens += from.timedCompletionTokens ?? 0;
+  into.setupMsTotal += from.setupMsTotal ?? 0;
+  into.queueMsTotal += from.queueMsTotal ?? 0;
+  into.promptMsTotal += from.promptMsTotal ?? 0;
+  into.decodeMsTotal += from.decodeMsTotal ?? 0;
   into.retries += from.retries;
   into.failures += from.failures;
   into.throttles += from.throttles ?? 0;
@@ -90,8 +110,8 @@ export class UsageMeter {
     return entry;
   }
 
-  /** One completed request: its token usage and wall-clock latency (including retries). */
-  record(role: string, usage: Usage, latencyMs: number): void {
+  /** One completed request: its token usage, wall-clock latency (including retries) and, where known, its timing. */
+  record(role: string, usage: Usage, latencyMs: number, timing?: ChatTiming): void {
     const r = this.role(role);
     r.requests++;
     r.promptTokens += usage.promptTokens;
@@ -99,6 +119,14 @@ export class UsageMeter {
     r.cachedPromptTokens += usage.cachedPromptTokens ?? 0;
     r.latencyMsTotal += latencyMs;
     r.latencyMsMax = Math.max(r.latencyMsMax, latencyMs);
+    if (timing) {
+      r.timedRequests++;
+      r.timedCompletionTokens += usage.completionTokens;
+      r.setupMsTotal += timing.setupMs;
+      r.queueMsTotal += timing.queueMs;
+      r.promptMsTotal += timing.promptMs;
+      r.decodeMsTotal += timing.decodeMs;
+    }
   }
 
   recordRetry(role: string): void {

@@ -101,11 +101,17 @@ describe('LocalChatClient with the bundled SmolLM2 GGUF', () => {
     assert.equal(renderAssistantTurn(res.message, tools, 'auto'), res.rawText);
   });
 
-  it('counts its usage in the meter', () => {
-    const snap = meter.snapshot();
-    assert.equal(snap.roles.assistant.requests, 4);
-    assert.ok(snap.roles.assistant.completionTokens > 0);
-    assert.ok(snap.roles.assistant.latencyMsTotal > 0);
+  it('counts its usage in the meter, with where each request spent its time', () => {
+    const a = meter.snapshot().roles.assistant;
+    assert.equal(a.requests, 4);
+    assert.ok(a.completionTokens > 0);
+    assert.ok(a.latencyMsTotal > 0);
+    // Every request reports its set-up, queue, prompt and decode time, and they fit inside its latency.
+    assert.equal(a.timedRequests, 4);
+    assert.equal(a.timedCompletionTokens, a.completionTokens);
+    assert.ok(a.promptMsTotal > 0 && a.decodeMsTotal > 0, JSON.stringify(a));
+    const parts = a.setupMsTotal + a.queueMsTotal + a.promptMsTotal + a.decodeMsTotal;
+    assert.ok(parts <= a.latencyMsTotal, JSON.stringify(a));
   });
 });
 
