@@ -342,7 +342,12 @@ export class LocalChatClient implements ChatClient {
         const firstAt = firstTokenAt ?? end;
         return {
           reply,
-          timing: { setupMs: queued - ready, queueMs: slotAt - queued, promptMs: firstAt - slotAt, decodeMs: end - firstAt },
+          timing: {
+            setupMs: queued - ready,
+            queueMs: slotAt - queued,
+            promptMs: firstAt - slotAt,
+            decodeMs: end - firstAt,
+          },
           promptTokens,
           completionTokens: meter.usedOutputTokens - outputBefore,
           cachedPromptTokens: Math.max(0, promptTokens - evaluated),
