@@ -3,7 +3,8 @@
 // then synthesis (user, assistant and simulator roles as the config sets them, one trajectory at a time, against
 // the simulated MCP server) and a BFCL evaluation of the policy (one entry at a time). Each request's time is split
 // by the runtime into waiting for a sequence, evaluating the prompt (to the first token) and decoding the rest, so
-// the decoding rate inside the pipeline compares like for like with the reference's.
+// the decoding rate inside the pipeline compares like for like with the reference's. Last, the reference request again
+// after log lines that make its prompt as long as the pipeline's: what the same model decodes at that context length.
 // Usage: npm run bench:llm-pipeline -- [--config configs/demo.yaml] [--trajectories 6] [--eval 3] [--tokens 48]
 //          [--repeats 3] [--threads N] [--json]
 import os from 'node:os';
@@ -25,7 +26,7 @@ import { synthesizeTrajectory } from '../src/agents/synthesize.js';
 import { mcpSessionFactory } from '../src/agents/mcp-session.js';
 import { runBfcl } from '../src/eval/run-bfcl.js';
 import { fullBfclDataDir, hasFullBfclData } from '../src/eval/bfcl-full-data.js';
-import { BFCL_AST_CATEGORIES, type BfclCategory } from '../src/eval/types.js';
+import { isAstCategory } from '../src/eval/bfcl-data.js';
 import type { Category } from '../src/domain/category.js';
 
 const ArgsSchema = z.object({
@@ -76,9 +77,12 @@ type Row = {
   phase: string;
   role: string;
   requests: number;
+  promptTokensPerRequest: number;
   completionTokens: number;
   decodeTokPerS: number;
   ratioToReference: number;
+  /** Against plain decoding after a prompt as long as the pipeline's (step 4). */
+  ratioAtLength?: number;
   promptTokPerS: number;
   endToEndTokPerS: number;
   setupShare: number;
@@ -98,6 +102,7 @@ function addRows(phase: string, roles: Record<string, RoleUsage>) {
       phase,
       role,
       requests: u.requests,
+      promptTokensPerRequest: Math.round(u.promptTokens / Math.max(1, u.requests)),
       completionTokens: u.completionTokens,
       decodeTokPerS: +rate.toFixed(1),
       ratioToReference: reference ? +(rate / reference).toFixed(2) : 1,
@@ -119,24 +124,43 @@ console.log(
 );
 
 // 1. The reference: bench/llm-local's request, median of the repeats' decoding rates.
-{
-  const client = createChatClient(
-    { kind: 'local', modelPath, maxTokens: args.tokens, ...threadOpt },
-    { role: 'reference' },
-  );
-  const request = {
-    messages: [{ role: 'user' as const, content: 'Write a long story about a lighthouse keeper.' }],
-    maxTokens: args.tokens,
-    temperature: 0,
-  };
-  await client.chat({ ...request, maxTokens: 4 }); // loads the model and its context outside the measured runs
+const referenceClient = createChatClient(
+  { kind: 'local', modelPath, maxTokens: args.tokens, ...threadOpt },
+  { role: 'reference' },
+);
+/** Log lines put before the story request to lengthen its prompt (each costs the same few tokens). */
+const LOG_LINE = 'Log: the keeper lit the lamp at dusk, wound the clockwork and noted the wind and the sea.';
+const storyRequest = (lines: number) => ({
+  messages: [
+    {
+      role: 'user' as const,
+      content: [...Array.from({ length: lines }, () => LOG_LINE), 'Write a long story about a lighthouse keeper.'].join(
+        '\n',
+      ),
+    },
+  ],
+  maxTokens: args.tokens,
+  temperature: 0,
+});
+/** Plain decoding of the story request after `lines` log lines: the median rate of the repeats. */
+async function plainDecoding(lines: number) {
+  const request = storyRequest(lines);
+  await referenceClient.chat({ ...request, maxTokens: 4 }); // the model, its context and this prompt, outside the runs
   const meters = Array.from({ length: args.repeats }, () => new UsageMeter());
-  for (const m of meters) await withMeter(m, () => client.chat(request));
+  for (const m of meters) await withMeter(m, () => referenceClient.chat(request));
   const runs = meters.map((m) => decodeRate(m.snapshot().roles.reference)).sort((a, b) => a - b);
-  reference = runs[Math.floor(runs.length / 2)];
-  addRows('reference', mergeUsageSnapshots(meters.map((m) => m.snapshot())).roles);
+  return {
+    median: runs[Math.floor(runs.length / 2)],
+    runs,
+    roles: mergeUsageSnapshots(meters.map((m) => m.snapshot())).roles,
+  };
+}
+{
+  const plain = await plainDecoding(0);
+  reference = plain.median;
+  addRows('reference', plain.roles);
   console.log(
-    `reference (plain text): median ${reference.toFixed(1)} tok/s decoding (runs ${runs.map((r) => r.toFixed(1)).join(', ')})`,
+    `reference (plain text): median ${reference.toFixed(1)} tok/s decoding (runs ${plain.runs.map((r) => r.toFixed(1)).join(', ')})`,
   );
 }
 
@@ -187,9 +211,7 @@ if (args.eval > 0) {
       runBfcl({
         dataDir: fullBfclDataDir(),
         outDir: out,
-        categories: config.evaluate.categories.filter((c): c is BfclCategory =>
-          (BFCL_AST_CATEGORIES as readonly string[]).includes(c),
-        ),
+        categories: config.evaluate.categories.filter(isAstCategory),
         limit: args.eval,
         seed: config.seed,
         concurrency: 1,
@@ -204,13 +226,36 @@ if (args.eval > 0) {
     `evaluation: ${meter.snapshot().total.requests} requests in ${((performance.now() - started) / 1000).toFixed(1)} s`,
   );
 }
+// 4. The reference again with a prompt as long as the pipeline's (their mean, weighted by the tokens decoded): a
+// decode step reads the whole context's KV cache, so the same model decodes slower after a longer prompt.
+const pipelineRows = rows.filter((r) => r.phase !== 'reference');
+const decoded = pipelineRows.reduce((n, r) => n + r.completionTokens, 0);
+const promptLength = Math.round(
+  pipelineRows.reduce((n, r) => n + r.promptTokensPerRequest * r.completionTokens, 0) / Math.max(1, decoded),
+);
+let atLength = 0;
+{
+  const tokensOf = async (lines: number) =>
+    (await referenceClient.chat({ ...storyRequest(lines), maxTokens: 1 })).usage.promptTokens;
+  const [none, ten] = [await tokensOf(0), await tokensOf(10)];
+  const lines = Math.max(0, Math.round(((promptLength - none) * 10) / Math.max(1, ten - none)));
+  const plain = await plainDecoding(lines);
+  atLength = plain.median;
+  addRows(`reference at ${promptLength} prompt tokens`, plain.roles);
+  console.log(
+    `reference after ${lines} log lines: median ${atLength.toFixed(1)} tok/s decoding (runs ${plain.runs.map((r) => r.toFixed(1)).join(', ')})`,
+  );
+}
+for (const r of rows) r.ratioAtLength = +(r.decodeTokPerS / atLength).toFixed(2);
 await disposeLocalModels();
 
-if (args.json) console.log(JSON.stringify({ reference, rows }, null, 2));
+if (args.json) console.log(JSON.stringify({ reference, atLength, promptLength, rows }, null, 2));
 else {
   console.table(rows);
-  const all = rows.filter((r) => r.phase !== 'reference');
-  const tokens = all.reduce((s, r) => s + r.completionTokens, 0);
-  const weighted = all.reduce((s, r) => s + r.ratioToReference * r.completionTokens, 0) / Math.max(1, tokens);
-  console.log(`decoding inside the pipeline, weighted by tokens: ${weighted.toFixed(2)}x the reference (goal 0.8)`);
+  const weighted = (ratio: (r: Row) => number) =>
+    pipelineRows.reduce((s, r) => s + ratio(r) * r.completionTokens, 0) / Math.max(1, decoded);
+  console.log(
+    `decoding inside the pipeline, weighted by tokens: ${weighted((r) => r.ratioToReference).toFixed(2)}x the reference ` +
+      `(goal 0.8), ${weighted((r) => r.ratioAtLength ?? 0).toFixed(2)}x plain decoding after a prompt as long (${promptLength} tokens)`,
+  );
 }
