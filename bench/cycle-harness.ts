@@ -130,6 +130,7 @@ async function scriptedEndpoint(latencyMs: number): Promise<{ server: ScriptedSe
   const arrivals: number[] = [];
   const server = await startScriptedServer({
     delayMs: latencyMs,
+    keepRequests: false,
     reply: (body, ctx) => {
       arrivals.push(Date.now());
       const fmt = body.response_format as { json_schema?: { name?: string } } | undefined;

@@ -11,7 +11,7 @@
 //       { hasToolResult: true, reply: { content: 'It is sunny.' } },
 //     ], { content: 'fallback answer' }),     // no fallback: an unmatched request gets HTTP 400 naming it
 //     failFirst: { count: 2, status: 429, retryAfter: 0 },  // first 2 chat requests fail (retryAfter in seconds)
-//     delayMs: 0,                              // wait before every chat reply (in-flight counting, timeouts)
+//     delayMs: 0,                              // every chat reply sent this long after its request arrived
 //   });
 //   const cfg = { kind: 'openai', baseURL: server.baseURL, model: 'scripted-model' };   // baseURL ends in /v1
 //   server.stats     // { requests, chat, embeddings, models, injectedFailures, inFlight, maxInFlight }
@@ -83,6 +83,8 @@ export type ScriptedServerOptions = {
   reply?: ReplyFn;
   failFirst?: { count: number; status: number; retryAfter?: number; retryAfterMs?: number };
   delayMs?: number;
+  /** Keep every chat request body in `requests` (default true); a benchmark of many thousand calls turns it off. */
+  keepRequests?: boolean;
   /** Model ids listed by /v1/models (default ['scripted-model']). */
   models?: string[];
   embeddingDimensions?: number;
@@ -250,10 +252,11 @@ export async function startScriptedServer(options: ScriptedServerOptions = {}): 
   };
   const requests: ChatCompletionBody[] = [];
 
-  async function chat(body: ChatCompletionBody, res: ServerResponse): Promise<void> {
+  /** `arrived`: when the request came in; the reply leaves `delayMs` after it, the script's own work included, as a
+   * model's latency includes its server's. */
+  async function chat(body: ChatCompletionBody, res: ServerResponse, arrived: number): Promise<void> {
     const index = stats.chat++;
-    requests.push(body);
-    if (options.delayMs) await sleep(options.delayMs);
+    if (options.keepRequests !== false) requests.push(body);
     const fail = options.failFirst;
     const scripted: ScriptedReply =
       fail && index < fail.count
@@ -265,6 +268,8 @@ export async function startScriptedServer(options: ScriptedServerOptions = {}): 
             message: `injected failure ${index + 1}/${fail.count}`,
           })
         : await reply(body, { index });
+    const wait = (options.delayMs ?? 0) - (performance.now() - arrived);
+    if (wait > 0) await sleep(wait);
     if (scripted.delayMs) await sleep(scripted.delayMs);
     if ('rawBody' in scripted) {
       res.writeHead(scripted.status ?? 200, { 'content-type': 'application/json' });
@@ -317,6 +322,7 @@ export async function startScriptedServer(options: ScriptedServerOptions = {}): 
 
   const adapters = new Map<string, string>();
   const server = createServer(async (req, res) => {
+    const arrived = performance.now();
     stats.requests++;
     stats.inFlight++;
     stats.maxInFlight = Math.max(stats.maxInFlight, stats.inFlight);
@@ -330,7 +336,7 @@ export async function startScriptedServer(options: ScriptedServerOptions = {}): 
           data: models.map((id) => ({ id, object: 'model', created: 0, owned_by: 'scripted' })),
         });
       } else if (req.method === 'POST' && path === '/v1/chat/completions') {
-        await chat((await readBody(req)) as ChatCompletionBody, res);
+        await chat((await readBody(req)) as ChatCompletionBody, res, arrived);
       } else if (req.method === 'POST' && path === '/v1/embeddings') {
         embeddings((await readBody(req)) as Parameters<typeof embeddings>[0], res);
       } else if (req.method === 'POST' && path === '/v1/load_lora_adapter') {
