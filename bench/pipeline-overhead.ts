@@ -1,9 +1,11 @@
 // The real pipeline's overhead: one cycle per (latency L, concurrency C) cell through the worker, the cycle
 // workflow, the activities and the artifact store, against the scripted endpoint answering every chat call
 // after L ms. Ideal = C / (L x chat calls per trajectory): what the endpoint's latency alone allows. Prints
-// each cell's trajectories/s to the end of synthesis and to the end of verification, and both ratios.
+// each cell's trajectories/s to the end of synthesis and to the end of verification, and both ratios; and the
+// steady ratio: a lane's batch (its calls' latency, ideally) against the lane's time from one batch's scheduling
+// to the next's, what a cycle of any size runs at between its start and its tail.
 // Usage: node --import tsx bench/pipeline-overhead.ts [--latency-ms 20,50,200] [--concurrency 8,64]
-//          [--per-lane 24] [--n N] [--batch-size 2] [--inline-batches K] [--json] [--cpu-prof DIR]
+//          [--per-lane 24] [--n N] [--batch-size 4] [--inline-batches K] [--json] [--cpu-prof DIR]
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
@@ -22,7 +24,8 @@ const ArgsSchema = z.object({
    */
   'per-lane': z.coerce.number().int().positive().default(24),
   n: z.coerce.number().int().positive().optional(),
-  'batch-size': z.coerce.number().int().positive().default(2),
+  /** synthesis.batchSize; default the product's. */
+  'batch-size': z.coerce.number().int().positive().default(4),
   /** synthesis.inlineBatches; 0 runs every batch through the lane workflows (the path large cycles take). */
   'inline-batches': z.coerce.number().int().nonnegative().optional(),
   json: z.boolean().default(false),
@@ -66,6 +69,8 @@ try {
       const ideal = concurrency / ((latencyMs / 1000) * calls);
       const synth = n / (r.synthesisMs / 1000);
       const through = n / (r.throughVerifyMs / 1000);
+      const laneCycleMs = r.dispatch.batchMs + r.dispatch.completedToNextScheduledMs;
+      const steady = r.dispatch.batches ? ((n / r.dispatch.batches) * calls * latencyMs) / laneCycleMs : 0;
       const row = {
         latencyMs,
         concurrency,
@@ -79,6 +84,7 @@ try {
         synthesisRatio: +(synth / ideal).toFixed(3),
         throughVerifyPerSecond: +through.toFixed(2),
         ratio: +(through / ideal).toFixed(3),
+        steadyRatio: +steady.toFixed(3),
         synthesisMs: r.synthesisMs,
         verifyMs: r.verifyMs,
         startMs: r.dispatch.startMs,
@@ -87,6 +93,8 @@ try {
         scheduleToStartMs: r.dispatch.scheduleToStartMs,
         refillMs: r.dispatch.completedToNextScheduledMs,
         workerCpuMsPerTrajectory: +(r.worker.cpuMs / n).toFixed(1),
+        endpointCpuMsPerTrajectory: +(r.cpu.endpointMs / n).toFixed(1),
+        serverCpuMsPerTrajectory: +(r.cpu.serverMs / n).toFixed(1),
         cpuMsPerTrajectory: +((r.cpu.workerMs + r.cpu.endpointMs + r.cpu.serverMs) / n).toFixed(1),
         cpuBoundPerSecond: +r.cpu.boundPerSecond.toFixed(1),
         accepted: r.verify.accepted,
@@ -95,8 +103,8 @@ try {
       if (!args.json) {
         console.log(
           `L=${latencyMs} ms C=${concurrency} N=${n} (${row.fanOut}): ${calls.toFixed(2)} calls/trajectory, ideal ${ideal.toFixed(2)}/s; ` +
-            `synthesis ${synth.toFixed(2)}/s (${row.synthesisRatio}), through verification ${through.toFixed(2)}/s: ratio ${row.ratio}` +
-            ` [synthesis ${r.synthesisMs} ms (first batch at ${r.dispatch.startMs}, last ${r.dispatch.drainMs} ms before the end), verify ${r.verifyMs} ms; a batch ${r.dispatch.batchMs} ms, dispatched in ${r.dispatch.scheduleToStartMs} ms, next scheduled ${r.dispatch.completedToNextScheduledMs} ms after; CPU ${row.cpuMsPerTrajectory} ms/trajectory (worker ${row.workerCpuMsPerTrajectory}) allows ${row.cpuBoundPerSecond}/s on ${r.cpu.cores} cores; max in flight ${r.maxInFlight}]`,
+            `synthesis ${synth.toFixed(2)}/s (${row.synthesisRatio}), through verification ${through.toFixed(2)}/s: ratio ${row.ratio}, steady ${row.steadyRatio}` +
+            ` [synthesis ${r.synthesisMs} ms (first batch at ${r.dispatch.startMs}, last ${r.dispatch.drainMs} ms before the end), verify ${r.verifyMs} ms; a batch ${r.dispatch.batchMs} ms, dispatched in ${r.dispatch.scheduleToStartMs} ms, next scheduled ${r.dispatch.completedToNextScheduledMs} ms after; CPU ${row.cpuMsPerTrajectory} ms/trajectory (worker ${row.workerCpuMsPerTrajectory}, endpoint ${row.endpointCpuMsPerTrajectory}, server ${row.serverCpuMsPerTrajectory}) allows ${row.cpuBoundPerSecond}/s on ${r.cpu.cores} cores; max in flight ${r.maxInFlight}]`,
         );
       }
     }
@@ -117,4 +125,5 @@ else
     'cpuBoundPerSecond',
     'synthesisRatio',
     'ratio',
+    'steadyRatio',
   ]);
