@@ -38,6 +38,9 @@ import type { PairedComparison } from '../eval/paired.js';
 /** A large cycle's lanes signal it at most about this many times in all, and it tells its run at most this often. */
 export const LANE_PROGRESS_SIGNALS = 200;
 export const RUN_PROGRESS_REPORTS = 100;
+/** An inline fan-out tells its run of a finished batch at most this often (workflow time), besides the first and
+ * the last: a report costs a workflow task in this cycle and one in the run, more than a fast batch's own. */
+export const RUN_PROGRESS_INTERVAL_MS = 1000;
 
 export async function cycleWorkflow(input: CycleInput): Promise<CycleResult> {
   let paused = input.paused;
@@ -81,8 +84,10 @@ export async function cycleWorkflow(input: CycleInput): Promise<CycleResult> {
   // Synthesis progress goes to the run without holding up the next batch: one report in flight at a time, so
   // they arrive in order and a busy cycle sends fewer; `reported()` waits for it before the stage's last word.
   let reporting: Promise<void> | undefined;
-  function reportProgress(update: StageUpdate): void {
-    if (!reporting) reporting = report(update).then(() => void (reporting = undefined));
+  function reportProgress(update: StageUpdate): boolean {
+    if (reporting) return false;
+    reporting = report(update).then(() => void (reporting = undefined));
+    return true;
   }
   const reported = async () => {
     while (reporting) await reporting;
@@ -112,6 +117,8 @@ export async function cycleWorkflow(input: CycleInput): Promise<CycleResult> {
       return { tokens: lanes.tokens };
     }
     const asyncReports = patched('inftool-synthesis-report-async');
+    const throttled = asyncReports && patched('inftool-synthesis-report-throttled');
+    let reportedAt = -Infinity;
     let next = 0;
     let done = 0;
     const lane = async () => {
@@ -136,7 +143,13 @@ export async function cycleWorkflow(input: CycleInput): Promise<CycleResult> {
         );
         done++;
         show({ batchesDone: done, batches });
-        if (asyncReports) reportProgress({ cycle, stage: 'synthesize', counts: { batchesDone: done, batches } });
+        if (throttled) {
+          const now = Date.now(); // workflow time: the same on replay
+          if (now - reportedAt >= RUN_PROGRESS_INTERVAL_MS && done < batches) {
+            if (reportProgress({ cycle, stage: 'synthesize', counts: { batchesDone: done, batches } }))
+              reportedAt = now;
+          }
+        } else if (asyncReports) reportProgress({ cycle, stage: 'synthesize', counts: { batchesDone: done, batches } });
         else await report({ cycle, stage: 'synthesize', counts: { batchesDone: done, batches } });
       }
     };
