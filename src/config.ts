@@ -81,6 +81,12 @@ export const RunConfigSchema = strictEverywhere(
          */
         inlineBatches: z.number().int().nonnegative().default(256),
         laneSegmentBatches: z.number().int().positive().default(500),
+        /**
+         * A cycle tells its run how many batches are done at most this often (workflow time), besides the first
+         * batch and the last: each report costs a workflow task in the cycle and one in the run. The cycle's own
+         * details in the Temporal UI show every batch.
+         */
+        progressIntervalMs: z.number().int().nonnegative().default(1000),
         categories: z.array(CategorySchema).min(1).default(['simple', 'multiple', 'parallel', 'irrelevance']),
         difficulty: DifficultySchema.default('easy'),
         maxAssistantSteps: z.number().int().positive().default(4),

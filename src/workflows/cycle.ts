@@ -38,9 +38,8 @@ import type { PairedComparison } from '../eval/paired.js';
 /** A large cycle's lanes signal it at most about this many times in all, and it tells its run at most this often. */
 export const LANE_PROGRESS_SIGNALS = 200;
 export const RUN_PROGRESS_REPORTS = 100;
-/** An inline fan-out tells its run of a finished batch at most this often (workflow time), besides the first and
- * the last: a report costs a workflow task in this cycle and one in the run, more than a fast batch's own. */
-export const RUN_PROGRESS_INTERVAL_MS = 1000;
+/** `synthesis.progressIntervalMs` for a config from before it existed. */
+const RUN_PROGRESS_INTERVAL_MS = 1000;
 
 export async function cycleWorkflow(input: CycleInput): Promise<CycleResult> {
   let paused = input.paused;
@@ -118,6 +117,9 @@ export async function cycleWorkflow(input: CycleInput): Promise<CycleResult> {
     }
     const asyncReports = patched('inftool-synthesis-report-async');
     const throttled = asyncReports && patched('inftool-synthesis-report-throttled');
+    // An inline fan-out tells the run of a finished batch at most this often besides the first and the last: a
+    // report costs a workflow task here and one in the run, more than a fast batch's own.
+    const reportInterval = config.synthesis.progressIntervalMs ?? RUN_PROGRESS_INTERVAL_MS;
     let reportedAt = -Infinity;
     let next = 0;
     let done = 0;
@@ -145,7 +147,7 @@ export async function cycleWorkflow(input: CycleInput): Promise<CycleResult> {
         show({ batchesDone: done, batches });
         if (throttled) {
           const now = Date.now(); // workflow time: the same on replay
-          if (now - reportedAt >= RUN_PROGRESS_INTERVAL_MS && done < batches) {
+          if (now - reportedAt >= reportInterval && done < batches) {
             if (reportProgress({ cycle, stage: 'synthesize', counts: { batchesDone: done, batches } }))
               reportedAt = now;
           }

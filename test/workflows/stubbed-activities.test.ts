@@ -532,8 +532,8 @@ test('stage signals reach the run in order, and the run shows them as its stage'
     updates.map((u) => u.stage).filter((st, i, all) => st !== all[i - 1]),
     ['synthesize', 'verify', 'baseline', 'train', 'evaluate', 'target_gaps'],
   );
-  // Two batches that finish in one workflow task send their two updates together, and they may arrive in
-  // either order: the run keeps the larger count, so `status` never steps back from 2/2 to 1/2.
+  // The first batch's report and the last word (reports may arrive in any order: the run keeps the larger
+  // count, so `status` never steps back from 2/2 to 1/2).
   assert.deepEqual(
     updates
       .map((u) => u.counts?.batchesDone)
@@ -543,6 +543,32 @@ test('stage signals reach the run in order, and the run shows them as its stage'
   );
   assert.equal(status.counts.batchesDone, 2);
   assert.equal(status.counts.batches, 2);
+});
+
+test('synthesis tells the run of its first batch and its last, and of the others no more often than progressIntervalMs', async () => {
+  // 4 batches one after another, each its own workflow task: without the interval each would be reported.
+  const cfg = config({
+    cycles: { max: 1 },
+    synthesis: { perCycle: 4, batchSize: 1, parallelBatches: 1, progressIntervalMs: 3_600_000, categories: ['simple'] },
+  });
+  const s = stubs();
+  const status = await withWorker(cfg, s.acts, async () => (await start(cfg, 'quiet')).result() as Promise<RunStatus>);
+  assert.equal(s.of('synthesizeBatch').length, 4);
+  const reported = (await events('quiet'))
+    .filter(
+      (e) =>
+        Number(e.eventType) === EventType.signaled &&
+        e.workflowExecutionSignaledEventAttributes?.signalName === 'stage',
+    )
+    .map((e) =>
+      defaultPayloadConverter.fromPayload<StageUpdate>(e.workflowExecutionSignaledEventAttributes!.input!.payloads![0]),
+    )
+    .map((u) => u.counts?.batchesDone)
+    .filter((n) => n !== undefined)
+    .sort();
+  assert.deepEqual(reported, [1, 4]);
+  assert.equal(status.counts.batchesDone, 4);
+  assert.equal(status.counts.batches, 4);
 });
 
 test('pause holds the cycle at rest after the stage in flight; nothing is scheduled until resume, which goes on', async () => {
