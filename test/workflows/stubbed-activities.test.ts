@@ -245,6 +245,19 @@ async function events(workflowId: string): Promise<temporal.api.history.v1.IHist
   return history.events ?? [];
 }
 
+/** The stage updates a run received, in the order its history holds them. */
+async function stageUpdates(runId: string): Promise<StageUpdate[]> {
+  return (await events(runId))
+    .filter(
+      (e) =>
+        Number(e.eventType) === EventType.signaled &&
+        e.workflowExecutionSignaledEventAttributes?.signalName === 'stage',
+    )
+    .map((e) =>
+      defaultPayloadConverter.fromPayload<StageUpdate>(e.workflowExecutionSignaledEventAttributes!.input!.payloads![0]),
+    );
+}
+
 const activityName = (e: temporal.api.history.v1.IHistoryEvent) =>
   e.activityTaskScheduledEventAttributes?.activityType?.name ?? '';
 
@@ -519,15 +532,7 @@ test('stage signals reach the run in order, and the run shows them as its stage'
   const cfg = config({ cycles: { max: 1 } });
   const s = stubs();
   const status = await withWorker(cfg, s.acts, async () => (await start(cfg, 'stages')).result() as Promise<RunStatus>);
-  const updates = (await events('stages'))
-    .filter(
-      (e) =>
-        Number(e.eventType) === EventType.signaled &&
-        e.workflowExecutionSignaledEventAttributes?.signalName === 'stage',
-    )
-    .map((e) =>
-      defaultPayloadConverter.fromPayload<StageUpdate>(e.workflowExecutionSignaledEventAttributes!.input!.payloads![0]),
-    );
+  const updates = await stageUpdates('stages');
   assert.deepEqual(
     updates.map((u) => u.stage).filter((st, i, all) => st !== all[i - 1]),
     ['synthesize', 'verify', 'baseline', 'train', 'evaluate', 'target_gaps'],
@@ -554,15 +559,7 @@ test('synthesis tells the run of its first batch and its last, and of the others
   const s = stubs();
   const status = await withWorker(cfg, s.acts, async () => (await start(cfg, 'quiet')).result() as Promise<RunStatus>);
   assert.equal(s.of('synthesizeBatch').length, 4);
-  const reported = (await events('quiet'))
-    .filter(
-      (e) =>
-        Number(e.eventType) === EventType.signaled &&
-        e.workflowExecutionSignaledEventAttributes?.signalName === 'stage',
-    )
-    .map((e) =>
-      defaultPayloadConverter.fromPayload<StageUpdate>(e.workflowExecutionSignaledEventAttributes!.input!.payloads![0]),
-    )
+  const reported = (await stageUpdates('quiet'))
     .map((u) => u.counts?.batchesDone)
     .filter((n) => n !== undefined)
     .sort();
