@@ -65,6 +65,9 @@ export type CycleBenchResult = {
     batchMs: number;
     startMs: number;
     drainMs: number;
+    /** Lane fan-out: from the first lane's first batch to the last lane's, and the same for their last completions. */
+    laneStartSpreadMs: number;
+    laneEndSpreadMs: number;
   };
   /**
    * The worker process: its peak RSS so far, the largest RSS seen (sampled every 250 ms) while the run was still
@@ -275,8 +278,12 @@ export async function runBenchCycle(ctx: Ctx, input: CycleBenchOptions): Promise
       batchMs: 0,
       startMs: 0,
       drainMs: 0,
+      laneStartSpreadMs: 0,
+      laneEndSpreadMs: 0,
     };
     let refills = 0;
+    /** Per lane (its executions together): its first batch's scheduling and its last batch's completion. */
+    const laneSpanById = new Map<string, [number, number]>();
     let firstScheduled = Infinity;
     let lastScheduled = 0;
     let lastCompleted = 0;
@@ -288,6 +295,8 @@ export async function runBenchCycle(ctx: Ctx, input: CycleBenchOptions): Promise
           : ((await client.workflow.getHandle(e.workflowId, e.runId).fetchHistory()).events ?? []);
       const scheduled = new Map<number, number>();
       const completions: number[] = [];
+      let execFirst = Infinity;
+      let execLast = 0;
       for (const ev of evs) {
         const at = tsToMs(ev.eventTime);
         if (ev.activityTaskScheduledEventAttributes?.activityType?.name === 'synthesizeBatch') {
@@ -305,8 +314,15 @@ export async function runBenchCycle(ctx: Ctx, input: CycleBenchOptions): Promise
           dispatch.batches++;
           dispatch.batchMs += at - scheduled.get(Number(c.scheduledEventId))!;
           lastCompleted = Math.max(lastCompleted, at);
+          execLast = Math.max(execLast, at);
           completions.push(at);
         }
+        if (ev.activityTaskScheduledEventAttributes?.activityType?.name === 'synthesizeBatch')
+          execFirst = Math.min(execFirst, at);
+      }
+      if (e.type === 'synthesisLaneWorkflow' && execLast) {
+        const [first, last] = laneSpanById.get(e.workflowId) ?? [Infinity, 0];
+        laneSpanById.set(e.workflowId, [Math.min(first, execFirst), Math.max(last, execLast)]);
       }
     }
     if (dispatch.batches) {
@@ -316,6 +332,15 @@ export async function runBenchCycle(ctx: Ctx, input: CycleBenchOptions): Promise
     dispatch.completedToNextScheduledMs = refills ? Math.round(dispatch.completedToNextScheduledMs / refills) : 0;
     dispatch.startMs = Math.round(firstScheduled - start);
     dispatch.drainMs = Math.round(lastCompleted - lastScheduled);
+    const laneSpans = [...laneSpanById.values()];
+    if (laneSpans.length) {
+      dispatch.laneStartSpreadMs = Math.round(
+        Math.max(...laneSpans.map((x) => x[0])) - Math.min(...laneSpans.map((x) => x[0])),
+      );
+      dispatch.laneEndSpreadMs = Math.round(
+        Math.max(...laneSpans.map((x) => x[1])) - Math.min(...laneSpans.map((x) => x[1])),
+      );
+    }
     return {
       options: o,
       config,

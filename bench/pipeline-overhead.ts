@@ -89,6 +89,8 @@ try {
         verifyMs: r.verifyMs,
         startMs: r.dispatch.startMs,
         drainMs: r.dispatch.drainMs,
+        laneStartSpreadMs: r.dispatch.laneStartSpreadMs,
+        laneEndSpreadMs: r.dispatch.laneEndSpreadMs,
         batchMs: r.dispatch.batchMs,
         scheduleToStartMs: r.dispatch.scheduleToStartMs,
         refillMs: r.dispatch.completedToNextScheduledMs,
@@ -104,7 +106,7 @@ try {
         console.log(
           `L=${latencyMs} ms C=${concurrency} N=${n} (${row.fanOut}): ${calls.toFixed(2)} calls/trajectory, ideal ${ideal.toFixed(2)}/s; ` +
             `synthesis ${synth.toFixed(2)}/s (${row.synthesisRatio}), through verification ${through.toFixed(2)}/s: ratio ${row.ratio}, steady ${row.steadyRatio}` +
-            ` [synthesis ${r.synthesisMs} ms (first batch at ${r.dispatch.startMs}, last ${r.dispatch.drainMs} ms before the end), verify ${r.verifyMs} ms; a batch ${r.dispatch.batchMs} ms, dispatched in ${r.dispatch.scheduleToStartMs} ms, next scheduled ${r.dispatch.completedToNextScheduledMs} ms after; CPU ${row.cpuMsPerTrajectory} ms/trajectory (worker ${row.workerCpuMsPerTrajectory}, endpoint ${row.endpointCpuMsPerTrajectory}, server ${row.serverCpuMsPerTrajectory}) allows ${row.cpuBoundPerSecond}/s on ${r.cpu.cores} cores; max in flight ${r.maxInFlight}]`,
+            ` [synthesis ${r.synthesisMs} ms (first batch at ${r.dispatch.startMs}, last ${r.dispatch.drainMs} ms before the end${r.dispatch.laneStartSpreadMs ? `; lanes started over ${r.dispatch.laneStartSpreadMs} ms and ended over ${r.dispatch.laneEndSpreadMs} ms` : ''}), verify ${r.verifyMs} ms; a batch ${r.dispatch.batchMs} ms, dispatched in ${r.dispatch.scheduleToStartMs} ms, next scheduled ${r.dispatch.completedToNextScheduledMs} ms after; CPU ${row.cpuMsPerTrajectory} ms/trajectory (worker ${row.workerCpuMsPerTrajectory}, endpoint ${row.endpointCpuMsPerTrajectory}, server ${row.serverCpuMsPerTrajectory}) allows ${row.cpuBoundPerSecond}/s on ${r.cpu.cores} cores; max in flight ${r.maxInFlight}]`,
         );
       }
     }
