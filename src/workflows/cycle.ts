@@ -145,14 +145,11 @@ export async function cycleWorkflow(input: CycleInput): Promise<CycleResult> {
         );
         done++;
         show({ batchesDone: done, batches });
-        if (throttled) {
-          const now = Date.now(); // workflow time: the same on replay
-          if (now - reportedAt >= reportInterval && done < batches) {
-            if (reportProgress({ cycle, stage: 'synthesize', counts: { batchesDone: done, batches } }))
-              reportedAt = now;
-          }
-        } else if (asyncReports) reportProgress({ cycle, stage: 'synthesize', counts: { batchesDone: done, batches } });
-        else await report({ cycle, stage: 'synthesize', counts: { batchesDone: done, batches } });
+        const update: StageUpdate = { cycle, stage: 'synthesize', counts: { batchesDone: done, batches } };
+        const now = Date.now(); // workflow time: the same on replay
+        if (!asyncReports) await report(update);
+        else if (!throttled) reportProgress(update);
+        else if (done < batches && now - reportedAt >= reportInterval && reportProgress(update)) reportedAt = now;
       }
     };
     await Promise.all(Array.from({ length: Math.min(config.synthesis.parallelBatches, batches) }, lane));
