@@ -303,6 +303,7 @@ export async function runBenchCycle(ctx: Ctx, input: CycleBenchOptions): Promise
           scheduled.set(Number(ev.eventId), at);
           firstScheduled = Math.min(firstScheduled, at);
           lastScheduled = Math.max(lastScheduled, at);
+          execFirst = Math.min(execFirst, at);
           const done = completions.shift();
           if (done !== undefined) ((dispatch.completedToNextScheduledMs += at - done), refills++);
         }
@@ -317,8 +318,6 @@ export async function runBenchCycle(ctx: Ctx, input: CycleBenchOptions): Promise
           execLast = Math.max(execLast, at);
           completions.push(at);
         }
-        if (ev.activityTaskScheduledEventAttributes?.activityType?.name === 'synthesizeBatch')
-          execFirst = Math.min(execFirst, at);
       }
       if (e.type === 'synthesisLaneWorkflow' && execLast) {
         const [first, last] = laneSpanById.get(e.workflowId) ?? [Infinity, 0];
@@ -332,15 +331,11 @@ export async function runBenchCycle(ctx: Ctx, input: CycleBenchOptions): Promise
     dispatch.completedToNextScheduledMs = refills ? Math.round(dispatch.completedToNextScheduledMs / refills) : 0;
     dispatch.startMs = Math.round(firstScheduled - start);
     dispatch.drainMs = Math.round(lastCompleted - lastScheduled);
+    // How far apart the lanes started (their first batches) and ended (their last completions).
+    const spread = (xs: number[]) => (xs.length ? Math.round(Math.max(...xs) - Math.min(...xs)) : 0);
     const laneSpans = [...laneSpanById.values()];
-    if (laneSpans.length) {
-      dispatch.laneStartSpreadMs = Math.round(
-        Math.max(...laneSpans.map((x) => x[0])) - Math.min(...laneSpans.map((x) => x[0])),
-      );
-      dispatch.laneEndSpreadMs = Math.round(
-        Math.max(...laneSpans.map((x) => x[1])) - Math.min(...laneSpans.map((x) => x[1])),
-      );
-    }
+    dispatch.laneStartSpreadMs = spread(laneSpans.map(([first]) => first));
+    dispatch.laneEndSpreadMs = spread(laneSpans.map(([, last]) => last));
     return {
       options: o,
       config,

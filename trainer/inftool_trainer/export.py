@@ -31,7 +31,7 @@ def _convert(script: str, args: list[str]) -> None:
 
 
 def merged_outtype(base) -> str:
-    """convert_hf_to_gguf's --outtype for a merged policy that serves at least as fast as its base. A float
+    """convert_hf_to_gguf's --outtype for a merged policy, meant to serve about as fast as its base. A float
     GGUF base keeps its type; a quantized one (the bundled SmolLM2 is Q4_1, its embedding Q8_0) gets q8_0,
     the finest quantization the converter writes. It keeps the adapter's small weight deltas, which a 4-bit grid
     may round away; its speed against the Q4_1 base depends on the CPU (bench/lora-speed.ts: 1.08x on 2026-12-01,
