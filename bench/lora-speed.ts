@@ -6,7 +6,10 @@
 // turns within each round (in a rotating order), so a load that comes and goes hits all three alike; the
 // ratios b/a and c/a are taken per round and prompt, and their spread is printed beside the median.
 //
-//   npm run bench:lora-speed -- [--tokens 48] [--repeats 5] [--threads N] [--base F --lora F --merged F]
+//   npm run bench:lora-speed -- [--tokens 48] [--repeats 5] [--threads N] [--base F --lora F --merged F] [--also F]...
+//
+// Each --also adds another GGUF of the same policy (another quantization of the merge, say) measured in the same
+// rotation as a fourth, fifth... variant, with its ratio to the base and its greedy replies against (c)'s.
 //
 // Without --lora/--merged it makes them from a real, short training run on the base (default: the bundled
 // SmolLM2-135M): the trainer's example set (python -m inftool_trainer.example_set), --sft-steps SFT steps
@@ -40,14 +43,18 @@ const OptionsSchema = z.object({
   lora: z.string().optional(),
   merged: z.string().optional(),
   out: z.string().default(resolve(import.meta.dirname, 'out', 'lora-speed')),
+  also: z.array(z.string()).default([]),
 });
 const { values } = parseArgs({
-  options: Object.fromEntries(
-    ['tokens', 'repeats', 'threads', 'sft-steps', 'base', 'lora', 'merged', 'out'].map((k) => [
-      k,
-      { type: 'string' as const },
-    ]),
-  ),
+  options: {
+    ...Object.fromEntries(
+      ['tokens', 'repeats', 'threads', 'sft-steps', 'base', 'lora', 'merged', 'out'].map((k) => [
+        k,
+        { type: 'string' as const },
+      ]),
+    ),
+    also: { type: 'string', multiple: true },
+  },
 });
 const opts = OptionsSchema.parse(Object.fromEntries(Object.entries(values).filter(([, v]) => v !== undefined)));
 
@@ -159,6 +166,11 @@ const variants: Variant[] = [
     label: `merged          ${files.merged.split('/').pop()} (${mb(files.merged)})`,
     client: local(files.merged),
   },
+  ...opts.also.map((file, i) => ({
+    name: String.fromCharCode('d'.charCodeAt(0) + i),
+    label: `also            ${file.split('/').pop()} (${mb(resolve(file))})`,
+    client: local(resolve(file)),
+  })),
 ];
 
 console.log(
@@ -220,8 +232,9 @@ for (const v of variants.slice(1))
 // Greedy replies of the merged file and of base + LoRA should mostly agree (they differ only by rounding:
 // the merged weights are requantized), and differ from the base's where the adapter changed something.
 const same = (x: string, y: string) => cell.filter((t) => t[x].text === t[y].text).length;
+const others = variants.slice(3).map((v) => `, ${v.name} and c ${same(v.name, 'c')}/${cell.length}`);
 console.log(
-  `identical replies: b and c ${same('b', 'c')}/${cell.length}, a and c ${same('a', 'c')}/${cell.length}; loadavg at the end ${os
+  `identical replies: b and c ${same('b', 'c')}/${cell.length}, a and c ${same('a', 'c')}/${cell.length}${others.join('')}; loadavg at the end ${os
     .loadavg()
     .map((l) => l.toFixed(2))
     .join(',')}`,

@@ -31,20 +31,23 @@ def _convert(script: str, args: list[str]) -> None:
 
 
 def merged_outtype(base) -> str:
-    """convert_hf_to_gguf's --outtype for a merged policy, meant to serve about as fast as its base. A float
-    GGUF base keeps its type; a quantized one (the bundled SmolLM2 is Q4_1, its embedding Q8_0) gets q8_0,
-    the finest quantization the converter writes. It keeps the adapter's small weight deltas, which a 4-bit grid
-    may round away; its speed against the Q4_1 base depends on the CPU (bench/lora-speed.ts: 1.08x on 2026-12-01,
-    0.76x on 2026-12-03, README "Benchmarks"). A Hugging Face
-    base gets f16, the type its LoRA path serves the base in."""
+    """convert_hf_to_gguf's --outtype for a merged policy. A float GGUF base keeps its type; a quantized one is
+    converted to f32 first and then written in its base's own quantization, tensor by tensor
+    (`requantize_like_base`); a Hugging Face base gets f16, the type its LoRA path serves the base in."""
     if not isinstance(base, GgufBase):
         return "f16"
+    return _FLOAT_FILE_TYPES.get(gguf_file_type(Path(base.path)), "f32")
+
+
+_FLOAT_FILE_TYPES = {"ALL_F32": "f32", "MOSTLY_F16": "f16", "MOSTLY_BF16": "bf16"}
+
+
+def gguf_file_type(path: Path) -> str:
+    """The GGUF's `general.file_type` by name (MOSTLY_Q4_1...), or "unknown" where it has none."""
     import gguf
 
-    field = gguf.GGUFReader(base.path).get_field("general.file_type")
-    file_type = gguf.LlamaFileType(int(field.contents())) if field is not None else None
-    floats = {gguf.LlamaFileType.ALL_F32: "f32", gguf.LlamaFileType.MOSTLY_F16: "f16", gguf.LlamaFileType.MOSTLY_BF16: "bf16"}
-    return floats.get(file_type, "q8_0")
+    field = gguf.GGUFReader(str(path)).get_field("general.file_type")
+    return gguf.LlamaFileType(int(field.contents())).name if field is not None else "unknown"
 
 
 def merged_model(job, adapter_dir: Path):
@@ -63,46 +66,154 @@ def _export_merged(job, final_dir: Path) -> Path:
     from .model_io import load_tokenizer
 
     model_gguf = final_dir / "model.gguf"
+    outtype = merged_outtype(job.base_model)
     # The merged folder is float32 (4 bytes a weight): a sibling of final/, gone once converted.
     with tempfile.TemporaryDirectory(prefix="merged-", dir=final_dir.parent) as tmp:
-        merged_dir = Path(tmp)
+        merged_dir = Path(tmp) / "hf"
         merged_model(job, final_dir).save_pretrained(str(merged_dir))
         # The base's own tokenizer and chat template (no pad token added), so the runtime renders prompts as for the base.
         load_tokenizer(job, fill_pad=False).save_pretrained(str(merged_dir))
         name = Path(job.base_model.path).name.removesuffix(".gguf") + "-merged"  # not the temporary folder's
-        _convert("convert_hf_to_gguf.py", [str(merged_dir), "--outfile", str(model_gguf), "--outtype", merged_outtype(job.base_model), "--model-name", name])
-    if isinstance(job.base_model, GgufBase):
-        _take_tokenizer(model_gguf, Path(job.base_model.path))
+        converted = Path(tmp) / "merged.gguf"
+        _convert("convert_hf_to_gguf.py", [str(merged_dir), "--outfile", str(converted), "--outtype", outtype, "--model-name", name])
+        if not isinstance(job.base_model, GgufBase):
+            os.replace(converted, model_gguf)
+        else:
+            base = Path(job.base_model.path)
+            quantized = gguf_file_type(base) not in _FLOAT_FILE_TYPES
+            _rewrite_with_base(converted, base, model_gguf, requantize_like_base(converted, base, job.config.seed) if quantized else None)
     return model_gguf
 
 
-def _take_tokenizer(model_gguf: Path, base_gguf: Path) -> None:
-    """Rewrites `model_gguf` with the base GGUF's tokenizer metadata (`tokenizer.*`: vocabulary, scores, token
+# Quantizations whose blocks of 32 weights are a plain grid, value = d * (q - zero) + m: d (and m) in float16 at
+# the block's start, q stored in `bits` bits (Q5's fifth bit in a 32-bit field before the low nibbles).
+_GRIDS = {"Q4_0": (False, 4), "Q4_1": (True, 4), "Q5_0": (False, 5), "Q5_1": (True, 5), "Q8_0": (False, 8)}
+
+
+def requantize_on_grid(base_raw, merged, qtype_name: str, rng):
+    """`merged` (float32, the base's weights plus the adapter's delta) quantized on the base tensor's own grid:
+    each block keeps the base's d and m, and each weight moves from its base level by the delta in steps of d,
+    rounded stochastically (up with probability the fraction of a step), so no delta is lost on average however
+    small. A weight the adapter did not move keeps its base value exactly; a block whose deltas would leave its
+    grid is quantized afresh. A fresh quantization of all the merged weights would put a new rounding error on
+    every one of them: on a 4-bit SmolLM2 policy that kept a third of what training changed, this keeps 99%
+    (README, "Benchmarks"). Returns (raw blocks, weights moved, blocks quantized afresh)."""
+    import numpy as np
+    from gguf import GGMLQuantizationType, quants
+
+    qtype = GGMLQuantizationType[qtype_name]
+    has_min, bits = _GRIDS[qtype_name]
+    blocks = np.asarray(base_raw).reshape(-1, quants.GGML_QUANT_SIZES[qtype][1])
+    n = blocks.shape[0]
+    d = blocks[:, 0:2].copy().view(np.float16).astype(np.float32)
+    m = blocks[:, 2:4].copy().view(np.float16).astype(np.float32) if has_min else np.float32(0)
+    base_vals = quants.dequantize(blocks, qtype).reshape(n, 32)
+    lo, hi = (-128, 127) if bits == 8 else (0, (1 << bits) - 1)
+    zero = 0 if has_min or bits == 8 else 1 << (bits - 1)
+    live = d[:, 0] != 0  # a block with d == 0 holds one value whatever q says: kept as it is
+    with np.errstate(divide="ignore", invalid="ignore"):
+        q0 = np.where(live[:, None], np.rint((base_vals - m) / d), 0) + zero
+        steps = np.where(live[:, None], (merged.reshape(n, 32) - base_vals) / d, 0)
+    steps[np.abs(steps) < 1e-4] = 0  # float noise of the dequantize-and-add round trip, not a delta
+    q = q0 + np.floor(steps + rng.random(steps.shape, dtype=np.float32))
+    # A block the delta takes past its grid's ends is quantized afresh (its own new d and m) rather than clamped:
+    # the largest deltas are the ones that matter most.
+    fresh = ((q < lo) | (q > hi)).any(axis=1) & live
+    q = np.clip(q, lo, hi)
+    moved = int((q != q0)[~fresh].sum()) + int(fresh.sum()) * 32
+    header = blocks[:, : 4 if has_min else 2]
+    if bits == 8:
+        body = [q.astype(np.int8).view(np.uint8)]
+    else:
+        qi = q.astype(np.uint8)
+        low = (qi[:, :16] & 0x0F) | ((qi[:, 16:] & 0x0F) << 4)
+        body = [np.packbits((qi >> 4).reshape(n, 1, 32), axis=-1, bitorder="little").reshape(n, 4), low] if bits == 5 else [low]
+    out = np.concatenate([header, *body], axis=1)
+    out[~live] = blocks[~live]
+    if fresh.any():
+        out[fresh] = quants.quantize(merged.reshape(n, 32)[fresh], qtype)
+    return out.reshape(np.asarray(base_raw).shape), moved, int(fresh.sum())
+
+
+def requantize_like_base(merged_gguf: Path, base_gguf: Path, seed: int):
+    """Each tensor of the float32 merged GGUF in the type its base tensor has, so the merged policy decodes as fast
+    as its base (a q8_0 merge of the 4-bit SmolLM2 decoded at 0.72x; bench/lora-speed.ts): the base's bytes where
+    the weights are the base's, its own grid where the adapter moved them (`requantize_on_grid`), floats as floats.
+    A tensor in a quantization with no grid written here (K-quants, i-quants) falls back to q8_0, said on stderr."""
+    import numpy as np
+    from gguf import GGMLQuantizationType as T
+    from gguf import GGUFReader, quants
+
+    base = {t.name: t for t in GGUFReader(str(base_gguf)).tensors}
+    moved = fresh = total = 0
+    fallback: dict[str, int] = {}
+    for i, t in enumerate(GGUFReader(str(merged_gguf)).tensors):
+        data = np.asarray(t.data, dtype=np.float32)
+        b = base.get(t.name)
+        if b is None or [int(x) for x in b.shape] != [int(x) for x in t.shape]:
+            kind = "not in the base" if b is None else "shaped unlike the base"
+            fallback[kind] = fallback.get(kind, 0) + 1
+            yield t.name, data, None
+            continue
+        btype = b.tensor_type
+        if btype in (T.F32, T.F16):
+            yield t.name, data.astype(np.float16 if btype == T.F16 else np.float32), None
+            continue
+        if btype == T.BF16:
+            q = quants.quantize(data, T.BF16)
+            yield t.name, q, T.BF16
+            continue
+        if btype.name in _GRIDS:
+            raw, n_moved, n_fresh = requantize_on_grid(b.data, data, btype.name, np.random.default_rng([seed, i]))
+            moved, fresh, total = moved + n_moved, fresh + n_fresh, total + data.size
+            yield t.name, raw, btype
+            continue
+        fallback[btype.name] = fallback.get(btype.name, 0) + 1
+        yield t.name, quants.quantize(data, T.Q8_0), T.Q8_0
+    print(
+        f"merged export: {total:,} quantized weights on their base's grid, {moved:,} moved by the adapter, {fresh:,} blocks of 32 quantized afresh"
+        + (f"; q8_0 or float for {sum(fallback.values())} tensors ({', '.join(f'{k}: {v}' for k, v in fallback.items())})" if fallback else ""),
+        file=sys.stderr,
+    )
+
+
+def _rewrite_with_base(converted: Path, base_gguf: Path, dest: Path, tensors=None) -> None:
+    """Writes `dest`: the converted GGUF's metadata and tensors (or `tensors`, (name, array, raw type) in the
+    converted file's order), with the base GGUF's tokenizer metadata (`tokenizer.*`: vocabulary, scores, token
     types, special ids, chat template), so the runtime tokenizes and renders prompts exactly as it does for the
     base, which the trainer's chat format is held to. The converter rebuilds them from transformers' reading
-    of the GGUF: identical for a BPE vocabulary like SmolLM2's, not for a SentencePiece one (scores, types)."""
+    of the GGUF: identical for a BPE vocabulary like SmolLM2's, not for a SentencePiece one (scores, types).
+    Requantized tensors take the base's file type too."""
     import gguf
 
-    merged, base = gguf.GGUFReader(str(model_gguf)), gguf.GGUFReader(str(base_gguf))
+    merged, base = gguf.GGUFReader(str(converted)), gguf.GGUFReader(str(base_gguf))
     arch = merged.get_field(gguf.Keys.General.ARCHITECTURE).contents()
-    tmp = model_gguf.with_suffix(".tmp.gguf")
+    tmp = dest.with_suffix(".tmp.gguf")
     writer = gguf.GGUFWriter(str(tmp), arch=arch, endianess=merged.endianess)
     ours = [f for f in merged.fields.values() if not f.name.startswith("tokenizer.")]
     theirs = [f for f in base.fields.values() if f.name.startswith("tokenizer.")]
     for field in ours + theirs:
         if field.name == gguf.Keys.General.ARCHITECTURE or field.name.startswith("GGUF."):
             continue  # written by GGUFWriter itself
+        if tensors is not None and field.name == gguf.Keys.General.FILE_TYPE and base.get_field(field.name) is not None:
+            field = base.get_field(field.name)
         kind = field.types[0]
         writer.add_key_value(field.name, field.contents(), kind, sub_type=field.types[-1] if kind == gguf.GGUFValueType.ARRAY else None)
-    for t in merged.tensors:
-        writer.add_tensor_info(t.name, t.data.shape, t.data.dtype, t.data.nbytes, t.tensor_type)
+    if tensors is None:
+        tensors = ((t.name, t.data, t.tensor_type) for t in merged.tensors)
+    else:
+        tensors = list(tensors)
+    shapes = {t.name: list(reversed([int(x) for x in t.shape])) for t in merged.tensors}
+    for name, data, raw_type in tensors:
+        if raw_type in (None, gguf.GGMLQuantizationType.F32, gguf.GGMLQuantizationType.F16):
+            writer.add_tensor(name, data.reshape(shapes[name]))
+        else:
+            writer.add_tensor(name, data, raw_shape=data.shape, raw_dtype=raw_type)
     writer.write_header_to_file()
     writer.write_kv_data_to_file()
-    writer.write_ti_data_to_file()
-    for t in merged.tensors:
-        writer.write_tensor_data(t.data, tensor_endianess=merged.endianess)
+    writer.write_tensors_to_file()
     writer.close()
-    os.replace(tmp, model_gguf)
+    os.replace(tmp, dest)
 
 
 def _export_lora(job, final_dir: Path) -> dict[str, Any]:

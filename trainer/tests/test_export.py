@@ -57,18 +57,46 @@ IDS = torch.tensor([[1, 57, 300, 120, 20]])
 
 
 @pytest.fixture(scope="session")
-def adapter(tiny_world, tiny_gguf, tmp_path_factory):
-    """A LoRA adapter on the dequantized base, as training leaves one but with B nonzero (as after some
-    steps), and what the model computes with it and without it."""
+def tiny_q4_gguf(tiny_gguf) -> Path:
+    """The same tiny Llama as a Q4_1 GGUF (every matrix Q4_1, norms float32): the bundled SmolLM2's type. The
+    converter writes no 4-bit types, so gguf-py quantizes its float32 output."""
+    import gguf
+
+    from inftool_trainer.export import _convert
+
+    f32 = tiny_gguf.parent / "tiny.F32.gguf"
+    _convert("convert_hf_to_gguf.py", [str(tiny_gguf.parent / "hf"), "--outfile", str(f32), "--outtype", "f32"])
+    src = gguf.GGUFReader(str(f32))
+    out = tiny_gguf.parent / "tiny.Q4_1.gguf"
+    writer = gguf.GGUFWriter(str(out), arch=src.get_field(gguf.Keys.General.ARCHITECTURE).contents())
+    for field in src.fields.values():
+        if field.name in (gguf.Keys.General.ARCHITECTURE, gguf.Keys.General.FILE_TYPE) or field.name.startswith("GGUF."):
+            continue
+        kind = field.types[0]
+        writer.add_key_value(field.name, field.contents(), kind, sub_type=field.types[-1] if kind == gguf.GGUFValueType.ARRAY else None)
+    writer.add_file_type(gguf.LlamaFileType.MOSTLY_Q4_1)
+    for t in src.tensors:
+        data = np.asarray(t.data, dtype=np.float32)
+        if data.ndim == 2:
+            q = gguf.quants.quantize(data, gguf.GGMLQuantizationType.Q4_1)
+            writer.add_tensor(t.name, q, raw_shape=q.shape, raw_dtype=gguf.GGMLQuantizationType.Q4_1)
+        else:
+            writer.add_tensor(t.name, data)
+    writer.write_header_to_file()
+    writer.write_kv_data_to_file()
+    writer.write_tensors_to_file()
+    writer.close()
+    return out
+
+
+def _make_adapter(job, folder: Path):
     from inftool_trainer.model_io import load_base_model, wrap_for_training
 
-    job = _job(tiny_world, tiny_gguf, tmp_path_factory.mktemp("adapter"))
     torch.manual_seed(1)
     model = wrap_for_training(load_base_model(job, dtype=torch.float32), job, None)
     for name, p in model.named_parameters():
         if "lora_B" in name:
             torch.nn.init.normal_(p, std=0.05)
-    folder = tmp_path_factory.mktemp("adapter-folder")
     model.save_pretrained(str(folder))
     model.eval()  # no dropout in the comparison
     with torch.no_grad():
@@ -77,6 +105,20 @@ def adapter(tiny_world, tiny_gguf, tmp_path_factory):
             without = model(IDS).logits
     v_base = model.get_base_model().model.layers[0].self_attn.v_proj.base_layer.weight.detach().clone()
     return {"folder": folder, "with": with_adapter, "without": without, "v_base": v_base}
+
+
+@pytest.fixture(scope="session")
+def adapter(tiny_world, tiny_gguf, tmp_path_factory):
+    """A LoRA adapter on the dequantized base, as training leaves one but with B nonzero (as after some
+    steps), and what the model computes with it and without it."""
+    job = _job(tiny_world, tiny_gguf, tmp_path_factory.mktemp("adapter"))
+    return _make_adapter(job, tmp_path_factory.mktemp("adapter-folder"))
+
+
+@pytest.fixture(scope="session")
+def adapter_q4(tiny_world, tiny_q4_gguf, tmp_path_factory):
+    job = _job(tiny_world, tiny_q4_gguf, tmp_path_factory.mktemp("adapter-q4"))
+    return _make_adapter(job, tmp_path_factory.mktemp("adapter-q4-folder"))
 
 
 def _final(adapter, out: Path) -> Path:
@@ -160,3 +202,75 @@ def test_dequantized_cache_loads_what_the_gguf_holds(tiny_world, tiny_gguf, tmp_
         f.write(b"\0" * 32)  # another file under the same name (trailing padding: still a valid GGUF)
     assert dequantized_cache(gguf) == cache
     assert (cache / "INFTOOL_SOURCE").read_text() != before, "a changed file is dequantized again"
+
+
+def _served_logits(path: Path, tmp_path: Path):
+    """What transformers computes with the weights of a GGUF (dequantized), read from a folder of its own: final/
+    holds the adapter's config, which transformers would follow back to the base."""
+    from transformers import AutoModelForCausalLM
+
+    alone = tmp_path / "alone"
+    alone.mkdir()
+    shutil.copy(path, alone / path.name)
+    model = AutoModelForCausalLM.from_pretrained(str(alone), gguf_file=path.name, dtype=torch.float32, local_files_only=True)
+    with torch.no_grad():
+        return model.eval()(IDS).logits
+
+
+def test_merged_export_of_a_4bit_base_keeps_its_quantization_and_the_adapter(tiny_world, tiny_q4_gguf, adapter_q4, tmp_path):
+    """A Q4_1 base gives a Q4_1 merged policy, tensor for tensor and byte for byte in size (so it decodes as fast),
+    the base's own bytes where the adapter changed nothing (the embedding), and logits near base + adapter's."""
+    import gguf
+
+    from inftool_trainer.export import export_policy
+
+    job = _job(tiny_world, tiny_q4_gguf, tmp_path / "out")
+    model_ref, _ = export_policy(job, _final(adapter_q4, tmp_path / "out"))
+    served_path = Path(model_ref["path"])
+    served, base = gguf.GGUFReader(str(served_path)), gguf.GGUFReader(str(tiny_q4_gguf))
+    assert served.get_field("general.file_type").contents() == gguf.LlamaFileType.MOSTLY_Q4_1
+    assert [(t.name, t.tensor_type) for t in served.tensors] == [(t.name, t.tensor_type) for t in base.tensors]
+    assert served_path.stat().st_size == pytest.approx(tiny_q4_gguf.stat().st_size, abs=256)  # metadata may differ a little
+    embd = {r: next(t for t in r.tensors if t.name == "token_embd.weight") for r in (served, base)}
+    assert np.array_equal(np.asarray(embd[served].data), np.asarray(embd[base].data))
+    moved = next(t for t in served.tensors if t.name == "blk.0.attn_v.weight")
+    assert not np.array_equal(np.asarray(moved.data), np.asarray(next(t for t in base.tensors if t.name == moved.name).data))
+
+    change = (adapter_q4["with"] - adapter_q4["without"]).abs().mean()
+    assert change > 1e-2, "the adapter should change the logits, or the comparison proves nothing"
+    err = (_served_logits(served_path, tmp_path) - adapter_q4["with"]).abs().mean()
+    assert err < 0.25 * change
+
+
+@pytest.mark.parametrize("qtype", ["Q4_0", "Q4_1", "Q5_0", "Q5_1", "Q8_0"])
+def test_requantize_on_grid_moves_weights_by_their_deltas_on_average_and_no_others(qtype):
+    """On the base's grid: untouched blocks keep their bytes, deltas of a fraction of a step survive on average
+    (nearest rounding would drop every one of them), and a block pushed past its grid's end is quantized afresh."""
+    from gguf import GGMLQuantizationType, quants
+
+    from inftool_trainer.export import requantize_on_grid
+
+    t = GGMLQuantizationType[qtype]
+    rng = np.random.default_rng(0)
+    w = rng.normal(0, 0.02, (64, 256)).astype(np.float32)
+    raw = quants.quantize(w, t)
+    base = quants.dequantize(raw, t).reshape(64, 256)
+    d = raw.reshape(64 * 8, -1)[:, :2].copy().view(np.float16).astype(np.float32)  # negative in Q4_0 and Q5_0 at times
+    step = np.repeat(np.abs(d), 32, axis=1).reshape(64, 256)
+    # The lower half moves by 0.3 of a step, towards its block's mean so that nothing leaves the grid.
+    toward = -np.sign(base - np.repeat(base.reshape(-1, 32).mean(axis=1), 32).reshape(64, 256))
+    delta = np.where(np.arange(64)[:, None] >= 32, 0.3 * step * toward, 0).astype(np.float32)
+    out, moved, fresh = requantize_on_grid(raw, base + delta, qtype, np.random.default_rng(1))
+    assert out.shape == raw.shape and out.dtype == raw.dtype and fresh == 0
+    assert np.array_equal(out[:32], raw[:32]), "rows the adapter did not move keep the base's bytes"
+    got = quants.dequantize(out, t).reshape(64, 256)
+    assert np.abs(got - (base + delta)).max() <= step.max() * 1.001
+    kept = ((got - base) * toward)[32:].sum() / ((delta) * toward)[32:].sum()
+    assert 0.9 < kept < 1.1, kept
+    assert 0.25 < moved / delta[32:].size < 0.35
+
+    past = base.copy()
+    past[40, 3] = 1.5 * np.abs(base[40, :32]).max()  # beyond the block's grid, whichever side its largest weight is on
+    out, _, fresh = requantize_on_grid(raw, past, qtype, np.random.default_rng(1))
+    assert fresh == 1
+    assert abs(quants.dequantize(out, t).reshape(64, 256)[40, 3] - past[40, 3]) < 0.2 * abs(past[40, 3] - base[40, 3])
