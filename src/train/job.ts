@@ -79,6 +79,14 @@ export const TrainConfigSchema = strictEverywhere(
      * (trainer/inftool_trainer/export.py), rather than the base GGUF plus a LoRA GGUF applied at run time.
      * Either way the next cycle continues training the adapter (`policy`). */
     mergeAdapter: z.boolean().default(true),
+    /**
+     * How the merged policy of a quantized GGUF base is stored. `q8_0` (the default) keeps what training
+     * changed almost exactly (KL to the float merge 0.0001) but is larger than a 4-bit base, so it decodes slower
+     * where decoding is bound by memory (0.72x the Q4_1 SmolLM2 on this 2-core machine). `base` writes every
+     * tensor in its base's own type, on the base's own grid (trainer/inftool_trainer/export.py): as fast as the
+     * base, at a measured cost in quality (README, "Benchmarks").
+     */
+    mergedQuantization: z.enum(['q8_0', 'base']).default('q8_0'),
     device: z.enum(['auto', 'cpu', 'cuda']).default('auto'),
     /** CPU threads for torch; default: all cores. */
     threads: z.number().int().positive().optional(),

@@ -30,13 +30,15 @@ def _convert(script: str, args: list[str]) -> None:
         raise RuntimeError(f"{script} failed (exit {proc.returncode}): {' '.join(cmd)}; its output is above on stderr")
 
 
-def merged_outtype(base) -> str:
-    """convert_hf_to_gguf's --outtype for a merged policy. A float GGUF base keeps its type; a quantized one is
-    converted to f32 first and then written in its base's own quantization, tensor by tensor
-    (`requantize_like_base`); a Hugging Face base gets f16, the type its LoRA path serves the base in."""
+def merged_outtype(base, quantization: str = "q8_0") -> str:
+    """convert_hf_to_gguf's --outtype for a merged policy. A float GGUF base keeps its type. A quantized one gets
+    q8_0 (`config.mergedQuantization`, the default), the finest quantization the converter writes, which keeps
+    the adapter's deltas but decodes slower than a 4-bit base where decoding is bound by memory; or, with
+    `base`, f32, then written in its base's own quantization tensor by tensor (`requantize_like_base`). A
+    Hugging Face base gets f16, the type its LoRA path serves the base in."""
     if not isinstance(base, GgufBase):
         return "f16"
-    return _FLOAT_FILE_TYPES.get(gguf_file_type(Path(base.path)), "f32")
+    return _FLOAT_FILE_TYPES.get(gguf_file_type(Path(base.path)), "f32" if quantization == "base" else "q8_0")
 
 
 _FLOAT_FILE_TYPES = {"ALL_F32": "f32", "MOSTLY_F16": "f16", "MOSTLY_BF16": "bf16"}
@@ -66,7 +68,7 @@ def _export_merged(job, final_dir: Path) -> Path:
     from .model_io import load_tokenizer
 
     model_gguf = final_dir / "model.gguf"
-    outtype = merged_outtype(job.base_model)
+    outtype = merged_outtype(job.base_model, job.config.merged_quantization)
     # The merged folder is float32 (4 bytes a weight): a sibling of final/, gone once converted.
     with tempfile.TemporaryDirectory(prefix="merged-", dir=final_dir.parent) as tmp:
         merged_dir = Path(tmp) / "hf"
@@ -80,8 +82,8 @@ def _export_merged(job, final_dir: Path) -> Path:
             os.replace(converted, model_gguf)
         else:
             base = Path(job.base_model.path)
-            quantized = gguf_file_type(base) not in _FLOAT_FILE_TYPES
-            _rewrite_with_base(converted, base, model_gguf, requantize_like_base(converted, base, job.config.seed) if quantized else None)
+            on_grid = outtype == "f32" and gguf_file_type(base) not in _FLOAT_FILE_TYPES
+            _rewrite_with_base(converted, base, model_gguf, requantize_like_base(converted, base, job.config.seed) if on_grid else None)
     return model_gguf
 
 
@@ -136,8 +138,9 @@ def requantize_on_grid(base_raw, merged, qtype_name: str, rng):
 
 
 def requantize_like_base(merged_gguf: Path, base_gguf: Path, seed: int):
-    """Each tensor of the float32 merged GGUF in the type its base tensor has, so the merged policy decodes as fast
-    as its base (a q8_0 merge of the 4-bit SmolLM2 decoded at 0.72x; bench/lora-speed.ts): the base's bytes where
+    """Each tensor of the float32 merged GGUF in the type its base tensor has (`config.mergedQuantization: base`),
+    so the merged policy decodes as fast as its base (a q8_0 merge of the 4-bit SmolLM2 decoded at 0.72x;
+    bench/lora-speed.ts): the base's bytes where
     the weights are the base's, its own grid where the adapter moved them (`requantize_on_grid`), floats as floats.
     A tensor in a quantization with no grid written here (K-quants, i-quants) falls back to q8_0, said on stderr."""
     import numpy as np
@@ -183,7 +186,7 @@ def _rewrite_with_base(converted: Path, base_gguf: Path, dest: Path, tensors=Non
     types, special ids, chat template), so the runtime tokenizes and renders prompts exactly as it does for the
     base, which the trainer's chat format is held to. The converter rebuilds them from transformers' reading
     of the GGUF: identical for a BPE vocabulary like SmolLM2's, not for a SentencePiece one (scores, types).
-    Requantized tensors take the base's file type too."""
+    Tensors written on the base's grid take the base's file type too."""
     import gguf
 
     merged, base = gguf.GGUFReader(str(converted)), gguf.GGUFReader(str(base_gguf))

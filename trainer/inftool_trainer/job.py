@@ -105,6 +105,7 @@ class TrainConfig(_Model):
     seed: int = 0
     export_gguf: bool = True
     merge_adapter: bool = True  # a LoRA policy is served merged into a GGUF of its own (export.py)
+    merged_quantization: Literal["q8_0", "base"] = "q8_0"  # a quantized GGUF base's merged policy (export.py)
     device: Literal["auto", "cpu", "cuda"] = "auto"
     threads: int | None = Field(None, gt=0)
     chat_format: Literal["auto", "hermes", "runtime-json"] = "auto"

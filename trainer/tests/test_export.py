@@ -218,13 +218,14 @@ def _served_logits(path: Path, tmp_path: Path):
 
 
 def test_merged_export_of_a_4bit_base_keeps_its_quantization_and_the_adapter(tiny_world, tiny_q4_gguf, adapter_q4, tmp_path):
-    """A Q4_1 base gives a Q4_1 merged policy, tensor for tensor and byte for byte in size (so it decodes as fast),
-    the base's own bytes where the adapter changed nothing (the embedding), and logits near base + adapter's."""
+    """With mergedQuantization: base, a Q4_1 base gives a Q4_1 merged policy, tensor for tensor and byte for byte
+    in size (so it decodes as fast), the base's own bytes where the adapter changed nothing (the embedding), and
+    logits near base + adapter's. By default the same base gives a Q8_0 file."""
     import gguf
 
     from inftool_trainer.export import export_policy
 
-    job = _job(tiny_world, tiny_q4_gguf, tmp_path / "out")
+    job = _job(tiny_world, tiny_q4_gguf, tmp_path / "out", mergedQuantization="base")
     model_ref, _ = export_policy(job, _final(adapter_q4, tmp_path / "out"))
     served_path = Path(model_ref["path"])
     served, base = gguf.GGUFReader(str(served_path)), gguf.GGUFReader(str(tiny_q4_gguf))
@@ -240,6 +241,11 @@ def test_merged_export_of_a_4bit_base_keeps_its_quantization_and_the_adapter(tin
     assert change > 1e-2, "the adapter should change the logits, or the comparison proves nothing"
     err = (_served_logits(served_path, tmp_path) - adapter_q4["with"]).abs().mean()
     assert err < 0.25 * change
+
+    default_ref, _ = export_policy(_job(tiny_world, tiny_q4_gguf, tmp_path / "out"), _final(adapter_q4, tmp_path / "default"))
+    default = gguf.GGUFReader(default_ref["path"])
+    assert default.get_field("general.file_type").contents() == gguf.LlamaFileType.MOSTLY_Q8_0
+    assert {t.tensor_type for t in default.tensors if t.name != "token_embd.weight" and len(t.shape) == 2} == {gguf.GGMLQuantizationType.Q8_0}
 
 
 @pytest.mark.parametrize("qtype", ["Q4_0", "Q4_1", "Q5_0", "Q5_1", "Q8_0"])
