@@ -14,9 +14,10 @@
 // Without --lora/--merged it makes them from a real, short training run on the base (default: the bundled
 // SmolLM2-135M): the trainer's example set (python -m inftool_trainer.example_set), --sft-steps SFT steps
 // (default 2) with the default LoRA (r=16 on every linear layer), exported once with mergeAdapter: false
-// (final/adapter.gguf) and once more with mergeAdapter: true, which finds SFT finished and only exports
-// (final/model.gguf). Both land in --out (default bench/out/lora-speed/) as adapter.gguf and merged.gguf
-// and are reused by later runs; delete them to train again. By hand, the same two files:
+// (final/adapter.gguf), once more with mergeAdapter: true, which finds SFT finished and only exports
+// (final/model.gguf, Q8_0), and once more with mergedQuantization: base (the base's own types on its grid, timed
+// as variant d). They land in --out (default bench/out/lora-speed/) as adapter.gguf, merged.gguf and
+// merged-base-grid.gguf and are reused by later runs; delete them to train again. By hand, the same two files:
 //   trainer/.venv/bin/python -m inftool_trainer.example_set DATA
 //   a TrainJob (src/train/job.ts) with baseModel {kind: gguf, path: BASE}, config.grpo.enabled false and
 //   config.mergeAdapter false, run with `python -m inftool_trainer.train --job JOB`; keep final/adapter.gguf,
@@ -64,13 +65,14 @@ const PROMPTS = [
   'List as many fruits as you can, one per line, with a sentence about each.',
 ];
 
-/** The LoRA GGUF and the merged GGUF of one short SFT run on `base` (see the header). */
-async function trainedFiles(base: string): Promise<{ lora: string; merged: string }> {
+/** The LoRA GGUF and the merged GGUFs (Q8_0, the base's grid) of one short SFT run on `base` (see the header). */
+async function trainedFiles(base: string): Promise<{ lora: string; merged: string; grid: string }> {
   const lora = join(opts.out, 'adapter.gguf');
   const merged = join(opts.out, 'merged.gguf');
-  if (existsSync(lora) && existsSync(merged)) {
-    console.log(`reusing ${lora} and ${merged} (delete them to train again)`);
-    return { lora, merged };
+  const grid = join(opts.out, 'merged-base-grid.gguf');
+  if (existsSync(lora) && existsSync(merged) && existsSync(grid)) {
+    console.log(`reusing ${lora}, ${merged} and ${grid} (delete them to train again)`);
+    return { lora, merged, grid };
   }
   mkdirSync(opts.out, { recursive: true });
   const python = process.env.INFTOOL_TRAINER_PYTHON ?? DEFAULT_TRAINER_PYTHON;
@@ -82,7 +84,7 @@ async function trainedFiles(base: string): Promise<{ lora: string; merged: strin
       }),
     ),
   );
-  const job = (mergeAdapter: boolean): TrainJobInput => ({
+  const job = (mergeAdapter: boolean, mergedQuantization: 'q8_0' | 'base' = 'q8_0'): TrainJobInput => ({
     rlPromptsPath: data.rlPromptsPath,
     trajectoriesPath: data.trajectoriesPath,
     baseModel: { kind: 'gguf', path: base },
@@ -92,6 +94,7 @@ async function trainedFiles(base: string): Promise<{ lora: string; merged: strin
       grpo: { enabled: false },
       exportGguf: true,
       mergeAdapter,
+      mergedQuantization,
       device: 'cpu',
     },
   });
@@ -107,10 +110,14 @@ async function trainedFiles(base: string): Promise<{ lora: string; merged: strin
   if (!again.model || again.model.kind !== 'gguf' || again.model.loraPath)
     throw new Error(`the merged export gave ${JSON.stringify(again.model)}`);
   copyFileSync(again.model.path, merged);
+  const onGrid = await runLocalTraining({ job: job(true, 'base') });
+  if (!onGrid.model || onGrid.model.kind !== 'gguf' || onGrid.model.loraPath)
+    throw new Error(`the merged export on the base's grid gave ${JSON.stringify(onGrid.model)}`);
+  copyFileSync(onGrid.model.path, grid);
   console.log(
-    `trained ${unmerged.steps} SFT steps and exported both ways in ${((performance.now() - started) / 1000).toFixed(0)} s`,
+    `trained ${unmerged.steps} SFT steps and exported three ways (LoRA, Q8_0 merge, merge on the base's grid) in ${((performance.now() - started) / 1000).toFixed(0)} s`,
   );
-  return { lora, merged };
+  return { lora, merged, grid };
 }
 
 type Variant = { name: string; label: string; client: ChatClient };
@@ -148,7 +155,13 @@ const mb = (f: string) => `${(statSync(f).size / 2 ** 20).toFixed(0)} MB`;
 
 const base = resolve(opts.base ?? (await ensureLocalModel()));
 const files =
-  opts.lora && opts.merged ? { lora: resolve(opts.lora), merged: resolve(opts.merged) } : await trainedFiles(base);
+  opts.lora && opts.merged
+    ? { lora: resolve(opts.lora), merged: resolve(opts.merged), grid: undefined }
+    : await trainedFiles(base);
+const also = [
+  ...(files.grid ? [{ file: files.grid, kind: 'merged, grid   ' }] : []),
+  ...opts.also.map((file) => ({ file, kind: 'also           ' })),
+];
 const local = (modelPath: string, loraPath?: string): ChatClient =>
   new LocalChatClient(
     { kind: 'local', modelPath, loraPath, temperature: 0, maxTokens: opts.tokens, concurrency: 1, contextSize: 1024 },
@@ -166,9 +179,9 @@ const variants: Variant[] = [
     label: `merged          ${files.merged.split('/').pop()} (${mb(files.merged)})`,
     client: local(files.merged),
   },
-  ...opts.also.map((file, i) => ({
+  ...also.map(({ file, kind }, i) => ({
     name: String.fromCharCode('d'.charCodeAt(0) + i),
-    label: `also            ${file.split('/').pop()} (${mb(resolve(file))})`,
+    label: `${kind} ${file.split('/').pop()} (${mb(resolve(file))})`,
     client: local(resolve(file)),
   })),
 ];
