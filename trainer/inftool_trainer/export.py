@@ -1,5 +1,6 @@
 """Makes a trained policy servable by the embedded runtime (node-llama-cpp): a LoRA adapter is merged into
-the base and written as a GGUF of its own (`config.mergeAdapter`, the default), or becomes a LoRA GGUF
+the base and written as a GGUF of its own (`config.mergeAdapter`, the default; a quantized base's in Q8_0 or, with
+`config.mergedQuantization: base`, in the base's own types on its grid), or becomes a LoRA GGUF
 applied over the base GGUF at run time; a fully fine-tuned model becomes a GGUF of its own. Uses
 llama.cpp's own converters, taken from node-llama-cpp's bundled llama.cpp source by trainer/setup.sh."""
 from __future__ import annotations
@@ -140,9 +141,9 @@ def requantize_on_grid(base_raw, merged, qtype_name: str, rng):
 def requantize_like_base(merged_gguf: Path, base_gguf: Path, seed: int):
     """Each tensor of the float32 merged GGUF in the type its base tensor has (`config.mergedQuantization: base`),
     so the merged policy decodes as fast as its base (a q8_0 merge of the 4-bit SmolLM2 decoded at 0.72x;
-    bench/lora-speed.ts): the base's bytes where
-    the weights are the base's, its own grid where the adapter moved them (`requantize_on_grid`), floats as floats.
-    A tensor in a quantization with no grid written here (K-quants, i-quants) falls back to q8_0, said on stderr."""
+    bench/lora-speed.ts): the base's bytes where the weights are the base's, its own grid where the adapter moved
+    them (`requantize_on_grid`), floats as floats. A tensor in a quantization with no grid written here (K-quants,
+    i-quants) falls back to q8_0, and one the base lacks stays float32; both are said on stderr."""
     import numpy as np
     from gguf import GGMLQuantizationType as T
     from gguf import GGUFReader, quants
