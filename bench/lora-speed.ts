@@ -17,7 +17,7 @@
 // (final/adapter.gguf), once more with mergeAdapter: true, which finds SFT finished and only exports
 // (final/model.gguf, Q8_0), and once more with mergedQuantization: base (the base's own types on its grid, timed
 // as variant d). They land in --out (default bench/out/lora-speed/) as adapter.gguf, merged.gguf and
-// merged-base-grid.gguf and are reused by later runs; delete them to train again. By hand, the same two files:
+// merged-base-grid.gguf and are reused by later runs; delete them to train again. By hand, the first two:
 //   trainer/.venv/bin/python -m inftool_trainer.example_set DATA
 //   a TrainJob (src/train/job.ts) with baseModel {kind: gguf, path: BASE}, config.grpo.enabled false and
 //   config.mergeAdapter false, run with `python -m inftool_trainer.train --job JOB`; keep final/adapter.gguf,

@@ -23,6 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "trainer"))
 import numpy as np
 import torch
 from gguf import GGUFReader, quants
+
 from inftool_trainer import export
 from inftool_trainer.chat_format import chat_format_for
 from inftool_trainer.data import load_sft_examples
@@ -34,7 +35,6 @@ ap.add_argument("artifact", type=Path)
 ap.add_argument("--rows", type=int, default=24)
 ap.add_argument("--work", type=Path, default=Path(__file__).resolve().parent / "out" / "merge-fidelity")
 args = ap.parse_args()
-
 
 
 def plain_quantization(f32: Path, base: Path):
@@ -72,7 +72,7 @@ tok = load_tokenizer(job)
 fmt = chat_format_for(job.config.chat_format, job.base_model.kind, tok.bos_token)
 rows = load_sft_examples(job.trajectories_path, tok, 1024, fmt, cap=args.rows, seed=1)
 masks = [torch.tensor(e["assistant_masks"][1:], dtype=torch.bool) for e in rows]
-targets = torch.cat([torch.tensor(e["input_ids"][1:])[m] for e, m in zip(rows, masks)])
+targets = torch.cat([torch.tensor(e["input_ids"][1:])[m] for e, m in zip(rows, masks, strict=True)])
 
 
 def log_probs(path: Path) -> torch.Tensor:
@@ -82,7 +82,7 @@ def log_probs(path: Path) -> torch.Tensor:
         shutil.copy(path, Path(alone) / path.name)
         model = AutoModelForCausalLM.from_pretrained(alone, gguf_file=path.name, dtype=torch.float32, local_files_only=True).eval()
     with torch.no_grad():
-        return torch.cat([torch.log_softmax(model(torch.tensor([e["input_ids"]])).logits[0, :-1][m], -1) for e, m in zip(rows, masks)])
+        return torch.cat([torch.log_softmax(model(torch.tensor([e["input_ids"]])).logits[0, :-1][m], -1) for e, m in zip(rows, masks, strict=True)])
 
 
 ref = log_probs(files["f32"])

@@ -83,7 +83,7 @@ def _export_merged(job, final_dir: Path) -> Path:
             os.replace(converted, model_gguf)
         else:
             base = Path(job.base_model.path)
-            on_grid = outtype == "f32" and gguf_file_type(base) not in _FLOAT_FILE_TYPES
+            on_grid = job.config.merged_quantization == "base" and gguf_file_type(base) not in _FLOAT_FILE_TYPES
             _rewrite_with_base(converted, base, model_gguf, requantize_like_base(converted, base, job.config.seed) if on_grid else None)
     return model_gguf
 
@@ -203,19 +203,16 @@ def _rewrite_with_base(converted: Path, base_gguf: Path, dest: Path, tensors=Non
             field = base.get_field(field.name)
         kind = field.types[0]
         writer.add_key_value(field.name, field.contents(), kind, sub_type=field.types[-1] if kind == gguf.GGUFValueType.ARRAY else None)
-    if tensors is None:
-        tensors = ((t.name, t.data, t.tensor_type) for t in merged.tensors)
-    else:
-        tensors = list(tensors)
-    shapes = {t.name: list(reversed([int(x) for x in t.shape])) for t in merged.tensors}
-    for name, data, raw_type in tensors:
-        if raw_type in (None, gguf.GGMLQuantizationType.F32, gguf.GGMLQuantizationType.F16):
-            writer.add_tensor(name, data.reshape(shapes[name]))
-        else:
-            writer.add_tensor(name, data, raw_shape=data.shape, raw_dtype=raw_type)
+    # The header lists every tensor before any is written, so requantized ones are made first; the converter's own
+    # are streamed from its file as they are.
+    items = [(t.name, t.data, t.tensor_type) for t in merged.tensors] if tensors is None else list(tensors)
+    for name, data, raw_type in items:
+        writer.add_tensor_info(name, data.shape, data.dtype, data.nbytes, raw_type)
     writer.write_header_to_file()
     writer.write_kv_data_to_file()
-    writer.write_tensors_to_file()
+    writer.write_ti_data_to_file()
+    for _, data, _ in items:
+        writer.write_tensor_data(data, tensor_endianess=merged.endianess)
     writer.close()
     os.replace(tmp, dest)
 
