@@ -12,6 +12,7 @@ import { startScriptedServer, type ScriptedServer } from '../src/llm/scripted-se
 import { parseRunConfig, type RunConfig } from '../src/config.js';
 import { statusQuery, type RunStatus } from '../src/workflows/definitions.js';
 import { startEvolution } from '../src/cli/run.js';
+import { lookaheadOf } from '../src/workflows/cycle.js';
 import type { VerifyCycleResult } from '../src/activities/verify.js';
 import { scriptedRoles } from '../src/agents/scripted-roles.js';
 import {
@@ -33,6 +34,8 @@ export const CycleBenchOptionsSchema = z.object({
   /** `synthesis.inlineBatches`: 0 sends every batch through the lane workflows. */
   inlineBatches: z.number().int().nonnegative().optional(),
   laneSegmentBatches: z.number().int().positive().optional(),
+  /** `synthesis.lookaheadBatches` (the product's default when absent). */
+  lookaheadBatches: z.number().int().nonnegative().optional(),
   label: z.string().default('bench'),
 });
 export type CycleBenchOptions = z.input<typeof CycleBenchOptionsSchema>;
@@ -51,6 +54,12 @@ export type CycleBenchResult = {
   throughVerifyMs: number;
   /** Chat requests the scripted endpoint answered before verification ended (synthesis makes them all). */
   chatCalls: number;
+  /**
+   * Chat calls per second arriving at the endpoint between the 10th and the 90th percentile of synthesis's calls:
+   * the rate a cycle of any size runs at between its start and its tail, however its batches overlap.
+   */
+  steadyCallsPerSecond: number;
+  /** The most chat requests the endpoint had open at once (one per trajectory in flight). */
   maxInFlight: number;
   verify: VerifyCycleResult;
   executions: ExecutionSize[];
@@ -190,6 +199,7 @@ export function benchConfig(
       categories: ['simple', 'multiple', 'parallel', 'irrelevance'],
       ...(o.inlineBatches !== undefined ? { inlineBatches: o.inlineBatches } : {}),
       ...(o.laneSegmentBatches !== undefined ? { laneSegmentBatches: o.laneSegmentBatches } : {}),
+      ...(o.lookaheadBatches !== undefined ? { lookaheadBatches: o.lookaheadBatches } : {}),
     },
     roles: { user: endpoint, assistant: endpoint, simulator: endpoint },
     train: { backend: 'none' },
@@ -205,10 +215,15 @@ function decodePayload<T>(p: temporal.api.common.v1.IPayload | null | undefined)
 /** Runs one cycle to the end of verification on `ctx`'s worker, then terminates the run and measures it. */
 export async function runBenchCycle(ctx: Ctx, input: CycleBenchOptions): Promise<CycleBenchResult> {
   const o = CycleBenchOptionsSchema.parse(input);
-  if (o.concurrency + 2 > ctx.workerConcurrency)
-    throw new Error(`the worker runs ${ctx.workerConcurrency} activities at once; ${o.concurrency} lanes need more`);
   const { server, arrivals } = await scriptedEndpoint(o.latencyMs);
   const config = benchConfig(o, server.baseURL, ctx.taskQueue);
+  const inFlight = o.concurrency + lookaheadOf(config.synthesis);
+  if (inFlight + 2 > ctx.workerConcurrency) {
+    await server.close();
+    throw new Error(
+      `the worker runs ${ctx.workerConcurrency} activities at once; ${inFlight} batches in flight need more`,
+    );
+  }
   const runId = `run-${o.label}-${Math.random().toString(36).slice(2, 8)}`;
   const client = ctx.temporal.client;
   const cpuBefore = processUsage(ctx.worker.child.pid!).cpuMs;
@@ -345,6 +360,7 @@ export async function runBenchCycle(ctx: Ctx, input: CycleBenchOptions): Promise
       verifyMs: verifyEnd - tsToMs(started.eventTime),
       throughVerifyMs: verifyEnd - start,
       chatCalls: arrivals.filter((t) => t <= verifyEnd).length,
+      steadyCallsPerSecond: middleRate(arrivals.filter((t) => t <= tsToMs(verifySched.eventTime))),
       maxInFlight: server.stats.maxInFlight,
       verify,
       executions: executions.sort((a, b) => b.events - a.events),
@@ -360,6 +376,15 @@ export async function runBenchCycle(ctx: Ctx, input: CycleBenchOptions): Promise
   } finally {
     await server.close();
   }
+}
+
+/** Events per second between the 10th and the 90th percentile of their (sorted) times. */
+function middleRate(times: number[]): number {
+  const sorted = [...times].sort((a, b) => a - b);
+  const lo = Math.floor(sorted.length * 0.1);
+  const hi = Math.ceil(sorted.length * 0.9) - 1;
+  const span = sorted[hi] - sorted[lo];
+  return hi > lo && span > 0 ? ((hi - lo) * 1000) / span : 0;
 }
 
 /** Files and bytes under a folder (the artifact store). */

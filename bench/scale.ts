@@ -13,7 +13,7 @@ import { z } from 'zod';
 import type { temporal } from '@temporalio/proto';
 import { NoveltyIndex } from '../src/verify/novelty-index.js';
 import { artifactsDir, getJsonl, LocalArtifactStore, type ArtifactRef } from '../src/store/artifact-store.js';
-import { LANE_PROGRESS_SIGNALS, RUN_PROGRESS_REPORTS } from '../src/workflows/cycle.js';
+import { LANE_PROGRESS_SIGNALS, lookaheadOf, RUN_PROGRESS_REPORTS } from '../src/workflows/cycle.js';
 import { runBenchCycle, startBenchPipeline, treeSize, type ExecutionSize } from './cycle-harness.js';
 
 const ArgsSchema = z.object({
@@ -51,7 +51,7 @@ const args = ArgsSchema.parse(values);
 const LIMITS = { events: 51_200, payloadBytes: 2 * 1024 * 1024, pending: 2_000 };
 
 const pipeline = await startBenchPipeline({
-  workerConcurrency: args.concurrency + 8,
+  workerConcurrency: args.concurrency + lookaheadOf({ parallelBatches: args.concurrency }) + 8,
   workerNodeArgs: args['worker-heap-mb'] ? [`--max-old-space-size=${args['worker-heap-mb']}`] : [],
 });
 let report: Record<string, unknown>;
@@ -69,7 +69,7 @@ try {
   const perK = (x: number) => (x / n) * 1000;
   const batches = Math.ceil(n / args['batch-size']);
   const segment = r.config.synthesis.laneSegmentBatches;
-  const lanes = Math.min(args.concurrency, batches);
+  const lanes = Math.min(args.concurrency + lookaheadOf(r.config.synthesis), batches);
   const calls = r.chatCalls / n;
   const idealMs = (n * calls * args['latency-ms']) / args.concurrency;
 
@@ -103,7 +103,7 @@ try {
   // 1,000,000 (--target) trajectories per cycle with the same batch size, lanes and segment.
   const T = args.target;
   const tBatches = Math.ceil(T / args['batch-size']);
-  const tLanes = Math.min(args.concurrency, tBatches);
+  const tLanes = Math.min(args.concurrency + lookaheadOf(r.config.synthesis), tBatches);
   const tPerLane = Math.ceil(tBatches / tLanes);
   // Bounds at the target, from this run's measured costs (conservative: a small run signals its cycle after every batch).
   const laneBound = Math.ceil(Math.min(segment, tPerLane) * eventsPerBatch) + 10;
@@ -116,7 +116,7 @@ try {
     5 * (RUN_PROGRESS_REPORTS + 1);
   const verifyInputBytes = tLanes * 80; // one manifest ref per lane
   const workerCpuMs = r.worker.cpuMs / n;
-  const tIdealS = (T * calls * args['latency-ms']) / 1000 / tLanes;
+  const tIdealS = (T * calls * args['latency-ms']) / 1000 / Math.min(args.concurrency, tBatches);
 
   report = {
     measured: {

@@ -74,6 +74,16 @@ export const RunConfigSchema = strictEverywhere(
         /** Synthesis activities running at once (Temporal allows 2,000 pending activities or child workflows per workflow). */
         parallelBatches: z.number().int().positive().max(2000).default(2),
         /**
+         * Synthesis activities kept in flight beyond `parallelBatches` (default a quarter of it, 1 to 4). A worker runs
+         * at most `parallelBatches` of a cycle's trajectories at once (slots: src/activities/batch-slots.ts), so a
+         * waiting batch is ready the moment one ends and a lane's model calls never wait for Temporal's round trip
+         * between batches; a slot no batch waits for (the cycle's tail) runs a running batch's next trajectory
+         * beside its own. 0 runs exactly `parallelBatches` activities of one trajectory at a time, as before, which
+         * is also the only setting that bounds a cycle spread over several workers to `parallelBatches` in all
+         * (with lookahead each worker holds to it on its own; each endpoint's `concurrency` bounds its requests).
+         */
+        lookaheadBatches: z.number().int().nonnegative().max(2000).optional(),
+        /**
          * A cycle of at most this many batches runs them as activities of the cycle workflow itself (each one on its
          * History timeline). A larger one runs `parallelBatches` lane workflows (`<cycle>/synthesize-<lane>`), each a
          * loop over its share of the batches that continues as new every `laneSegmentBatches`, so no workflow's

@@ -17,6 +17,7 @@ import { BadInput, heartbeating, type ActivityDeps } from './context.js';
 import { attemptsSoFar, meteredAttempt } from './faults.js';
 import type { UsageSnapshot } from '../llm/usage-meter.js';
 import { policyClient, roleClient } from './roles.js';
+import { BatchSlots, runInSlots } from './batch-slots.js';
 
 export type SynthesizeBatchInput = ConfigArg & {
   runId: string;
@@ -26,6 +27,11 @@ export type SynthesizeBatchInput = ConfigArg & {
   policy: ModelRef;
   batchIndex: number;
   batchSize: number;
+  /**
+   * The cycle's batches that may talk to the model at once on this worker (its `parallelBatches`), set when the
+   * cycle keeps lookahead batches in flight beyond them (batch-slots.ts); absent, a batch never waits for a slot.
+   */
+  slots?: number;
 };
 export type SynthesizeBatchResult = { ref: ArtifactRef; count: number; failed: number; tokens: number };
 /** batch.meta.json: the result's counts plus the batch's fault counts (not carried through history). */
@@ -85,6 +91,7 @@ export async function batchRefsFromManifests(
 }
 
 export function synthesizeActivities(deps: ActivityDeps) {
+  const slots = new BatchSlots();
   return {
     /** Stores a lane segment's batch entries (and the lane's previous manifest) under their content key. */
     async recordBatchManifest(input: { previous: ArtifactRef | null; entries: BatchEntry[] }): Promise<ArtifactRef> {
@@ -130,27 +137,55 @@ export function synthesizeActivities(deps: ActivityDeps) {
 
         const out: Trajectory[] = [];
         await heartbeating<void, { done: number; of: number }>(async ({ beat, signal }) => {
-          for (const task of tasks) {
-            signal.throwIfAborted();
-            const taskRef: ArtifactRef = { key, name: `tasks/${task.id}.json` };
-            if (await deps.store.exists(taskRef)) {
-              out.push(await getJson<Trajectory>(deps.store, taskRef));
-            } else {
-              const toolSet = catalog.toolSets.find((s) => s.id === task.toolSetId);
-              const trajectory = await synthesizeTrajectory({
-                task,
-                tools: toolsOf(catalog, task.toolSetId),
-                toolSet,
-                roles,
-                maxSteps: config.synthesis.maxAssistantSteps,
-                // A fresh simulated server per trajectory: world state and traces never leak across tasks.
-                mcp: mcpSessionFactory(catalog, task.toolSetId, { kind: 'simulated', llm: simulator, seed: task.seed }),
-              });
-              await putJson(deps.store, taskRef, trajectory);
-              out.push(trajectory);
-            }
-            beat({ done: out.length, of: tasks.length });
+          // What an earlier attempt stored is read first; only the rest runs (and takes slots: batch-slots.ts).
+          const stored = await Promise.all(
+            tasks.map(async (task) => {
+              const taskRef: ArtifactRef = { key, name: `tasks/${task.id}.json` };
+              return (await deps.store.exists(taskRef)) ? getJson<Trajectory>(deps.store, taskRef) : undefined;
+            }),
+          );
+          const todo = tasks.filter((_, i) => !stored[i]);
+          const made = new Map<string, Trajectory>();
+          // A trajectory's store runs beside the next trajectory, not on the batch's path; all are on disk before
+          // the batch's own files (a retry finds every one that was, and redoes only the rest).
+          const writes: Promise<unknown>[] = [];
+          const claim = input.slots
+            ? { slots, key: `${input.runId}/${input.cycle}`, capacity: input.slots, priority: input.batchIndex }
+            : undefined;
+          try {
+            await runInSlots(
+              claim,
+              todo.length,
+              async (i) => {
+                const task = todo[i];
+                const trajectory = await synthesizeTrajectory({
+                  task,
+                  tools: toolsOf(catalog, task.toolSetId),
+                  toolSet: catalog.toolSets.find((s) => s.id === task.toolSetId),
+                  roles,
+                  maxSteps: config.synthesis.maxAssistantSteps,
+                  // A fresh simulated server per trajectory: world state and traces never leak across tasks.
+                  mcp: mcpSessionFactory(catalog, task.toolSetId, {
+                    kind: 'simulated',
+                    llm: simulator,
+                    seed: task.seed,
+                  }),
+                });
+                const write = putJson(deps.store, { key, name: `tasks/${task.id}.json` }, trajectory);
+                write.catch(() => undefined); // handled below: never an unhandled rejection meanwhile
+                writes.push(write);
+                made.set(task.id, trajectory);
+                beat({ done: tasks.length - todo.length + made.size, of: tasks.length });
+              },
+              signal,
+            );
+          } finally {
+            // Every store settles before the attempt ends, however it ends (a failure of a trajectory is what is thrown).
+            await Promise.allSettled(writes);
           }
+          for (const write of writes) await write; // a failed store fails the attempt
+          // In task order, whichever finished first.
+          tasks.forEach((task, i) => out.push(stored[i] ?? made.get(task.id)!));
         });
         await putJsonl(deps.store, ref, out);
         const meta = {

@@ -117,6 +117,7 @@ export async function cycleWorkflow(input: CycleInput): Promise<CycleResult> {
     }
     const asyncReports = patched('inftool-synthesis-report-async');
     const throttled = asyncReports && patched('inftool-synthesis-report-throttled');
+    const { inFlight, slots } = synthesisWindow(config.synthesis, batches);
     // An inline fan-out tells the run of a finished batch at most this often besides the first and the last: a
     // report costs a workflow task here and one in the run, more than a fast batch's own.
     const reportInterval = config.synthesis.progressIntervalMs ?? RUN_PROGRESS_INTERVAL_MS;
@@ -140,6 +141,7 @@ export async function cycleWorkflow(input: CycleInput): Promise<CycleResult> {
               policy: input.policy,
               batchIndex,
               batchSize,
+              ...(slots ? { slots } : {}),
             },
           ],
         );
@@ -152,7 +154,7 @@ export async function cycleWorkflow(input: CycleInput): Promise<CycleResult> {
         else if (done < batches && now - reportedAt >= reportInterval && reportProgress(update)) reportedAt = now;
       }
     };
-    await Promise.all(Array.from({ length: Math.min(config.synthesis.parallelBatches, batches) }, lane));
+    await Promise.all(Array.from({ length: inFlight }, lane));
     if (asyncReports) {
       await reported();
       await report({ cycle, stage: 'synthesize', counts: { batchesDone: batches, batches } });
@@ -165,7 +167,7 @@ export async function cycleWorkflow(input: CycleInput): Promise<CycleResult> {
    * one child and one manifest ref per lane and a bounded number of progress signals, whatever the cycle's size.
    */
   async function synthesizeInLanes(): Promise<{ manifests: ArtifactRef[]; tokens: number }> {
-    const lanes = Math.min(config.synthesis.parallelBatches, batches);
+    const { inFlight: lanes, slots } = synthesisWindow(config.synthesis, batches);
     const doneByLane = new Array<number>(lanes).fill(0);
     const reportEvery = Math.ceil(batches / RUN_PROGRESS_REPORTS);
     let lastReport = 0;
@@ -205,6 +207,7 @@ export async function cycleWorkflow(input: CycleInput): Promise<CycleResult> {
               lanes,
               segmentBatches: config.synthesis.laneSegmentBatches,
               progressEvery: Math.ceil(batches / LANE_PROGRESS_SIGNALS),
+              ...(slots ? { slots } : {}),
               next: lane,
               done: 0,
               tokens: 0,
@@ -430,6 +433,32 @@ export async function cycleWorkflow(input: CycleInput): Promise<CycleResult> {
       ...(kept !== undefined ? { kept, carried: incumbent!.cycle } : {}),
     },
   };
+}
+
+/**
+ * `synthesis.lookaheadBatches` as a cycle applies it: the configured number (default a quarter of `parallelBatches`,
+ * at least 1 and at most 4), within Temporal's 2,000 pending activities or children per workflow.
+ */
+export function lookaheadOf(s: { parallelBatches: number; lookaheadBatches?: number }): number {
+  const byDefault = Math.min(4, Math.ceil(s.parallelBatches / 4));
+  return Math.min(s.lookaheadBatches ?? byDefault, 2000 - s.parallelBatches);
+}
+
+/**
+ * How many synthesis activities (inline) or lanes a cycle keeps in flight, and the batch slots each worker gives
+ * them (src/activities/batch-slots.ts): `parallelBatches` plus its lookahead, and `parallelBatches` slots (a cycle
+ * of fewer batches uses them too: a batch spreads its trajectories over the slots no batch needs). A cycle from
+ * before lookahead, or with it at 0, runs `parallelBatches` and sets no slots.
+ */
+function synthesisWindow(
+  s: CycleInput['config']['synthesis'],
+  batches: number,
+): { inFlight: number; slots: number | undefined } {
+  const parallel = s.parallelBatches;
+  const lookahead = lookaheadOf(s);
+  if (lookahead <= 0 || !patched('inftool-synthesis-lookahead'))
+    return { inFlight: Math.min(parallel, batches), slots: undefined };
+  return { inFlight: Math.min(parallel + lookahead, batches), slots: parallel };
 }
 
 /** The few numbers of an evaluation that travel in history: BFCL per category and group, the fixed pool. */

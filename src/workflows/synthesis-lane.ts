@@ -1,5 +1,6 @@
 // One synthesis lane of a large cycle: batches lane, lane + lanes, lane + 2 lanes, ... one after another,
-// so the cycle's `parallelBatches` lanes keep that many batches in flight between them. Every
+// so the cycle's lanes (`parallelBatches` + `lookaheadBatches`) keep that many batches in flight between them,
+// `parallelBatches` of them talking to the model on a worker at once (src/activities/batch-slots.ts). Every
 // `laneSegmentBatches` batches the lane stores its segment's batch refs as a manifest artifact (which names
 // the lane's previous one) and continues as new carrying only that one ref: its history stays near 6 events
 // per batch of one segment and every payload stays small whatever the cycle's size, and the lane never waits
@@ -29,6 +30,8 @@ export type SynthesisLaneInput = {
   batches: number;
   lane: number;
   lanes: number;
+  /** The batch slots per worker its batches share with the cycle's other lanes (absent: none, no lookahead). */
+  slots?: number;
   /** Batches per execution before the lane continues as new. */
   segmentBatches: number;
   /** Tell the cycle after every this many finished batches. */
@@ -68,6 +71,7 @@ export async function synthesisLaneWorkflow(input: SynthesisLaneInput): Promise<
           policy: input.policy,
           batchIndex,
           batchSize,
+          ...(input.slots ? { slots: input.slots } : {}),
         },
       ],
     );
