@@ -88,6 +88,11 @@ export type CycleBenchResult = {
    * and what it allows on this machine's cores: the throughput bound when the CPU, not the latency, is what limits.
    */
   cpu: { workerMs: number; endpointMs: number; serverMs: number; cores: number; boundPerSecond: number };
+  /**
+   * CPU time the machine's host took from this VM while the cycle ran (steal, /proc/stat), as a share of its cores'
+   * time: a shared host slows every process here at random, and this says when a cell was measured on a busy one.
+   */
+  stealShare: number;
 };
 
 type Ctx = {
@@ -166,6 +171,15 @@ export function processUsage(pid: number): { peakRssBytes: number; cpuMs: number
   }
 }
 
+/** The machine's stolen CPU time so far, all cores (/proc/stat's steal, in clock ticks of 10 ms); 0 off Linux. */
+function stealMs(): number {
+  try {
+    return Number(readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/)[8] ?? 0) * 10;
+  } catch {
+    return 0;
+  }
+}
+
 function rssBytes(pid: number): number {
   try {
     return Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) * 1024;
@@ -217,7 +231,7 @@ export async function runBenchCycle(ctx: Ctx, input: CycleBenchOptions): Promise
   const o = CycleBenchOptionsSchema.parse(input);
   const { server, arrivals } = await scriptedEndpoint(o.latencyMs);
   const config = benchConfig(o, server.baseURL, ctx.taskQueue);
-  const inFlight = o.concurrency + lookaheadOf(config.synthesis);
+  const inFlight = o.concurrency + lookaheadOf(config.synthesis, config.roles);
   if (inFlight + 2 > ctx.workerConcurrency) {
     await server.close();
     throw new Error(
@@ -229,6 +243,8 @@ export async function runBenchCycle(ctx: Ctx, input: CycleBenchOptions): Promise
   const cpuBefore = processUsage(ctx.worker.child.pid!).cpuMs;
   const serverBefore = processUsage(ctx.temporal.server.process.pid!).cpuMs;
   const selfBefore = process.cpuUsage();
+  const stealBefore = stealMs();
+  const wallBefore = Date.now();
   try {
     const handle = await startEvolution(client, config, runId);
     const pastVerify = new Set(['baseline', 'train', 'evaluate', 'target_gaps', 'done', 'stopped']);
@@ -246,6 +262,7 @@ export async function runBenchCycle(ctx: Ctx, input: CycleBenchOptions): Promise
     }
     await handle.terminate('benchmark: synthesis and verification measured');
     const self = process.cpuUsage(selfBefore);
+    const stealShare = (stealMs() - stealBefore) / ((Date.now() - wallBefore) * availableParallelism());
     const endpointMs = (self.user + self.system) / 1000;
     const serverMs = processUsage(ctx.temporal.server.process.pid!).cpuMs - serverBefore;
     const workerUsage = processUsage(ctx.worker.child.pid!);
@@ -365,6 +382,7 @@ export async function runBenchCycle(ctx: Ctx, input: CycleBenchOptions): Promise
       verify,
       executions: executions.sort((a, b) => b.events - a.events),
       worker: { peakRssBytes: workerUsage.peakRssBytes, synthesisRssBytes, cpuMs: workerMs },
+      stealShare,
       cpu: {
         workerMs,
         endpointMs: Math.round(endpointMs),

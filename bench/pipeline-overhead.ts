@@ -84,7 +84,7 @@ try {
           ...(lookahead === 'd' ? {} : { lookaheadBatches: lookahead }),
           label: `overhead-l${latencyMs}-c${concurrency}`,
         });
-        const la = lookaheadOf(r.config.synthesis);
+        const la = lookaheadOf(r.config.synthesis, r.config.roles);
         const calls = r.chatCalls / n;
         const ideal = concurrency / ((latencyMs / 1000) * calls);
         const synth = n / (r.synthesisMs / 1000);
@@ -124,6 +124,7 @@ try {
           serverCpuMsPerTrajectory: +(r.cpu.serverMs / n).toFixed(1),
           cpuMsPerTrajectory: +((r.cpu.workerMs + r.cpu.endpointMs + r.cpu.serverMs) / n).toFixed(1),
           cpuBoundPerSecond: +r.cpu.boundPerSecond.toFixed(1),
+          stealPercent: +(r.stealShare * 100).toFixed(1),
           accepted: r.verify.accepted,
         };
         rows.push(row);
@@ -131,7 +132,7 @@ try {
           console.log(
             `L=${latencyMs} ms C=${concurrency} lookahead ${la} N=${n} (${row.fanOut}): ${calls.toFixed(2)} calls/trajectory, ideal ${ideal.toFixed(2)}/s; ` +
               `synthesis ${synth.toFixed(2)}/s (${row.synthesisRatio}), through verification ${through.toFixed(2)}/s: ratio ${row.ratio}, steady ${row.steadyRatio}` +
-              ` [synthesis ${r.synthesisMs} ms (first batch at ${r.dispatch.startMs}, last ${r.dispatch.drainMs} ms before the end${r.dispatch.laneStartSpreadMs ? `; lanes started over ${r.dispatch.laneStartSpreadMs} ms and ended over ${r.dispatch.laneEndSpreadMs} ms` : ''}), verify ${r.verifyMs} ms; a batch ${r.dispatch.batchMs} ms, dispatched in ${r.dispatch.scheduleToStartMs} ms, next scheduled ${r.dispatch.completedToNextScheduledMs} ms after; CPU ${row.cpuMsPerTrajectory} ms/trajectory (worker ${row.workerCpuMsPerTrajectory}, endpoint ${row.endpointCpuMsPerTrajectory}, server ${row.serverCpuMsPerTrajectory}) allows ${row.cpuBoundPerSecond}/s on ${r.cpu.cores} cores; max in flight ${r.maxInFlight}; lane steady ${row.laneSteadyRatio}]`,
+              ` [synthesis ${r.synthesisMs} ms (first batch at ${r.dispatch.startMs}, last ${r.dispatch.drainMs} ms before the end${r.dispatch.laneStartSpreadMs ? `; lanes started over ${r.dispatch.laneStartSpreadMs} ms and ended over ${r.dispatch.laneEndSpreadMs} ms` : ''}), verify ${r.verifyMs} ms; a batch ${r.dispatch.batchMs} ms, dispatched in ${r.dispatch.scheduleToStartMs} ms, next scheduled ${r.dispatch.completedToNextScheduledMs} ms after; CPU ${row.cpuMsPerTrajectory} ms/trajectory (worker ${row.workerCpuMsPerTrajectory}, endpoint ${row.endpointCpuMsPerTrajectory}, server ${row.serverCpuMsPerTrajectory}) allows ${row.cpuBoundPerSecond}/s on ${r.cpu.cores} cores; max in flight ${r.maxInFlight}; lane steady ${row.laneSteadyRatio}; host steal ${row.stealPercent}% of the cores]`,
           );
         }
       }
@@ -155,4 +156,5 @@ else
     'synthesisRatio',
     'ratio',
     'steadyRatio',
+    'stealPercent',
   ]);

@@ -5,7 +5,7 @@
 // cycle would need, checked against Temporal's limits (51,200 events per history, 2 MB per payload, 2,000
 // pending activities or children per workflow).
 // Usage: node --expose-gc --import tsx bench/scale.ts [--n 10000] [--concurrency 32] [--batch-size 4]
-//          [--latency-ms 5] [--segment 500] [--inline-batches 0] [--worker-heap-mb M] [--json]
+//          [--latency-ms 5] [--segment 500] [--inline-batches 0] [--lookahead N] [--worker-heap-mb M] [--json]
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -25,6 +25,8 @@ const ArgsSchema = z.object({
   segment: z.coerce.number().int().positive().optional(),
   /** synthesis.inlineBatches: 0 (default here) takes the lane path at any --n, so a small run proves the large one's machinery. */
   'inline-batches': z.coerce.number().int().nonnegative().default(0),
+  /** synthesis.lookaheadBatches (the product's default when absent; 0 runs the cycle as before lookahead). */
+  lookahead: z.coerce.number().int().nonnegative().optional(),
   /**
    * The worker's V8 old-space cap (--max-old-space-size), MB. Uncapped, V8 lets garbage grow for long between full
    * collections, so the peak RSS says more about its heap policy than about what the cycle needs; a cap shows that.
@@ -42,6 +44,7 @@ const { values } = parseArgs({
     'latency-ms': { type: 'string' },
     segment: { type: 'string' },
     'inline-batches': { type: 'string' },
+    lookahead: { type: 'string' },
     'worker-heap-mb': { type: 'string' },
     target: { type: 'string' },
     json: { type: 'boolean' },
@@ -51,7 +54,13 @@ const args = ArgsSchema.parse(values);
 const LIMITS = { events: 51_200, payloadBytes: 2 * 1024 * 1024, pending: 2_000 };
 
 const pipeline = await startBenchPipeline({
-  workerConcurrency: args.concurrency + lookaheadOf({ parallelBatches: args.concurrency }) + 8,
+  workerConcurrency:
+    args.concurrency +
+    lookaheadOf({
+      parallelBatches: args.concurrency,
+      ...(args.lookahead !== undefined ? { lookaheadBatches: args.lookahead } : {}),
+    }) +
+    8,
   workerNodeArgs: args['worker-heap-mb'] ? [`--max-old-space-size=${args['worker-heap-mb']}`] : [],
 });
 let report: Record<string, unknown>;
@@ -63,13 +72,14 @@ try {
     latencyMs: args['latency-ms'],
     inlineBatches: args['inline-batches'],
     laneSegmentBatches: args.segment,
+    lookaheadBatches: args.lookahead,
     label: 'scale',
   });
   const { n } = args;
   const perK = (x: number) => (x / n) * 1000;
   const batches = Math.ceil(n / args['batch-size']);
   const segment = r.config.synthesis.laneSegmentBatches;
-  const lanes = Math.min(args.concurrency + lookaheadOf(r.config.synthesis), batches);
+  const lanes = Math.min(args.concurrency + lookaheadOf(r.config.synthesis, r.config.roles), batches);
   const calls = r.chatCalls / n;
   const idealMs = (n * calls * args['latency-ms']) / args.concurrency;
 
@@ -103,7 +113,7 @@ try {
   // 1,000,000 (--target) trajectories per cycle with the same batch size, lanes and segment.
   const T = args.target;
   const tBatches = Math.ceil(T / args['batch-size']);
-  const tLanes = Math.min(args.concurrency + lookaheadOf(r.config.synthesis), tBatches);
+  const tLanes = Math.min(args.concurrency + lookaheadOf(r.config.synthesis, r.config.roles), tBatches);
   const tPerLane = Math.ceil(tBatches / tLanes);
   // Bounds at the target, from this run's measured costs (conservative: a small run signals its cycle after every batch).
   const laneBound = Math.ceil(Math.min(segment, tPerLane) * eventsPerBatch) + 10;
@@ -134,6 +144,7 @@ try {
       // What this machine's cores allow at the CPU the cycle took (worker + endpoint + server): the bound when it is not latency.
       cpuBoundMs: Math.round((n / r.cpu.boundPerSecond) * 1000),
       cpu: { ...r.cpu, boundPerSecond: +r.cpu.boundPerSecond.toFixed(1) },
+      hostStealPercent: +(r.stealShare * 100).toFixed(1),
       dispatch: r.dispatch,
       workerHeapCapMB: args['worker-heap-mb'] ?? null,
       workerPeakRssMB: +(r.worker.peakRssBytes / 2 ** 20).toFixed(1),

@@ -74,13 +74,15 @@ export const RunConfigSchema = strictEverywhere(
         /** Synthesis activities running at once (Temporal allows 2,000 pending activities or child workflows per workflow). */
         parallelBatches: z.number().int().positive().max(2000).default(2),
         /**
-         * Synthesis activities kept in flight beyond `parallelBatches` (default a quarter of it, 1 to 4). A worker runs
-         * at most `parallelBatches` of a cycle's trajectories at once (slots: src/activities/batch-slots.ts), so a
-         * waiting batch is ready the moment one ends and a lane's model calls never wait for Temporal's round trip
-         * between batches; a slot no batch waits for (the cycle's tail) runs a running batch's next trajectory
-         * beside its own. 0 runs exactly `parallelBatches` activities of one trajectory at a time, as before, which
-         * is also the only setting that bounds a cycle spread over several workers to `parallelBatches` in all
-         * (with lookahead each worker holds to it on its own; each endpoint's `concurrency` bounds its requests).
+         * Synthesis activities kept in flight beyond `parallelBatches` (default a quarter of it, 1 to 4; 0 when the
+         * user, assistant and simulator roles are all `kind: local`, whose model time is the machine's own CPU).
+         * A worker runs at most `parallelBatches` of a cycle's trajectories at once (slots:
+         * src/activities/batch-slots.ts), so a waiting batch is ready the moment one ends and a lane's model calls
+         * never wait for Temporal's round trip between batches; a slot no batch waits for (the cycle's tail) runs a
+         * running batch's next trajectory beside its own. 0 runs exactly `parallelBatches` activities of one
+         * trajectory at a time, as before, which is also the only setting that bounds a cycle spread over several
+         * workers to `parallelBatches` in all (with lookahead each worker holds to it on its own; each endpoint's
+         * `concurrency` bounds its requests).
          */
         lookaheadBatches: z.number().int().nonnegative().max(2000).optional(),
         /**

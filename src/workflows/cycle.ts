@@ -117,7 +117,7 @@ export async function cycleWorkflow(input: CycleInput): Promise<CycleResult> {
     }
     const asyncReports = patched('inftool-synthesis-report-async');
     const throttled = asyncReports && patched('inftool-synthesis-report-throttled');
-    const { inFlight, slots } = synthesisWindow(config.synthesis, batches);
+    const { inFlight, slots } = synthesisWindow(config, batches);
     // An inline fan-out tells the run of a finished batch at most this often besides the first and the last: a
     // report costs a workflow task here and one in the run, more than a fast batch's own.
     const reportInterval = config.synthesis.progressIntervalMs ?? RUN_PROGRESS_INTERVAL_MS;
@@ -167,7 +167,7 @@ export async function cycleWorkflow(input: CycleInput): Promise<CycleResult> {
    * one child and one manifest ref per lane and a bounded number of progress signals, whatever the cycle's size.
    */
   async function synthesizeInLanes(): Promise<{ manifests: ArtifactRef[]; tokens: number }> {
-    const { inFlight: lanes, slots } = synthesisWindow(config.synthesis, batches);
+    const { inFlight: lanes, slots } = synthesisWindow(config, batches);
     const doneByLane = new Array<number>(lanes).fill(0);
     const reportEvery = Math.ceil(batches / RUN_PROGRESS_REPORTS);
     let lastReport = 0;
@@ -436,11 +436,17 @@ export async function cycleWorkflow(input: CycleInput): Promise<CycleResult> {
 }
 
 /**
- * `synthesis.lookaheadBatches` as a cycle applies it: the configured number (default a quarter of `parallelBatches`,
- * at least 1 and at most 4), within Temporal's 2,000 pending activities or children per workflow.
+ * `synthesis.lookaheadBatches` as a cycle applies it: the configured number, within Temporal's 2,000 pending
+ * activities or children per workflow. By default a quarter of `parallelBatches`, at least 1 and at most 4; but 0
+ * when the synthesis roles (`roles`, when given) are all the embedded model: its model time is this machine's own
+ * CPU, so there is no network wait to hide, and two demo pairs showed no gain (README "Pipeline overhead").
  */
-export function lookaheadOf(s: { parallelBatches: number; lookaheadBatches?: number }): number {
-  const byDefault = Math.min(4, Math.ceil(s.parallelBatches / 4));
+export function lookaheadOf(
+  s: { parallelBatches: number; lookaheadBatches?: number },
+  roles?: Record<'user' | 'assistant' | 'simulator', { kind: string }>,
+): number {
+  const allLocal = roles && [roles.user, roles.assistant, roles.simulator].every((r) => r.kind === 'local');
+  const byDefault = allLocal ? 0 : Math.min(4, Math.ceil(s.parallelBatches / 4));
   return Math.min(s.lookaheadBatches ?? byDefault, 2000 - s.parallelBatches);
 }
 
@@ -451,11 +457,11 @@ export function lookaheadOf(s: { parallelBatches: number; lookaheadBatches?: num
  * before lookahead, or with it at 0, runs `parallelBatches` and sets no slots.
  */
 function synthesisWindow(
-  s: CycleInput['config']['synthesis'],
+  config: CycleInput['config'],
   batches: number,
 ): { inFlight: number; slots: number | undefined } {
-  const parallel = s.parallelBatches;
-  const lookahead = lookaheadOf(s);
+  const parallel = config.synthesis.parallelBatches;
+  const lookahead = lookaheadOf(config.synthesis, config.roles);
   if (lookahead <= 0 || !patched('inftool-synthesis-lookahead'))
     return { inFlight: Math.min(parallel, batches), slots: undefined };
   return { inFlight: Math.min(parallel + lookahead, batches), slots: parallel };
