@@ -52,11 +52,13 @@ export class BatchSlots {
   /**
    * Asks for one spare slot of `key`: one that no batch waits for. `take` gets it at once if one is free, else when
    * one frees with no batch waiting (lowest `priority` first), and must give it back; the returned function
-   * withdraws the request if it has not been met.
+   * withdraws the request if it has not been met. A spare is granted from whatever gives a slot back, often another
+   * batch's activity, so `take` runs in the async context it was asked from: the asking activity's own (its meter,
+   * its heartbeats, its cancellation), never the releasing one's.
    */
   spare(key: string, capacity: number, priority: number, take: (release: Release) => void): () => void {
     const pool = this.pool(key, capacity);
-    const request: Waiter = { priority, grant: take };
+    const request: Waiter = { priority, grant: AsyncResource.bind(take) };
     insertByPriority(pool.spares, request);
     this.grant(key, pool);
     return () => {
@@ -155,14 +157,14 @@ export async function runInSlots(
   const withdrawals: Array<() => void> = [];
   const askSpare = () => {
     if (failure || next >= count) return;
-    // A spare is granted from whatever gives a slot back, often another batch's activity: bound to this one's
-    // async context, so its trajectory runs under this activity's own (its meter, its heartbeats, its cancellation).
-    const take = AsyncResource.bind((spareRelease: Release) => {
-      if (failure || next >= count) return spareRelease();
-      track(runner(true).finally(spareRelease));
-      askSpare();
-    });
-    withdrawals.push(slots.spare(key, capacity, priority, take));
+    // Granted in this activity's async context (see spare), so its trajectory counts and beats as this batch's.
+    withdrawals.push(
+      slots.spare(key, capacity, priority, (spareRelease) => {
+        if (failure || next >= count) return spareRelease();
+        track(runner(true).finally(spareRelease));
+        askSpare();
+      }),
+    );
   };
   try {
     track(runner(false).finally(release));
