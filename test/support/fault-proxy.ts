@@ -14,7 +14,11 @@ export type FaultPlan = {
   /** Share of chat requests answered 429 or 500 instead of being forwarded (seeded, so a rerun injects the same). */
   randomRate?: number;
   seed?: string;
-  /** Chat requests that get a 200 with a body that is not a chat completion. */
+  /**
+   * Chat requests that get a 200 with a body that is not a chat completion. `index` counts only the requests the
+   * outage let through: how many requests a held outage refuses is a matter of timing, and must not decide
+   * whether a planned garbage body is ever sent.
+   */
   garbage?: (body: ChatCompletionBody, index: number) => Garbage | undefined;
 };
 
@@ -52,6 +56,7 @@ export async function startFaultProxy(target: string, plan: FaultPlan): Promise<
   const rng = seededRng(plan.seed ?? 'fault-proxy');
   const counts: FaultCounts = { forwarded: 0, refused: 0, throttled: 0, errors: 0, garbage: 0 };
   let chatIndex = 0;
+  let passedIndex = 0;
   let released = false;
   const proxy: FaultProxy = {
     baseURL: '',
@@ -79,7 +84,7 @@ export async function startFaultProxy(target: string, plan: FaultPlan): Promise<
         }
         proxy.outageOver = true;
       }
-      const g = plan.garbage?.(body, index);
+      const g = plan.garbage?.(body, passedIndex++);
       if (g) {
         counts.garbage++;
         if (g === 'html') res.writeHead(200, { 'content-type': 'text/html' }).end(HTML);
