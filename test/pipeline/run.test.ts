@@ -18,7 +18,7 @@ import {
   type TestTemporal,
   type WorkerProcess,
 } from '../support/temporal.js';
-import { startScriptedRoles, startRun, tempHome, testConfig, workerEnv } from '../support/pipeline.js';
+import { recordDir, startScriptedRoles, startRun, tempHome, testConfig, workerEnv } from '../support/pipeline.js';
 import type { ScriptedServer } from '../../src/llm/scripted-server.js';
 import type { RunStatus } from '../../src/workflows/definitions.js';
 import { CycleRecordSchema } from '../../src/domain/cycle-record.js';
@@ -272,9 +272,10 @@ test('the CLI shows, lists and exports the run', async () => {
 
 test("this run's histories replay against the workflow code that made them", async () => {
   quietRuntime();
-  // INFTOOL_RECORD_HISTORIES=1 refreshes the committed fixtures that replay.test.ts checks on every change.
+  // INFTOOL_RECORD_HISTORIES=<label> records them as committed fixtures (test/fixtures/histories/<label>/), which
+  // replay.test.ts checks on every change.
   const dir = process.env.INFTOOL_RECORD_HISTORIES
-    ? join(REPO_ROOT, 'test', 'fixtures', 'histories')
+    ? recordDir(process.env.INFTOOL_RECORD_HISTORIES)
     : mkdtempSync(join(tmpdir(), 'histories-'));
   for (const id of ['run-e2e', 'run-e2e/cycle-0', 'run-e2e/cycle-1']) {
     const history = await temporal.client.workflow.getHandle(id).fetchHistory();

@@ -25,7 +25,7 @@ import {
   type TestTemporal,
   type WorkerProcess,
 } from '../support/temporal.js';
-import { startScriptedRoles, startRun, tempHome, testConfig, workerEnv } from '../support/pipeline.js';
+import { recordDir, startScriptedRoles, startRun, tempHome, testConfig, workerEnv } from '../support/pipeline.js';
 
 const N = 500;
 const BATCH = 5;
@@ -185,10 +185,11 @@ test("the lane fan-out's histories replay against today's workflow code", async 
     .find((e) => e.events.at(-1)?.workflowExecutionContinuedAsNewEventAttributes)!;
   for (const e of [cycle, lane]) {
     const history = await temporal.client.workflow.getHandle(e.workflowId, e.runId).fetchHistory();
-    // INFTOOL_RECORD_HISTORIES=1 refreshes the committed fixtures replay.test.ts checks on every change.
+    // INFTOOL_RECORD_HISTORIES=<label> records them as committed fixtures (test/fixtures/histories/<label>/), which
+    // replay.test.ts checks on every change.
     if (process.env.INFTOOL_RECORD_HISTORIES) {
       writeFileSync(
-        join(REPO_ROOT, 'test', 'fixtures', 'histories', `${e.workflowId.replaceAll('/', '_')}.json`),
+        join(recordDir(process.env.INFTOOL_RECORD_HISTORIES), `${e.workflowId.replaceAll('/', '_')}.json`),
         historyToJSON(history),
       );
     }

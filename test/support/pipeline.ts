@@ -1,5 +1,7 @@
 // Test support for whole runs: a scripted OpenAI-compatible endpoint playing every role (the edge of
 // the world), run configs pointing at it, and helpers to start runs and wait on them.
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Client } from '@temporalio/client';
 import {
   startScriptedServer,
@@ -10,6 +12,7 @@ import {
 import { parseRunConfig, type RunConfig } from '../../src/config.js';
 import { statusQuery, type RunStatus } from '../../src/workflows/definitions.js';
 import { listedCalls, scriptedRoles } from '../../src/agents/scripted-roles.js';
+import { REPO_ROOT } from './temporal.js';
 
 export type Weakness = 'parallel' | null;
 
@@ -68,4 +71,19 @@ export { startEvolution as startRun } from '../../src/cli/run.js';
 
 export async function status(client: Client, runId: string): Promise<RunStatus> {
   return client.workflow.getHandle(runId).query(statusQuery);
+}
+
+/**
+ * The folder a recording run writes its histories to (`INFTOOL_RECORD_HISTORIES=<label>`): one folder per shape of
+ * the workflow code, kept beside the older ones, so replay.test.ts checks the path of runs still in flight too.
+ */
+export function recordDir(label: string): string {
+  if (!/^[\w.-]+$/.test(label) || label === '1') {
+    throw new Error(
+      `INFTOOL_RECORD_HISTORIES=${label}: name the folder to record into (letters, digits, '.', '-', '_')`,
+    );
+  }
+  const dir = join(REPO_ROOT, 'test', 'fixtures', 'histories', label);
+  mkdirSync(dir, { recursive: true });
+  return dir;
 }
