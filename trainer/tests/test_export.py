@@ -163,6 +163,29 @@ def test_merged_export_serves_one_gguf_that_computes_base_plus_adapter(tiny_worl
     assert (v_served - v_merged).abs().max() < 0.1 * (v_merged - adapter["v_base"]).abs().max()
 
 
+def test_merged_export_is_the_same_bytes_whatever_the_folder_and_however_often(tiny_world, tiny_gguf, adapter, tmp_path, monkeypatch):
+    """The merged GGUF is a function of the adapter and the base alone: artifacts are stored under keys derived from
+    their inputs, and a rerun (a retried training activity) must not make a different policy file. The converter
+    names a model after its folder where it can (general.basename, general.finetune): the temporary folder's random
+    name (`merged-_l25de5w` made finetune `_l25de5w`) once made exports differ. The random part is fixed here to two
+    names of that kind, so the test does not depend on which names tempfile draws."""
+    import tempfile
+
+    import gguf
+
+    from inftool_trainer.export import export_policy
+
+    files = []
+    for name in ("_l25de5w", "_9q0xk2a"):
+        monkeypatch.setattr(tempfile, "_get_candidate_names", lambda name=name: iter([name] * 4))
+        out = tmp_path / name / "out"
+        model_ref, _ = export_policy(_job(tiny_world, tiny_gguf, out), _final(adapter, out))
+        files.append(Path(model_ref["path"]))
+    assert files[0].read_bytes() == files[1].read_bytes()
+    fields = gguf.GGUFReader(str(files[0])).fields
+    assert "general.finetune" not in fields and "general.basename" not in fields
+
+
 def test_unmerged_export_serves_the_base_with_a_lora_gguf(tiny_world, tiny_gguf, adapter, tmp_path):
     from inftool_trainer.export import export_policy
 
