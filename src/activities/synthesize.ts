@@ -137,12 +137,14 @@ export function synthesizeActivities(deps: ActivityDeps) {
 
         const out: Trajectory[] = [];
         await heartbeating<void, { done: number; of: number }>(async ({ beat, signal }) => {
+          const taskRef = (id: string): ArtifactRef => ({ key, name: `tasks/${id}.json` });
           // What an earlier attempt stored is read first; only the rest runs (and takes slots: batch-slots.ts).
           const stored = await Promise.all(
-            tasks.map(async (task) => {
-              const taskRef: ArtifactRef = { key, name: `tasks/${task.id}.json` };
-              return (await deps.store.exists(taskRef)) ? getJson<Trajectory>(deps.store, taskRef) : undefined;
-            }),
+            tasks.map(async (task) =>
+              (await deps.store.exists(taskRef(task.id)))
+                ? getJson<Trajectory>(deps.store, taskRef(task.id))
+                : undefined,
+            ),
           );
           const todo = tasks.filter((_, i) => !stored[i]);
           const made = new Map<string, Trajectory>();
@@ -171,7 +173,7 @@ export function synthesizeActivities(deps: ActivityDeps) {
                     seed: task.seed,
                   }),
                 });
-                const write = putJson(deps.store, { key, name: `tasks/${task.id}.json` }, trajectory);
+                const write = putJson(deps.store, taskRef(task.id), trajectory);
                 write.catch(() => undefined); // handled below: never an unhandled rejection meanwhile
                 writes.push(write);
                 made.set(task.id, trajectory);
