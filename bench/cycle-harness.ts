@@ -226,12 +226,23 @@ function decodePayload<T>(p: temporal.api.common.v1.IPayload | null | undefined)
   return JSON.parse(Buffer.from(p?.data ?? new Uint8Array()).toString('utf8')) as T;
 }
 
+/**
+ * Synthesis activities a bench cycle keeps in flight at `concurrency` (its `parallelBatches`): that plus its
+ * lookahead, `lookaheadBatches` or the product's default for roles on an endpoint (the scripted one).
+ */
+export function batchesInFlight(concurrency: number, lookaheadBatches?: number): number {
+  return (
+    concurrency +
+    lookaheadOf({ parallelBatches: concurrency, ...(lookaheadBatches !== undefined ? { lookaheadBatches } : {}) })
+  );
+}
+
 /** Runs one cycle to the end of verification on `ctx`'s worker, then terminates the run and measures it. */
 export async function runBenchCycle(ctx: Ctx, input: CycleBenchOptions): Promise<CycleBenchResult> {
   const o = CycleBenchOptionsSchema.parse(input);
   const { server, arrivals } = await scriptedEndpoint(o.latencyMs);
   const config = benchConfig(o, server.baseURL, ctx.taskQueue);
-  const inFlight = o.concurrency + lookaheadOf(config.synthesis, config.roles);
+  const inFlight = batchesInFlight(o.concurrency, o.lookaheadBatches);
   if (inFlight + 2 > ctx.workerConcurrency) {
     await server.close();
     throw new Error(

@@ -11,7 +11,7 @@ import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { lookaheadOf } from '../src/workflows/cycle.js';
-import { runBenchCycle, startBenchPipeline, type CycleBenchResult } from './cycle-harness.js';
+import { batchesInFlight, runBenchCycle, startBenchPipeline, type CycleBenchResult } from './cycle-harness.js';
 
 const list = z
   .string()
@@ -59,11 +59,7 @@ const pipeline = await startBenchPipeline({
   // Every batch in flight (lookahead included) runs at once on the one worker.
   workerConcurrency:
     Math.max(
-      ...args.concurrency.flatMap((c) =>
-        args.lookahead.map(
-          (l) => c + lookaheadOf({ parallelBatches: c, ...(l === 'd' ? {} : { lookaheadBatches: l }) }),
-        ),
-      ),
+      ...args.concurrency.flatMap((c) => args.lookahead.map((l) => batchesInFlight(c, l === 'd' ? undefined : l))),
     ) + 8,
   workerNodeArgs: args['cpu-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${resolve(args['cpu-prof'])}`] : [],
 });

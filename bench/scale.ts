@@ -13,8 +13,8 @@ import { z } from 'zod';
 import type { temporal } from '@temporalio/proto';
 import { NoveltyIndex } from '../src/verify/novelty-index.js';
 import { artifactsDir, getJsonl, LocalArtifactStore, type ArtifactRef } from '../src/store/artifact-store.js';
-import { LANE_PROGRESS_SIGNALS, lookaheadOf, RUN_PROGRESS_REPORTS } from '../src/workflows/cycle.js';
-import { runBenchCycle, startBenchPipeline, treeSize, type ExecutionSize } from './cycle-harness.js';
+import { LANE_PROGRESS_SIGNALS, RUN_PROGRESS_REPORTS } from '../src/workflows/cycle.js';
+import { batchesInFlight, runBenchCycle, startBenchPipeline, treeSize, type ExecutionSize } from './cycle-harness.js';
 
 const ArgsSchema = z.object({
   n: z.coerce.number().int().positive().default(10_000),
@@ -53,14 +53,10 @@ const { values } = parseArgs({
 const args = ArgsSchema.parse(values);
 const LIMITS = { events: 51_200, payloadBytes: 2 * 1024 * 1024, pending: 2_000 };
 
+// Synthesis activities in flight: the lanes of a cycle of any size (at most one per batch).
+const inFlight = batchesInFlight(args.concurrency, args.lookahead);
 const pipeline = await startBenchPipeline({
-  workerConcurrency:
-    args.concurrency +
-    lookaheadOf({
-      parallelBatches: args.concurrency,
-      ...(args.lookahead !== undefined ? { lookaheadBatches: args.lookahead } : {}),
-    }) +
-    8,
+  workerConcurrency: inFlight + 8,
   workerNodeArgs: args['worker-heap-mb'] ? [`--max-old-space-size=${args['worker-heap-mb']}`] : [],
 });
 let report: Record<string, unknown>;
@@ -79,7 +75,7 @@ try {
   const perK = (x: number) => (x / n) * 1000;
   const batches = Math.ceil(n / args['batch-size']);
   const segment = r.config.synthesis.laneSegmentBatches;
-  const lanes = Math.min(args.concurrency + lookaheadOf(r.config.synthesis, r.config.roles), batches);
+  const lanes = Math.min(inFlight, batches);
   const calls = r.chatCalls / n;
   const idealMs = (n * calls * args['latency-ms']) / args.concurrency;
 
@@ -113,7 +109,7 @@ try {
   // 1,000,000 (--target) trajectories per cycle with the same batch size, lanes and segment.
   const T = args.target;
   const tBatches = Math.ceil(T / args['batch-size']);
-  const tLanes = Math.min(args.concurrency + lookaheadOf(r.config.synthesis, r.config.roles), tBatches);
+  const tLanes = Math.min(inFlight, tBatches);
   const tPerLane = Math.ceil(tBatches / tLanes);
   // Bounds at the target, from this run's measured costs (conservative: a small run signals its cycle after every batch).
   const laneBound = Math.ceil(Math.min(segment, tPerLane) * eventsPerBatch) + 10;
